@@ -1,0 +1,13 @@
+// Conditions as KubeVirt publishes them (type/status/reason/message with timestamps).
+import { obj, opt, str } from '../schema/builders.js';
+import { conditionStatus } from '../schema/k8s.js';
+
+export const condition = (what: string) =>
+  obj(`An observation about the ${what}.`, {
+    type: str('Condition type, e.g. Ready.'),
+    status: conditionStatus,
+    reason: opt(str('Machine-readable reason for the last transition, in CamelCase.')),
+    message: opt(str('Human-readable details.')),
+    lastProbeTime: opt(str('When the condition was last checked.', { format: 'date-time' })),
+    lastTransitionTime: opt(str('When the status last changed.', { format: 'date-time' })),
+  });

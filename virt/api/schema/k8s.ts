@@ -1,0 +1,62 @@
+// Kubernetes core types that KubeVirt and CDI embed, reduced to what virtstack reads.
+import { Type } from '@sinclair/typebox';
+import { arr, int, map, obj, oneOf, opaque, opt, quantity, str } from './builders.js';
+
+export const resourceList = (what: string) =>
+  map(`${what}, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".`, quantity('A resource quantity.'));
+
+export const localObjectReference = (what: string) =>
+  obj(`A reference to ${what} in the same namespace.`, { name: str('Name of the referenced object.', { minLength: 1 }) });
+
+export const toleration = obj(
+  'Lets the VM be scheduled onto nodes whose taints match (a Kubernetes Toleration, passed to the launcher pod).',
+  {
+    key: opt(str('Taint key the toleration applies to; empty with operator Exists matches every key.')),
+    operator: opt(oneOf('How key and value are compared. Defaults to Equal.', ['Exists', 'Equal'] as const)),
+    value: opt(str('Taint value the toleration matches (empty with operator Exists).')),
+    effect: opt(oneOf('Taint effect to match; empty matches all effects.', ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const)),
+    tolerationSeconds: opt(int('For NoExecute: how long the VM stays bound to a tainted node before eviction.', { format: 'int64' })),
+  },
+);
+
+export interface Affinity {
+  nodeAffinity?: Record<string, unknown>;
+  podAffinity?: Record<string, unknown>;
+  podAntiAffinity?: Record<string, unknown>;
+}
+export const affinity = opaque<Affinity>(
+  "Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.",
+);
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<Record<string, unknown>>;
+}
+export const labelSelector = (what: string) => opaque<LabelSelector>(`A Kubernetes label selector (matchLabels, matchExpressions) that selects ${what}.`);
+
+export const accessModes = arr(
+  'Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.',
+  oneOf('A PersistentVolume access mode.', ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const),
+);
+
+export const volumeResources = obj('The storage the claim asks for.', {
+  requests: opt(resourceList('Minimum resources the volume must provide; `storage` is its size')),
+  limits: opt(resourceList('Maximum resources')),
+}, { upstream: ['claims'] });
+
+/** The fields of a PersistentVolumeClaimSpec that CDI's `pvc` and `storage` share. */
+export const claimFields = {
+  accessModes: opt(accessModes),
+  resources: opt(volumeResources),
+  storageClassName: opt(str('StorageClass to provision from; omitted means the cluster default.')),
+  volumeMode: opt(oneOf('Filesystem (a disk image file on a filesystem) or Block (a raw block device).', ['Filesystem', 'Block'] as const)),
+  volumeName: opt(str('Binds to this existing PersistentVolume instead of provisioning one.')),
+  selector: opt(labelSelector('the PersistentVolumes this claim may bind to')),
+};
+export const claimUpstreamOnly = ['dataSource', 'dataSourceRef', 'volumeAttributesClassName'] as const;
+
+export const conditionStatus = oneOf('Whether the condition holds.', ['True', 'False', 'Unknown'] as const);
+
+/** Integer-or-string used by maxUnavailable-like fields ("25%" or 1). */
+export const intOrString = (description: string) =>
+  Type.Unsafe<string | number>({ description, anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
