@@ -1,0 +1,97 @@
+// The test guest's /init (busybox sh, PID 1). Every line it prints goes to the serial console and starts
+// with a fixed prefix, so tests can find facts in the console log without guessing at kernel noise.
+
+/** Printed once per boot, right after the drivers are loaded: "the guest is up". */
+export const GUEST_MARKER = 'virtstack-guest: booted';
+/** Printed every 10 increments (once a second): `virtstack-counter: <n>`. */
+export const COUNTER_PREFIX = 'virtstack-counter: ';
+/** Each line of the NoCloud user-data, as the guest read it from the cidata disk. */
+export const USERDATA_PREFIX = 'virtstack-userdata: ';
+/** `virtstack-guest: dhcp <ifname> <address>` once a lease is bound. */
+export const DHCP_PREFIX = 'virtstack-guest: dhcp ';
+/** The first bytes of the counter disk: magic, then the count as ten decimal digits. */
+export const COUNTER_MAGIC = 'VIRTSTACK-COUNTER:';
+/** Kernel argument that makes the guest ignore the ACPI power button (to test the forced stop). */
+export const IGNORE_ACPI_ARG = 'virtstack.ignore_acpi=1';
+
+export const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mkdir -p /proc /sys /dev /tmp /mnt/cidata
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+for m in $(cat /etc/modules.order); do insmod /lib/modules/$m 2>/dev/null; done
+echo "${GUEST_MARKER} $(uname -r)"
+ip link set lo up
+
+# Graceful stop: the ACPI power button (what libvirt's default shutdown presses) powers the guest off.
+if ! grep -q '${IGNORE_ACPI_ARG}' /proc/cmdline; then
+  for ev in /sys/class/input/event*; do
+    [ "$(cat $ev/device/name 2>/dev/null)" = "Power Button" ] || continue
+    ( dd if=/dev/input/\${ev##*/} bs=24 count=1 >/dev/null 2>&1
+      echo "virtstack-guest: power button, powering off"; sync; poweroff -f ) &
+  done
+else
+  echo "virtstack-guest: ignoring the power button"
+fi
+
+[ -r /sys/class/misc/hw_random/rng_current ] && echo "virtstack-guest: rng $(cat /sys/class/misc/hw_random/rng_current)"
+
+for n in /sys/class/net/*; do
+  i=\${n##*/}; [ "$i" = lo ] && continue
+  ip link set "$i" up
+  ( udhcpc -i "$i" -n -q -t 10 -T 1 -s /etc/udhcpc.sh >/dev/null 2>&1 || echo "virtstack-guest: dhcp failed on $i" ) &
+done
+
+for d in /dev/vd? /dev/sd? /dev/sr?; do
+  [ -b "$d" ] || continue
+  # The NoCloud disk is an ISO9660 volume labelled cidata (volume id at byte 32808).
+  case "$(dd if=$d bs=1 skip=32808 count=6 2>/dev/null)" in cidata|CIDATA) ;; *) continue;; esac
+  if mount -t iso9660 -o ro "$d" /mnt/cidata; then
+    echo "virtstack-guest: cidata on $d, instance $(grep -i instance-id /mnt/cidata/meta-data | head -1)"
+    head -n 50 /mnt/cidata/user-data | sed 's/^/${USERDATA_PREFIX}/'
+  fi
+done
+
+disk=""
+for d in /dev/vd? /dev/sd?; do
+  [ -b "$d" ] || continue
+  [ "$(dd if=$d bs=18 count=1 2>/dev/null)" = "${COUNTER_MAGIC}" ] && { disk=$d; break; }
+done
+if [ -z "$disk" ]; then
+  for d in /dev/vd? /dev/sd?; do
+    [ -b "$d" ] || continue
+    [ "$(dd if=$d bs=1 skip=32769 count=5 2>/dev/null)" = CD001 ] && continue
+    [ "$(dd if=$d bs=512 count=1 2>/dev/null | tr -d '\\000' | wc -c)" = 0 ] && { disk=$d; break; }
+  done
+fi
+n=0
+if [ -n "$disk" ]; then
+  h=$(dd if=$disk bs=28 count=1 2>/dev/null)
+  case "$h" in ${COUNTER_MAGIC}*) n=$(echo "\${h#${COUNTER_MAGIC}}" | sed 's/^0*//'); [ -z "$n" ] && n=0;; esac
+  echo "virtstack-guest: counter on $disk starts at $n"
+else
+  echo "virtstack-guest: no counter disk, counting in memory from 0"
+fi
+(
+  while :; do
+    n=$((n + 1))
+    [ -n "$disk" ] && printf '${COUNTER_MAGIC}%010d\\n' $n | dd of=$disk bs=512 conv=notrunc,fsync 2>/dev/null
+    [ $((n % 10)) = 0 ] && echo "${COUNTER_PREFIX}$n"
+    usleep 100000
+  done
+) &
+while :; do sleep 3600; done
+`;
+
+export const UDHCPC_SCRIPT = `#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr add "$ip/\${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route add default via "\${router%% *}" dev "$interface"
+    echo "${DHCP_PREFIX}$interface $ip" >/dev/console ;;
+esac
+exit 0
+`;
