@@ -28,3 +28,9 @@ export const OBJECT_META_FIELDS: readonly string[] = [
   'name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
   'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink',
 ];
+
+/** Annotations upstream acts on and virtstack does not: accepting them silently would drop their effect. */
+export const UPSTREAM_ONLY_ANNOTATIONS: readonly string[] = [
+  'hooks.kubevirt.io/hookSidecars',
+  'cdi.kubevirt.io/storage.pod.vddk.extraargs',
+];

@@ -13,12 +13,12 @@ export const dvSource = obj(
       url: str('http:// or https:// URL of the image.', { pattern: '^https?://' }),
       secretRef: opt(str('Secret with "accessKeyId" and "secretKey" sent as basic-auth credentials.')),
       certConfigMap: opt(str('ConfigMap holding a CA bundle ("ca.pem") to trust for https.')),
-    }, { upstream: ['extraHeaders', 'secretExtraHeaders'] })),
+    }, { upstream: ['extraHeaders', 'secretExtraHeaders'], project: 'CDI' })),
     registry: opt(obj('Import the disk from a container image (a containerDisk image: the disk under /disk).', {
       url: str('docker:// or oci-archive:// reference of the image.', { pattern: '^(docker|oci-archive)://' }),
       secretRef: opt(str('Secret with registry credentials ("accessKeyId", "secretKey").')),
       certConfigMap: opt(str('ConfigMap holding a CA bundle for the registry.')),
-    }, { upstream: ['imageStream', 'pullMethod', 'platform'] })),
+    }, { upstream: ['imageStream', 'pullMethod', 'platform'], project: 'CDI' })),
     pvc: opt(obj('Clone an existing PersistentVolumeClaim.', {
       namespace: opt(str("Namespace of the source claim; defaults to the DataVolume's namespace.")),
       name: str('Name of the source claim.', { minLength: 1 }),
@@ -26,10 +26,10 @@ export const dvSource = obj(
     blank: opt(marker('Create an empty disk image of the requested size.')),
     upload: opt(marker('Wait for an upload (`virtctl image-upload`) of the disk image.')),
   },
-  { exactlyOne: ['http', 'registry', 'pvc', 'blank', 'upload'], upstream: ['s3', 'gcs', 'imageio', 'vddk', 'snapshot'] },
+  { exactlyOne: ['http', 'registry', 'pvc', 'blank', 'upload'], upstream: ['s3', 'gcs', 'imageio', 'vddk', 'snapshot'], project: 'CDI' },
 );
 
-const claimSpec = (description: string) => obj(description, { ...claimFields }, { upstream: claimUpstreamOnly });
+const claimSpec = (description: string) => obj(description, { ...claimFields }, { upstream: claimUpstreamOnly, project: 'Kubernetes' });
 
 export const dvSpec = obj(
   'The desired DataVolume: a source, and the claim it populates.',
@@ -40,7 +40,7 @@ export const dvSpec = obj(
     contentType: opt(oneOf('What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.', DV_CONTENT_TYPES)),
     preallocation: opt(bool('Preallocate the whole disk image when writing it.')),
   },
-  { exactlyOne: ['pvc', 'storage'], upstream: ['sourceRef', 'priorityClassName', 'checkpoints', 'finalCheckpoint'] },
+  { exactlyOne: ['pvc', 'storage'], upstream: ['sourceRef', 'priorityClassName', 'checkpoints', 'finalCheckpoint'], project: 'CDI' },
 );
 
 export const DV_PHASES = [

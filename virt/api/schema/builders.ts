@@ -10,6 +10,7 @@ export const X_EXACTLY_ONE = 'x-virtstack-exactly-one';
 export const X_AT_MOST_ONE = 'x-virtstack-at-most-one';
 export const X_QUANTITY = 'x-virtstack-quantity';
 export const X_OBJECT_META = 'x-virtstack-object-meta';
+export const X_UPSTREAM_PROJECT = 'x-virtstack-upstream-project';
 
 export interface ObjectRules {
   /** Field names upstream KubeVirt/CDI has at this level that virtstack does not support. */
@@ -18,6 +19,8 @@ export interface ObjectRules {
   exactlyOne?: readonly string[];
   /** At most one of these fields may be set (e.g. an interface's binding). */
   atMostOne?: readonly string[];
+  /** Whose API the upstream-only fields belong to, for the message. Defaults to KubeVirt. */
+  project?: 'KubeVirt' | 'CDI' | 'Kubernetes';
 }
 
 export function obj<P extends TProperties>(description: string, properties: P, rules: ObjectRules = {}): TObject<P> {
@@ -25,6 +28,7 @@ export function obj<P extends TProperties>(description: string, properties: P, r
   if (rules.upstream?.length) opts[X_UPSTREAM] = [...rules.upstream];
   if (rules.exactlyOne?.length) opts[X_EXACTLY_ONE] = [...rules.exactlyOne];
   if (rules.atMostOne?.length) opts[X_AT_MOST_ONE] = [...rules.atMostOne];
+  if (rules.project && rules.project !== 'KubeVirt') opts[X_UPSTREAM_PROJECT] = rules.project;
   return Type.Object(properties, opts);
 }
 

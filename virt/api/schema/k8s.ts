@@ -42,7 +42,7 @@ export const accessModes = arr(
 export const volumeResources = obj('The storage the claim asks for.', {
   requests: opt(resourceList('Minimum resources the volume must provide; `storage` is its size')),
   limits: opt(resourceList('Maximum resources')),
-}, { upstream: ['claims'] });
+}, { upstream: ['claims'], project: 'Kubernetes' });
 
 /** The fields of a PersistentVolumeClaimSpec that CDI's `pvc` and `storage` share. */
 export const claimFields = {

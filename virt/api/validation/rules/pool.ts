@@ -1,0 +1,23 @@
+// Cross-field rules of a VirtualMachinePool: the selector must select what the template creates.
+import type { VirtualMachinePoolSpec } from '../../kubevirt/pool.js';
+import type { FieldError } from '../field-error.js';
+import { joinPath } from '../field-path.js';
+import { checkVmSpec } from './vm.js';
+
+export function checkPoolSpec(spec: VirtualMachinePoolSpec, path: string, errors: FieldError[]): void {
+  const templateLabels = spec.virtualMachineTemplate.metadata?.labels ?? {};
+  const match = spec.selector.matchLabels ?? {};
+  for (const [k, v] of Object.entries(match)) {
+    if (templateLabels[k] !== v) {
+      errors.push({
+        path: joinPath(joinPath(joinPath(path, 'selector'), 'matchLabels'), k), reason: 'Invalid', value: v,
+        message: `selects ${k}=${v}, but the template's labels ${k in templateLabels ? `have ${k}=${templateLabels[k]}` : `lack ${k}`}: the pool would never see its own VMs`,
+        hint: `add ${k}: ${v} to ${path}.virtualMachineTemplate.metadata.labels`,
+      });
+    }
+  }
+  if (Object.keys(match).length === 0 && !spec.selector.matchExpressions?.length) {
+    errors.push({ path: joinPath(path, 'selector'), reason: 'Required', message: 'an empty selector would select every VM in the namespace', hint: 'add matchLabels matching the template labels' });
+  }
+  checkVmSpec(spec.virtualMachineTemplate.spec, joinPath(joinPath(path, 'virtualMachineTemplate'), 'spec'), errors);
+}
