@@ -1,0 +1,21 @@
+// `npm run generate`: writes the generated artefacts of virt/api (CRDs) and reports what changed.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderCrds } from '../crd/render.js';
+
+// dist/virt/api/generate → virt/api/crds in the source tree
+const crdDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'virt', 'api', 'crds');
+mkdirSync(crdDir, { recursive: true });
+const files = renderCrds();
+let changed = 0;
+for (const [name, text] of files) {
+  const path = join(crdDir, name);
+  let old = '';
+  try { old = readFileSync(path, 'utf8'); } catch { /* new file */ }
+  if (old !== text) { writeFileSync(path, text); changed++; process.stdout.write(`generate: wrote ${path}\n`); }
+}
+for (const f of readdirSync(crdDir)) {
+  if (f.endsWith('.yaml') && !files.has(f)) { rmSync(join(crdDir, f)); changed++; process.stdout.write(`generate: removed stale ${f}\n`); }
+}
+process.stdout.write(`generate: ${files.size} CRDs, ${changed} changed\n`);
