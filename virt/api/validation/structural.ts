@@ -140,6 +140,8 @@ function checkObject(node: Node, value: unknown, path: string, errors: FieldErro
   const props = node.properties ?? {};
   const upstream = node[X_UPSTREAM] ?? [];
   for (const [k, v] of Object.entries(value)) {
+    // JS callers (the Pulumi components) leave optional fields as undefined; JSON never has it.
+    if (v === undefined) continue;
     const child = props[k];
     const at = joinPath(path, k);
     if (child) {
