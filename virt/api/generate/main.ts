@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderCrds } from '../crd/render.js';
+import { renderReference } from '../docs/render.js';
 
 // dist/virt/api/generate → virt/api/crds in the source tree
 const crdDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'virt', 'api', 'crds');
@@ -19,3 +20,10 @@ for (const f of readdirSync(crdDir)) {
   if (f.endsWith('.yaml') && !files.has(f)) { rmSync(join(crdDir, f)); changed++; process.stdout.write(`generate: removed stale ${f}\n`); }
 }
 process.stdout.write(`generate: ${files.size} CRDs, ${changed} changed\n`);
+
+// The API reference sits beside the CRDs' source: virt/api/docs/reference.md
+const refPath = join(crdDir, '..', 'docs', 'reference.md');
+const ref = renderReference();
+let oldRef = '';
+try { oldRef = readFileSync(refPath, 'utf8'); } catch { /* new file */ }
+if (oldRef !== ref) { writeFileSync(refPath, ref); process.stdout.write(`generate: wrote ${refPath}\n`); }

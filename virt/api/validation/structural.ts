@@ -149,7 +149,7 @@ function checkObject(node: Node, value: unknown, path: string, errors: FieldErro
       if (v === null && !node.required?.includes(k)) continue;
       checkValue(child, v, at, errors);
     } else if (upstream.includes(k)) {
-      errors.push({ path: at, reason: 'UnsupportedField', value: v, message: `supported by ${node[X_UPSTREAM_PROJECT] === 'Kubernetes' ? 'Kubernetes' : `upstream ${node[X_UPSTREAM_PROJECT] ?? 'KubeVirt'}`}, not by virtstack`, hint: 'remove the field; README "Supported subset" lists what virtstack serves' });
+      errors.push({ path: at, reason: 'UnsupportedField', value: v, message: `supported by ${node[X_UPSTREAM_PROJECT] === 'Kubernetes' ? 'Kubernetes' : `upstream ${node[X_UPSTREAM_PROJECT] ?? 'KubeVirt'}`}, not by virtstack`, hint: 'remove the field; virt/api/docs/reference.md lists what virtstack serves' });
     } else {
       const close = nearest(k, Object.keys(props));
       errors.push({

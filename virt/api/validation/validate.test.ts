@@ -65,7 +65,7 @@ describe('validateDocument: fields outside the subset', () => {
   it('a field upstream KubeVirt has but virtstack does not is named by full path', () => {
     const doc = vm({}, vmiSpec((s) => { (s.domain.devices as Record<string, unknown>).gpus = [{ name: 'g', deviceName: 'nvidia' }]; }));
     const e = only(doc);
-    expect(formatFieldError(e)).toBe('spec.template.spec.domain.devices.gpus: supported by upstream KubeVirt, not by virtstack (remove the field; README "Supported subset" lists what virtstack serves)');
+    expect(formatFieldError(e)).toBe('spec.template.spec.domain.devices.gpus: supported by upstream KubeVirt, not by virtstack (remove the field; virt/api/docs/reference.md lists what virtstack serves)');
     expect(e.reason).toBe('UnsupportedField');
   });
 
