@@ -2,26 +2,10 @@
 // validator: every supported field with its type and description, and at each level the upstream fields
 // virtstack rejects.
 import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT } from '../schema/builders.js';
+import type { SchemaNode } from '../schema/schema-node.js';
 import { apiVersionOf, SERVED_KINDS } from '../kinds.js';
 
-interface Node {
-  type?: string;
-  description?: string;
-  properties?: Record<string, Node>;
-  required?: string[];
-  items?: Node;
-  additionalProperties?: Node | boolean;
-  enum?: string[];
-  minimum?: number;
-  maximum?: number;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  [X_UPSTREAM]?: string[];
-  [X_EXACTLY_ONE]?: string[];
-  [X_AT_MOST_ONE]?: string[];
-  [X_QUANTITY]?: boolean;
-  [X_UPSTREAM_PROJECT]?: string;
-}
+type Node = SchemaNode;
 
 function typeOf(n: Node): string {
   if (n[X_QUANTITY]) return 'quantity';

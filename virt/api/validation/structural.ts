@@ -1,37 +1,14 @@
 // Checks a value against a declaration from virt/api/schema: types, required fields, enums, patterns,
 // bounds, quantities, and — what a CRD's pruning would hide — every field outside the subset, by path.
 import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_OBJECT_META, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT } from '../schema/builders.js';
+import type { SchemaNode } from '../schema/schema-node.js';
 import { OBJECT_META_FIELDS, UPSTREAM_ONLY_ANNOTATIONS } from '../object-meta.js';
 import { describeValue, typeName, type FieldError } from './field-error.js';
 import { joinPath } from './field-path.js';
 import { parseQuantity } from './quantity.js';
 import { nearest } from './suggest.js';
 
-/** The JSON-Schema subset the builders emit, read structurally. */
-interface Node {
-  type?: string;
-  description?: string;
-  properties?: Record<string, Node>;
-  required?: string[];
-  additionalProperties?: Node | boolean;
-  items?: Node;
-  enum?: unknown[];
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  maxItems?: number;
-  format?: string;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  [X_UPSTREAM]?: string[];
-  [X_EXACTLY_ONE]?: string[];
-  [X_AT_MOST_ONE]?: string[];
-  [X_QUANTITY]?: boolean;
-  [X_OBJECT_META]?: boolean;
-  [X_UPSTREAM_PROJECT]?: string;
-}
+type Node = SchemaNode;
 
 const INT_BOUNDS = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] } as const;
 const patternCache = new Map<string, RegExp>();
