@@ -1,0 +1,157 @@
+// The third-party binaries virtstack builds from the Go module proxy, one wrapper module each.
+// Versions are pinned here and in each wrapper's go.mod; the cache folder is keyed by them.
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Product {
+  /** Name used on the command line and in the cache folder. */
+  readonly name: string;
+  /** Version of the product (the cache folder is `<name>-<version>`). */
+  readonly version: string;
+  /** What it is, one line, for --help. */
+  readonly description: string;
+  /** The upstream module named in errors, as `path@version`. */
+  readonly upstream: string;
+  /** Wrapper module folder under toolchain/. */
+  readonly wrapper: string;
+  /** Main packages built with one `go build -o DIR/`, in the wrapper module's build list. */
+  readonly packages: readonly string[];
+  /** Binary names `go build` writes (the last element of each package path unless renamed). */
+  readonly outputs: readonly string[];
+  readonly tags: readonly string[];
+  readonly ldflags: readonly string[];
+  /** Files copied from a module of the build list into the output folder, made executable. */
+  readonly copies?: readonly { module: string; from: string; to: string }[];
+  /** Renames done after the build (e.g. the etcd server module's root builds as `server`). */
+  readonly renames?: readonly { from: string; to: string }[];
+  /** Set when the proxy reachable here does not serve the product: building it is refused with this reason. */
+  readonly unavailable?: string;
+}
+
+export const KUBERNETES_VERSION = 'v1.34.4';
+export const ETCD_VERSION = 'v3.6.16';
+export const PULUMI_VERSION = 'v3.259.0';
+export const LOCAL_PATH_PROVISIONER_VERSION = 'v0.0.30';
+export const PULUMI_KUBERNETES_VERSION = 'v4.32.0';
+
+function kubeVersionFlags(): string[] {
+  const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
+  const flags: string[] = [];
+  // Without these, nodes and `kubectl version` report v0.0.0-master+$Format:%H$, and the kubelet's
+  // version skew checks against the apiserver misfire.
+  for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+    flags.push(
+      `-X ${pkg}.gitVersion=${KUBERNETES_VERSION}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+      `-X ${pkg}.buildDate=2026-02-10T12:53:36Z`,
+    );
+  }
+  return flags;
+}
+
+export const PRODUCTS: readonly Product[] = [
+  {
+    name: 'kubernetes',
+    version: KUBERNETES_VERSION,
+    description: 'kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl',
+    upstream: `k8s.io/kubernetes@${KUBERNETES_VERSION}`,
+    wrapper: 'kubernetes',
+    packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'].map(
+      (c) => `k8s.io/kubernetes/cmd/${c}`,
+    ),
+    outputs: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'],
+    // Upstream's release tags: selinux support compiled in, test-only code and gRPC tracing out.
+    tags: ['selinux', 'notest', 'grpcnotrace'],
+    ldflags: kubeVersionFlags(),
+  },
+  {
+    name: 'etcd',
+    version: ETCD_VERSION,
+    description: 'etcd server (Debian ships 3.4, older than Kubernetes 1.34 supports)',
+    upstream: `go.etcd.io/etcd/server/v3@${ETCD_VERSION}`,
+    wrapper: 'etcd',
+    packages: ['go.etcd.io/etcd/server/v3'],
+    // `go build` names a binary after the path element before a major-version suffix: `server`.
+    outputs: ['server'],
+    renames: [{ from: 'server', to: 'etcd' }],
+    tags: [],
+    ldflags: [],
+  },
+  {
+    name: 'pulumi',
+    version: PULUMI_VERSION,
+    description: 'Pulumi CLI, virtstack\'s Node.js language host, the dynamic-provider shim',
+    upstream: `github.com/pulumi/pulumi/pkg/v3@${PULUMI_VERSION}`,
+    wrapper: 'pulumi',
+    packages: ['github.com/pulumi/pulumi/pkg/v3/cmd/pulumi', './cmd/pulumi-language-nodejs'],
+    outputs: ['pulumi', 'pulumi-language-nodejs'],
+    tags: ['osusergo', 'grpcnotrace'],
+    ldflags: [
+      `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}`,
+      `-X main.version=${PULUMI_VERSION.slice(1)}`,
+    ],
+    // Shipped inside the sdk/v3 module zip: the launcher the CLI runs for dynamic providers.
+    copies: [{ module: 'github.com/pulumi/pulumi/sdk/v3', from: 'nodejs/dist/pulumi-resource-pulumi-nodejs', to: 'pulumi-resource-pulumi-nodejs' }],
+  },
+  {
+    name: 'local-path-provisioner',
+    version: LOCAL_PATH_PROVISIONER_VERSION,
+    description: 'rancher local-path-provisioner: dynamic PersistentVolumes on node-local folders',
+    upstream: `github.com/rancher/local-path-provisioner@${LOCAL_PATH_PROVISIONER_VERSION}`,
+    wrapper: 'local-path-provisioner',
+    packages: ['github.com/rancher/local-path-provisioner'],
+    outputs: ['local-path-provisioner'],
+    tags: [],
+    ldflags: [],
+  },
+  {
+    name: 'pulumi-kubernetes',
+    version: PULUMI_KUBERNETES_VERSION,
+    description: 'pulumi-resource-kubernetes for @pulumi/kubernetes (not served here, see README)',
+    // The provider module has no tags of its own; this is the pseudo-version of the v4.32.0 commit.
+    upstream: 'github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2',
+    wrapper: '',
+    packages: [],
+    outputs: ['pulumi-resource-kubernetes'],
+    tags: [],
+    ldflags: [],
+    unavailable:
+      'the Go module proxy reachable from this machine refuses every version of this module ' +
+      '("This module version is not available"), so @pulumi/kubernetes cannot be used with a real provider here',
+  },
+];
+
+/** Products `npm run toolchain` builds when no name is given: everything that can be built here. */
+export const DEFAULT_PRODUCTS: readonly string[] = PRODUCTS.filter((p) => !p.unavailable).map((p) => p.name);
+
+export function product(name: string): Product {
+  const p = PRODUCTS.find((x) => x.name === name);
+  if (!p) throw new Error(`no toolchain product '${name}' (have: ${PRODUCTS.map((x) => x.name).join(', ')})`);
+  return p;
+}
+
+/** `$XDG_CACHE_HOME/virtstack` or `~/.cache/virtstack`. */
+export function cacheRoot(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'virtstack');
+}
+
+/** The folder holding a product's binaries once built. */
+export function productDir(name: string): string {
+  const p = product(name);
+  return join(cacheRoot(), 'bin', `${p.name}-${p.version}`);
+}
+
+/** Absolute path of one binary of a product, e.g. `toolPath('kubernetes', 'kubelet')`. */
+export function toolPath(name: string, binary: string): string {
+  return join(productDir(name), binary);
+}
+
+/** The repository's toolchain/ folder (this file compiles to dist/toolchain/). */
+export function toolchainSourceDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', 'toolchain');
+}
