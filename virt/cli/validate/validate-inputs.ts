@@ -1,0 +1,33 @@
+// Runs the one validator virt/api offers over every document of every input and places each error on
+// its source line.
+import { validateDocument } from '../../api/validation/validate.js';
+import type { ResolvedInputs } from './manifest-inputs.js';
+import { summarize, type DocumentReport, type ValidationReport } from './report.js';
+import { parseYamlDocuments } from './yaml-documents.js';
+
+export function validateInputs({ inputs, unreadable }: ResolvedInputs): ValidationReport {
+  const documents: DocumentReport[] = [];
+  for (const { file, text } of inputs) {
+    for (const doc of parseYamlDocuments(text)) {
+      if (doc.kind === 'malformed') {
+        documents.push({
+          file, line: doc.line, index: doc.index, outcome: 'malformed',
+          errors: [{ path: '(document)', line: doc.line, column: doc.column, reason: 'MalformedYAML', message: doc.message, hint: 'fix the YAML syntax; nothing in this document was checked' }],
+        });
+        continue;
+      }
+      const result = validateDocument(doc.value);
+      documents.push({
+        file, line: doc.line, index: doc.index,
+        ...(result.apiVersion !== undefined ? { apiVersion: result.apiVersion } : {}),
+        ...(result.kind !== undefined ? { kind: result.kind } : {}),
+        ...(result.name !== undefined ? { name: result.name } : {}),
+        ...(result.namespace !== undefined ? { namespace: result.namespace } : {}),
+        outcome: result.outcome,
+        errors: result.errors.map((e) => ({ ...e, line: e.path === '(document)' ? doc.line : doc.lineOf(e.path) })),
+        ...(result.note !== undefined ? { note: result.note } : {}),
+      });
+    }
+  }
+  return { documents, unreadable, summary: summarize(documents, unreadable) };
+}

@@ -1,0 +1,28 @@
+// virtctl entrypoint: wires the process (argv, stdio, exit code) to virt/cli. The only place that sets
+// the exit status; every command returns its code instead of exiting.
+import { text } from 'node:stream/consumers';
+import { EXIT_USAGE, type CliIo } from '../cli/command.js';
+import { runVirtctl } from '../cli/dispatch.js';
+
+// A reader that quits early (`virtctl validate ... | head`) closes the pipe; that is not an error to report.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+const io: CliIo = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  readStdin: () => text(process.stdin),
+};
+
+try {
+  process.exitCode = await runVirtctl(process.argv.slice(2), io);
+} catch (err) {
+  // Reaching here is a virtctl bug, not a user mistake: say so in one line; the stack only on request.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`virtctl: internal error: ${message}\n`);
+  if (process.env.VIRTCTL_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+  else process.stderr.write('virtctl: this is a bug; rerun with VIRTCTL_DEBUG=1 for details and report it\n');
+  process.exitCode = EXIT_USAGE;
+}
