@@ -81,8 +81,9 @@ export function parseValidateArgs(args: readonly string[]): ValidateOptions | { 
 
 // node:util names the offending option; its advice about '--' and its stack are of no use here.
 function argumentError(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const unknown = /^Unknown option '([^']*)'/.exec(message);
+  // Duck-typed: the error may come from another realm (a test VM context), where instanceof Error fails.
+  const message = String((err as { message?: unknown }).message ?? err);
+  const unknown = /Unknown option '([^']*)'/.exec(message);
   if (unknown) return `unknown option '${unknown[1]}'`;
   if (/argument missing/.test(message) && message.includes('--filename')) return '-f needs a path: a file, a directory, or - for standard input';
   if (/argument missing/.test(message) && message.includes('--output')) return '-o needs a format: text or json';
