@@ -1,0 +1,77 @@
+// `npm run cluster:up` / `cluster:down` / `images`, and `node dist/test/cluster/main.js status`.
+import { ClusterError } from './exec.js';
+import { down, leftovers, state, up } from './cluster.js';
+import { buildImages, importImages } from './images.js';
+import { clusterRoot, kubeconfigPath, logsDir, NODES } from './paths.js';
+import { daemonAlive } from './host.js';
+import { ToolchainError } from '../../toolchain/build.js';
+
+const USAGE = `usage: node dist/test/cluster/main.js <command>
+
+  up       start the local two-node Kubernetes cluster (npm run cluster:up); a no-op when it is up,
+           a clean restart when a previous run left broken state. Needs root.
+  down     stop every process, unmount, remove the network namespaces, links, routes, firewall rules
+           and cgroups, and delete the state (npm run cluster:down). Logs of the last run are kept.
+  images   build the images/* Containerfiles that changed (buildah) and import them into the running
+           nodes (npm run images [-- name...])
+  status   print what runs
+
+State: ${clusterRoot()} (VIRTSTACK_CLUSTER_ROOT), logs: ${logsDir()}, kubeconfig: ${kubeconfigPath()}
+`;
+
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'up': {
+      const r = await up(log);
+      if (!r.alreadyUp) {
+        const phases = Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ');
+        log(`cluster: up in ${r.seconds.toFixed(1)} s (${phases}); logs in ${logsDir()}`);
+      }
+      process.stdout.write(`export KUBECONFIG=${kubeconfigPath()}\n`);
+      return 0;
+    }
+    case 'down':
+      await down(log);
+      return 0;
+    case 'images': {
+      const reports = buildImages(log, rest.length ? rest : undefined);
+      for (const r of reports) log(`images: ${r.name}: ${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'unchanged'} (${r.archive})`);
+      for (const n of NODES) {
+        if (daemonAlive(`${n.name}-containerd`)) await importImages(n, reports, log);
+      }
+      return 0;
+    }
+    case 'status': {
+      const s = await state();
+      process.stdout.write(`running: ${s.running.join(', ') || 'nothing'}\n`);
+      if (s.running.length) process.stdout.write(`not running: ${s.dead.join(', ') || 'nothing'}\n`);
+      process.stdout.write(`healthy: ${s.healthy ? 'yes' : 'no'}\n`);
+      const left = s.running.length ? [] : leftovers();
+      if (left.length) process.stdout.write(`left over: ${left.join('; ')}\n`);
+      return s.healthy ? 0 : 1;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`cluster: unknown command '${cmd}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof ClusterError || e instanceof ToolchainError) {
+    process.stderr.write(`cluster: ${e.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}
