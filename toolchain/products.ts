@@ -1,5 +1,6 @@
 // The third-party binaries virtstack builds from the Go module proxy, one wrapper module each.
 // Versions are pinned here and in each wrapper's go.mod; the cache folder is keyed by them.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,8 +151,19 @@ export function toolPath(name: string, binary: string): string {
   return join(productDir(name), binary);
 }
 
-/** The repository's toolchain/ folder (this file compiles to dist/toolchain/). */
+/** The repository root: the nearest folder above this file with the toolchain's wrapper modules. */
+export function repoRoot(): string {
+  // This file runs from toolchain/ (tests) or dist/toolchain/ (compiled); walk up rather than assume.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'toolchain', 'kubernetes', 'go.mod'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the virtstack repository above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+/** The repository's toolchain/ folder. */
 export function toolchainSourceDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', 'toolchain');
+  return join(repoRoot(), 'toolchain');
 }

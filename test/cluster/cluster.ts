@@ -728,14 +728,18 @@ function ourShimSockets(): string[] {
     }
   }
   const out: string[] = [];
-  try {
-    for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const path = cols[7];
-      if (path?.startsWith('/run/containerd/s/') && cols[6] && inodes.has(cols[6])) out.push(path);
+  // The socket table is per network namespace, and the shims live in the nodes' namespaces: read it
+  // through each process, not through /proc/net of this one.
+  for (const pid of clusterPids()) {
+    try {
+      for (const line of readFileSync(`/proc/${pid}/net/unix`, 'utf8').split('\n').slice(1)) {
+        const cols = line.trim().split(/\s+/);
+        const path = cols[7];
+        if (path?.startsWith(`${SHARED_CONTAINERD_RUN}/s/`) && cols[6] && inodes.has(cols[6])) out.push(path);
+      }
+    } catch {
+      // process gone
     }
-  } catch {
-    // no unix socket table: nothing to clean
   }
   return [...new Set(out)];
 }

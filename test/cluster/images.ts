@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../toolchain/products.js';
 import { ClusterError, run, runAsync } from './exec.js';
 import { containerdSocket, imagesCacheDir, nodeDir, type NodeSpec } from './paths.js';
 
@@ -24,10 +24,7 @@ interface BuiltState {
 const REF_PREFIX = 'localhost/virtstack/';
 const TAG = 'dev';
 
-export function repoRoot(): string {
-  // compiled to dist/test/cluster/images.js
-  return join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
-}
+export { repoRoot };
 
 export function imageRef(name: string): string {
   return `${REF_PREFIX}${name}:${TAG}`;

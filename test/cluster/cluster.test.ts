@@ -1,0 +1,163 @@
+// Proof that the local cluster is a working Kubernetes: two Ready nodes, pods placed by nodeSelector,
+// pod-to-pod TCP across nodes, a ClusterIP Service from the other node and from the host, a dynamically
+// provisioned PVC, kubectl logs and exec, and a teardown that leaves nothing (then up again).
+import { connect } from 'node:net';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, readyNodes } from './kube-api.js';
+import { leftovers } from './cluster.js';
+import { nodeDir, NODES } from './paths.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, clusterCommand, ensureCluster, isReady, kubectl, tempNamespace, waitPod, type PodObject } from './testing.js';
+import { waitFor } from './exec.js';
+
+const IMAGE = 'localhost/virtstack/base:dev';
+const [node1, node2] = NODES;
+if (!node1 || !node2) throw new Error('the cluster has two nodes');
+
+let ns: { name: string; remove: () => Promise<void> };
+
+function pod(name: string, node: string, command: string[], labels: Record<string, string> = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: {
+      nodeSelector: { 'kubernetes.io/hostname': node },
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'main', image: IMAGE, command }],
+    },
+  };
+}
+
+function hostConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    const s = connect({ host, port, timeout: 5000 });
+    s.on('data', (d) => (data += d.toString()));
+    s.on('end', () => resolve(data));
+    s.on('timeout', () => s.destroy(new Error(`no answer from ${host}:${port}`)));
+    s.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  await ensureCluster();
+  ns = await tempNamespace('cluster-test');
+  await waitFor('the test namespace default ServiceAccount', 30_000, async () => {
+    await api('GET', `/api/v1/namespaces/${ns.name}/serviceaccounts/default`);
+    return true;
+  });
+  const server = pod('server', node1.name, ['socat', 'TCP-LISTEN:8080,fork,reuseaddr', 'SYSTEM:echo hello-from-server'], { app: 'server' });
+  const client = pod('client', node2.name, ['sh', '-c', 'echo client-started; exec sleep infinity']);
+  await api('POST', `/api/v1/namespaces/${ns.name}/pods`, server);
+  await api('POST', `/api/v1/namespaces/${ns.name}/pods`, client);
+  await api('POST', `/api/v1/namespaces/${ns.name}/services`, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'server' },
+    spec: { selector: { app: 'server' }, ports: [{ port: 80, targetPort: 8080 }] },
+  });
+}, CLUSTER_SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await ns?.remove();
+});
+
+test('both nodes are Ready', async () => {
+  expect(await readyNodes()).toEqual(NODES.map((n) => n.name));
+});
+
+test('cluster:up again is a no-op on a healthy cluster', async () => {
+  const started = Date.now();
+  const r = await clusterCommand('up');
+  expect(r.code).toBe(0);
+  expect(r.output).toContain('already up');
+  expect(r.output).toContain('export KUBECONFIG=');
+  expect(Date.now() - started).toBeLessThan(10_000);
+}, 60_000);
+
+test('nodeSelector places one pod on each node, each with an address from its node range', async () => {
+  const server = await waitPod(ns.name, 'server', isReady, 'Ready');
+  const client = await waitPod(ns.name, 'client', isReady, 'Ready');
+  expect(server.spec.nodeName).toBe(node1.name);
+  expect(client.spec.nodeName).toBe(node2.name);
+  expect(server.status?.podIP).toMatch(/^10\.214\.1\./);
+  expect(client.status?.podIP).toMatch(/^10\.214\.2\./);
+}, 180_000);
+
+test('a pod on node-2 reaches a pod on node-1 over TCP', async () => {
+  const server = await waitPod(ns.name, 'server', isReady, 'Ready');
+  await waitPod(ns.name, 'client', isReady, 'Ready');
+  const r = kubectl(['-n', ns.name, 'exec', 'client', '--', 'socat', '-T5', '-', `TCP:${server.status?.podIP}:8080`], '');
+  expect(r.stderr).toBe('');
+  expect(r.stdout.trim()).toBe('hello-from-server');
+}, 180_000);
+
+test('a ClusterIP Service answers from the other node and from the host', async () => {
+  await waitPod(ns.name, 'server', isReady, 'Ready');
+  await waitPod(ns.name, 'client', isReady, 'Ready');
+  const svc = await api<{ spec: { clusterIP: string } }>('GET', `/api/v1/namespaces/${ns.name}/services/server`);
+  // kube-proxy programs the rules shortly after the endpoints appear: poll rather than sleep.
+  const fromPod = await waitFor('the Service to answer from the client pod', 60_000, () => {
+    const r = kubectl(['-n', ns.name, 'exec', 'client', '--', 'socat', '-T5', '-', `TCP:${svc.spec.clusterIP}:80`], '');
+    return r.stdout.includes('hello-from-server') ? r.stdout.trim() : undefined;
+  }, 500);
+  expect(fromPod).toBe('hello-from-server');
+  const fromHost = await waitFor('the Service to answer from the host', 60_000, async () => {
+    const out = await hostConnect(svc.spec.clusterIP, 80);
+    return out.includes('hello-from-server') ? out.trim() : undefined;
+  }, 500);
+  expect(fromHost).toBe('hello-from-server');
+}, 180_000);
+
+test('kubectl logs and kubectl exec work', async () => {
+  await waitPod(ns.name, 'client', isReady, 'Ready');
+  const logs = await waitFor('the client log line', 30_000, () => {
+    const r = kubectl(['-n', ns.name, 'logs', 'client']);
+    return r.stdout.includes('client-started') ? r.stdout : undefined;
+  });
+  expect(logs.trim()).toBe('client-started');
+  const exec = kubectl(['-n', ns.name, 'exec', 'client', '--', 'sh', '-c', 'echo "exec in $(hostname)"']);
+  expect(exec.code).toBe(0);
+  expect(exec.stdout.trim()).toBe('exec in client');
+}, 120_000);
+
+test('a PVC on the default StorageClass is provisioned, bound and written', async () => {
+  await api('POST', `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+  });
+  const writer = pod('writer', node2.name, ['sh', '-c', 'echo persisted-$(hostname) > /data/file && cat /data/file']) as {
+    spec: { restartPolicy?: string; containers: { volumeMounts?: object[] }[]; volumes?: object[] };
+  };
+  writer.spec.restartPolicy = 'Never';
+  writer.spec.containers[0]!.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+  writer.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }];
+  await api('POST', `/api/v1/namespaces/${ns.name}/pods`, writer);
+  await waitPod(ns.name, 'writer', (p: PodObject) => p.status?.phase === 'Succeeded', 'Succeeded', 120_000);
+  const pvc = await api<{ spec: { volumeName: string; storageClassName: string }; status: { phase: string } }>(
+    'GET',
+    `/api/v1/namespaces/${ns.name}/persistentvolumeclaims/data`,
+  );
+  expect(pvc.status.phase).toBe('Bound');
+  expect(pvc.spec.storageClassName).toBe('local-path');
+  expect(kubectl(['-n', ns.name, 'logs', 'writer']).stdout.trim()).toBe('persisted-writer');
+  // The volume really lives in node-2's local-path folder on disk.
+  const dir = join(nodeDir(node2), 'local-path');
+  const volume = readdirSync(dir).find((d) => d.startsWith(pvc.spec.volumeName));
+  expect(volume).toBeDefined();
+  expect(readFileSync(join(dir, volume!, 'file'), 'utf8').trim()).toBe('persisted-writer');
+}, 180_000);
+
+// Last: destructive. Brings the cluster back so later test files find it up.
+test('cluster:down leaves nothing behind, and cluster:up after it works', async () => {
+  const down = await clusterCommand('down');
+  expect(down.code).toBe(0);
+  expect(leftovers()).toEqual([]);
+  expect(existsSync('/run/containerd/s') ? readdirSync('/run/containerd/s') : []).toEqual([]);
+  const up = await clusterCommand('up');
+  expect(up.code).toBe(0);
+  expect(await readyNodes()).toEqual(NODES.map((n) => n.name));
+}, 300_000);
