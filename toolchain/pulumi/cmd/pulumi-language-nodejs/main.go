@@ -454,12 +454,22 @@ func (h *nodeHost) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequ
 
 func (h *nodeHost) GetProgramDependencies(_ context.Context, req *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	deps, err := dependencies(programDir(req.GetInfo(), req.GetPwd()))
+	dir := programDir(req.GetInfo(), req.GetPwd())
+	deps, err := dependencies(dir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := readPackage(filepath.Join(dir, "package.json"))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*pulumirpc.DependencyInfo, 0, len(deps))
 	for _, d := range deps {
+		// `pulumi about` lists the program's own dependencies unless asked for the whole tree.
+		direct := root.Dependencies[d.pkg.Name] != "" || root.DevDependencies[d.pkg.Name] != ""
+		if !direct && !req.GetTransitiveDependencies() {
+			continue
+		}
 		out = append(out, &pulumirpc.DependencyInfo{Name: d.pkg.Name, Version: d.pkg.Version})
 	}
 	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: out}, nil
