@@ -1,0 +1,125 @@
+// The handler's side of the contract: one connection for calls (overlapping, matched by id) and a
+// dedicated connection per console.
+import { connect, type Socket } from 'node:net';
+import { LauncherCallError } from './errors.js';
+import { LineReader } from './line-reader.js';
+import { PROTOCOL_VERSION, type ErrorBody, type LauncherMethods, type MethodName } from './messages.js';
+
+type CallMethods = Exclude<MethodName, 'console'>;
+
+interface Pending {
+  method: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function open(path: string, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new LauncherCallError('connect', { code: 'Unavailable', message: `no answer on ${path} within ${timeoutMs} ms`, hint: 'is the launcher running?' }));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(t);
+      resolve(s);
+    });
+    s.once('error', (err) => {
+      clearTimeout(t);
+      reject(new LauncherCallError('connect', { code: 'Unavailable', message: `cannot connect to ${path}: ${err.message}`, hint: 'is the launcher running, and is this its socket?' }, { cause: err }));
+    });
+  });
+}
+
+export class LauncherClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closedError: Error | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly socket: Socket,
+  ) {
+    const reader = new LineReader();
+    socket.on('data', (chunk: Buffer) => {
+      for (const line of reader.push(chunk)) this.onLine(line);
+    });
+    const fail = (why: string) => {
+      this.closedError = new LauncherCallError('connection', { code: 'Disconnected', message: `connection to ${path} ${why}`, hint: 'the launcher exited or closed the socket' });
+      for (const [id, p] of this.pending) {
+        if (p.timer) clearTimeout(p.timer);
+        p.reject(this.closedError);
+        this.pending.delete(id);
+      }
+    };
+    socket.on('close', () => fail('closed'));
+    socket.on('error', (err) => fail(`failed: ${err.message}`));
+  }
+
+  static async connect(path: string, timeoutMs = 5000): Promise<LauncherClient> {
+    return new LauncherClient(path, await open(path, timeoutMs));
+  }
+
+  private onLine(line: string): void {
+    let msg: { id?: number; result?: unknown; error?: ErrorBody };
+    try {
+      msg = JSON.parse(line) as typeof msg;
+    } catch {
+      return;
+    }
+    const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
+    if (!p || msg.id === undefined) return;
+    this.pending.delete(msg.id);
+    if (p.timer) clearTimeout(p.timer);
+    if (msg.error) p.reject(new LauncherCallError(p.method, msg.error));
+    else p.resolve(msg.result);
+  }
+
+  call<M extends CallMethods>(method: M, params: LauncherMethods[M]['params'], timeoutMs?: number): Promise<LauncherMethods[M]['result']> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            this.pending.delete(id);
+            reject(new LauncherCallError(method, { code: 'Timeout', message: `no answer within ${timeoutMs} ms` }));
+          }, timeoutMs)
+        : undefined;
+      this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
+      this.socket.write(JSON.stringify({ v: PROTOCOL_VERSION, id, method, params }) + '\n');
+    });
+  }
+
+  /** A new connection carrying the guest's serial console: read and write it as a byte stream. */
+  async console(params: LauncherMethods['console']['params'] = {}, timeoutMs = 10_000): Promise<Socket> {
+    const s = await open(this.path, timeoutMs);
+    s.write(JSON.stringify({ v: PROTOCOL_VERSION, id: 1, method: 'console', params }) + '\n');
+    return new Promise((resolve, reject) => {
+      const reader = new LineReader();
+      const onData = (chunk: Buffer) => {
+        const lines = reader.push(chunk);
+        const first = lines[0];
+        if (first === undefined) return;
+        s.off('data', onData);
+        s.pause();
+        const msg = JSON.parse(first) as { error?: ErrorBody };
+        if (msg.error) {
+          s.destroy();
+          reject(new LauncherCallError('console', msg.error));
+          return;
+        }
+        const rest = Buffer.concat([...lines.slice(1).map((l) => Buffer.from(l + '\n')), reader.rest()]);
+        if (rest.length) s.unshift(rest);
+        resolve(s);
+      };
+      s.on('data', onData);
+      s.once('error', reject);
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+}

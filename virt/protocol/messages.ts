@@ -1,0 +1,98 @@
+// The handler <-> launcher contract, version 1. One unix socket per launcher; newline-delimited JSON
+// requests {v, id, method, params} and responses {v, id, result | error}. A "console" request turns its
+// connection into a raw byte stream to the guest's serial console once answered.
+import type { VirtualMachineInstance } from '../api/index.js';
+
+export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_VERSIONS: readonly number[] = [1];
+
+export type Accelerator = 'kvm' | 'tcg';
+
+export interface MigrationStatus {
+  /** Running: in progress; Completed: the domain runs on the target; Failed/Cancelled: it runs here. */
+  phase: 'Running' | 'Completed' | 'Failed' | 'Cancelled';
+  targetUri: string;
+  startedAt: string;
+  endedAt?: string;
+  /** Bytes of guest memory (and disks, for block migration) sent so far. */
+  dataProcessed?: number;
+  dataTotal?: number;
+  downtimeMs?: number;
+  totalMs?: number;
+  error?: string;
+}
+
+export interface DomainInfo {
+  name: string;
+  uuid: string;
+  /** libvirt's state and reason names, e.g. Running/Booted, Shutoff/Migrated. */
+  state: string;
+  reason: string;
+  accelerator: Accelerator;
+  /** Why this accelerator: the KVM probe's verdict. */
+  acceleratorReason: string;
+  migration?: MigrationStatus;
+}
+
+export interface MigrationTarget {
+  /** libvirt URI of the target launcher's daemon, e.g. qemu+tcp://10.99.0.2:16509/system. */
+  uri: string;
+  /** Where the target QEMU listens for the memory stream, e.g. tcp://10.99.0.2:49152. */
+  migrationUri?: string;
+}
+
+export interface MigrationOptions {
+  /** Copy disks that are not on shared storage (block migration through the target's NBD server). */
+  nonSharedDisk?: boolean;
+  /** Names of the disks to copy with nonSharedDisk; all writable disks when omitted. */
+  disks?: string[];
+  /** Bandwidth cap, MiB/s. */
+  bandwidthMiBps?: number;
+  /** Longest pause allowed for the final switch-over, ms (libvirt's default is 300). */
+  maxDowntimeMs?: number;
+  autoConverge?: boolean;
+}
+
+export interface MigrationResult {
+  totalMs: number;
+  downtimeMs?: number;
+  dataTransferred?: number;
+}
+
+export interface SyncOptions {
+  /** Prepare everything but do not start: libvirt creates the domain here when the migration arrives. */
+  migrationTarget?: boolean;
+}
+
+export interface LauncherMethods {
+  ping: { params: Record<string, never>; result: { versions: readonly number[]; pid: number; uptimeMs: number } };
+  sync: { params: { vmi: VirtualMachineInstance; options?: SyncOptions }; result: DomainInfo | null };
+  getDomain: { params: Record<string, never>; result: DomainInfo | null };
+  shutdown: { params: { gracePeriodSeconds?: number }; result: { graceful: boolean; elapsedMs: number } };
+  kill: { params: Record<string, never>; result: { killed: boolean } };
+  migrate: { params: { target: MigrationTarget; options?: MigrationOptions }; result: MigrationResult };
+  cancelMigration: { params: Record<string, never>; result: { cancelled: boolean } };
+  console: { params: { serial?: string }; result: { attached: true } };
+}
+export type MethodName = keyof LauncherMethods;
+export const METHOD_NAMES: readonly MethodName[] = ['ping', 'sync', 'getDomain', 'shutdown', 'kill', 'migrate', 'cancelMigration', 'console'];
+
+export interface Request<M extends MethodName = MethodName> {
+  v: number;
+  id: number;
+  method: M;
+  params: LauncherMethods[M]['params'];
+}
+
+export interface ErrorBody {
+  /** Stable, machine-readable: e.g. UnsupportedVersion, UnknownMethod, BadRequest, NoDomain, LibvirtError. */
+  code: string;
+  message: string;
+  hint?: string;
+  /** libvirt's virErrorNumber when the failure came from libvirt. */
+  libvirtCode?: number;
+}
+
+export type Response<M extends MethodName = MethodName> =
+  | { v: number; id: number; result: LauncherMethods[M]['result'] }
+  | { v: number; id: number; error: ErrorBody };

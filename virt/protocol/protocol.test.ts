@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex, PassThrough } from 'node:stream';
+import { LauncherClient } from './client.js';
+import { LauncherCallError, LauncherFault } from './errors.js';
+import type { DomainInfo } from './messages.js';
+import { LauncherServer, type LauncherApi } from './server.js';
+
+const domain: DomainInfo = { name: 'default_vm', uuid: 'u', state: 'Running', reason: 'Booted', accelerator: 'tcg', acceleratorReason: 'probe timed out' };
+
+function api(over: Partial<LauncherApi> = {}): LauncherApi {
+  return {
+    ping: async () => ({ versions: [1], pid: 1, uptimeMs: 5 }),
+    sync: async () => domain,
+    getDomain: async () => domain,
+    shutdown: async () => ({ graceful: true, elapsedMs: 1 }),
+    kill: async () => ({ killed: true }),
+    migrate: async () => ({ totalMs: 1 }),
+    cancelMigration: async () => ({ cancelled: false }),
+    console: async (): Promise<Duplex> => new PassThrough(),
+    ...over,
+  };
+}
+
+describe('launcher protocol', () => {
+  let dir: string;
+  let sock: string;
+  let server: LauncherServer;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'proto-'));
+    sock = join(dir, 'launcher.sock');
+  });
+  afterEach(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers calls, matching overlapping requests by id', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    server = new LauncherServer(api({ migrate: async () => { await gate; return { totalMs: 7, downtimeMs: 3 }; }, cancelMigration: async () => { release(); return { cancelled: true }; } }), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    const migrating = c.call('migrate', { target: { uri: 'qemu+tcp://x/system' } });
+    await expect(c.call('cancelMigration', {})).resolves.toEqual({ cancelled: true });
+    await expect(migrating).resolves.toEqual({ totalMs: 7, downtimeMs: 3 });
+    await expect(c.call('getDomain', {})).resolves.toEqual(domain);
+    c.close();
+  });
+
+  it('carries a launcher fault\'s code and hint, and libvirt\'s error code', async () => {
+    server = new LauncherServer(
+      api({
+        kill: async () => { throw new LauncherFault('NoDomain', 'no VM is running', 'sync a VMI first'); },
+        shutdown: async () => { throw Object.assign(new Error('virDomainShutdownFlags: domain is not running'), { name: 'LibvirtError', code: 55, hint: 'not running' }); },
+      }),
+      { warn: () => undefined },
+    );
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    const killErr = await c.call('kill', {}).catch((e: unknown) => e);
+    expect(killErr).toBeInstanceOf(LauncherCallError);
+    expect(killErr).toMatchObject({ code: 'NoDomain', hint: 'sync a VMI first' });
+    await expect(c.call('shutdown', {})).rejects.toMatchObject({ code: 'LibvirtError', libvirtCode: 55 });
+    c.close();
+  });
+
+  it('rejects other protocol versions and unknown methods with a hint', async () => {
+    server = new LauncherServer(api(), { warn: () => undefined });
+    await server.listen(sock);
+    const raw = connect(sock);
+    const lines: string[] = [];
+    raw.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
+    raw.write(JSON.stringify({ v: 2, id: 1, method: 'ping', params: {} }) + '\n');
+    raw.write(JSON.stringify({ v: 1, id: 2, method: 'reboot', params: {} }) + '\n');
+    raw.write('not json\n');
+    const deadline = Date.now() + 5000;
+    while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const answers = lines.map((l) => JSON.parse(l) as { id: number; error: { code: string; hint?: string } });
+    expect(answers.find((a) => a.id === 1)?.error).toMatchObject({ code: 'UnsupportedVersion', hint: 'this launcher speaks versions 1' });
+    expect(answers.find((a) => a.id === 2)?.error.code).toBe('UnknownMethod');
+    expect(answers.find((a) => a.id === 0)?.error.code).toBe('BadRequest');
+    raw.destroy();
+  });
+
+  it('turns a console request into a byte stream both ways', async () => {
+    // An echo "guest": what the client types comes back upper-cased.
+    const echo = (): Duplex => {
+      const d: Duplex = new Duplex({
+        read() {},
+        write(chunk: Buffer, _e, cb) {
+          d.push(Buffer.from(chunk.toString().toUpperCase()));
+          cb();
+        },
+      });
+      return d;
+    };
+    server = new LauncherServer(api({ console: async () => echo() }), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    const s = await c.console();
+    let seen = '';
+    s.on('data', (b: Buffer) => (seen += b.toString()));
+    s.write('ls -l\n');
+    const deadline = Date.now() + 5000;
+    while (seen !== 'LS -L\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toBe('LS -L\n');
+    s.destroy();
+    c.close();
+  });
+
+  it('fails pending calls when the launcher goes away', async () => {
+    server = new LauncherServer(api({ migrate: () => new Promise(() => undefined) }), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    const pending = c.call('migrate', { target: { uri: 'x' } });
+    await new Promise((r) => setTimeout(r, 20));
+    await server.close();
+    await expect(pending).rejects.toMatchObject({ code: 'Disconnected' });
+  });
+});
