@@ -91,7 +91,7 @@ export class LauncherClient {
     });
   }
 
-  /** A new connection carrying the guest's serial console: read and write it as a byte stream. */
+  /** A new connection carrying the guest's serial console, returned paused (pipe it, or resume it after adding listeners). */
   async console(params: LauncherMethods['console']['params'] = {}, timeoutMs = 10_000): Promise<Socket> {
     const s = await open(this.path, timeoutMs);
     s.write(JSON.stringify({ v: PROTOCOL_VERSION, id: 1, method: 'console', params }) + '\n');

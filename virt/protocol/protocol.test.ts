@@ -103,7 +103,7 @@ describe('launcher protocol', () => {
     const c = await LauncherClient.connect(sock);
     const s = await c.console();
     let seen = '';
-    s.on('data', (b: Buffer) => (seen += b.toString()));
+    s.on('data', (b: Buffer) => (seen += b.toString())).resume();
     s.write('ls -l\n');
     const deadline = Date.now() + 5000;
     while (seen !== 'LS -L\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
