@@ -79,7 +79,10 @@ export function isFresh(p: Product): boolean {
 
 // Proxy answers are reported without the proxy's address: hosts of registries are not to be printed.
 function maskHosts(text: string): string {
-  return text.replace(/https?:\/\/[^\s/"']+/g, '<module proxy>');
+  return text
+    .replace(/https?:\/\/[^\s/"']+/g, '<module proxy>')
+    .replace(/lookup [^\s:]+/g, 'lookup <module proxy>')
+    .replace(/dial tcp [^\s:]+:\d+/g, 'dial tcp <module proxy>');
 }
 
 /** Turns `go` failures that come from the module proxy into one sentence naming the module. */

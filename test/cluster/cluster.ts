@@ -23,7 +23,7 @@ import {
   unmountAll,
   ensureCgroup,
 } from './host.js';
-import { buildImages, importImages, repoRoot, type BuildReport } from './images.js';
+import { buildImages, currentArchives, importImages, repoRoot, type BuildReport } from './images.js';
 import { api, rawRequest, readyNodes, resetCredentials } from './kube-api.js';
 import { ensurePki, kubeconfig } from './pki.js';
 import {
@@ -32,6 +32,7 @@ import {
   BASE_IMAGE,
   CGROUP_PARENT,
   CLUSTER_CIDR,
+  CLUSTER_IMAGES,
   clusterRoot,
   containerdSocket,
   ETCD_CLIENT_PORT,
@@ -600,8 +601,11 @@ export async function up(log: Log, opts: { skipSoftware?: boolean } = {}): Promi
   checkAddressRanges();
   checkPorts();
 
-  // Images first (a cold build runs debootstrap), so the nodes can import them as soon as containerd answers.
-  const images: BuildReport[] = buildImages(log);
+  // Images first (a cold build runs debootstrap), so the nodes can import them as soon as containerd
+  // answers. Only the cluster's own images are built here; others are imported if `npm run images`
+  // built them from their current sources.
+  const own = buildImages(log, CLUSTER_IMAGES);
+  const images: BuildReport[] = [...own, ...currentArchives().filter((a) => !own.some((o) => o.name === a.name))];
   phase('images');
 
   rmSync(logsDir(), { recursive: true, force: true });

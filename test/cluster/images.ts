@@ -154,6 +154,21 @@ function closure(specs: ImageSpec[], names: readonly string[]): ImageSpec[] {
   return specs.filter((s) => want.has(s.name));
 }
 
+/** Archives of images that were built from their current sources (none is built here). */
+export function currentArchives(): BuildReport[] {
+  const hashes = new Map<string, string>();
+  const out: BuildReport[] = [];
+  for (const s of listImages()) {
+    const h = filesHash(s.dir);
+    for (const d of s.deps) h.update(hashes.get(d) ?? '');
+    const hash = h.digest('hex');
+    hashes.set(s.name, hash);
+    const state = readState(s.name);
+    if (state && state.hash === hash && existsSync(state.archive)) out.push({ name: s.name, built: false, seconds: 0, archive: state.archive });
+  }
+  return out;
+}
+
 function nodeImagesState(node: NodeSpec): Record<string, string> {
   try {
     return JSON.parse(readFileSync(join(nodeDir(node), 'images.json'), 'utf8')) as Record<string, string>;

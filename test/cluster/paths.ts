@@ -30,7 +30,9 @@ export function kubeconfigPath(): string {
   return join(clusterRoot(), 'kubeconfig');
 }
 
+/** Built image archives and the debootstrap root file system (VIRTSTACK_IMAGES_CACHE overrides). */
 export function imagesCacheDir(): string {
+  if (process.env.VIRTSTACK_IMAGES_CACHE) return process.env.VIRTSTACK_IMAGES_CACHE;
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'virtstack', 'images');
 }
@@ -60,7 +62,8 @@ export const NODES: readonly NodeSpec[] = [1, 2].map((i) => ({
 /** The cgroup (in every v1 hierarchy) holding every process of the cluster, pods included. */
 export const CGROUP_PARENT = 'virtstack-cluster';
 
-/** Images the cluster itself needs; `npm run images` builds these and every other `images/*`. */
+/** Images the cluster itself needs: `cluster:up` builds these (other images only with `npm run images`). */
+export const CLUSTER_IMAGES = ['pause', 'base'];
 export const PAUSE_IMAGE = 'localhost/virtstack/pause:dev';
 export const BASE_IMAGE = 'localhost/virtstack/base:dev';
 
