@@ -1,13 +1,15 @@
 // Proof that the local cluster is a working Kubernetes: two Ready nodes, pods placed by nodeSelector,
 // pod-to-pod TCP across nodes, a ClusterIP Service from the other node and from the host, a dynamically
 // provisioned PVC, kubectl logs and exec, and a teardown that leaves nothing (then up again).
-import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, readyNodes } from './kube-api.js';
 import { leftovers } from './cluster.js';
-import { nodeDir, NODES } from './paths.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, clusterCommand, ensureCluster, isReady, kubectl, tempNamespace, waitPod, type PodObject } from './testing.js';
+import { ETCD_CLIENT_PORT, nodeDir, NODES } from './paths.js';
+import { clusterPids } from './host.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, clusterCommand, ensureCluster, isReady, kubectl, repoRoot, tempNamespace, waitPod, type PodObject } from './testing.js';
 import { waitFor } from './exec.js';
 
 const IMAGE = 'localhost/virtstack/base:dev';
@@ -151,7 +153,40 @@ test('a PVC on the default StorageClass is provisioned, bound and written', asyn
   expect(readFileSync(join(dir, volume!, 'file'), 'utf8').trim()).toBe('persisted-writer');
 }, 180_000);
 
-// Last: destructive. Brings the cluster back so later test files find it up.
+test('cluster:up refuses a user who is not root, saying why', () => {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'dist', 'test', 'cluster', 'main.js'), 'up'], {
+    encoding: 'utf8',
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('the local cluster needs root');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+// Destructive from here on; each test leaves the cluster up for the next test file.
+test('cluster:up after a crash (every process killed, nothing cleaned) recovers by itself', async () => {
+  for (const pid of clusterPids()) process.kill(pid, 'SIGKILL');
+  await waitFor('the cluster processes to die', 10_000, () => (clusterPids().length === 0 ? true : undefined), 50);
+  const r = await clusterCommand('up');
+  expect(r.code).toBe(0);
+  expect(r.output).toContain('found state from an earlier run');
+  expect(await readyNodes()).toEqual(NODES.map((n) => n.name));
+}, 300_000);
+
+test('cluster:up names the process that holds a port it needs', async () => {
+  expect((await clusterCommand('down')).code).toBe(0);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(ETCD_CLIENT_PORT, '127.0.0.1', resolve));
+  try {
+    const r = await clusterCommand('up');
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`port ${ETCD_CLIENT_PORT} (etcd client, 127.0.0.1) is in use by node (pid ${process.pid})`);
+    expect(r.output).not.toMatch(/\n\s+at /);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect((await clusterCommand('up')).code).toBe(0);
+}, 300_000);
+
 test('cluster:down leaves nothing behind, and cluster:up after it works', async () => {
   const down = await clusterCommand('down');
   expect(down.code).toBe(0);

@@ -1,7 +1,8 @@
 // The local two-node cluster: `up` (idempotent, recovers from a crashed run), `down` (leaves nothing),
 // and `status`. Every process runs from the toolchain cache or Debian's packages; see README "Local cluster".
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { toolPath } from '../../toolchain/products.js';
@@ -713,38 +714,37 @@ export async function down(log: Log): Promise<void> {
   log('cluster: down (logs of the last run kept in ' + logsDir() + ')');
 }
 
-/** Unix sockets under /run/containerd/s held open by processes of the cluster. */
+/**
+ * Shim sockets of the nodes' containerds. Shims put them in the shared /run/containerd/s whatever the
+ * daemon's state folder is, named by sha256("/" + containerd address + "/" + namespace + "/" + task id)
+ * (containerd 1.6 runtime/v2/shim.SocketAddress); task ids are the folders of each node's task state.
+ * Computed rather than read from live processes, so the sockets of a crashed run are found too.
+ */
 function ourShimSockets(): string[] {
-  const inodes = new Set<string>();
-  for (const pid of clusterPids()) {
+  const out: string[] = [];
+  for (const n of NODES) {
+    const tasks = join(nodeDir(n), 'containerd', 'state', 'io.containerd.runtime.v2.task');
+    let namespaces: string[] = [];
     try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        try {
-          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-          const m = /^socket:\[(\d+)\]$/.exec(target);
-          if (m?.[1]) inodes.add(m[1]);
-        } catch {
-          // fd closed meanwhile
+      namespaces = readdirSync(tasks);
+    } catch {
+      continue;
+    }
+    for (const ns of namespaces) {
+      let ids: string[] = [];
+      try {
+        ids = readdirSync(join(tasks, ns));
+      } catch {
+        continue;
+      }
+      for (const id of ids) {
+        const hash = createHash('sha256').update(join('/', containerdSocket(n), ns, id)).digest('hex');
+        for (const suffix of ['', '.debug']) {
+          const p = join(SHARED_CONTAINERD_RUN, 's', hash + suffix);
+          if (existsSync(p)) out.push(p);
         }
       }
-    } catch {
-      // process gone
     }
   }
-  const out: string[] = [];
-  // The socket table is per network namespace, and the shims live in the nodes' namespaces: read it
-  // through each process, not through /proc/net of this one.
-  for (const pid of clusterPids()) {
-    try {
-      for (const line of readFileSync(`/proc/${pid}/net/unix`, 'utf8').split('\n').slice(1)) {
-        const cols = line.trim().split(/\s+/);
-        const path = cols[7];
-        if (path?.startsWith(`${SHARED_CONTAINERD_RUN}/s/`) && cols[6] && inodes.has(cols[6])) out.push(path);
-      }
-    } catch {
-      // process gone
-    }
-  }
-  return [...new Set(out)];
+  return out;
 }
-

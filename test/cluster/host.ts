@@ -40,7 +40,16 @@ export function portOwner(address: string, port: number): string | undefined {
   const hit = lines.find((l) => l.includes(`${address}:${port}`) || l.includes(`*:${port}`) || l.includes(`0.0.0.0:${port}`) || l.includes(`[::]:${port}`));
   if (!hit) return undefined;
   const proc = /users:\(\("([^"]+)",pid=(\d+)/.exec(hit);
-  return proc ? `${proc[1]} (pid ${proc[2]})` : 'another process';
+  if (!proc) return 'another process';
+  // ss shows the thread name (node's main thread calls itself MainThread); the program is clearer.
+  let name = proc[1] ?? '?';
+  try {
+    const argv0 = readFileSync(`/proc/${proc[2]}/cmdline`, 'utf8').split('\0')[0];
+    if (argv0) name = argv0.split('/').pop() ?? name;
+  } catch {
+    // gone meanwhile: keep ss's name
+  }
+  return `${name} (pid ${proc[2]})`;
 }
 
 /** A route into our address ranges that is not ours means another network uses them. */
