@@ -84,18 +84,23 @@ export const PRODUCTS: readonly Product[] = [
   {
     name: 'pulumi',
     version: PULUMI_VERSION,
-    description: 'Pulumi CLI, virtstack\'s Node.js language host, the dynamic-provider shim',
+    description: 'Pulumi CLI, virtstack\'s Node.js and Python language hosts, the dynamic-provider shims',
     upstream: `github.com/pulumi/pulumi/pkg/v3@${PULUMI_VERSION}`,
     wrapper: 'pulumi',
-    packages: ['github.com/pulumi/pulumi/pkg/v3/cmd/pulumi', './cmd/pulumi-language-nodejs'],
-    outputs: ['pulumi', 'pulumi-language-nodejs'],
+    packages: ['github.com/pulumi/pulumi/pkg/v3/cmd/pulumi', './cmd/pulumi-language-nodejs', './cmd/pulumi-language-python'],
+    outputs: ['pulumi', 'pulumi-language-nodejs', 'pulumi-language-python'],
     tags: ['osusergo', 'grpcnotrace'],
     ldflags: [
       `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}`,
       `-X main.version=${PULUMI_VERSION.slice(1)}`,
     ],
-    // Shipped inside the sdk/v3 module zip: the launcher the CLI runs for dynamic providers.
-    copies: [{ module: 'github.com/pulumi/pulumi/sdk/v3', from: 'nodejs/dist/pulumi-resource-pulumi-nodejs', to: 'pulumi-resource-pulumi-nodejs' }],
+    // Shipped inside the sdk/v3 module zip: the launchers the CLI runs for dynamic providers, and the
+    // script the Python host runs programs with.
+    copies: [
+      { module: 'github.com/pulumi/pulumi/sdk/v3', from: 'nodejs/dist/pulumi-resource-pulumi-nodejs', to: 'pulumi-resource-pulumi-nodejs' },
+      { module: 'github.com/pulumi/pulumi/sdk/v3', from: 'python/dist/pulumi-resource-pulumi-python', to: 'pulumi-resource-pulumi-python' },
+      { module: 'github.com/pulumi/pulumi/sdk/v3', from: 'python/cmd/pulumi-language-python-exec', to: 'pulumi-language-python-exec' },
+    ],
   },
   {
     name: 'local-path-provisioner',

@@ -24,52 +24,21 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"virtstack.local/toolchain/pulumi/langhost"
 )
 
 // version is set by the toolchain driver to the Pulumi version this host was built beside.
 var version = "0.0.0-dev"
 
-// bailExitCode is what @pulumi/pulumi's cmd/run exits with when the program failed and the
-// error was already reported to the engine, so the host must not report it a second time.
-const bailExitCode = 32
-
 func main() {
-	// The engine passes flags of its own (-tracing, -v, --logtostderr, -root) before the engine
-	// address, which is always the last positional argument. None of the flags change what a
-	// host must do, so they are accepted and ignored rather than rejected.
-	engineAddress := ""
-	for _, arg := range os.Args[1:] {
-		if !strings.HasPrefix(arg, "-") {
-			engineAddress = arg
-		}
-	}
-	host := &nodeHost{engineAddress: engineAddress, children: map[*exec.Cmd]struct{}{}}
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
-			return nil
-		},
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: cannot serve: %v\n", err)
-		os.Exit(1)
-	}
-	// The engine reads the port from the first line of stdout.
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %v\n", err)
-		os.Exit(1)
-	}
+	langhost.Serve("pulumi-language-nodejs", &nodeHost{engineAddress: langhost.EngineAddress(os.Args[1:])})
 }
 
 type nodeHost struct {
@@ -77,7 +46,7 @@ type nodeHost struct {
 
 	mu            sync.Mutex
 	engineAddress string
-	children      map[*exec.Cmd]struct{}
+	children      langhost.Children
 }
 
 func (h *nodeHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
@@ -94,35 +63,12 @@ func (h *nodeHost) GetPluginInfo(context.Context, *pbempty.Empty) (*pulumirpc.Pl
 	return &pulumirpc.PluginInfo{Version: version}, nil
 }
 
-// Cancel stops running programs: the engine calls it on Ctrl-C, and a program left running
-// would keep registering resources with an engine that is shutting down.
 func (h *nodeHost) Cancel(context.Context, *pbempty.Empty) (*pbempty.Empty, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for cmd := range h.children {
-		if cmd.Process != nil {
-			_ = cmd.Process.Signal(syscall.SIGINT)
-		}
-	}
+	h.children.Interrupt()
 	return &pbempty.Empty{}, nil
 }
 
-func (h *nodeHost) track(cmd *exec.Cmd, running bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if running {
-		h.children[cmd] = struct{}{}
-	} else {
-		delete(h.children, cmd)
-	}
-}
-
-func programDir(info *pulumirpc.ProgramInfo, pwd string) string {
-	if info != nil && info.GetProgramDirectory() != "" {
-		return info.GetProgramDirectory()
-	}
-	return pwd
-}
+var programDir = langhost.ProgramDir
 
 // findSDKFile resolves a file of @pulumi/pulumi the way Node.js would for a program in dir:
 // the nearest node_modules going up. The program's own copy must be used, never one beside the
@@ -140,13 +86,7 @@ func findSDKFile(dir, rel string) (string, error) {
 	}
 }
 
-func option(info *pulumirpc.ProgramInfo, name string) (*structpb.Value, bool) {
-	if info == nil || info.GetOptions() == nil {
-		return nil, false
-	}
-	v, ok := info.GetOptions().GetFields()[name]
-	return v, ok
-}
+var option = langhost.Option
 
 func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	dir := programDir(req.GetInfo(), req.GetPwd())
@@ -189,52 +129,21 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	configEnv, err := langhost.ConfigEnv(req)
 	if err != nil {
 		return nil, err
 	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secretJSON, err := json.Marshal(secretKeys)
-	if err != nil {
-		return nil, err
-	}
-	env := append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON),
-	)
+	env := append(os.Environ(), configEnv...)
 	if v, ok := option(req.GetInfo(), "typescript"); ok {
 		env = append(env, "PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(v.GetBoolValue()))
 	}
 	if v, ok := option(req.GetInfo(), "tsconfig"); ok && v.GetStringValue() != "" {
 		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+v.GetStringValue())
 	}
-
 	cmd := exec.Command("node", args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Env = env
-	// The engine shows the host's own stdout and stderr as the program's output.
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("cannot start node (is Node.js on PATH?): %v", err)}, nil
-	}
-	h.track(cmd, true)
-	err = cmd.Wait()
-	h.track(cmd, false)
-	if err == nil {
-		return &pulumirpc.RunResponse{}, nil
-	}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		if exit.ExitCode() == bailExitCode {
-			return &pulumirpc.RunResponse{Bail: true}, nil
-		}
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exit.ExitCode())}, nil
-	}
-	return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	return h.children.RunProgram(cmd, "node (is Node.js on PATH?)"), nil
 }
 
 // RunPlugin runs a plugin written in Node.js (for example a component provider whose
@@ -263,8 +172,8 @@ func (h *nodeHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.L
 	if err := cmd.Start(); err != nil {
 		return status.Errorf(codes.Unavailable, "cannot start node (is Node.js on PATH?): %v", err)
 	}
-	h.track(cmd, true)
-	defer h.track(cmd, false)
+	h.children.Track(cmd)
+	defer h.children.Untrack(cmd)
 
 	var sendMu sync.Mutex
 	send := func(resp *pulumirpc.RunPluginResponse) {
@@ -498,10 +407,10 @@ func (h *nodeHost) InstallDependencies(req *pulumirpc.InstallDependenciesRequest
 	dir := programDir(req.GetInfo(), req.GetDirectory())
 	cmd := exec.Command("npm", "install", "--no-audit", "--no-fund")
 	cmd.Dir = dir
-	out := &streamWriter{send: func(b []byte) error {
+	out := &langhost.StreamWriter{Send: func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stdout: b})
 	}}
-	errOut := &streamWriter{send: func(b []byte) error {
+	errOut := &langhost.StreamWriter{Send: func(b []byte) error {
 		return server.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b})
 	}}
 	cmd.Stdout = out
@@ -510,18 +419,4 @@ func (h *nodeHost) InstallDependencies(req *pulumirpc.InstallDependenciesRequest
 		return fmt.Errorf("npm install in %s: %w", dir, err)
 	}
 	return nil
-}
-
-type streamWriter struct {
-	mu   sync.Mutex
-	send func([]byte) error
-}
-
-func (w *streamWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.send(append([]byte(nil), p...)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

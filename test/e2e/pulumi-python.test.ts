@@ -1,0 +1,81 @@
+// The Pulumi CLI with virtstack's Python language host: `pulumi install` makes the project's virtualenv
+// and installs the pinned `pulumi` package from PyPI, then `pulumi up` runs the program with plain and
+// secret config, `pulumi preview` shows no changes and `pulumi destroy` empties the stack.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { productDir, toolPath } from '../../toolchain/products.js';
+import { ensureToolchain } from '../cluster/testing.js';
+
+let project: string;
+
+function pulumi(args: string[], timeoutMs = 600_000): string {
+  const r = spawnSync(toolPath('pulumi', 'pulumi'), [...args, '--non-interactive'], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: {
+      ...process.env,
+      PATH: `${productDir('pulumi')}:${process.env.PATH ?? ''}`,
+      PULUMI_HOME: join(project, '.pulumi-home'),
+      PULUMI_BACKEND_URL: `file://${join(project, 'state')}`,
+      PULUMI_CONFIG_PASSPHRASE: 'virtstack-python',
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    },
+  });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
+  if (r.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited with ${r.status}:\n${out.slice(-4000)}`);
+  return out;
+}
+
+beforeAll(async () => {
+  await ensureToolchain(['pulumi']);
+  project = mkdtempSync(join(tmpdir(), 'virtstack-pulumi-python-'));
+  mkdirSync(join(project, 'state'));
+  writeFileSync(join(project, 'Pulumi.yaml'), 'name: python-smoke\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n');
+  writeFileSync(join(project, 'requirements.txt'), 'pulumi==3.259.0\n');
+  writeFileSync(
+    join(project, '__main__.py'),
+    [
+      'import pulumi',
+      'config = pulumi.Config()',
+      'pulumi.export("greeting", config.get("greeting") or "hello")',
+      'pulumi.export("token_length", config.require_secret("token").apply(len))',
+      '',
+    ].join('\n'),
+  );
+}, 45 * 60_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+test('pulumi install creates the virtualenv and installs the pinned SDK', () => {
+  const out = pulumi(['install']);
+  expect(out).toMatch(/pulumi-3\.259\.0/);
+  const about = pulumi(['about']);
+  expect(about).toMatch(/language\s+python\s+3\.259\.0/);
+  expect(about).toContain("host='virtstack'");
+}, 600_000);
+
+test('pulumi up runs the program with plain and secret config; preview then shows no changes', () => {
+  pulumi(['stack', 'init', 'smoke']);
+  pulumi(['config', 'set', 'greeting', 'bonjour']);
+  pulumi(['config', 'set', '--secret', 'token', 'abcdef']);
+  expect(pulumi(['up', '--yes', '--skip-preview'])).toMatch(/\+ 1 created/);
+  expect(pulumi(['stack', 'output', 'greeting']).trim()).toBe('bonjour');
+  expect(pulumi(['stack', 'output', 'token_length', '--show-secrets']).trim()).toBe('6');
+  expect(pulumi(['preview', '--expect-no-changes'])).toMatch(/1 unchanged/);
+}, 300_000);
+
+test('a program error fails the update with the Python traceback', () => {
+  writeFileSync(join(project, '__main__.py'), 'import pulumi\nraise ValueError("broken on purpose")\n');
+  expect(() => pulumi(['up', '--yes', '--skip-preview'])).toThrow(/ValueError: broken on purpose/);
+}, 300_000);
+
+test('pulumi destroy empties the stack', () => {
+  writeFileSync(join(project, '__main__.py'), 'import pulumi\n');
+  expect(pulumi(['destroy', '--yes', '--skip-preview'])).toMatch(/- 1 deleted/);
+}, 300_000);
