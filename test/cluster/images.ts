@@ -32,7 +32,8 @@ export function imageRef(name: string): string {
 
 /** Every images/<name>/ with a Containerfile, dependencies (FROM localhost/virtstack/<x>) first. */
 export function listImages(): ImageSpec[] {
-  const root = join(repoRoot(), 'images');
+  // VIRTSTACK_IMAGES_DIR points the images step at another folder (tests use a scratch one).
+  const root = process.env.VIRTSTACK_IMAGES_DIR ?? join(repoRoot(), 'images');
   const specs = readdirSync(root)
     .filter((d) => existsSync(join(root, d, 'Containerfile')))
     .map((name) => {
