@@ -34,8 +34,22 @@ describe('launcher protocol', () => {
     sock = join(dir, 'launcher.sock');
   });
   afterEach(async () => {
-    await server?.close();
+    await server?.close(0);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets answers in flight go out before closing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    server = new LauncherServer(api({ shutdown: async () => { await gate; return { graceful: true, elapsedMs: 9 }; } }), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    const answer = c.call('shutdown', {});
+    await new Promise((r) => setTimeout(r, 20));
+    const closing = server.close();
+    release();
+    await expect(answer).resolves.toEqual({ graceful: true, elapsedMs: 9 });
+    await closing;
   });
 
   it('answers calls, matching overlapping requests by id', async () => {
@@ -118,7 +132,8 @@ describe('launcher protocol', () => {
     const c = await LauncherClient.connect(sock);
     const pending = c.call('migrate', { target: { uri: 'x' } });
     await new Promise((r) => setTimeout(r, 20));
-    await server.close();
+    // A launcher that dies cannot drain: give no grace.
+    await server.close(0);
     await expect(pending).rejects.toMatchObject({ code: 'Disconnected' });
   });
 });

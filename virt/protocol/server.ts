@@ -31,6 +31,8 @@ export function toErrorBody(err: unknown): ErrorBody {
 export class LauncherServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
 
   constructor(
     private readonly api: LauncherApi,
@@ -48,9 +50,19 @@ export class LauncherServer {
     chmodSync(path, 0o600);
   }
 
-  async close(): Promise<void> {
+  /** Stops accepting, lets answers in flight go out (up to drainMs), then drops every connection. */
+  async close(drainMs = 5000): Promise<void> {
+    this.server?.close();
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, drainMs);
+        this.drained = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
   private accept(socket: Socket): void {
@@ -126,10 +138,15 @@ export class LauncherServer {
       return true;
     }
     const fn = this.api[method as CallMethods] as (p: never) => Promise<unknown>;
-    fn.call(this.api, params).then(
-      (result) => this.reply(socket, id, { result: result ?? null }),
-      (err: unknown) => this.reply(socket, id, { error: toErrorBody(err) }),
-    );
+    this.inFlight++;
+    fn.call(this.api, params)
+      .then(
+        (result) => this.reply(socket, id, { result: result ?? null }),
+        (err: unknown) => this.reply(socket, id, { error: toErrorBody(err) }),
+      )
+      .finally(() => {
+        if (--this.inFlight === 0) this.drained?.();
+      });
     return false;
   }
 

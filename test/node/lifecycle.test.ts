@@ -1,0 +1,111 @@
+// A VM's life through one launcher: boot from a VMI spec, the console through the protocol, user-data and
+// DHCP inside the guest, graceful and forced stop, and a killed launcher leaving nothing behind.
+import { jest } from '@jest/globals';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DHCP_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
+import { prepareNodeHost, type NodeHost } from './support/host.js';
+import { startLauncher, type RunningLauncher } from './support/launcher-harness.js';
+import { waitFor } from './support/poll.js';
+import { alive, descendants, commandLine } from './support/processes.js';
+import { bootCount, lastCounter, readSerial } from './support/serial-log.js';
+import { newVmi, withCloudInit, withGracePeriod, withKernelBoot, withMasquerade, withPvcDisk, withRng } from './support/vmi-builder.js';
+
+jest.setTimeout(240_000);
+
+let host: NodeHost;
+let base: string;
+const running: RunningLauncher[] = [];
+
+beforeAll(async () => {
+  host = await prepareNodeHost();
+  base = mkdtempSync(join(tmpdir(), 'vs-node-'));
+}, 1_800_000);
+
+afterAll(async () => {
+  for (const l of running) await l.kill().catch(() => undefined);
+  rmSync(base, { recursive: true, force: true });
+});
+
+function volumes(name: string): string {
+  const dir = join(base, name, 'volumes');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  copyFileSync(host.guest.diskQcow2, join(dir, 'data', 'disk.img'));
+  return dir;
+}
+
+async function launch(name: string): Promise<RunningLauncher> {
+  const l = await startLauncher(host, { name, baseDir: base, volumesDir: volumes(name) });
+  running.push(l);
+  return l;
+}
+
+describe('a VM through its launcher', () => {
+  let l: RunningLauncher;
+  const nonce = `nonce-${Date.now().toString(36)}`;
+
+  it('boots from a VMI spec to the serial marker, under TCG where KVM does not work', async () => {
+    l = await launch('life');
+    const vmi = newVmi('life', withKernelBoot(host.guest.kernelArgs), withPvcDisk('data'), withCloudInit(`#cloud-config\nvirtstack_test: ${nonce}\n`), withMasquerade(), withRng(), withGracePeriod(20));
+    const started = Date.now();
+    const info = await l.client.call('sync', { vmi });
+    expect(info).toMatchObject({ name: 'default_life', state: 'Running', reason: 'Booted' });
+    // This host's /dev/kvm hangs real guests: the probe must have chosen TCG and said why.
+    expect(info!.accelerator).toBe('tcg');
+    expect(info!.acceleratorReason).toMatch(/KVM unusable|kvm is missing/);
+    await waitFor('the guest marker on the serial log', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
+    process.stdout.write(`boot to marker through the launcher: ${Date.now() - started} ms\n`);
+  });
+
+  it('streams the serial console through the launcher socket', async () => {
+    const sock = await l.client.console();
+    let seen = '';
+    sock.on('data', (b: Buffer) => (seen += b.toString('latin1'))).resume();
+    // The guest prints its counter every second: fresh output proves a live stream, not a replayed log.
+    const first = await waitFor('a counter line on the console stream', () => lastCounter(seen), 20_000);
+    await waitFor('the counter to advance on the console stream', () => ((lastCounter(seen) ?? 0) > first ? true : undefined), 20_000);
+    sock.destroy();
+  });
+
+  it('delivers the NoCloud user-data, a DHCP lease and the RNG to the guest', async () => {
+    await waitFor('the user-data nonce in the guest', () => readSerial(l.serialLog).includes(`${USERDATA_PREFIX}virtstack_test: ${nonce}`) || undefined, 30_000);
+    const serial = readSerial(l.serialLog);
+    expect(serial).toMatch(new RegExp(`${DHCP_PREFIX}eth0 10\\.0\\.2\\.\\d+`));
+    expect(serial).toContain('virtstack-guest: rng virtio_rng');
+  });
+
+  it('shuts the guest down gracefully within its grace period, and the launcher exits with nothing left', async () => {
+    const tree = descendants(l.proc.pid!);
+    expect(tree.some((p) => commandLine(p).includes('qemu-system-x86_64'))).toBe(true);
+    const r = await l.client.call('shutdown', {});
+    expect(r.graceful).toBe(true);
+    expect(r.elapsedMs).toBeLessThan(20_000);
+    expect(readSerial(l.serialLog)).toContain('virtstack-guest: power button, powering off');
+    const exit = await l.exited;
+    expect(exit.code).toBe(0);
+    await waitFor('every launcher process to end', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
+    expect(bootCount(readSerial(l.serialLog))).toBe(1);
+  });
+});
+
+it('forces the VM off when the guest ignores the power button past its grace period', async () => {
+  const l = await launch('stubborn');
+  await l.client.call('sync', { vmi: newVmi('stubborn', withKernelBoot(`${host.guest.kernelArgs} ${IGNORE_ACPI_ARG}`), withGracePeriod(3)) });
+  await waitFor('the guest to say it ignores the power button', () => readSerial(l.serialLog).includes('ignoring the power button') || undefined, 60_000);
+  const r = await l.client.call('shutdown', {});
+  expect(r.graceful).toBe(false);
+  expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
+  expect(r.elapsedMs).toBeLessThan(10_000);
+  expect((await l.exited).code).toBe(0);
+});
+
+it('leaves no process behind when the launcher is killed', async () => {
+  const l = await launch('killed');
+  await l.client.call('sync', { vmi: newVmi('killed', withKernelBoot(host.guest.kernelArgs)) });
+  await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
+  const tree = descendants(l.proc.pid!);
+  expect(tree.map(commandLine).filter((c) => /qemu-system-x86_64|libvirtd|launcher\.js/.test(c)).length).toBeGreaterThanOrEqual(3);
+  await l.kill();
+  await waitFor('QEMU, libvirtd and the launcher to be gone', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
+});

@@ -1,0 +1,281 @@
+// The launcher's one VM: converts the VMI, runs it through the private daemon, answers the handler, drives
+// migration, and says when the VM is gone for good (so the process can exit). Implements the protocol's
+// LauncherApi over the Connection seam, so it runs against the fake in unit tests.
+import type { VirtualMachineInstance } from '../api/index.js';
+import { gracePeriodSecondsOf } from '../api/defaults/vmi-spec.js';
+import { LauncherFault, SUPPORTED_VERSIONS, type DomainInfo, type LauncherApi, type LauncherMethods, type MigrationStatus } from '../protocol/index.js';
+import type { Duplex } from 'node:stream';
+import type { AcceleratorChoice } from './accelerator/kvm-probe.js';
+import type { ConverterContext } from './domain/context.js';
+import { domainName, vmiToDomainXml } from './domain/convert.js';
+import { ConversionError } from './domain/errors.js';
+import { DomainState, isLibvirtError, MigrateFlag, TypedParamType, VirErrorCode, type Connection, type Domain, type TypedParam } from './libvirt/index.js';
+import type { Logger } from './logger.js';
+
+type P<M extends keyof LauncherMethods> = LauncherMethods[M]['params'];
+type R<M extends keyof LauncherMethods> = Promise<LauncherMethods[M]['result']>;
+
+export interface LauncherDeps {
+  conn: Connection;
+  accelerator: AcceleratorChoice;
+  /** Prepares volumes etc. on this node and returns the converter's context. */
+  prepare: (vmi: VirtualMachineInstance) => Promise<ConverterContext>;
+  log: Logger;
+  /** Called once, when the VM is gone for good (shut off, killed, or migrated away). */
+  onGone: (reason: string) => void;
+  pollMs?: number;
+  now?: () => number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Launcher implements LauncherApi {
+  private vmi: VirtualMachineInstance | undefined;
+  private domain: Domain | undefined;
+  private name: string | undefined;
+  private expectingIncoming = false;
+  private migration: MigrationStatus | undefined;
+  private gone = false;
+  private poller: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private readonly startedAt: number;
+  private checking = false;
+
+  constructor(private readonly deps: LauncherDeps) {
+    this.startedAt = this.now();
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.deps.conn.onLifecycle((ev) => {
+      if (ev.domain !== this.name) return;
+      this.deps.log.info('domain event', { event: ev.event, detail: ev.detail });
+      void this.check();
+    });
+    this.poller = setInterval(() => void this.check(), this.deps.pollMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    await this.unsubscribe?.().catch(() => undefined);
+  }
+
+  /** Reconciles what the daemon has with what we think: adopts an arrived migration, notices the end. */
+  private async check(): Promise<void> {
+    if (this.gone || this.checking || !this.name) return;
+    this.checking = true;
+    try {
+      if (this.expectingIncoming) {
+        const dom = await this.deps.conn.lookupByName(this.name).catch(() => undefined);
+        if (!dom) return;
+        const st = await dom.getState();
+        // During an incoming migration the domain is paused (reason Migration); it is ours once running.
+        if (st.state === DomainState.Running) {
+          this.domain = dom;
+          this.expectingIncoming = false;
+          this.deps.log.info('incoming migration arrived, the VM runs here', { state: st.stateName, reason: st.reasonName });
+        }
+        return;
+      }
+      if (!this.domain || this.migration?.phase === 'Running') return;
+      let state;
+      try {
+        state = await this.domain.getState();
+      } catch (err) {
+        if (isLibvirtError(err, VirErrorCode.NO_DOMAIN)) return this.markGone('the domain no longer exists');
+        throw err;
+      }
+      if (state.state === DomainState.Shutoff || state.state === DomainState.Crashed) {
+        await this.domain.undefine().catch(() => undefined);
+        this.markGone(`domain ${state.stateName} (${state.reasonName})`);
+      }
+    } catch (err) {
+      this.deps.log.warn('domain check failed', { error: err as Error });
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private markGone(reason: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.deps.log.info('the VM is gone', { reason });
+    this.deps.onGone(reason);
+  }
+
+  private requireDomain(method: string): Domain {
+    if (!this.domain) throw new LauncherFault('NoDomain', `${method}: no VM runs in this launcher`, this.expectingIncoming ? 'this launcher waits for an incoming migration' : 'sync a VMI first');
+    return this.domain;
+  }
+
+  async ping(_p: P<'ping'>): R<'ping'> {
+    return { versions: SUPPORTED_VERSIONS, pid: process.pid, uptimeMs: this.now() - this.startedAt };
+  }
+
+  async sync({ vmi, options }: P<'sync'>): R<'sync'> {
+    if (!vmi?.metadata?.uid) throw new LauncherFault('BadRequest', 'sync: the VMI has no metadata.uid', 'send the VMI as stored by the API server');
+    if (this.vmi && this.vmi.metadata.uid !== vmi.metadata.uid) {
+      throw new LauncherFault('WrongVMI', `sync: this launcher runs VMI ${this.vmi.metadata.uid}, not ${vmi.metadata.uid}`, 'each launcher owns exactly one VMI');
+    }
+    if (this.gone) throw new LauncherFault('Gone', 'sync: the VM of this launcher is gone', 'start a new launcher');
+    if (this.vmi) return this.info();
+    this.vmi = vmi;
+    this.name = domainName(vmi);
+    const log = this.deps.log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });
+    let ctx: ConverterContext;
+    let xml: string;
+    try {
+      ctx = await this.deps.prepare(vmi);
+      xml = vmiToDomainXml(vmi, ctx);
+    } catch (err) {
+      this.vmi = undefined;
+      if (err instanceof ConversionError) throw new LauncherFault('InvalidSpec', err.message, err.hint, { cause: err });
+      throw err;
+    }
+    if (options?.migrationTarget) {
+      this.expectingIncoming = true;
+      log.info('prepared as migration target', { domain: this.name });
+      return null;
+    }
+    // Persistent, as KubeVirt defines it: the completed migration's statistics stay readable on the source.
+    const dom = await this.deps.conn.defineXML(xml);
+    await dom.create();
+    this.domain = dom;
+    log.info('domain started', { domain: this.name, accelerator: this.deps.accelerator.accelerator });
+    return this.info();
+  }
+
+  private async info(): Promise<DomainInfo | null> {
+    if (!this.domain || !this.name) return null;
+    let state = { stateName: 'Shutoff', reasonName: 'Unknown' };
+    try {
+      state = await this.domain.getState();
+    } catch (err) {
+      if (!isLibvirtError(err, VirErrorCode.NO_DOMAIN)) throw err;
+    }
+    if (this.migration?.phase === 'Running') {
+      const job = await this.domain.getJobInfo().catch(() => undefined);
+      if (job) this.migration = { ...this.migration, dataProcessed: job.dataProcessed, dataTotal: job.dataTotal };
+    }
+    return {
+      name: this.name,
+      uuid: await this.domain.uuid().catch(() => ''),
+      state: state.stateName,
+      reason: state.reasonName,
+      accelerator: this.deps.accelerator.accelerator,
+      acceleratorReason: this.deps.accelerator.reason,
+      ...(this.migration ? { migration: this.migration } : {}),
+    };
+  }
+
+  async getDomain(_p: P<'getDomain'>): R<'getDomain'> {
+    return this.info();
+  }
+
+  async shutdown({ gracePeriodSeconds }: P<'shutdown'>): R<'shutdown'> {
+    const dom = this.requireDomain('shutdown');
+    const grace = gracePeriodSeconds ?? (this.vmi ? gracePeriodSecondsOf(this.vmi.spec) : 30);
+    const started = this.now();
+    const off = async () => {
+      try {
+        const s = await dom.getState();
+        return s.state === DomainState.Shutoff;
+      } catch (err) {
+        if (isLibvirtError(err, VirErrorCode.NO_DOMAIN)) return true;
+        throw err;
+      }
+    };
+    if (await off()) return { graceful: true, elapsedMs: 0 };
+    await dom.shutdown().catch((err: unknown) => {
+      // Already stopping or stopped: not a failure of the shutdown.
+      if (!isLibvirtError(err, VirErrorCode.OPERATION_INVALID)) throw err;
+    });
+    const deadline = started + grace * 1000;
+    while (this.now() < deadline) {
+      if (await off()) {
+        void this.check();
+        return { graceful: true, elapsedMs: this.now() - started };
+      }
+      await sleep(100);
+    }
+    this.deps.log.warn('the guest did not shut down within its grace period, forcing it off', { gracePeriodSeconds: grace });
+    await dom.destroy().catch((err: unknown) => {
+      if (!isLibvirtError(err, VirErrorCode.OPERATION_INVALID) && !isLibvirtError(err, VirErrorCode.NO_DOMAIN)) throw err;
+    });
+    void this.check();
+    return { graceful: false, elapsedMs: this.now() - started };
+  }
+
+  async kill(_p: P<'kill'>): R<'kill'> {
+    const dom = this.requireDomain('kill');
+    try {
+      await dom.destroy();
+    } catch (err) {
+      if (isLibvirtError(err, VirErrorCode.OPERATION_INVALID) || isLibvirtError(err, VirErrorCode.NO_DOMAIN)) return { killed: false };
+      throw err;
+    }
+    void this.check();
+    return { killed: true };
+  }
+
+  async migrate({ target, options = {} }: P<'migrate'>): R<'migrate'> {
+    const dom = this.requireDomain('migrate');
+    if (this.migration?.phase === 'Running') throw new LauncherFault('MigrationInProgress', 'migrate: a migration is already running', 'cancel it first, or wait');
+    if (!target?.uri) throw new LauncherFault('BadRequest', 'migrate: target.uri is required', 'pass the target launcher daemon\'s libvirt URI');
+    let flags = MigrateFlag.Live | MigrateFlag.PeerToPeer | MigrateFlag.PersistDest | MigrateFlag.AbortOnError;
+    if (options.nonSharedDisk) flags |= MigrateFlag.NonSharedDisk;
+    if (options.autoConverge) flags |= MigrateFlag.AutoConverge;
+    const params: TypedParam[] = [];
+    if (target.migrationUri) params.push({ field: 'migrate_uri', type: TypedParamType.String, value: target.migrationUri });
+    if (options.bandwidthMiBps) params.push({ field: 'bandwidth', type: TypedParamType.ULLong, value: BigInt(options.bandwidthMiBps) });
+    for (const d of options.disks ?? []) params.push({ field: 'migrate_disks', type: TypedParamType.String, value: d });
+    const started = this.now();
+    this.migration = { phase: 'Running', targetUri: target.uri, startedAt: new Date(started).toISOString() };
+    const log = this.deps.log.child({ migrationTarget: target.uri });
+    log.info('migration started', { flags, params: params.map((p) => p.field) });
+    try {
+      if (options.maxDowntimeMs) await dom.migrateSetMaxDowntime(options.maxDowntimeMs);
+      await dom.migrateToURI3(target.uri, params, flags);
+    } catch (err) {
+      const cancelled = isLibvirtError(err, VirErrorCode.OPERATION_ABORTED);
+      this.migration = { ...this.migration, phase: cancelled ? 'Cancelled' : 'Failed', endedAt: new Date().toISOString(), totalMs: this.now() - started, error: (err as Error).message };
+      log.warn(cancelled ? 'migration cancelled, the VM keeps running here' : 'migration failed, the VM keeps running here', { error: err as Error });
+      if (cancelled) throw new LauncherFault('MigrationCancelled', (err as Error).message, 'the VM still runs on the source', { cause: err });
+      throw err;
+    }
+    const totalMs = this.now() - started;
+    const stats = await dom.getJobStats(true).catch(() => undefined);
+    const downtime = stats?.stats.downtime;
+    const data = stats?.stats.data_processed ?? stats?.stats.memory_processed;
+    this.migration = {
+      ...this.migration,
+      phase: 'Completed',
+      endedAt: new Date().toISOString(),
+      totalMs,
+      ...(typeof downtime === 'number' ? { downtimeMs: downtime } : {}),
+      ...(typeof data === 'number' ? { dataProcessed: data } : {}),
+    };
+    log.info('migration completed, the VM runs on the target', { totalMs, downtimeMs: downtime });
+    void this.check();
+    return { totalMs, ...(typeof downtime === 'number' ? { downtimeMs: downtime } : {}), ...(typeof data === 'number' ? { dataTransferred: data } : {}) };
+  }
+
+  async cancelMigration(_p: P<'cancelMigration'>): R<'cancelMigration'> {
+    if (this.migration?.phase !== 'Running' || !this.domain) return { cancelled: false };
+    try {
+      await this.domain.abortJob();
+      return { cancelled: true };
+    } catch (err) {
+      if (isLibvirtError(err, VirErrorCode.OPERATION_INVALID)) return { cancelled: false };
+      throw err;
+    }
+  }
+
+  async console({ serial }: P<'console'>): Promise<Duplex> {
+    return this.requireDomain('console').openConsole(serial);
+  }
+}
+
