@@ -12,8 +12,8 @@ export interface ReportedError {
   /** 1-based line in the file: the field's key, or its parent's when the field is missing. */
   line: number;
   column?: number;
-  /** The validator's reason; MalformedYAML for a document the parser could not read. */
-  reason: FieldErrorReason | 'MalformedYAML';
+  /** The validator's reason; MalformedYAML for a document the parser could not read, InternalError when the validator failed. */
+  reason: FieldErrorReason | 'MalformedYAML' | 'InternalError';
   message: string;
   value?: unknown;
   allowed?: string;

@@ -1,11 +1,15 @@
 // Runs the one validator virt/api offers over every document of every input and places each error on
 // its source line.
-import { validateDocument } from '../../api/validation/validate.js';
+import { validateDocument, type DocumentResult } from '../../api/validation/validate.js';
 import type { ResolvedInputs } from './manifest-inputs.js';
 import { summarize, type DocumentReport, type ValidationReport } from './report.js';
 import { parseYamlDocuments } from './yaml-documents.js';
 
-export function validateInputs({ inputs, unreadable }: ResolvedInputs): ValidationReport {
+/**
+ * `validate` is the validator (a parameter so tests can make it fail). It promises never to throw; if it
+ * breaks that promise on one document, the run still reports every other document, and this one fails.
+ */
+export function validateInputs({ inputs, unreadable }: ResolvedInputs, validate: (doc: unknown) => DocumentResult = validateDocument): ValidationReport {
   const documents: DocumentReport[] = [];
   for (const { file, text } of inputs) {
     for (const doc of parseYamlDocuments(text)) {
@@ -16,7 +20,16 @@ export function validateInputs({ inputs, unreadable }: ResolvedInputs): Validati
         });
         continue;
       }
-      const result = validateDocument(doc.value);
+      let result: DocumentResult;
+      try {
+        result = validate(doc.value);
+      } catch (err) {
+        documents.push({
+          file, line: doc.line, index: doc.index, outcome: 'rejected',
+          errors: [{ path: '(document)', line: doc.line, reason: 'InternalError', message: `virtstack's validator failed on this document: ${String((err as { message?: unknown })?.message ?? err)}`, hint: 'this is a virtstack bug: please report it with the document' }],
+        });
+        continue;
+      }
       documents.push({
         file, line: doc.line, index: doc.index,
         ...(result.apiVersion !== undefined ? { apiVersion: result.apiVersion } : {}),
