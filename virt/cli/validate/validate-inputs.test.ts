@@ -11,7 +11,7 @@ describe('validateInputs', () => {
   });
 
   it('reports a validator that throws on one document as a failed document, and checks the others', () => {
-    const text = 'kind: A\n---\nkind: B\n';
+    const text = 'kind: A\nmetadata: {name: a}\n---\nkind: B\n';
     const flaky = (doc: unknown): DocumentResult => {
       if ((doc as { kind: string }).kind === 'A') throw new TypeError("Cannot read properties of null (reading 'trim')");
       return { outcome: 'accepted', kind: 'B', errors: [] };
@@ -19,7 +19,7 @@ describe('validateInputs', () => {
     const report = validateInputs({ inputs: [{ file: 'x.yaml', text }], unreadable: [] }, flaky);
     expect(report.summary).toMatchObject({ documents: 2, accepted: 1, rejected: 1 });
     expect(formatText(report).split('\n')[0]).toBe(
-      "x.yaml:1: <no kind>/<no name>: (document): virtstack's validator failed on this document: Cannot read properties of null (reading 'trim') (this is a virtstack bug: please report it with the document)",
+      "x.yaml:1: A/a: (document): virtstack's validator failed on this document: Cannot read properties of null (reading 'trim') (this is a virtstack bug: please report it with the document)",
     );
   });
 });

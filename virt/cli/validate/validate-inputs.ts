@@ -25,7 +25,7 @@ export function validateInputs({ inputs, unreadable }: ResolvedInputs, validate:
         result = validate(doc.value);
       } catch (err) {
         documents.push({
-          file, line: doc.line, index: doc.index, outcome: 'rejected',
+          file, line: doc.line, index: doc.index, ...identityOf(doc.value), outcome: 'rejected',
           errors: [{ path: '(document)', line: doc.line, reason: 'InternalError', message: `virtstack's validator failed on this document: ${String((err as { message?: unknown })?.message ?? err)}`, hint: 'this is a virtstack bug: please report it with the document' }],
         });
         continue;
@@ -43,4 +43,18 @@ export function validateInputs({ inputs, unreadable }: ResolvedInputs, validate:
     }
   }
   return { documents, unreadable, summary: summarize(documents, unreadable) };
+}
+
+// Read directly when the validator could not say: the name is what lets the user find the document.
+function identityOf(value: unknown): Pick<DocumentReport, 'apiVersion' | 'kind' | 'name' | 'namespace'> {
+  const obj = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const meta = typeof obj.metadata === 'object' && obj.metadata !== null ? (obj.metadata as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const out: Pick<DocumentReport, 'apiVersion' | 'kind' | 'name' | 'namespace'> = {};
+  const [apiVersion, kind, name, namespace] = [str(obj.apiVersion), str(obj.kind), str(meta.name), str(meta.namespace)];
+  if (apiVersion !== undefined) out.apiVersion = apiVersion;
+  if (kind !== undefined) out.kind = kind;
+  if (name !== undefined) out.name = name;
+  if (namespace !== undefined) out.namespace = namespace;
+  return out;
 }
