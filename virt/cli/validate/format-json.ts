@@ -16,6 +16,7 @@ function documentJson(d: DocumentReport): Record<string, unknown> {
     file: d.file,
     line: d.line,
     index: d.index,
+    ...(d.item !== undefined ? { item: d.item } : {}),
     apiVersion: d.apiVersion ?? null,
     kind: d.kind ?? null,
     name: d.name ?? null,

@@ -26,6 +26,8 @@ export interface DocumentReport {
   line: number;
   /** 0-based position of the document in its file's YAML stream. */
   index: number;
+  /** 0-based position in the document's `items` when the document is a List. */
+  item?: number;
   apiVersion?: string;
   kind?: string;
   name?: string;

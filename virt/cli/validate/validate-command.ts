@@ -20,7 +20,8 @@ options:
                         json: one JSON object with every document, its outcome and errors, and the summary
   -h, --help            show this help
 
-Documents of other kinds (Service, ConfigMap, ...) pass with a note; empty documents are skipped.
+Documents of other kinds (Service, ConfigMap, ...) pass with a note; empty documents are skipped;
+the items of a List (kubectl get -o yaml) are checked one by one.
 
 exit status:
   0  every document was accepted or is of a kind virtstack does not serve

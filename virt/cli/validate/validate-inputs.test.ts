@@ -23,3 +23,25 @@ describe('validateInputs', () => {
     );
   });
 });
+
+describe('validateInputs on a List', () => {
+  const VMI_SPEC = '    spec:\n      domain:\n        memory: {guest: 128Mi}\n        devices:\n          disks:\n          - name: root\n            disk: {bus: scsi}\n      volumes:\n      - name: root\n        containerDisk: {image: example.org/g:1}\n';
+
+  it('checks every item of a kubectl "kind: List", each on its own lines', () => {
+    const text = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n- apiVersion: kubevirt.io/v1\n  kind: VirtualMachineInstance\n  metadata: {name: v}\n${VMI_SPEC.replace(/^ {4}spec/m, '  spec')}`;
+    const report = validateInputs({ inputs: [{ file: 'list.yaml', text }], unreadable: [] });
+    expect(report.documents.map((d) => [d.item, d.kind, d.name, d.outcome, d.line])).toEqual([[0, 'ConfigMap', 'c', 'ignored', 4], [1, 'VirtualMachineInstance', 'v', 'rejected', 7]]);
+    expect(report.documents[1]?.errors.map((e) => [e.path, e.line])).toEqual([['spec.domain.devices.disks[0].disk.bus', 16]]);
+    expect(formatText(report).split('\n')[1]).toMatch(/^list\.yaml:16: VirtualMachineInstance\/v: spec\.domain\.devices\.disks\[0\]\.disk\.bus: unsupported value "scsi"/);
+  });
+
+  it('fills apiVersion and kind of a typed list\'s items, which the API leaves out', () => {
+    const text = `apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceList\nitems:\n- metadata: {name: v}\n${VMI_SPEC.replace(/^ {4}spec/m, '  spec')}`;
+    const report = validateInputs({ inputs: [{ file: 'l.yaml', text }], unreadable: [] });
+    expect(report.documents.map((d) => [d.item, d.apiVersion, d.kind, d.name, d.outcome])).toEqual([[0, 'kubevirt.io/v1', 'VirtualMachineInstance', 'v', 'rejected']]);
+  });
+
+  it('counts an empty List as no documents', () => {
+    expect(validateInputs({ inputs: [{ file: 'e.yaml', text: 'apiVersion: v1\nkind: List\nitems: []\n' }], unreadable: [] }).summary.documents).toBe(0);
+  });
+});
