@@ -1,8 +1,7 @@
 // virtctl entrypoint: wires the process (argv, stdio, exit code) to virt/cli. The only place that sets
 // the exit status; every command returns its code instead of exiting.
 import { text } from 'node:stream/consumers';
-import { EXIT_USAGE, type CliIo } from '../cli/command.js';
-import { runVirtctl } from '../cli/dispatch.js';
+import { EXIT_USAGE, runVirtctl, type CliIo } from '../cli/index.js';
 
 // A reader that quits early (`virtctl validate ... | head`) closes the pipe; that is not an error to report.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
