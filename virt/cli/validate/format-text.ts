@@ -18,7 +18,10 @@ function documentLines(doc: DocumentReport): string[] {
     case 'ignored':
       return [`${doc.file}:${doc.line}: ${who}: note: ${doc.note ?? 'not a virtstack kind; not checked'}`];
     case 'malformed':
-      return doc.errors.map((e) => `${doc.file}:${e.line}: invalid YAML: ${e.message}${e.column ? ` (column ${e.column}; nothing in this document was checked)` : ''}`);
+      return doc.errors.map((e) => {
+        const where = [`column ${e.column ?? 1}`, ...(doc.line !== e.line ? [`in the document starting at line ${doc.line}`] : []), 'nothing in this document was checked'];
+        return `${doc.file}:${e.line}: invalid YAML: ${e.message} (${where.join('; ')})`;
+      });
     case 'rejected':
       return doc.errors.map((e) => `${doc.file}:${e.line}: ${who}: ${formatFieldError(e as FieldError)}`);
   }

@@ -115,7 +115,7 @@ describe('virtctl validate', () => {
     const io = memoryIo();
     expect(await runValidate(['-f', file], io)).toBe(1);
     const lines = io.out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^${file}:\\d+: invalid YAML: .+ \\(column \\d+; nothing in this document was checked\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^${file}:\\d+: invalid YAML: .+ \\(column \\d+; (in the document starting at line 14; )?nothing in this document was checked\\)$`));
     expect(lines[1]).toBe('2 documents: 1 accepted, 0 rejected, 1 malformed (invalid YAML)');
     expect(io.out).not.toMatch(/\n\s+at /); // no stack trace
   });

@@ -18,7 +18,7 @@ export function validateInputs({ inputs, unreadable }: ResolvedInputs, validate:
     for (const doc of parseYamlDocuments(text)) {
       if (doc.kind === 'malformed') {
         documents.push({
-          file, line: doc.line, index: doc.index, outcome: 'malformed',
+          file, line: doc.startLine, index: doc.index, outcome: 'malformed',
           errors: [{ path: '(document)', line: doc.line, column: doc.column, reason: 'MalformedYAML', message: doc.message, hint: 'fix the YAML syntax; nothing in this document was checked' }],
         });
         continue;

@@ -100,6 +100,7 @@ describe('parseYamlDocuments: malformed YAML', () => {
     const bad = docs[1] as MalformedDoc;
     expect(bad.kind).toBe('malformed');
     expect(bad.index).toBe(1);
+    expect(bad.startLine).toBe(3);
     expect(bad.line).toBeGreaterThanOrEqual(3);
     expect(bad.message).not.toMatch(/\n/);
     expect(bad.message).not.toMatch(/at line \d+/);
@@ -124,6 +125,14 @@ describe('parseYamlDocuments: malformed YAML', () => {
     const [bad] = parseYamlDocuments(`${lines.join('\n')}\n`) as MalformedDoc[];
     expect(bad?.kind).toBe('malformed');
     expect(bad?.message).toMatch(/alias/i);
+  });
+});
+
+describe('parseYamlDocuments: encodings', () => {
+  it('reads a byte-order mark and CRLF line ends, and counts lines alike', () => {
+    const [doc] = objects('\uFEFFapiVersion: v1\r\nkind: X\r\nspec:\r\n  a: 1\r\n');
+    expect(doc?.value).toEqual({ apiVersion: 'v1', kind: 'X', spec: { a: 1 } });
+    expect([doc?.line, doc?.lineOf('spec.a')]).toEqual([1, 4]);
   });
 });
 

@@ -5,7 +5,8 @@ import { splitFieldPath } from './field-path-segments.js';
 
 export type ParsedDocument =
   | { kind: 'object'; index: number; line: number; value: unknown; lineOf(path: string): number }
-  | { kind: 'malformed'; index: number; line: number; column: number; message: string };
+  /** `line`/`column`: where the parser stopped (for an unclosed bracket, the end of the input); `startLine`: where the document starts. */
+  | { kind: 'malformed'; index: number; startLine: number; line: number; column: number; message: string };
 
 /**
  * Read as the API server's own YAML decoder (go-yaml v2, YAML 1.1) reads, so a value checked here is the value
@@ -44,7 +45,7 @@ export function parseYamlDocuments(text: string): ParsedDocument[] {
     const syntax = doc.errors[0];
     if (syntax) {
       const pos = syntax.linePos?.[0] ?? lines.linePos(syntax.pos[0]);
-      out.push({ kind: 'malformed', index, line: pos.line, column: pos.col, message: firstLine(syntax.message) });
+      out.push({ kind: 'malformed', index, startLine: line, line: pos.line, column: pos.col, message: firstLine(syntax.message) });
       return;
     }
     if (doc.contents === null) return; // an empty document (`---` with nothing, or only comments)
@@ -53,7 +54,7 @@ export function parseYamlDocuments(text: string): ParsedDocument[] {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
       // The yaml package reports unresolved or runaway aliases only when values are built.
-      out.push({ kind: 'malformed', index, line, column: lines.linePos(start).col, message: err instanceof Error ? err.message : String(err) });
+      out.push({ kind: 'malformed', index, startLine: line, line, column: lines.linePos(start).col, message: err instanceof Error ? err.message : String(err) });
       return;
     }
     if (value === null || value === undefined) return; // `---` followed by `~` or `null`: nothing to check
