@@ -65,16 +65,23 @@ export type Mutation =
   | { op: 'wrapInList'; pick: number }
   | { op: 'flip'; pick: number }; // list -> map {0: …}, map -> list of its values
 
+/** Values that survive a trip through YAML text: JSON values, for the CLI's line-mapping property. */
+export const plainValue: fc.Arbitrary<Hostile> = fc.jsonValue({ maxDepth: 3 }).map((v) => hostile(JSON.stringify(v) ?? String(v), () => structuredClone(v)));
+
+export function mutationOf(value: fc.Arbitrary<Hostile>): fc.Arbitrary<Mutation> {
+  return fc.oneof(
+    fc.record({ op: fc.constant('replace' as const), pick: fc.nat(), value }),
+    fc.record({ op: fc.constant('delete' as const), pick: fc.nat() }),
+    fc.record({ op: fc.constant('insert' as const), pick: fc.nat(), key, value }),
+    fc.record({ op: fc.constant('null' as const), pick: fc.nat() }),
+    fc.record({ op: fc.constant('wrapInList' as const), pick: fc.nat() }),
+    fc.record({ op: fc.constant('flip' as const), pick: fc.nat() }),
+  );
+}
+
 // Megabyte strings are not drawn here: the validator's "did you mean" compares one against each allowed name at
 // up to a second a document (reported), so property.test.ts places them at chosen paths instead.
-export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('replace' as const), pick: fc.nat(), value: hostileValue }),
-  fc.record({ op: fc.constant('delete' as const), pick: fc.nat() }),
-  fc.record({ op: fc.constant('insert' as const), pick: fc.nat(), key, value: hostileValue }),
-  fc.record({ op: fc.constant('null' as const), pick: fc.nat() }),
-  fc.record({ op: fc.constant('wrapInList' as const), pick: fc.nat() }),
-  fc.record({ op: fc.constant('flip' as const), pick: fc.nat() }),
-);
+export const mutation: fc.Arbitrary<Mutation> = mutationOf(hostileValue);
 
 export function mutate(doc: unknown, m: Mutation): unknown {
   // Only the first levels are candidates, so a mutation rarely lands inside a 2000-level nesting.
