@@ -30,9 +30,10 @@ describe('resolveInputs', () => {
     expect(inputs.map((i) => i.file)).toEqual([join(dir, 'a/deeper/c.JSON'), join(dir, 'a/z.yml'), join(dir, 'b.yaml')]);
   });
 
-  it('skips hidden files and directories such as .git and .github', async () => {
+  it('skips hidden files and directories such as .git and .github, and node_modules', async () => {
     write('.github/workflows/ci.yaml');
     write('.hidden.yaml');
+    write('node_modules/pkg/package.json');
     write('vm.yaml');
     const { inputs } = await resolveInputs([dir], noStdin);
     expect(inputs.map((i) => i.file)).toEqual([join(dir, 'vm.yaml')]);

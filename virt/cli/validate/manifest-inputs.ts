@@ -75,8 +75,9 @@ async function addFile(path: string, result: ResolvedInputs): Promise<void> {
 }
 
 /**
- * Sorted so output is stable across runs and machines. Hidden entries (.git, .github) are skipped: their
- * YAML is CI configuration, not manifests. Symlinked directories are followed once (a loop would never end).
+ * Sorted so output is stable across runs and machines. Hidden entries (.git, .github) and node_modules are
+ * skipped: their YAML and JSON are CI configuration and packages, never manifests. Symlinked directories are
+ * followed once (a loop would never end).
  */
 async function walk(dir: string, files: string[], seen: Set<string>, result: ResolvedInputs): Promise<void> {
   let real: string;
@@ -91,7 +92,7 @@ async function walk(dir: string, files: string[], seen: Set<string>, result: Res
     return;
   }
   for (const name of entries) {
-    if (name.startsWith('.')) continue;
+    if (name.startsWith('.') || name === 'node_modules') continue;
     const child = join(dir, name);
     let isDir: boolean;
     try {

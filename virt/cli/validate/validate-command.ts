@@ -15,7 +15,8 @@ DataVolume manifests offline against the subset of KubeVirt/CDI that virtstack s
 
 options:
   -f, --filename PATH   a file, a directory (searched recursively for *.yaml, *.yml, *.json;
-                        hidden entries such as .git are skipped) or - for standard input; repeatable
+                        hidden entries such as .git, and node_modules, are skipped) or - for
+                        standard input; repeatable
   -o, --output FORMAT   text (default): one line per problem, FILE:LINE: KIND/NAME: FIELD.PATH: message (hint)
                         json: one JSON object with every document, its outcome and errors, and the summary
   -h, --help            show this help
