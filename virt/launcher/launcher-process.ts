@@ -48,12 +48,15 @@ async function bind(source: string | undefined, target: string): Promise<void> {
   await exec('mount', ['--bind', source, target]);
 }
 
-async function openWhenReady(hv: FfiHypervisor, uri: string, deadlineMs: number): Promise<Connection> {
+async function openWhenReady(hv: FfiHypervisor, daemon: PrivateDaemon, deadlineMs: number): Promise<Connection> {
   const deadline = Date.now() + deadlineMs;
+  let exited = false;
+  void daemon.whenExited().then(() => (exited = true));
   for (;;) {
     try {
-      return await hv.open(uri);
+      return await hv.open(daemon.uri);
     } catch (err) {
+      if (exited) throw new DaemonError('libvirtd exited before accepting connections', `read ${daemon.logFile}`, { cause: err });
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -99,7 +102,7 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
   try {
     await daemon.start();
     hv = new FfiHypervisor();
-    conn = await openWhenReady(hv, daemon.uri, 20_000);
+    conn = await openWhenReady(hv, daemon, 20_000);
     // Loads (or probes) QEMU's capabilities now rather than on the first domain.
     await conn.getCapabilities();
     if (!seeded.valid || !seeded.digest || !CapabilitiesCache.unchanged(CAPABILITIES_DIR, seeded.digest)) {

@@ -228,6 +228,7 @@ export class Launcher implements LauncherApi {
     let flags = MigrateFlag.Live | MigrateFlag.PeerToPeer | MigrateFlag.PersistDest | MigrateFlag.AbortOnError;
     if (options.nonSharedDisk) flags |= MigrateFlag.NonSharedDisk;
     if (options.autoConverge) flags |= MigrateFlag.AutoConverge;
+    if (options.allowUnsafe) flags |= MigrateFlag.Unsafe;
     const params: TypedParam[] = [];
     if (target.migrationUri) params.push({ field: 'migrate_uri', type: TypedParamType.String, value: target.migrationUri });
     if (options.bandwidthMiBps) params.push({ field: 'bandwidth', type: TypedParamType.ULLong, value: BigInt(options.bandwidthMiBps) });

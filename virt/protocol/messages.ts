@@ -51,6 +51,11 @@ export interface MigrationOptions {
   /** Longest pause allowed for the final switch-over, ms (libvirt's default is 300). */
   maxDowntimeMs?: number;
   autoConverge?: boolean;
+  /**
+   * Migrate although libvirt cannot prove the disks are shared safely (e.g. one local filesystem seen by
+   * both launchers of one node). libvirt refuses otherwise, with libvirt code 81 (MIGRATE_UNSAFE).
+   */
+  allowUnsafe?: boolean;
 }
 
 export interface MigrationResult {

@@ -1,13 +1,13 @@
 // Starts real launchers the way a handler would (launcherArgv: unshare + tini + node), optionally inside a
 // network namespace standing for another host, and connects a protocol client to each.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LauncherClient, launcherArgv } from '../../../virt/protocol/index.js';
 import { GUEST_MARKER } from '../../guest/init-script.js';
 import type { NodeHost } from './host.js';
-import { waitFor } from './poll.js';
+import { GiveUp, waitFor } from './poll.js';
 
 export interface LauncherSpec {
   name: string;
@@ -72,7 +72,7 @@ export async function startLauncher(host: NodeHost, spec: LauncherSpec, timeoutM
   const client = await waitFor(
     `launcher ${spec.name} to answer on ${s.socket}`,
     async () => {
-      if (ended) throw new Error(`launcher exited during start-up:\n${s.output()}`);
+      if (ended) throw new GiveUp(`launcher ${spec.name} exited during start-up (see its output below)`);
       const c = await LauncherClient.connect(s.socket, 1000);
       await c.call('ping', {}, 2000);
       return c;
@@ -81,7 +81,9 @@ export async function startLauncher(host: NodeHost, spec: LauncherSpec, timeoutM
     100,
   ).catch((err: unknown) => {
     s.proc.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\nlauncher output:\n${s.output()}`);
+    const logs = ['libvirtd.stderr', 'log/libvirtd.log'].map((f) => join(s.runtimeDir, f)).filter((f) => existsSync(f));
+    const tail = logs.map((f) => `--- ${f}\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}`).join('\n');
+    throw new Error(`${(err as Error).message}\nlauncher output:\n${s.output()}\n${tail}`);
   });
   return {
     spec,

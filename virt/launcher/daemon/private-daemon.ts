@@ -76,7 +76,8 @@ export class PrivateDaemon {
     const bin = this.opts.libvirtd ?? '/usr/sbin/libvirtd';
     if (!existsSync(bin)) throw new DaemonError(`${bin} is missing`, 'install libvirt-daemon and libvirt-daemon-driver-qemu');
     const logFd = openSync(join(this.opts.runtimeDir, 'libvirtd.stderr'), 'a');
-    const args = ['--config', '/etc/libvirt/libvirtd.conf'];
+    // The default pid file is /run/libvirtd.pid, outside the private paths: two launchers would collide.
+    const args = ['--config', '/etc/libvirt/libvirtd.conf', '--pid-file', '/run/libvirt/libvirtd.pid'];
     if (this.opts.tcp) args.push('--listen');
     this.child = spawn(bin, args, { stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
