@@ -139,15 +139,20 @@ async function probeUnavailable(p: Product): Promise<never> {
     cwd: toolchainSourceDir(),
     timeout: 120_000,
   });
-  const answer = maskHosts(`${r.stdout}\n${r.stderr}`);
-  const said = /"Error":\s*"([^"]+)"/.exec(answer)?.[1] ?? answer.trim().split('\n').pop() ?? '';
-  if (r.status === 0 && !/"Error"/.test(answer)) {
+  let error: string | undefined;
+  try {
+    error = (JSON.parse(r.stdout) as { Error?: string }).Error;
+  } catch {
+    error = r.stderr.trim().split('\n').pop();
+  }
+  const said = maskHosts(error ?? '').replace(/\s+/g, ' ').trim();
+  if (r.status === 0 && !error) {
     throw new ToolchainError(
       `${p.name}: ${p.upstream} is served now, but virtstack has no build recipe for it yet (it was refused when the ` +
         'toolchain was written): add a wrapper module under toolchain/.',
     );
   }
-  throw new ToolchainError(`${p.name}: cannot build ${p.upstream}: ${p.unavailable}. The proxy answered: ${said.replace(/\\n/g, ' ').trim()}`);
+  throw new ToolchainError(`${p.name}: cannot build ${p.upstream}: ${p.unavailable}. The proxy answered: ${said}`);
 }
 
 function formatDuration(ms: number): string {
