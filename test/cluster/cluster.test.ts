@@ -1,13 +1,14 @@
 // Proof that the local cluster is a working Kubernetes: two Ready nodes, pods placed by nodeSelector,
 // pod-to-pod TCP across nodes, a ClusterIP Service from the other node and from the host, a dynamically
 // provisioned PVC, kubectl logs and exec, and a teardown that leaves nothing (then up again).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, readyNodes } from './kube-api.js';
 import { leftovers } from './cluster.js';
-import { ETCD_CLIENT_PORT, nodeDir, NODES } from './paths.js';
+import { ETCD_CLIENT_PORT, kubeconfigPath, nodeDir, NODES } from './paths.js';
+import { toolPath } from '../../toolchain/products.js';
 import { clusterPids } from './host.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, clusterCommand, ensureCluster, isReady, kubectl, repoRoot, tempNamespace, waitPod, type PodObject } from './testing.js';
 import { waitFor } from './exec.js';
@@ -123,6 +124,21 @@ test('kubectl logs and kubectl exec work', async () => {
   expect(exec.code).toBe(0);
   expect(exec.stdout.trim()).toBe('exec in client');
 }, 120_000);
+
+test('kubectl port-forward reaches a pod on the other network namespace from the host', async () => {
+  await waitPod(ns.name, 'server', isReady, 'Ready');
+  const pf = spawn(toolPath('kubernetes', 'kubectl'), [`--kubeconfig=${kubeconfigPath()}`, '-n', ns.name, 'port-forward', 'pod/server', ':8080'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    pf.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const port = await waitFor('kubectl port-forward to listen', 30_000, () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], 100);
+    expect(await hostConnect('127.0.0.1', Number(port))).toBe('hello-from-server\n');
+  } finally {
+    pf.kill();
+  }
+}, 60_000);
 
 test('a PVC on the default StorageClass is provisioned, bound and written', async () => {
   await api('POST', `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`, {
