@@ -1,4 +1,6 @@
 // `npm run cluster:up` / `cluster:down` / `images`, and `node dist/test/cluster/main.js status`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ClusterError } from './exec.js';
 import { down, leftovers, state, up } from './cluster.js';
 import { buildImages, importImages } from './images.js';
@@ -21,8 +23,24 @@ State: ${clusterRoot()} (VIRTSTACK_CLUSTER_ROOT), logs: ${logsDir()}, kubeconfig
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
+const LOCK_ENV = 'VIRTSTACK_CLUSTER_LOCKED';
+const LOCK_FILE = '/run/virtstack-cluster.lock';
+
+// up, down and images change shared host state: one at a time. flock(1) holds the lock for the
+// re-run child and the kernel drops it if that child dies, so a crash never leaves it held.
+function underLock(argv: string[]): number {
+  const script = fileURLToPath(import.meta.url);
+  const env = { ...process.env, [LOCK_ENV]: '1' };
+  const now = spawnSync('flock', ['--nonblock', '--conflict-exit-code', '75', LOCK_FILE, process.execPath, script, ...argv], { stdio: 'inherit', env });
+  if (now.error) throw new ClusterError(`cannot run flock (util-linux): ${now.error.message}`);
+  if (now.status !== 75) return now.status ?? 1;
+  log(`cluster: another cluster command holds ${LOCK_FILE}; waiting for it`);
+  return spawnSync('flock', [LOCK_FILE, process.execPath, script, ...argv], { stdio: 'inherit', env }).status ?? 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if ((cmd === 'up' || cmd === 'down' || cmd === 'images') && !process.env[LOCK_ENV] && process.getuid?.() === 0) return underLock(argv);
   switch (cmd) {
     case 'up': {
       const r = await up(log);
