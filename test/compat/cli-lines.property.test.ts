@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { validateDocument } from '../../virt/api/validation/validate.js';
-import { splitFieldPath } from '../../virt/cli/validate/field-path-segments.js';
+import { parsePath as splitFieldPath } from '../../virt/api/validation/field-path.js';
 import { validateInputs } from '../../virt/cli/validate/validate-inputs.js';
 import { parseYamlDocuments } from '../../virt/cli/validate/yaml-documents.js';
 import { readFileSync } from 'node:fs';

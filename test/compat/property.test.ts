@@ -8,7 +8,7 @@ import { findServedKind, type ServedKind } from '../../virt/api/kinds.js';
 import { OBJECT_META_FIELDS } from '../../virt/api/object-meta.js';
 import type { FieldError } from '../../virt/api/validation/field-error.js';
 import { validateDocument, type DocumentResult } from '../../virt/api/validation/validate.js';
-import { splitFieldPath } from '../../virt/cli/validate/field-path-segments.js';
+import { parsePath as splitFieldPath } from '../../virt/api/validation/field-path.js';
 import { parseYamlDocuments } from '../../virt/cli/validate/yaml-documents.js';
 import { CORPUS_DIR, corpusFiles } from './corpus-location.js';
 import { HAND_WRITTEN } from './hand-written-manifests.js';
@@ -45,7 +45,7 @@ function checkWellFormed(doc: unknown, r: DocumentResult): void {
   if (r.outcome === 'ignored' && typeof r.note !== 'string') fail('an ignored document carries a note', r);
   for (const opt of ['apiVersion', 'kind', 'name', 'namespace'] as const) if (r[opt] !== undefined && typeof r[opt] !== 'string') fail(`${opt} is a string when present`, r[opt]);
   for (const e of r.errors) {
-    if (typeof e.path !== 'string' || (e.path.length === 0 && !KNOWN_ISSUES.emptyTopLevelKey(doc, e))) fail('an error has a non-empty path', e);
+    if (typeof e.path !== 'string' || e.path.length === 0) fail('an error has a non-empty path', e);
     if (!REASONS.has(e.reason)) fail('an error has a known reason', e);
     if (typeof e.message !== 'string' || e.message.length === 0) fail('an error has a message', e);
     if (e.hint !== undefined && typeof e.hint !== 'string') fail('a hint is a string', e);
@@ -53,19 +53,6 @@ function checkWellFormed(doc: unknown, r: DocumentResult): void {
   }
 }
 
-/**
- * Validator answers that break a property here, reported to virt/api's owner. Each is pinned by a test in
- * "known validator issues" below, which fails once the validator is fixed: then delete the entry and the pin.
- */
-const KNOWN_ISSUES = {
-  /** `guest:` left empty (null) reaches the memory rule, which calls parseQuantity(null) and throws. */
-  nullGuestMemoryThrows: (doc: unknown, thrown: unknown) =>
-    /reading 'trim'/.test(String((thrown as { message?: unknown })?.message)) && allPaths(doc, 12).some((p) => p.at(-1) === 'guest' && p.at(-2) === 'memory' && lookup(doc, p).value === null),
-  /** The pool selector is opaque to the structural check, so a list under matchLabels reaches the pool rule, which reports indexes as label keys. */
-  matchLabelsListPath: (e: FieldError) => /^spec\.selector\.matchLabels\./.test(e.path),
-  /** An unknown key "" at the top level is reported at the empty path. */
-  emptyTopLevelKey: (doc: unknown, e: FieldError) => e.path === '' && isObject(doc) && Object.prototype.hasOwnProperty.call(doc, ''),
-};
 
 /**
  * An error names a path that is in the document, or a required field whose parent is. Resolved by search,
@@ -77,7 +64,7 @@ function checkPathsExist(doc: unknown, r: DocumentResult): void {
       if (isObject(doc)) fail('(document) names a document that is not a map', e);
       continue;
     }
-    if (pathResolves(doc, e.path, e.reason === 'Required') || KNOWN_ISSUES.matchLabelsListPath(e) || KNOWN_ISSUES.emptyTopLevelKey(doc, e)) continue;
+    if (pathResolves(doc, e.path, e.reason === 'Required')) continue;
     // A field to add may be named where it is absent: a required field below a missing parent (requests.storage
     // when requests is absent), or a defaulted one to set otherwise (efi.secureBoot, which upstream defaults to
     // true). Then the declaration must have that field, so the path tells the user exactly what to write.
@@ -132,12 +119,7 @@ function checkMutated(seedPick: number, muts: Mutation[]): void {
   for (const m of muts) doc = mutate(doc, m);
   const before = snapshot(doc);
   let r: DocumentResult;
-  try {
-    r = validateDocument(doc);
-  } catch (err) {
-    if (KNOWN_ISSUES.nullGuestMemoryThrows(doc, err)) return;
-    throw err;
-  }
+  r = validateDocument(doc);
   checkWellFormed(doc, r);
   checkPathsExist(doc, r);
   if (snapshot(doc) !== before) fail('validateDocument leaves its input unchanged', muts);
@@ -227,25 +209,25 @@ describe('validateDocument under random mutation', () => {
   });
 });
 
-describe('known validator issues (reported to virt/api; each test fails once fixed: then delete it and its KNOWN_ISSUES entry)', () => {
+describe('answers that once broke these properties (regressions)', () => {
   const vmi = (guest: unknown, extra: Record<string, unknown> = {}) => ({
     apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'x' },
     spec: { domain: { memory: { guest }, devices: {} }, ...extra },
   });
 
-  it('throws on memory.guest: null (YAML "guest:" with nothing after it) instead of answering', () => {
-    expect(() => validateDocument(vmi(null))).toThrow(/reading 'trim'/);
+  it('memory.guest: null (YAML "guest:" with nothing after it) is treated as unset, not a crash', () => {
+    expect(validateDocument(vmi(null))).toMatchObject({ outcome: 'accepted', errors: [] });
   });
 
-  it('reports a list under a pool\'s selector.matchLabels by index, as if the index were a label key', () => {
+  it('a list under a pool\'s selector.matchLabels is a type error at that field', () => {
     const pool = {
       apiVersion: 'pool.kubevirt.io/v1beta1', kind: 'VirtualMachinePool', metadata: { name: 'p' },
       spec: { replicas: 1, selector: { matchLabels: ['x'] }, virtualMachineTemplate: { metadata: { labels: { a: 'b' } }, spec: { runStrategy: 'Always', template: { spec: vmi('128Mi').spec } } } },
     };
-    expect(validateDocument(pool).errors.map((e) => e.path)).toContain('spec.selector.matchLabels.0');
+    expect(validateDocument(pool).errors.map((e) => [e.path, e.reason])).toEqual([['spec.selector.matchLabels', 'TypeMismatch']]);
   });
 
-  it('reports an unknown top-level key "" at the empty path', () => {
-    expect(validateDocument({ ...vmi('128Mi'), '': 1 }).errors.map((e) => e.path)).toContain('');
+  it('an unknown top-level key "" is reported at a bracketed, non-empty path', () => {
+    expect(validateDocument({ ...vmi('128Mi'), '': 1 }).errors.map((e) => e.path)).toEqual(['[]']);
   });
 });

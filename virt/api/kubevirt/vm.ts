@@ -32,6 +32,7 @@ export const vmSpec = obj(
     runStrategy: opt(oneOf(
       'When the VM runs: Always (keep running, restart on any stop), Halted (stopped), Manual (start/stop by virtctl only), RerunOnFailure (restart after failure, not after a clean guest shutdown), Once (run to completion once).',
       RUN_STRATEGIES,
+      ['WaitAsReceiver'],
     )),
     running: opt(bool('Deprecated upstream: true means runStrategy Always, false means Halted. Set runStrategy instead; not both.')),
     template: vmiTemplate,

@@ -7,7 +7,7 @@ import { affinity, localObjectReference, resourceList, toleration } from '../sch
 export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const name = (what: string) => str(`Name of the ${what}; a DNS label, unique in its list.`, { pattern: DNS_LABEL, maxLength: 63 });
 
-export const diskBus = oneOf('Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.', ['virtio', 'sata'] as const);
+export const diskBus = oneOf('Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.', ['virtio', 'sata'] as const, ['scsi', 'usb']);
 
 export const disk = obj(
   'A disk device of the guest, backed by the volume of the same name.',
@@ -42,7 +42,7 @@ export const iface = obj(
     name: name('interface; must equal the name of a network'),
     masquerade: opt(marker('Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.')),
     bridge: opt(marker('Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.')),
-    model: opt(oneOf('NIC model shown to the guest. Defaults to virtio.', ['virtio', 'e1000', 'e1000e', 'rtl8139'] as const)),
+    model: opt(oneOf('NIC model shown to the guest. Defaults to virtio.', ['virtio', 'e1000', 'e1000e', 'rtl8139'] as const, ['igb', 'ne2k_pci', 'pcnet'])),
     macAddress: opt(str('MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.', { pattern: '^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$' })),
     ports: opt(arr('Ports to forward from the pod to the guest; all ports when omitted (masquerade only).', port)),
   },
@@ -182,6 +182,7 @@ export const network = obj(
 export const evictionStrategy = oneOf(
   'What happens to the VM when its node is drained: LiveMigrate moves it to another node; None lets it stop.',
   ['LiveMigrate', 'None'] as const,
+  ['LiveMigrateIfPossible', 'External'],
 );
 
 export const vmiSpec = obj(

@@ -11,6 +11,7 @@ export const X_AT_MOST_ONE = 'x-virtstack-at-most-one';
 export const X_QUANTITY = 'x-virtstack-quantity';
 export const X_OBJECT_META = 'x-virtstack-object-meta';
 export const X_UPSTREAM_PROJECT = 'x-virtstack-upstream-project';
+export const X_UPSTREAM_VALUES = 'x-virtstack-upstream-values';
 
 export interface ObjectRules {
   /** Field names upstream KubeVirt/CDI has at this level that virtstack does not support. */
@@ -43,9 +44,12 @@ export function str(description: string, opts: { pattern?: string; minLength?: n
   return Type.String({ description, ...opts });
 }
 
-/** A string restricted to `values`; the CRD carries them as `enum`. */
-export function oneOf<const V extends readonly string[]>(description: string, values: V): TUnsafe<V[number]> {
-  return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], description });
+/**
+ * A string restricted to `values`; the CRD carries them as `enum`. `upstreamValues` are values upstream
+ * accepts and virtstack does not, so they are refused as unsupported rather than as typos.
+ */
+export function oneOf<const V extends readonly string[]>(description: string, values: V, upstreamValues: readonly string[] = []): TUnsafe<V[number]> {
+  return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], description, ...(upstreamValues.length ? { [X_UPSTREAM_VALUES]: [...upstreamValues] } : {}) });
 }
 
 export function int(description: string, opts: { minimum?: number; maximum?: number; format?: 'int32' | 'int64' } = {}): TInteger {

@@ -1,5 +1,5 @@
 // Kubernetes core types that KubeVirt and CDI embed, reduced to what virtstack reads.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { arr, int, map, obj, oneOf, opaque, opt, quantity, str } from './builders.js';
 
 export const resourceList = (what: string) =>
@@ -28,11 +28,16 @@ export const affinity = opaque<Affinity>(
   "Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.",
 );
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<Record<string, unknown>>;
-}
-export const labelSelector = (what: string) => opaque<LabelSelector>(`A Kubernetes label selector (matchLabels, matchExpressions) that selects ${what}.`);
+export const labelSelector = (what: string) =>
+  obj(`A Kubernetes label selector that selects ${what}; all of matchLabels and matchExpressions must hold.`, {
+    matchLabels: opt(map('Labels an object must have, key to value.', str('Label value.'))),
+    matchExpressions: opt(arr('Requirements on labels.', obj('One requirement on a label.', {
+      key: str('The label key.', { minLength: 1 }),
+      operator: oneOf('How the label\'s value is compared with values.', ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
+      values: opt(arr('Values for In and NotIn; empty for Exists and DoesNotExist.', str('A label value.'))),
+    }))),
+  });
+export type LabelSelector = Static<ReturnType<typeof labelSelector>>;
 
 export const accessModes = arr(
   'Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.',

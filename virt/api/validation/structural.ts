@@ -1,10 +1,10 @@
 // Checks a value against a declaration from virt/api/schema: types, required fields, enums, patterns,
 // bounds, quantities, and — what a CRD's pruning would hide — every field outside the subset, by path.
-import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_OBJECT_META, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT } from '../schema/builders.js';
+import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_OBJECT_META, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT, X_UPSTREAM_VALUES } from '../schema/builders.js';
 import type { SchemaNode } from '../schema/schema-node.js';
 import { OBJECT_META_FIELDS, UPSTREAM_ONLY_ANNOTATIONS } from '../object-meta.js';
 import { describeValue, typeName, type FieldError } from './field-error.js';
-import { joinPath } from './field-path.js';
+import { joinKey, joinPath } from './field-path.js';
 import { parseQuantity } from './quantity.js';
 import { nearest } from './suggest.js';
 
@@ -77,7 +77,10 @@ function checkQuantity(value: unknown, path: string, errors: FieldError[]): void
 function checkString(node: Node, value: unknown, path: string, errors: FieldError[]): void {
   if (typeof value !== 'string') return void errors.push(typeError(path, 'a string', value));
   if (node.enum) {
-    if (!node.enum.includes(value)) {
+    if (!node.enum.includes(value) && node[X_UPSTREAM_VALUES]?.includes(value)) {
+      const allowed = node.enum.map((e) => `"${String(e)}"`).join(', ');
+      errors.push({ path, reason: 'UnsupportedField', value, allowed, message: `${describeValue(value)} is supported by upstream ${node[X_UPSTREAM_PROJECT] ?? 'KubeVirt'}, not by virtstack: supported values are ${allowed}` });
+    } else if (!node.enum.includes(value)) {
       const allowed = node.enum.map((e) => `"${String(e)}"`).join(', ');
       const close = nearest(value, node.enum.map(String));
       errors.push({ path, reason: 'NotSupportedValue', value, allowed, message: `unsupported value ${describeValue(value)}: supported values are ${allowed}`, ...(close ? { hint: `did you mean "${close}"?` } : {}) });
@@ -111,7 +114,7 @@ function checkObject(node: Node, value: unknown, path: string, errors: FieldErro
   if (node[X_OBJECT_META]) return checkEmbeddedMeta(value, path, errors);
   if (node['x-kubernetes-preserve-unknown-fields'] && !node.properties) return;
   if (!node.properties && typeof node.additionalProperties === 'object') {
-    for (const [k, v] of Object.entries(value)) checkValue(node.additionalProperties, v, joinPath(path, k), errors);
+    for (const [k, v] of Object.entries(value)) checkValue(node.additionalProperties, v, joinKey(path, k), errors);
     return;
   }
   const props = node.properties ?? {};
@@ -180,7 +183,7 @@ export function checkEmbeddedMeta(meta: Record<string, unknown>, path: string, e
     if (k === 'annotations' && isPlainObject(v)) {
       for (const a of Object.keys(v)) {
         if (UPSTREAM_ONLY_ANNOTATIONS.includes(a)) {
-          errors.push({ path: `${at}[${a}]`, reason: 'UnsupportedField', value: v[a], message: 'this annotation is honoured by upstream KubeVirt/CDI, not by virtstack', hint: 'remove it: virtstack would ignore it' });
+          errors.push({ path: joinKey(at, a), reason: 'UnsupportedField', value: v[a], message: 'this annotation is honoured by upstream KubeVirt/CDI, not by virtstack', hint: 'remove it: virtstack would ignore it' });
         }
       }
     }
@@ -190,7 +193,7 @@ export function checkEmbeddedMeta(meta: Record<string, unknown>, path: string, e
         continue;
       }
       for (const [lk, lv] of Object.entries(v)) {
-        const lat = `${at}[${lk}]`;
+        const lat = joinKey(at, lk);
         if (typeof lv !== 'string') {
           errors.push({ path: lat, reason: 'TypeMismatch', value: lv, allowed: 'a string', message: `must be a string, got ${typeName(lv)} ${describeValue(lv)}`, hint: 'quote the value, e.g. "true"' });
         } else if (k === 'labels' && (!LABEL_VALUE.test(lv) || lv.length > 63)) {

@@ -14,9 +14,13 @@ export function editDistance(a: string, b: string): number {
 }
 
 export function nearest(name: string, candidates: readonly string[]): string | undefined {
+  // Distance is at least the difference in length: candidates beyond the threshold cannot win, and
+  // skipping them keeps a megabyte-long key from costing the admission webhook a quadratic comparison.
+  const threshold = Math.max(2, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
+    if (Math.abs(c.length - name.length) > threshold) continue;
     const d = editDistance(name, c);
     if (d < bestD) {
       best = c;
@@ -24,5 +28,5 @@ export function nearest(name: string, candidates: readonly string[]): string | u
     }
   }
   // Past a third of the name's length a suggestion is noise rather than help.
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= threshold ? best : undefined;
 }

@@ -102,9 +102,14 @@ describe('validateDocument: types, enums, quantities', () => {
   });
 
   it('an unsupported bus lists the supported ones and suggests the closest', () => {
-    const e = only(vmi(vmiSpec((s) => { s.domain.devices.disks![0]!.disk = { bus: 'scsi' as 'sata' }; })));
-    expect(formatFieldError(e)).toBe('spec.domain.devices.disks[0].disk.bus: unsupported value "scsi": supported values are "virtio", "sata"');
-    expect(e).toMatchObject({ reason: 'NotSupportedValue', value: 'scsi', allowed: '"virtio", "sata"' });
+    const e = only(vmi(vmiSpec((s) => { s.domain.devices.disks![0]!.disk = { bus: 'ide' as 'sata' }; })));
+    expect(formatFieldError(e)).toBe('spec.domain.devices.disks[0].disk.bus: unsupported value "ide": supported values are "virtio", "sata"');
+    expect(e).toMatchObject({ reason: 'NotSupportedValue', value: 'ide', allowed: '"virtio", "sata"' });
+    // a value upstream accepts is refused as unsupported, not as a typo
+    const scsi = only(vmi(vmiSpec((s) => { s.domain.devices.disks![0]!.disk = { bus: 'scsi' as 'sata' }; })));
+    expect(formatFieldError(scsi)).toBe('spec.domain.devices.disks[0].disk.bus: "scsi" is supported by upstream KubeVirt, not by virtstack: supported values are "virtio", "sata"');
+    expect(scsi.reason).toBe('UnsupportedField');
+    expect(only(vm({ runStrategy: 'WaitAsReceiver' })).reason).toBe('UnsupportedField');
     expect(only(vmi(vmiSpec((s) => { s.domain.devices.disks![0]!.disk = { bus: 'virtoi' as 'sata' }; }))).hint).toBe('did you mean "virtio"?');
   });
 
@@ -154,7 +159,7 @@ describe('validateDocument: cross-field rules', () => {
 
   it('DataVolume: pvc and storage together, size missing, archive rules', () => {
     expect(only(dataVolume({ pvc: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } })).message).toBe('conflicts with pvc: pvc and storage are both set, only one is allowed');
-    expect(lines(dataVolume({ storage: {} }))).toEqual(['spec.storage.resources.requests.storage: the size of the volume is missing (add storage.resources.requests.storage, e.g. 10Gi (only clones may omit it))']);
+    expect(lines(dataVolume({ storage: {} }))).toEqual(['spec.storage.resources.requests[storage]: the size of the volume is missing (add storage.resources.requests.storage, e.g. 10Gi (only clones may omit it))']);
     expect(validateDocument(dataVolume({ source: { pvc: { name: 'src' } }, storage: {} })).outcome).toBe('accepted');
     expect(only(dataVolume({ contentType: 'archive', source: { registry: { url: 'docker://x/y:1' } } })).message).toBe('an archive is extracted only from an http or upload source');
   });
@@ -180,7 +185,7 @@ describe('validateDocument: cross-field rules', () => {
   it('requests above limits and guest memory above the limit', () => {
     const e = lines(vmi(vmiSpec((s) => { s.domain.memory = { guest: '2Gi' }; s.domain.resources = { requests: { memory: '2Gi' }, limits: { memory: '1Gi' } }; })));
     expect(e).toEqual([
-      'spec.domain.resources.requests.memory: request 2Gi is larger than the limit 1Gi (lower the request or raise spec.domain.resources.limits.memory)',
+      'spec.domain.resources.requests[memory]: request 2Gi is larger than the limit 1Gi (lower the request or raise spec.domain.resources.limits.memory)',
       'spec.domain.memory.guest: guest memory 2Gi is more than the memory limit 1Gi (the launcher pod would be killed for using more than its limit)',
     ]);
   });
@@ -188,7 +193,7 @@ describe('validateDocument: cross-field rules', () => {
   it('dataVolumeTemplates are validated as DataVolumes and must be used', () => {
     const doc = vm({ dataVolumeTemplates: [{ metadata: { name: 'root' }, spec: { source: { blank: {} }, storage: {} } }] });
     expect(lines(doc)).toEqual([
-      'spec.dataVolumeTemplates[0].spec.storage.resources.requests.storage: the size of the volume is missing (add storage.resources.requests.storage, e.g. 10Gi (only clones may omit it))',
+      'spec.dataVolumeTemplates[0].spec.storage.resources.requests[storage]: the size of the volume is missing (add storage.resources.requests.storage, e.g. 10Gi (only clones may omit it))',
       'spec.dataVolumeTemplates[0].metadata.name: DataVolume template "root" is not used by any volume of the VM (add a volume {name: ..., dataVolume: {name: root}} to spec.template.spec.volumes)',
     ]);
   });

@@ -6,6 +6,7 @@ import type { VirtualMachineSpec } from '../kubevirt/vm.js';
 import type { VirtualMachineInstanceSpec } from '../kubevirt/vmi-spec.js';
 import type { VirtualMachinePoolSpec } from '../kubevirt/pool.js';
 import { describeValue, typeName, type FieldError } from './field-error.js';
+import { joinPath } from './field-path.js';
 import { checkEmbeddedMeta, checkValue } from './structural.js';
 import { checkDataVolumeSpec } from './rules/datavolume-spec.js';
 import { checkPoolSpec } from './rules/pool.js';
@@ -52,18 +53,23 @@ export function validateDocument(doc: unknown): DocumentResult {
   if (missing.length || typeof apiVersion !== 'string' || typeof kind !== 'string') return { outcome: 'rejected', ...ident, errors: missing };
 
   const served = findServedKind(apiVersion, kind);
-  if (!served) return classifyUnserved(apiVersion, kind, ident);
+  if (!served) return classifyUnserved(apiVersion, kind, ident, doc);
   const errors = validateServed(served, doc);
   return { outcome: errors.length ? 'rejected' : 'accepted', ...ident, errors };
 }
 
-function classifyUnserved(apiVersion: string, kind: string, ident: Partial<DocumentResult>): DocumentResult {
+function classifyUnserved(apiVersion: string, kind: string, ident: Partial<DocumentResult>, doc: Record<string, unknown>): DocumentResult {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   const sameKind = SERVED_KINDS.find((k) => k.kind === kind && k.group === group);
   if (sameKind) {
+    // Upstream serves its older versions (e.g. kubevirt.io/v1alpha3) with the same schema, so the body is
+    // checked as the served version too: the user sees every problem at once, not one per round trip.
     return {
       outcome: 'rejected', ...ident,
-      errors: [{ path: 'apiVersion', reason: 'NotSupportedValue', value: apiVersion, allowed: apiVersionOf(sameKind), message: `${kind} is served as ${apiVersionOf(sameKind)} only, not ${apiVersion}`, hint: `change apiVersion to ${apiVersionOf(sameKind)}` }],
+      errors: [
+        { path: 'apiVersion', reason: 'NotSupportedValue', value: apiVersion, allowed: apiVersionOf(sameKind), message: `${kind} is served as ${apiVersionOf(sameKind)} only, not ${apiVersion}`, hint: `change apiVersion to ${apiVersionOf(sameKind)}` },
+        ...validateServed(sameKind, doc),
+      ],
     };
   }
   if (KUBEVIRT_GROUPS.has(group)) {
@@ -100,7 +106,7 @@ function validateServed(served: ServedKind, doc: Record<string, unknown>): Field
   for (const k of Object.keys(doc)) {
     if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(k)) {
       const close = nearest(k, ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
-      errors.push({ path: k, reason: 'UnknownField', value: doc[k], message: `unknown field "${k}"${close ? `; did you mean ${close}?` : ''}`, hint: 'a Kubernetes object has apiVersion, kind, metadata, spec and status' });
+      errors.push({ path: joinPath('', k), reason: 'UnknownField', value: doc[k], message: `unknown field "${k}"${close ? `; did you mean ${close}?` : ''}`, hint: 'a Kubernetes object has apiVersion, kind, metadata, spec and status' });
     }
   }
   // status is written by the stack; the API server ignores it on create, so its shape is not the user's concern.
@@ -111,8 +117,9 @@ function validateServed(served: ServedKind, doc: Record<string, unknown>): Field
   }
   const before = errors.length;
   checkValue(specSchema, doc.spec, 'spec', errors);
-  // Cross-field rules assume the declared shape; run them only when the structure holds.
-  if (errors.length === before) crossFieldRules(served, doc.spec, errors);
+  // Cross-field rules assume the declared shape; run them only when the structure holds, and on the spec as
+  // the API server stores it: an explicit null on an optional field is dropped (nullable is never set).
+  if (errors.length === before) crossFieldRules(served, withoutNulls(doc.spec), errors);
   return errors;
 }
 
@@ -129,4 +136,12 @@ function crossFieldRules(served: ServedKind, spec: unknown, errors: FieldError[]
     default:
       return;
   }
+}
+
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+  return out;
 }

@@ -3,7 +3,6 @@ export { validateCommand, runValidate, parseValidateArgs, VALIDATE_USAGE } from 
 export { validateInputs } from './validate-inputs.js';
 export { resolveInputs, STDIN_NAME, MANIFEST_EXTENSIONS, type ManifestInput, type ResolvedInputs, type UnreadablePath } from './manifest-inputs.js';
 export { parseYamlDocuments, type ParsedDocument } from './yaml-documents.js';
-export { splitFieldPath, type FieldPathSegment } from './field-path-segments.js';
 export { formatText } from './format-text.js';
 export { formatJson } from './format-json.js';
 export { summaryLine, passed, type ValidationReport, type DocumentReport, type ReportedError, type Summary, type DocumentOutcome } from './report.js';

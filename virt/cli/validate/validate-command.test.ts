@@ -18,7 +18,7 @@ spec:
           disks:
           - name: root
             disk:
-              bus: scsi
+              bus: ide
         memory:
           guest: 128Mi
         cpu:
@@ -78,7 +78,7 @@ describe('virtctl validate', () => {
     expect(await runValidate(['-f', file], io)).toBe(1);
     const lines = io.out.trimEnd().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toBe(`${file}:15: VirtualMachine/web: spec.template.spec.domain.devices.disks[0].disk.bus: unsupported value "scsi": supported values are "virtio", "sata"`);
+    expect(lines[0]).toBe(`${file}:15: VirtualMachine/web: spec.template.spec.domain.devices.disks[0].disk.bus: unsupported value "ide": supported values are "virtio", "sata"`);
     expect(lines[1]).toBe(`${file}:19: VirtualMachine/web: spec.template.spec.domain.cpu.corse: unknown field "corse"; did you mean cores? (rename it to cores)`);
     expect(lines[2]).toBe(`${file}:25: ConfigMap/settings: note: ConfigMap (v1) is not a virtstack kind; not checked`);
     // A missing field is placed on its parent's line: spec: of the second DataVolume.
@@ -150,7 +150,7 @@ describe('virtctl validate', () => {
       expect(out.documents[0]).toEqual({
         file, line: 2, index: 0, apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name: 'web', namespace: null, outcome: 'rejected',
         errors: [
-          { path: 'spec.template.spec.domain.devices.disks[0].disk.bus', line: 15, reason: 'NotSupportedValue', message: 'unsupported value "scsi": supported values are "virtio", "sata"', value: 'scsi', allowed: '"virtio", "sata"' },
+          { path: 'spec.template.spec.domain.devices.disks[0].disk.bus', line: 15, reason: 'NotSupportedValue', message: 'unsupported value "ide": supported values are "virtio", "sata"', value: 'ide', allowed: '"virtio", "sata"' },
           { path: 'spec.template.spec.domain.cpu.corse', line: 19, reason: 'UnknownField', message: 'unknown field "corse"; did you mean cores?', value: 2, allowed: expect.stringContaining('cores'), hint: 'rename it to cores' },
         ],
       });

@@ -25,7 +25,7 @@ spec:
           disks:
           - name: root
             disk:
-              bus: scsi
+              bus: ide
           - name: data
       volumes:
       - name: root

@@ -1,7 +1,7 @@
 // Splits one input into its YAML documents and keeps, for each, the means to map a field path back to
 // the line it came from — the reason a CLI validator is worth more than the API server's answer.
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Tags } from 'yaml';
-import { splitFieldPath } from './field-path-segments.js';
+import { parsePath } from '../../api/validation/field-path.js';
 
 export type ParsedDocument =
   | { kind: 'object'; index: number; line: number; value: unknown; lineOf(path: string): number }
@@ -76,7 +76,7 @@ function firstLine(message: string): string {
 export function lineOfPath(doc: Document, lines: LineCounter, path: string, documentLine: number): number {
   let node: unknown = doc.contents;
   let line = documentLine;
-  for (const seg of splitFieldPath(path)) {
+  for (const seg of parsePath(path)) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) break;

@@ -1,7 +1,7 @@
 // Cross-field rules of a DataVolume spec (also used for VirtualMachine.spec.dataVolumeTemplates[].spec).
 import type { DataVolumeSpec } from '../../cdi/datavolume-spec.js';
 import type { FieldError } from '../field-error.js';
-import { joinPath } from '../field-path.js';
+import { joinKey, joinPath } from '../field-path.js';
 import { parseQuantity } from '../quantity.js';
 
 export function checkDataVolumeSpec(spec: DataVolumeSpec, path: string, errors: FieldError[]): void {
@@ -15,10 +15,10 @@ export function checkDataVolumeSpec(spec: DataVolumeSpec, path: string, errors: 
   const size = claim?.resources?.requests?.storage;
   const cloning = src?.pvc !== undefined;
   if (claim && size === undefined && (claimKey === 'pvc' || !cloning)) {
-    errors.push({ path: joinPath(joinPath(joinPath(claimPath, 'resources'), 'requests'), 'storage'), reason: 'Required', message: 'the size of the volume is missing', hint: `add ${claimKey}.resources.requests.storage, e.g. 10Gi${claimKey === 'storage' ? ' (only clones may omit it)' : ''}` });
+    errors.push({ path: joinKey(joinPath(joinPath(claimPath, 'resources'), 'requests'), 'storage'), reason: 'Required', message: 'the size of the volume is missing', hint: `add ${claimKey}.resources.requests.storage, e.g. 10Gi${claimKey === 'storage' ? ' (only clones may omit it)' : ''}` });
   }
   if (size !== undefined && (parseQuantity(size) ?? 0) <= 0) {
-    errors.push({ path: joinPath(joinPath(joinPath(claimPath, 'resources'), 'requests'), 'storage'), reason: 'Invalid', value: size, allowed: 'a positive size', message: 'must be larger than zero' });
+    errors.push({ path: joinKey(joinPath(joinPath(claimPath, 'resources'), 'requests'), 'storage'), reason: 'Invalid', value: size, allowed: 'a positive size', message: 'must be larger than zero' });
   }
   if (spec.pvc && !spec.pvc.accessModes?.length) {
     errors.push({ path: joinPath(joinPath(path, 'pvc'), 'accessModes'), reason: 'Required', message: 'pvc needs accessModes (storage may leave them to the StorageClass)', hint: 'add accessModes: [ReadWriteOnce], or use storage instead of pvc' });

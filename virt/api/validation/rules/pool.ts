@@ -1,7 +1,7 @@
 // Cross-field rules of a VirtualMachinePool: the selector must select what the template creates.
 import type { VirtualMachinePoolSpec } from '../../kubevirt/pool.js';
 import type { FieldError } from '../field-error.js';
-import { joinPath } from '../field-path.js';
+import { joinKey, joinPath } from '../field-path.js';
 import { checkVmSpec } from './vm.js';
 
 export function checkPoolSpec(spec: VirtualMachinePoolSpec, path: string, errors: FieldError[]): void {
@@ -10,7 +10,7 @@ export function checkPoolSpec(spec: VirtualMachinePoolSpec, path: string, errors
   for (const [k, v] of Object.entries(match)) {
     if (templateLabels[k] !== v) {
       errors.push({
-        path: joinPath(joinPath(joinPath(path, 'selector'), 'matchLabels'), k), reason: 'Invalid', value: v,
+        path: joinKey(joinPath(joinPath(path, 'selector'), 'matchLabels'), k), reason: 'Invalid', value: v,
         message: `selects ${k}=${v}, but the template's labels ${k in templateLabels ? `have ${k}=${templateLabels[k]}` : `lack ${k}`}: the pool would never see its own VMs`,
         hint: `add ${k}: ${v} to ${path}.virtualMachineTemplate.metadata.labels`,
       });

@@ -2,7 +2,7 @@
 // combinations virtstack cannot run. Runs only on a structurally valid spec.
 import type { VirtualMachineInstanceSpec } from '../../kubevirt/vmi-spec.js';
 import type { FieldError } from '../field-error.js';
-import { joinPath } from '../field-path.js';
+import { joinKey, joinPath } from '../field-path.js';
 import { formatBytes, parseQuantity } from '../quantity.js';
 
 function duplicates(items: readonly { name: string }[] | undefined, path: string, what: string, errors: FieldError[]): void {
@@ -110,7 +110,7 @@ function checkResources(spec: VirtualMachineInstanceSpec, path: string, errors: 
     const rq = parseQuantity(req);
     const lq = parseQuantity(lim);
     if (rq !== undefined && lq !== undefined && rq > lq) {
-      errors.push({ path: joinPath(joinPath(resPath, 'requests'), r), reason: 'Invalid', value: req, allowed: `at most the limit ${String(lim)}`, message: `request ${String(req)} is larger than the limit ${String(lim)}`, hint: `lower the request or raise ${resPath}.limits.${r}` });
+      errors.push({ path: joinKey(joinPath(resPath, 'requests'), r), reason: 'Invalid', value: req, allowed: `at most the limit ${String(lim)}`, message: `request ${String(req)} is larger than the limit ${String(lim)}`, hint: `lower the request or raise ${resPath}.limits.${r}` });
     }
   }
   const guest = spec.domain.memory?.guest;
