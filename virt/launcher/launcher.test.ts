@@ -1,0 +1,142 @@
+import type { VirtualMachineInstance } from '../api/index.js';
+import { LauncherFault } from '../protocol/index.js';
+import type { ConverterContext } from './domain/context.js';
+import { Launcher } from './launcher.js';
+import { DomainEventType, DomainState, FakeHypervisor, LibvirtError, MigrateFlag, VirErrorCode, type Connection } from './libvirt/index.js';
+import { jsonLogger } from './logger.js';
+
+const vmi = (uid = 'uid-1', over: Partial<VirtualMachineInstance['spec']['domain']> = {}): VirtualMachineInstance => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstance',
+  metadata: { name: 'vm1', namespace: 'ns', uid },
+  spec: { domain: { memory: { guest: '128Mi' }, devices: {}, ...over }, terminationGracePeriodSeconds: 1 },
+});
+
+const ctx: ConverterContext = { accelerator: 'tcg', volumes: {}, podNetwork: { kind: 'user' }, serialLog: '/s.log', vncSocket: '/vnc' };
+
+async function setup() {
+  const hv = new FakeHypervisor();
+  const conn: Connection = await hv.open('qemu:///system');
+  const gone: string[] = [];
+  const launcher = new Launcher({
+    conn,
+    accelerator: { accelerator: 'tcg', reason: 'KVM unusable: probe timed out', cached: true },
+    prepare: async () => ctx,
+    log: jsonLogger({}, { write: () => undefined }),
+    onGone: (r) => gone.push(r),
+    pollMs: 10,
+  });
+  await launcher.start();
+  return { hv, launcher, gone };
+}
+
+const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
+  const deadline = Date.now() + 2000;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('launcher', () => {
+  it('defines and starts the VMI\'s domain once, and reports the accelerator', async () => {
+    const { hv, launcher } = await setup();
+    const info = await launcher.sync({ vmi: vmi() });
+    expect(info).toMatchObject({ name: 'ns_vm1', state: 'Running', reason: 'Booted', accelerator: 'tcg', acceleratorReason: 'KVM unusable: probe timed out' });
+    expect(hv.domains.get('ns_vm1')?.persistent).toBe(true);
+    await expect(launcher.sync({ vmi: vmi() })).resolves.toMatchObject({ state: 'Running' });
+    await expect(launcher.sync({ vmi: vmi('uid-2') })).rejects.toMatchObject({ code: 'WrongVMI' });
+    await launcher.stop();
+  });
+
+  it('answers an invalid spec with the field that is wrong', async () => {
+    const { launcher } = await setup();
+    const err = await launcher.sync({ vmi: vmi('u', { memory: {} }) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LauncherFault);
+    expect(err).toMatchObject({ code: 'InvalidSpec' });
+    expect((err as Error).message).toMatch(/spec.domain.memory.guest/);
+    await expect(launcher.kill({})).rejects.toMatchObject({ code: 'NoDomain' });
+    await launcher.stop();
+  });
+
+  it('shuts down gracefully and then reports the VM gone', async () => {
+    const { launcher, gone } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    await expect(launcher.shutdown({})).resolves.toMatchObject({ graceful: true });
+    await until('gone', () => gone.length > 0);
+    expect(gone[0]).toMatch(/Shutoff|no longer exists/);
+    await launcher.stop();
+  });
+
+  it('forces the VM off after the grace period when the guest ignores the button', async () => {
+    const { hv, launcher, gone } = await setup();
+    hv.behaviour.guestHonoursShutdown = false;
+    await launcher.sync({ vmi: vmi() });
+    const started = Date.now();
+    const r = await launcher.shutdown({ gracePeriodSeconds: 0.2 });
+    expect(r.graceful).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    await until('gone', () => gone.length > 0);
+    await launcher.stop();
+  });
+
+  it('migrates live, peer to peer, persistent on the target, and then lets go of the VM', async () => {
+    const { hv, launcher, gone } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    const r = await launcher.migrate({ target: { uri: 'qemu+tcp://10.0.0.2:16509/system', migrationUri: 'tcp://10.0.0.2' }, options: { nonSharedDisk: true, bandwidthMiBps: 64, disks: ['vda'] } });
+    expect(r).toMatchObject({ downtimeMs: 42 });
+    const m = hv.migrations[0]!;
+    expect(m.flags).toBe(MigrateFlag.Live | MigrateFlag.PeerToPeer | MigrateFlag.PersistDest | MigrateFlag.AbortOnError | MigrateFlag.NonSharedDisk);
+    expect(m.params.map((p) => [p.field, p.value])).toEqual([['migrate_uri', 'tcp://10.0.0.2'], ['bandwidth', 64n], ['migrate_disks', 'vda']]);
+    await until('gone', () => gone.length > 0);
+    expect((await launcher.getDomain({}))?.migration?.phase).toBe('Completed');
+    await launcher.stop();
+  });
+
+  it('keeps the VM when a migration is cancelled or fails', async () => {
+    const { hv, launcher, gone } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    hv.behaviour.holdMigrations = true;
+    const migrating = launcher.migrate({ target: { uri: 'qemu+tcp://t/system' } });
+    await until('the migration to run', () => hv.migrations.length === 1);
+    await expect(launcher.migrate({ target: { uri: 'qemu+tcp://t/system' } })).rejects.toMatchObject({ code: 'MigrationInProgress' });
+    await expect(launcher.cancelMigration({})).resolves.toEqual({ cancelled: true });
+    await expect(migrating).rejects.toMatchObject({ code: 'MigrationCancelled' });
+    expect(await launcher.getDomain({})).toMatchObject({ state: 'Running', migration: { phase: 'Cancelled' } });
+
+    hv.behaviour.holdMigrations = false;
+    hv.behaviour.migrationError = new LibvirtError({ code: VirErrorCode.OPERATION_FAILED, domain: 10, message: 'unable to connect to server', operation: 'virDomainMigrateToURI3' });
+    await expect(launcher.migrate({ target: { uri: 'qemu+tcp://t/system' } })).rejects.toMatchObject({ code: VirErrorCode.OPERATION_FAILED });
+    expect(await launcher.getDomain({})).toMatchObject({ state: 'Running', migration: { phase: 'Failed' } });
+    expect(gone).toEqual([]);
+    await expect(launcher.cancelMigration({})).resolves.toEqual({ cancelled: false });
+    await launcher.stop();
+  });
+
+  it('as a migration target, adopts the domain once it runs here', async () => {
+    const { hv, launcher } = await setup();
+    await expect(launcher.sync({ vmi: vmi(), options: { migrationTarget: true } })).resolves.toBeNull();
+    await expect(launcher.getDomain({})).resolves.toBeNull();
+    await expect(launcher.console({})).rejects.toMatchObject({ code: 'NoDomain', hint: 'this launcher waits for an incoming migration' });
+    const r = hv.add('<domain><name>ns_vm1</name></domain>', true);
+    r.state = DomainState.Paused;
+    await new Promise((res) => setTimeout(res, 30));
+    await expect(launcher.getDomain({})).resolves.toBeNull();
+    // The incoming migration finished: libvirt resumes the domain here.
+    r.state = DomainState.Running;
+    hv.emit('ns_vm1', DomainEventType.Resumed);
+    let info: Awaited<ReturnType<typeof launcher.getDomain>> = null;
+    await until('adoption', async () => (info = await launcher.getDomain({})) !== null);
+    expect(info).toMatchObject({ name: 'ns_vm1', state: 'Running' });
+    await launcher.stop();
+  });
+
+  it('kills the VM on request', async () => {
+    const { hv, launcher, gone } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    await expect(launcher.kill({})).resolves.toEqual({ killed: true });
+    expect(hv.domains.get('ns_vm1')?.state ?? DomainState.Shutoff).toBe(DomainState.Shutoff);
+    await until('gone', () => gone.length > 0);
+    await launcher.stop();
+  });
+});
