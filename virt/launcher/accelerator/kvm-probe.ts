@@ -65,7 +65,11 @@ export interface ChooseOptions {
   log: Logger;
   guest?: ProbeGuest;
   timeoutMs?: number;
+  /** TCG boots are slower: the probe guest's sanity boot gets its own, longer limit. */
+  tcgTimeoutMs?: number;
   qemu?: string;
+  /** The KVM device to check for access (tests point it elsewhere). */
+  kvmDevice?: string;
 }
 
 function fileKey(p: string): string {
@@ -79,8 +83,9 @@ function fileKey(p: string): string {
 
 export async function chooseAccelerator(opts: ChooseOptions): Promise<AcceleratorChoice> {
   if (opts.mode === 'tcg') return { accelerator: 'tcg', reason: 'TCG requested', cached: false };
+  const kvmDevice = opts.kvmDevice ?? '/dev/kvm';
   try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    accessSync(kvmDevice, constants.R_OK | constants.W_OK);
   } catch {
     if (opts.mode === 'kvm') throw new Error('KVM requested but /dev/kvm is not usable; hint: run on a node with KVM, or use --accelerator auto');
     return { accelerator: 'tcg', reason: '/dev/kvm is missing or not accessible', cached: false };
@@ -97,7 +102,7 @@ export async function chooseAccelerator(opts: ChooseOptions): Promise<Accelerato
     guest = { kernel: image, marker: BUILTIN_PROBE_MARKER };
   }
   const key = createHash('sha256')
-    .update([release(), fileKey(qemu), fileKey('/dev/kvm'), fileKey(guest.kernel), guest.initrd ? fileKey(guest.initrd) : '', guest.cmdline ?? '', guest.marker].join('\n'))
+    .update([release(), fileKey(qemu), fileKey(kvmDevice), fileKey(guest.kernel), guest.initrd ? fileKey(guest.initrd) : '', guest.cmdline ?? '', guest.marker].join('\n'))
     .digest('hex')
     .slice(0, 16);
   const cacheFile = join(opts.cacheDir, `kvm-probe-${key}.json`);
@@ -107,7 +112,7 @@ export async function chooseAccelerator(opts: ChooseOptions): Promise<Accelerato
   }
   const timeoutMs = opts.timeoutMs ?? 8000;
   // First make sure the probe itself works (under TCG), so a KVM failure means KVM, not a broken probe.
-  const tcg = await probeBoot('tcg', guest, Math.max(timeoutMs, 30_000), qemu);
+  const tcg = await probeBoot('tcg', guest, opts.tcgTimeoutMs ?? 30_000, qemu);
   if (!tcg.usable) throw new Error(`the KVM probe guest does not boot even under TCG: ${tcg.reason}; hint: check the probe guest and QEMU`);
   const kvm = await probeBoot('kvm', guest, timeoutMs, qemu);
   const choice = kvm.usable

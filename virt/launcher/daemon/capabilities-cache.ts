@@ -3,7 +3,7 @@
 // copy and seeds each daemon with it. libvirt revalidates the file itself; we check the same inputs
 // first (to avoid seeding a copy libvirt would throw away) and verify after start that libvirt kept it.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CapsFileFacts {
@@ -77,16 +77,28 @@ export class CapabilitiesCache {
     return existsSync(daemonCapsDir) && digest(daemonCapsDir) === seededDigest;
   }
 
-  /** Stores what a daemon produced, atomically, for the next launchers on this node. */
+  /**
+   * Stores what a daemon produced, atomically, for the next launchers on this node. Launchers starting
+   * together may all save; each writes a complete copy and the last rename wins, which is fine because
+   * they probed the same QEMU.
+   */
   save(daemonCapsDir: string): number {
     const files = existsSync(daemonCapsDir) ? readdirSync(daemonCapsDir).filter((n) => n.endsWith('.xml')) : [];
     if (files.length === 0) return 0;
     const tmp = `${this.store}.tmp-${process.pid}`;
-    mkdirSync(tmp, { recursive: true });
-    for (const f of files) copyFileSync(join(daemonCapsDir, f), join(tmp, f));
     const old = `${this.store}.old-${process.pid}`;
-    if (existsSync(this.store)) renameSync(this.store, old);
-    renameSync(tmp, this.store);
-    return files.length;
+    try {
+      mkdirSync(tmp, { recursive: true });
+      for (const f of files) copyFileSync(join(daemonCapsDir, f), join(tmp, f));
+      if (existsSync(this.store)) renameSync(this.store, old);
+      renameSync(tmp, this.store);
+      return files.length;
+    } catch {
+      // Another launcher replaced the store between our steps: its copy is as good as ours.
+      return 0;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      rmSync(old, { recursive: true, force: true });
+    }
   }
 }
