@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, readyNodes } from './kube-api.js';
 import { leftovers } from './cluster.js';
-import { ETCD_CLIENT_PORT, kubeconfigPath, nodeDir, NODES } from './paths.js';
+import { ETCD_CLIENT_PORT, kubeconfigPath, NODE_PRIVATE_PATHS, nodeDir, NODES } from './paths.js';
 import { toolPath } from '../../toolchain/products.js';
 import { clusterPids } from './host.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, clusterCommand, ensureCluster, isReady, kubectl, repoRoot, tempNamespace, waitPod, type PodObject } from './testing.js';
@@ -139,6 +139,35 @@ test('kubectl port-forward reaches a pod on the other network namespace from the
     pf.kill();
   }
 }, 60_000);
+
+test('hostPath under a node-private path is per node; elsewhere it is the shared host', async () => {
+  const script = 'echo from-$NODE > /private/mark; ls /private; echo ---; cat /shared/hostname';
+  for (const n of [node1, node2]) {
+    const p = pod(`hostpath-${n.name}`, n.name, ['sh', '-c', script]) as {
+      spec: { restartPolicy?: string; containers: { env?: object[]; volumeMounts?: object[] }[]; volumes?: object[] };
+    };
+    p.spec.restartPolicy = 'Never';
+    p.spec.containers[0]!.env = [{ name: 'NODE', value: n.name }];
+    p.spec.containers[0]!.volumeMounts = [
+      { name: 'private', mountPath: '/private' },
+      { name: 'shared', mountPath: '/shared', readOnly: true },
+    ];
+    p.spec.volumes = [
+      { name: 'private', hostPath: { path: `${NODE_PRIVATE_PATHS[0]}/cluster-test`, type: 'DirectoryOrCreate' } },
+      { name: 'shared', hostPath: { path: '/etc', type: 'Directory' } },
+    ];
+    await api('POST', `/api/v1/namespaces/${ns.name}/pods`, p);
+  }
+  const hostname = readFileSync('/etc/hostname', 'utf8');
+  for (const n of [node1, node2]) {
+    await waitPod(ns.name, `hostpath-${n.name}`, (p: PodObject) => p.status?.phase === 'Succeeded', 'Succeeded');
+    // Each node sees only its own mark, and the same /etc as the host.
+    expect(kubectl(['-n', ns.name, 'logs', `hostpath-${n.name}`]).stdout).toBe(`mark\n---\n${hostname}`);
+    const file = join(nodeDir(n), 'private', NODE_PRIVATE_PATHS[0]!.slice(1).replace(/\//g, '_'), 'cluster-test', 'mark');
+    expect(readFileSync(file, 'utf8')).toBe(`from-${n.name}\n`);
+  }
+  expect(existsSync(`${NODE_PRIVATE_PATHS[0]}/cluster-test`)).toBe(false);
+}, 180_000);
 
 test('a PVC on the default StorageClass is provisioned, bound and written', async () => {
   await api('POST', `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`, {

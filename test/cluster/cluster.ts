@@ -23,6 +23,7 @@ import {
   tearDownNetwork,
   unmountAll,
   ensureCgroup,
+  setUpMountNamespace,
 } from './host.js';
 import { buildImages, currentArchives, importImages, repoRoot, type BuildReport } from './images.js';
 import { api, rawRequest, readyNodes, resetCredentials } from './kube-api.js';
@@ -43,6 +44,8 @@ import {
   logsDir,
   nodeDir,
   NODES,
+  NODE_PRIVATE_PATHS,
+  nodeMountNs,
   PAUSE_IMAGE,
   SERVICE_CIDR,
   type NodeSpec,
@@ -512,7 +515,7 @@ function startControlPlane(): void {
 }
 
 function startContainerd(n: NodeSpec): void {
-  startDaemon({ name: `${n.name}-containerd`, cgroup: `${n.name}-daemons`, netns: n.netns, argv: ['containerd', `--config=${join(nodeDir(n), 'containerd.toml')}`] }, logsDir());
+  startDaemon({ name: `${n.name}-containerd`, cgroup: `${n.name}-daemons`, netns: n.netns, mountns: nodeMountNs(n), argv: ['containerd', `--config=${join(nodeDir(n), 'containerd.toml')}`] }, logsDir());
 }
 
 function startNode(n: NodeSpec): void {
@@ -523,6 +526,7 @@ function startNode(n: NodeSpec): void {
       name: `${n.name}-kubelet`,
       cgroup: `${n.name}-daemons`,
       netns: n.netns,
+      mountns: nodeMountNs(n),
       argv: [
         kube('kubelet'),
         `--config=${join(dir, 'kubelet.yaml')}`,
@@ -537,7 +541,7 @@ function startNode(n: NodeSpec): void {
     logsDir(),
   );
   startDaemon(
-    { name: `${n.name}-kube-proxy`, cgroup: `${n.name}-daemons`, netns: n.netns, argv: [kube('kube-proxy'), `--config=${join(dir, 'kube-proxy.yaml')}`, '--v=1'] },
+    { name: `${n.name}-kube-proxy`, cgroup: `${n.name}-daemons`, netns: n.netns, mountns: nodeMountNs(n), argv: [kube('kube-proxy'), `--config=${join(dir, 'kube-proxy.yaml')}`, '--v=1'] },
     logsDir(),
   );
 }
@@ -624,7 +628,10 @@ export async function up(log: Log, opts: { skipSoftware?: boolean } = {}): Promi
   } finally {
     writeFileSync(savedSysctlsPath(), JSON.stringify(saved));
   }
-  for (const n of NODES) ensureCgroup(n.name);
+  for (const n of NODES) {
+    ensureCgroup(n.name);
+    setUpMountNamespace(nodeMountNs(n), join(nodeDir(n), 'private'), NODE_PRIVATE_PATHS);
+  }
   phase('network');
 
   startControlPlane();
@@ -701,6 +708,14 @@ export async function down(log: Log): Promise<void> {
       } catch {
         // not empty (someone else's containerd) or already gone: leave it
       }
+    }
+  }
+  for (const p of NODE_PRIVATE_PATHS) {
+    try {
+      // Only the empty mount point we made; a folder with content is someone else's.
+      rmdirSync(p);
+    } catch {
+      // not empty, or not there
     }
   }
   const cg = removeCgroups();

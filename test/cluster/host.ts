@@ -2,7 +2,7 @@
 // cgroups, processes, mounts — each with its undo, so `cluster:down` can leave nothing behind.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ClusterError, run } from './exec.js';
 import { CGROUP_PARENT, CLUSTER_CIDR, clusterRoot, HOST_BRIDGE, HOST_IP, NODE_NET_PREFIX, NODES, SERVICE_CIDR } from './paths.js';
 
@@ -157,6 +157,32 @@ export function leftoverNetwork(): string[] {
   return left;
 }
 
+// ---------- mount namespaces ----------
+
+/**
+ * A persistent mount namespace per node, a slave of the host's: host mounts still appear in it, but
+ * what the node mounts (pod volumes, container root file systems, its private folders) stays inside
+ * and disappears with it. Each path in `privatePaths` is bind-mounted there from `privateRoot/<path>`.
+ */
+export function setUpMountNamespace(file: string, privateRoot: string, privatePaths: readonly string[]): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
+  // A namespace can be pinned by a bind mount only on a private mount (else it would propagate into itself).
+  if (!mountsUnder(dir).includes(dir)) {
+    run('mount', ['--bind', dir, dir]);
+    run('mount', ['--make-private', dir]);
+  }
+  writeFileSync(file, '');
+  run('unshare', [`--mount=${file}`, '--propagation', 'slave', 'true']);
+  for (const p of privatePaths) {
+    const src = join(privateRoot, p.replace(/^\//, '').replace(/\//g, '_'));
+    mkdirSync(src, { recursive: true });
+    // The mount point must exist on the host file system; it stays empty there.
+    mkdirSync(p, { recursive: true });
+    run('nsenter', [`--mount=${file}`, '--', 'mount', '--bind', src, p]);
+  }
+}
+
 // ---------- cgroups ----------
 
 export function cgroupHierarchies(): string[] {
@@ -229,6 +255,8 @@ export interface Daemon {
   argv: string[];
   /** Network namespace to run in (the host's when absent). The mount namespace is always the host's. */
   netns?: string;
+  /** Persisted mount namespace (a file) to run in; the host's when absent. */
+  mountns?: string;
   /** cgroup under CGROUP_PARENT, in the pids and freezer hierarchies. */
   cgroup: string;
   env?: NodeJS.ProcessEnv;
@@ -252,7 +280,8 @@ export function startDaemon(d: Daemon, logs: string): number {
     .filter((h) => existsSync(join(CGROUP_FS, h, 'cgroup.procs')))
     .map((h) => join(CGROUP_FS, h, CGROUP_PARENT, d.cgroup, 'cgroup.procs'));
   const enter = procs.map((p) => `echo $$ > ${p}`).join('; ');
-  const target = d.netns ? ['nsenter', `--net=/var/run/netns/${d.netns}`, '--', ...d.argv] : d.argv;
+  const ns = [...(d.mountns ? [`--mount=${d.mountns}`] : []), ...(d.netns ? [`--net=/var/run/netns/${d.netns}`] : [])];
+  const target = ns.length ? ['nsenter', ...ns, '--', ...d.argv] : d.argv;
   const child = spawn('/bin/sh', ['-c', `${enter}; exec "$@"`, 'sh', ...target], {
     detached: true,
     stdio: ['ignore', log, log],

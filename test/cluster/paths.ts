@@ -67,6 +67,18 @@ export const CLUSTER_IMAGES = ['pause', 'base'];
 export const PAUSE_IMAGE = 'localhost/virtstack/pause:dev';
 export const BASE_IMAGE = 'localhost/virtstack/base:dev';
 
+/**
+ * Host folders each node sees privately: a pod's hostPath under one of these on node-1 is a different
+ * folder from the same path on node-2 (everything else of the host's file system is shared by both
+ * nodes). For node agents' sockets and state, which on real machines are per host.
+ */
+export const NODE_PRIVATE_PATHS = ['/run/virtstack', '/var/lib/virtstack/node'];
+
+/** Bind-mounted mount namespace of a node: its kubelet, containerd and kube-proxy all enter it. */
+export function nodeMountNs(node: NodeSpec): string {
+  return join(clusterRoot(), 'mntns', node.name);
+}
+
 export function nodeDir(node: NodeSpec): string {
   return join(clusterRoot(), 'nodes', node.name);
 }
