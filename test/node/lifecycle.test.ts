@@ -4,6 +4,8 @@ import { jest } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readDiskCounter } from '../guest/guest.js';
+import { run } from '../guest/host-tools.js';
 import { DHCP_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
 import { probeBoot } from '../../virt/launcher/accelerator/kvm-probe.js';
 import { prepareNodeHost, type NodeHost } from './support/host.js';
@@ -11,7 +13,7 @@ import { startLauncher, type RunningLauncher } from './support/launcher-harness.
 import { waitFor } from './support/poll.js';
 import { alive, descendants, commandLine } from './support/processes.js';
 import { bootCount, lastCounter, readSerial } from './support/serial-log.js';
-import { newVmi, withCloudInit, withGracePeriod, withKernelBoot, withMasquerade, withPvcDisk, withRng } from './support/vmi-builder.js';
+import { newVmi, withCloudInit, withContainerDisk, withEmptyDisk, withGracePeriod, withKernelBoot, withMasquerade, withPvcDisk, withRng } from './support/vmi-builder.js';
 
 jest.setTimeout(240_000);
 
@@ -101,6 +103,42 @@ it('forces the VM off when the guest ignores the power button past its grace per
   expect(r.elapsedMs).toBeGreaterThanOrEqual(3000);
   expect(r.elapsedMs).toBeLessThan(10_000);
   expect((await l.exited).code).toBe(0);
+});
+
+it('runs a containerDisk behind a private overlay next to an emptyDisk', async () => {
+  const images = join(base, 'images');
+  mkdirSync(join(images, 'root'), { recursive: true });
+  const baseImage = join(images, 'root', 'disk.img');
+  copyFileSync(host.guest.diskQcow2, baseImage);
+  const l = await startLauncher(host, { name: 'ephemeral', baseDir: base, containerDisksDir: images });
+  running.push(l);
+  await l.client.call('sync', { vmi: newVmi('ephemeral', withKernelBoot(host.guest.kernelArgs), withContainerDisk('root'), withEmptyDisk('scratch', '32Mi')) });
+  await waitFor('the guest to count on the containerDisk', () => ((lastCounter(readSerial(l.serialLog)) ?? 0) >= 20 ? true : undefined), 60_000);
+  expect(readSerial(l.serialLog)).toContain('counter on /dev/vda starts at 0');
+  const scratch = JSON.parse(await run('qemu-img', ['info', '-U', '--output=json', join(l.runtimeDir, 'ephemeral', 'empty-scratch.qcow2')])) as { 'virtual-size': number };
+  expect(scratch['virtual-size']).toBe(32 * 2 ** 20);
+  await l.client.call('kill', {});
+  await l.exited;
+  // The guest wrote to its overlay; the image itself is untouched, as a container image must be. The
+  // overlay names its backing file by the launcher's private path: point it at the host's copy to read it.
+  const overlay = join(l.runtimeDir, 'ephemeral', 'container-root.qcow2');
+  await run('qemu-img', ['rebase', '-u', '-F', 'qcow2', '-b', baseImage, overlay]);
+  expect(await readDiskCounter(overlay, 'qcow2')).toBeGreaterThanOrEqual(20);
+  expect(await readDiskCounter(baseImage, 'qcow2')).toBe(0);
+});
+
+it('leaves no process behind when the launcher crashes', async () => {
+  const l = await launch('crashed');
+  await l.client.call('sync', { vmi: newVmi('crashed', withKernelBoot(host.guest.kernelArgs)) });
+  await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
+  const tree = descendants(l.proc.pid!);
+  const node = tree.find((p) => commandLine(p).includes('launcher.js'));
+  expect(node).toBeDefined();
+  // The launcher's Node process dies (not the process the handler holds): tini, PID 1 of the launcher's
+  // namespace, exits with it, and the kernel kills everything else in the namespace.
+  process.kill(node!, 'SIGKILL');
+  await waitFor('QEMU, libvirtd and the launcher to be gone', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
+  expect((await l.exited).code).not.toBe(0);
 });
 
 it('leaves no process behind when the launcher is killed', async () => {

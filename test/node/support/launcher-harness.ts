@@ -16,6 +16,7 @@ export interface LauncherSpec {
   listen?: { address: string; port: number };
   migrationPorts?: { min: number; max: number };
   volumesDir?: string;
+  containerDisksDir?: string;
   accelerator?: 'auto' | 'kvm' | 'tcg';
   prepareOnly?: boolean;
 }
@@ -51,6 +52,7 @@ export function spawnLauncher(host: NodeHost, spec: LauncherSpec): { proc: Child
     accelerator: spec.accelerator ?? 'auto',
     kernelBootDir: host.guest.dir,
     ...(spec.volumesDir ? { volumesDir: spec.volumesDir } : {}),
+    ...(spec.containerDisksDir ? { containerDisksDir: spec.containerDisksDir } : {}),
     ...(spec.listen ? { listen: spec.listen } : {}),
     ...(spec.migrationPorts ? { migrationPorts: spec.migrationPorts } : {}),
     probeGuest: { kernel: host.guest.kernel, initrd: host.guest.initrd, cmdline: host.guest.kernelArgs, marker: GUEST_MARKER },

@@ -45,3 +45,13 @@ export const withRng = (): VmiOption => (vmi) => {
 export const withGracePeriod = (seconds: number): VmiOption => (vmi) => {
   vmi.spec.terminationGracePeriodSeconds = seconds;
 };
+
+export const withContainerDisk = (name: string): VmiOption => (vmi) => {
+  vmi.spec.domain.devices.disks!.push({ name, disk: { bus: 'virtio' } });
+  vmi.spec.volumes!.push({ name, containerDisk: { image: 'virtstack/test-guest-disk:1' } });
+};
+
+export const withEmptyDisk = (name: string, capacity: string): VmiOption => (vmi) => {
+  vmi.spec.domain.devices.disks!.push({ name, disk: { bus: 'virtio' } });
+  vmi.spec.volumes!.push({ name, emptyDisk: { capacity } });
+};
