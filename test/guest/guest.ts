@@ -130,8 +130,15 @@ export async function buildTestGuest(): Promise<TestGuest> {
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(tmp, 'disk.qcow2')]);
   rmSync(raw);
   writeFileSync(join(tmp, 'guest.json'), JSON.stringify({ release, modules, builtAt: new Date().toISOString() }, null, 2));
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, '..'), { recursive: true });
-  renameSync(tmp, dir);
+  // Test files build in parallel (one jest worker each): the first complete build wins and is never
+  // replaced under a running guest; a leftover without guest.json is an interrupted build.
+  if (existsSync(dir) && !existsSync(join(dir, 'guest.json'))) rmSync(dir, { recursive: true, force: true });
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    if (!existsSync(join(dir, 'guest.json'))) throw err;
+    rmSync(tmp, { recursive: true, force: true });
+  }
   return guest;
 }

@@ -33,8 +33,13 @@ export interface NodeHost {
 export function prepareNodeHost(): Promise<NodeHost> {
   prepared ??= (async () => {
     await ensureDebianPackages(NODE_PACKAGES);
-    if (!hasAccount('group', 'libvirt-qemu')) await run('groupadd', ['--system', 'libvirt-qemu']);
-    if (!hasAccount('passwd', 'libvirt-qemu')) await run('useradd', ['--system', '--gid', 'libvirt-qemu', '--home-dir', '/var/lib/libvirt', '--shell', '/usr/sbin/nologin', 'libvirt-qemu']);
+    // Another test file may create them at the same moment: only a still-missing account is an error.
+    if (!hasAccount('group', 'libvirt-qemu')) await run('groupadd', ['--system', 'libvirt-qemu']).catch((e: unknown) => { if (!hasAccount('group', 'libvirt-qemu')) throw e; });
+    if (!hasAccount('passwd', 'libvirt-qemu')) {
+      await run('useradd', ['--system', '--gid', 'libvirt-qemu', '--home-dir', '/var/lib/libvirt', '--shell', '/usr/sbin/nologin', 'libvirt-qemu']).catch((e: unknown) => {
+        if (!hasAccount('passwd', 'libvirt-qemu')) throw e;
+      });
+    }
     const repo = repoRoot();
     const launcherEntry = join(repo, 'dist', 'virt', 'cmd', 'launcher.js');
     if (!existsSync(launcherEntry)) throw new Error(`${launcherEntry} is missing: run ./virtstack setup (the node tests start the compiled launcher)`);
