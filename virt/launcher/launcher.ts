@@ -40,9 +40,12 @@ export class Launcher implements LauncherApi {
   private unsubscribe: (() => Promise<void>) | undefined;
   private readonly startedAt: number;
   private checking = false;
+  /** Carries the VMI's kind/namespace/name/uid once synced. */
+  private log: Logger;
 
   constructor(private readonly deps: LauncherDeps) {
     this.startedAt = this.now();
+    this.log = deps.log;
   }
 
   private now(): number {
@@ -52,7 +55,7 @@ export class Launcher implements LauncherApi {
   async start(): Promise<void> {
     this.unsubscribe = await this.deps.conn.onLifecycle((ev) => {
       if (ev.domain !== this.name) return;
-      this.deps.log.info('domain event', { event: ev.event, detail: ev.detail });
+      this.log.info('domain event', { event: ev.event, detail: ev.detail });
       void this.check();
     });
     this.poller = setInterval(() => void this.check(), this.deps.pollMs ?? 1000);
@@ -76,7 +79,7 @@ export class Launcher implements LauncherApi {
         if (st.state === DomainState.Running) {
           this.domain = dom;
           this.expectingIncoming = false;
-          this.deps.log.info('incoming migration arrived, the VM runs here', { state: st.stateName, reason: st.reasonName });
+          this.log.info('incoming migration arrived, the VM runs here', { state: st.stateName, reason: st.reasonName });
         }
         return;
       }
@@ -93,7 +96,7 @@ export class Launcher implements LauncherApi {
         this.markGone(`domain ${state.stateName} (${state.reasonName})`);
       }
     } catch (err) {
-      this.deps.log.warn('domain check failed', { error: err as Error });
+      this.log.warn('domain check failed', { error: err as Error });
     } finally {
       this.checking = false;
     }
@@ -102,7 +105,7 @@ export class Launcher implements LauncherApi {
   private markGone(reason: string): void {
     if (this.gone) return;
     this.gone = true;
-    this.deps.log.info('the VM is gone', { reason });
+    this.log.info('the VM is gone', { reason });
     this.deps.onGone(reason);
   }
 
@@ -124,7 +127,8 @@ export class Launcher implements LauncherApi {
     if (this.vmi) return this.info();
     this.vmi = vmi;
     this.name = domainName(vmi);
-    const log = this.deps.log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });
+    this.log = this.deps.log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });
+    const log = this.log;
     let ctx: ConverterContext;
     let xml: string;
     try {
@@ -201,7 +205,7 @@ export class Launcher implements LauncherApi {
       }
       await sleep(100);
     }
-    this.deps.log.warn('the guest did not shut down within its grace period, forcing it off', { gracePeriodSeconds: grace });
+    this.log.warn('the guest did not shut down within its grace period, forcing it off', { gracePeriodSeconds: grace });
     await dom.destroy().catch((err: unknown) => {
       if (!isLibvirtError(err, VirErrorCode.OPERATION_INVALID) && !isLibvirtError(err, VirErrorCode.NO_DOMAIN)) throw err;
     });
@@ -235,7 +239,7 @@ export class Launcher implements LauncherApi {
     for (const d of options.disks ?? []) params.push({ field: 'migrate_disks', type: TypedParamType.String, value: d });
     const started = this.now();
     this.migration = { phase: 'Running', targetUri: target.uri, startedAt: new Date(started).toISOString() };
-    const log = this.deps.log.child({ migrationTarget: target.uri });
+    const log = this.log.child({ migrationTarget: target.uri });
     log.info('migration started', { flags, params: params.map((p) => p.field) });
     try {
       if (options.maxDowntimeMs) await dom.migrateSetMaxDowntime(options.maxDowntimeMs);

@@ -34,8 +34,9 @@ export interface RunningLauncher {
   kill: () => Promise<void>;
 }
 
+/** Node-level launcher cache (prepared capabilities, KVM verdict); ~/.cache/virtstack/node holds Node.js itself. */
 export function nodeCacheDir(): string {
-  return join(process.env.VIRTSTACK_CACHE ?? join(homedir(), '.cache', 'virtstack'), 'node');
+  return join(process.env.VIRTSTACK_CACHE ?? join(homedir(), '.cache', 'virtstack'), 'launcher');
 }
 
 export function spawnLauncher(host: NodeHost, spec: LauncherSpec): { proc: ChildProcess; exited: RunningLauncher['exited']; output: () => string; runtimeDir: string; socket: string } {

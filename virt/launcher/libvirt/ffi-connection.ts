@@ -39,8 +39,12 @@ function decodeError(ffi: LibvirtFFI, ptr: Ptr): RawError {
   return { code: raw.readInt32LE(0), domain: raw.readInt32LE(4), message: msgPtr === 0n ? 'no message' : ffi.readCString(msgPtr) };
 }
 
-/** The process-wide libvirt client: error handler and the default event loop, set up once. */
+/**
+ * The process-wide libvirt client: error handler and the default event loop, set up once. libvirt has one
+ * default event loop per process, so only one FfiHypervisor may be live at a time.
+ */
 export class FfiHypervisor implements Hypervisor {
+  private static live = false;
   private readonly ffi: LibvirtFFI;
   private running = true;
   private readonly loopDone: Promise<void>;
@@ -50,6 +54,8 @@ export class FfiHypervisor implements Hypervisor {
   private readonly opens = new SerialQueue();
 
   constructor(libraryPath?: string) {
+    if (FfiHypervisor.live) throw new Error('an FfiHypervisor is already running in this process; share it, or shut it down first');
+    FfiHypervisor.live = true;
     this.ffi = loadLibvirt(libraryPath);
     // Must precede the first virConnectOpen, or connections are opened without event support.
     if ((this.ffi.virEventRegisterDefaultImpl() as number) < 0) throw new Error('virEventRegisterDefaultImpl failed');
@@ -91,6 +97,7 @@ export class FfiHypervisor implements Hypervisor {
     await this.loopDone;
     if (timer >= 0) await callAsync<number>(this.ffi.virEventRemoveTimeout, timer);
     this.ffi.unregister(wake);
+    FfiHypervisor.live = false;
     // The error handler stays registered: libvirt may still report errors from its own threads.
   }
 }
