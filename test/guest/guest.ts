@@ -2,7 +2,7 @@
 // counter disk. Cached under ~/.cache/virtstack/guest/<hash>, where the hash covers every input, so a
 // second call costs one hash of the kernel and busybox binaries.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,13 +16,18 @@ export interface TestGuest {
   initrd: string;
   /** The counter disk as qcow2 (64 MiB virtual, counter at 0). Copy it before booting: guests write to it. */
   diskQcow2: string;
+  /**
+   * The whole guest as one BIOS-bootable qcow2 (MBR, syslinux on a FAT partition with the kernel and
+   * initramfs, the counter in partition 2): for importers, containerDisks and firmware boot.
+   */
+  bootableQcow2: string;
   kernelRelease: string;
   /** Kernel arguments that put the console on the first serial port. */
   kernelArgs: string;
 }
 
-const BUILDER_VERSION = '1';
-export const GUEST_PACKAGES = ['linux-image-cloud-amd64', 'busybox-static', 'qemu-utils'] as const;
+const BUILDER_VERSION = '2';
+export const GUEST_PACKAGES = ['linux-image-cloud-amd64', 'busybox-static', 'qemu-utils', 'syslinux', 'syslinux-common', 'mtools', 'dosfstools', 'fdisk'] as const;
 // Drivers the guest loads: virtio (pci, blk, net, rng), SCSI disks and cdroms (Debian's cloud kernel has
 // no AHCI driver, so SATA disks on q35 stay invisible to this guest), ISO9660 for the cidata
 // disk, and the ACPI power button with evdev so the guest can hear a graceful shutdown.
@@ -90,6 +95,42 @@ export async function readDiskCounter(disk: string, format: 'raw' | 'qcow2'): Pr
   }
 }
 
+const SECTOR = 512;
+const MIB = 1024 * 1024;
+
+/** syslinux on FAT, driven through mtools: no loop devices, no mounts, no root-only tricks. */
+async function buildBootableImage(dir: string, kernelArgs: string): Promise<void> {
+  const fat = join(dir, 'boot.fat');
+  const fatMiB = 24;
+  await run('mkfs.fat', ['-C', '-n', 'VSBOOT', fat, String(fatMiB * 1024)]);
+  const cfg = join(dir, 'syslinux.cfg');
+  writeFileSync(cfg, `SERIAL 0 115200\nDEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  APPEND initrd=initrd.img ${kernelArgs}\n`);
+  await run('mcopy', ['-i', fat, join(dir, 'vmlinuz'), join(dir, 'initrd.img'), cfg, '::/']);
+  await run('syslinux', ['--install', fat]);
+  const counterMiB = 8;
+  const img = join(dir, 'bootable.raw');
+  writeFileSync(img, Buffer.alloc(0));
+  await run('truncate', ['-s', `${1 + fatMiB + counterMiB}M`, img]);
+  const fatStart = MIB / SECTOR;
+  const counterStart = fatStart + (fatMiB * MIB) / SECTOR;
+  await run('sfdisk', ['--quiet', img], {
+    input: `label: dos\nstart=${fatStart}, size=${(fatMiB * MIB) / SECTOR}, type=c, bootable\nstart=${counterStart}, size=${(counterMiB * MIB) / SECTOR}, type=83\n`,
+  });
+  const fd = openSync(img, 'r+');
+  try {
+    // The MBR boot code goes before the partition table sfdisk wrote (the first 440 bytes only).
+    writeSync(fd, readFileSync('/usr/lib/syslinux/mbr/mbr.bin').subarray(0, 440), 0, 440, 0);
+    writeSync(fd, readFileSync(fat), 0, undefined, fatStart * SECTOR);
+    writeSync(fd, counterHeader(0), 0, undefined, counterStart * SECTOR);
+  } finally {
+    closeSync(fd);
+  }
+  await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', img, join(dir, 'bootable.qcow2')]);
+  rmSync(img);
+  rmSync(fat);
+  rmSync(cfg);
+}
+
 export async function buildTestGuest(): Promise<TestGuest> {
   await ensureDebianPackages(GUEST_PACKAGES);
   const { kernel, release } = newestCloudKernel();
@@ -104,6 +145,7 @@ export async function buildTestGuest(): Promise<TestGuest> {
     kernel: join(dir, 'vmlinuz'),
     initrd: join(dir, 'initrd.img'),
     diskQcow2: join(dir, 'disk.qcow2'),
+    bootableQcow2: join(dir, 'bootable.qcow2'),
     kernelRelease: release,
     kernelArgs: 'console=ttyS0 quiet',
   };
@@ -129,6 +171,7 @@ export async function buildTestGuest(): Promise<TestGuest> {
   await run('truncate', ['-s', '64M', raw]);
   await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, join(tmp, 'disk.qcow2')]);
   rmSync(raw);
+  await buildBootableImage(tmp, guest.kernelArgs);
   writeFileSync(join(tmp, 'guest.json'), JSON.stringify({ release, modules, builtAt: new Date().toISOString() }, null, 2));
   mkdirSync(join(dir, '..'), { recursive: true });
   // Test files build in parallel (one jest worker each): the first complete build wins and is never

@@ -56,7 +56,8 @@ for d in /dev/vd? /dev/sd? /dev/sr?; do
 done
 
 disk=""
-for d in /dev/vd? /dev/sd?; do
+# Whole disks first, then partitions (the bootable image keeps its counter in partition 2).
+for d in /dev/vd? /dev/sd? /dev/vd?? /dev/sd??; do
   [ -b "$d" ] || continue
   [ "$(dd if=$d bs=18 count=1 2>/dev/null)" = "${COUNTER_MAGIC}" ] && { disk=$d; break; }
 done

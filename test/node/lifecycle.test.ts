@@ -105,6 +105,21 @@ it('forces the VM off when the guest ignores the power button past its grace per
   expect((await l.exited).code).toBe(0);
 });
 
+it('boots the guest\'s disk image through the BIOS when there is no kernelBoot', async () => {
+  const vols = join(base, 'bios', 'volumes');
+  mkdirSync(join(vols, 'root'), { recursive: true });
+  copyFileSync(host.guest.bootableQcow2, join(vols, 'root', 'disk.img'));
+  const l = await startLauncher(host, { name: 'bios', baseDir: base, volumesDir: vols });
+  running.push(l);
+  const vmi = newVmi('bios', withPvcDisk('root'));
+  vmi.spec.domain.devices.disks![0]!.bootOrder = 1;
+  await l.client.call('sync', { vmi });
+  await waitFor('the guest to count on its own disk', () => ((lastCounter(readSerial(l.serialLog)) ?? 0) >= 10 ? true : undefined), 60_000);
+  expect(readSerial(l.serialLog)).toContain('counter on /dev/vda2 starts at 0');
+  await l.client.call('kill', {});
+  expect((await l.exited).code).toBe(0);
+});
+
 it('runs a containerDisk behind a private overlay next to an emptyDisk', async () => {
   const images = join(base, 'images');
   mkdirSync(join(images, 'root'), { recursive: true });
