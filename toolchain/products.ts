@@ -116,7 +116,19 @@ export const PRODUCTS: readonly Product[] = [
   {
     name: 'pulumi-kubernetes',
     version: PULUMI_KUBERNETES_VERSION,
-    description: 'pulumi-resource-kubernetes for @pulumi/kubernetes (not served here, see README)',
+    description: 'pulumi-resource-kubernetes for @pulumi/kubernetes: virtstack\'s own provider (upstream\'s is refused)',
+    upstream: `github.com/pulumi/pulumi/sdk/v3@${PULUMI_VERSION} and k8s.io/client-go@v0.34.4`,
+    wrapper: 'pulumi-kubernetes',
+    packages: ['./cmd/pulumi-resource-kubernetes'],
+    outputs: ['pulumi-resource-kubernetes'],
+    tags: [],
+    // The version of the npm package it answers for: the engine loads the plugin by that version.
+    ldflags: [`-X main.version=${PULUMI_KUBERNETES_VERSION.slice(1)}`],
+  },
+  {
+    name: 'pulumi-kubernetes-upstream',
+    version: PULUMI_KUBERNETES_VERSION,
+    description: 'upstream\'s pulumi-resource-kubernetes (not served here; asks the proxy again)',
     // The provider module has no tags of its own; this is the pseudo-version of the v4.32.0 commit.
     upstream: 'github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2',
     wrapper: '',
@@ -126,7 +138,7 @@ export const PRODUCTS: readonly Product[] = [
     ldflags: [],
     unavailable:
       'the Go module proxy reachable from this machine refuses every version of this module ' +
-      '("This module version is not available"), so @pulumi/kubernetes cannot be used with a real provider here',
+      '("This module version is not available"); virtstack builds its own provider instead (product pulumi-kubernetes)',
   },
 ];
 

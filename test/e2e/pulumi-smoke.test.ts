@@ -1,11 +1,9 @@
 // Pulumi smoke test: the real Pulumi CLI (built from the Go module proxy) with virtstack's Node.js
-// language host and a local file backend runs a TypeScript program against the local cluster:
-// `pulumi up` creates a Namespace and a ConfigMap, `pulumi preview` then shows no changes, a config
-// change updates the ConfigMap, and `pulumi destroy` removes both.
-//
-// The program manages the objects through a dynamic provider (kubectl, server-side apply) because
-// pulumi-resource-kubernetes, which @pulumi/kubernetes needs, is not served by the Go module proxy
-// here; the last test pins that fact down so it is noticed the day the module becomes available.
+// language host, virtstack's Kubernetes provider and a local file backend runs a TypeScript program
+// using @pulumi/kubernetes against the local cluster: `pulumi up` creates a Namespace, a ConfigMap and a
+// Pod it waits for, `pulumi preview` then shows no changes, a config change updates the ConfigMap in
+// place, and `pulumi destroy` removes everything. The provider is installed into PULUMI_HOME with
+// `pulumi plugin install --file`, so the engine never tries a download.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +54,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi']);
+  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
   await ensureCluster();
   const program = join(repoRoot, 'dist', 'test', 'e2e', 'pulumi-smoke', 'program.js');
   if (!existsSync(program)) throw new Error(`${program} is missing: build first (./virtstack setup)`);
@@ -66,12 +64,19 @@ beforeAll(async () => {
   symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'pulumi-smoke', version: '1.0.0', type: 'module', main: 'index.js', dependencies: { '@pulumi/pulumi': '3.259.0' } }),
+    JSON.stringify({
+      name: 'pulumi-smoke',
+      version: '1.0.0',
+      type: 'module',
+      main: 'index.js',
+      dependencies: { '@pulumi/pulumi': '3.259.0', '@pulumi/kubernetes': '4.32.0' },
+    }),
   );
   writeFileSync(join(project, 'Pulumi.yaml'), 'name: pulumi-smoke\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n');
+  ok(['plugin', 'install', 'resource', 'kubernetes', 'v4.32.0', '--file', toolPath('pulumi-kubernetes', 'pulumi-resource-kubernetes')]);
   ok(['stack', 'init', 'smoke']);
-  ok(['config', 'set', 'kubectl', toolPath('kubernetes', 'kubectl')]);
   ok(['config', 'set', 'kubeconfig', kubeconfigPath()]);
+  ok(['config', 'set', 'image', 'localhost/virtstack/base:dev']);
   ok(['config', 'set', 'namespace', namespace]);
 }, CLUSTER_SETUP_TIMEOUT_MS);
 
@@ -90,9 +95,16 @@ test('the CLI is the pinned version and uses virtstack\'s language host', () => 
   expect(about).toContain(`version='${process.versions.node}'`);
 });
 
-test('pulumi up creates the Namespace and the ConfigMap', async () => {
+test('pulumi up creates the Namespace, the ConfigMap and a Ready Pod', async () => {
   const out = ok(['up', '--yes', '--skip-preview']);
-  expect(out).toMatch(/\+ 3 created/);
+  // stack, provider, namespace, configmap, pod
+  expect(out).toMatch(/\+ 5 created/);
+  expect(ok(['stack', 'output', 'podPhase']).trim()).toBe('Running');
+  const pod = await api<{ status: { conditions: { type: string; status: string }[] } }>(
+    'GET',
+    `/api/v1/namespaces/${namespace}/pods/${ok(['stack', 'output', 'podName']).trim()}`,
+  );
+  expect(pod.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
   expect(await exists(`/api/v1/namespaces/${namespace}`)).toBe(true);
   const cm = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/configmaps/smoke`);
   expect(cm.data).toEqual({ greeting: 'hello' });
@@ -100,27 +112,38 @@ test('pulumi up creates the Namespace and the ConfigMap', async () => {
 
 test('pulumi preview then shows no changes', () => {
   const out = ok(['preview', '--expect-no-changes', '--diff']);
-  expect(out).toMatch(/3 unchanged/);
+  expect(out).toMatch(/5 unchanged/);
 }, 120_000);
 
-test('a config change is previewed as an update and applied', async () => {
+test('a config change is previewed as an update and applied in place', async () => {
+  const uid = ok(['stack', 'output', 'configMapUid']).trim();
   ok(['config', 'set', 'greeting', 'bonjour']);
-  expect(ok(['preview'])).toMatch(/~ 1 to update/);
+  expect(ok(['preview', '--diff'])).toMatch(/greeting: "hello" => "bonjour"[\s\S]*~ 1 to update/);
   ok(['up', '--yes', '--skip-preview']);
-  const cm = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/configmaps/smoke`);
+  const cm = await api<{ metadata: { uid: string }; data: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/configmaps/smoke`);
   expect(cm.data).toEqual({ greeting: 'bonjour' });
+  expect(cm.metadata.uid).toBe(uid);
 }, 300_000);
 
-test('pulumi destroy removes both objects', async () => {
+test('a pulumi.com/waitFor that never holds fails the update with the object\'s conditions', () => {
+  ok(['config', 'set', 'stuck', 'true']);
+  const r = pulumi(['up', '--yes', '--skip-preview']);
+  expect(r.code).not.toBe(0);
+  expect(r.out).toMatch(/Pod .*stuck-[0-9a-f]{8}: timed out waiting for condition=NeverTrue; conditions: \[.*"type":"Ready"/);
+  ok(['config', 'rm', 'stuck']);
+  expect(ok(['up', '--yes', '--skip-preview'])).toMatch(/- 1 deleted/);
+}, 300_000);
+
+test('pulumi destroy removes everything', async () => {
   const out = ok(['destroy', '--yes', '--skip-preview']);
-  expect(out).toMatch(/- 3 deleted/);
+  expect(out).toMatch(/- 5 deleted/);
   await waitFor(`namespace ${namespace} to be gone`, 120_000, async () => ((await exists(`/api/v1/namespaces/${namespace}`)) ? undefined : true));
   expect(await exists(`/api/v1/namespaces/${namespace}/configmaps/smoke`)).toBe(false);
 }, 300_000);
 
-test('pulumi-resource-kubernetes (for @pulumi/kubernetes) is still refused by the Go module proxy', () => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'toolchain', 'main.js'), 'pulumi-kubernetes'], { encoding: 'utf8', timeout: 180_000 });
-  // When this fails because the module is served, build the real provider and switch the program to @pulumi/kubernetes.
+test('upstream\'s pulumi-resource-kubernetes is still refused by the Go module proxy', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'toolchain', 'main.js'), 'pulumi-kubernetes-upstream'], { encoding: 'utf8', timeout: 180_000 });
+  // When this fails because the module is served, build upstream's provider instead of virtstack's.
   expect(r.status).toBe(1);
   expect(r.stderr).toContain('github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2');
   expect(r.stderr).toMatch(/not available|403|refuse/i);
