@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { runLauncher } from '../launcher/launcher-process.js';
 import { jsonLogger } from '../launcher/logger.js';
+import type { ProbeGuest } from '../launcher/accelerator/kvm-probe.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,6 +53,17 @@ if (values['migration-ports']) {
   migrationPorts = { min: Number(m[1]), max: Number(m[2]) };
 }
 
+function parseProbeGuest(raw: string): ProbeGuest {
+  let v: Partial<ProbeGuest> | undefined;
+  try {
+    v = JSON.parse(raw) as Partial<ProbeGuest>;
+  } catch {
+    fail('--probe-guest is not JSON');
+  }
+  if (typeof v?.kernel !== 'string' || typeof v.marker !== 'string') fail('--probe-guest must be JSON {kernel, initrd?, cmdline?, marker}');
+  return v as ProbeGuest;
+}
+
 const hostMountNamespace = values['host-mnt-ns'] ?? fail('--host-mnt-ns is required (launcherArgv passes the caller\'s mount namespace)');
 
 try {
@@ -68,7 +80,7 @@ try {
       ...(values['secrets-dir'] ? { secretsDir: values['secrets-dir'] } : {}),
       ...(listen ? { listen } : {}),
       ...(migrationPorts ? { migrationPorts } : {}),
-      ...(values['probe-guest'] ? { probeGuest: JSON.parse(values['probe-guest']) as { kernel: string; marker: string } } : {}),
+      ...(values['probe-guest'] ? { probeGuest: parseProbeGuest(values['probe-guest']) } : {}),
       prepareOnly: values['prepare-only'],
     },
     log,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LauncherServer } from '../protocol/index.js';
 import { chooseAccelerator, type ProbeGuest } from './accelerator/kvm-probe.js';
-import { CapabilitiesCache, } from './daemon/capabilities-cache.js';
+import { CapabilitiesCache } from './daemon/capabilities-cache.js';
 import { CAPABILITIES_DIR, PrivateDaemon } from './daemon/private-daemon.js';
 import { DaemonError } from './daemon/errors.js';
 import { Launcher } from './launcher.js';

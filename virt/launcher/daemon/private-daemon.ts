@@ -26,7 +26,7 @@ export interface PrivateDaemonOptions extends DaemonConfigOptions {
   runtimeDir: string;
   log: Logger;
   libvirtd?: string;
-  /** Allowed only when the caller knows it is in a private mount namespace (see assertPrivateMountNamespace). */
+  /** The caller's parent's mount namespace: prepare() refuses to bind over libvirt's paths in it. */
   hostMountNamespace: string;
 }
 

@@ -327,6 +327,7 @@ class FfiDomain implements Domain {
       const dom = (await own.lookupByName(this.name)) as FfiDomain;
       const enc = encodeTypedParams(params, (b) => this.ffi.addressOf(b));
       await own.call<number>('virDomainMigrateToURI3', this.name, this.ffi.virDomainMigrateToURI3, dom.ptr, destUri, enc.buffer, enc.count, flags);
+      // The C strings the parameters point to must outlive the call: referenced until here.
       void enc.keepAlive.length;
     } finally {
       await own.close();
