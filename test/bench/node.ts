@@ -29,6 +29,13 @@ function figure(name: string, unit: string, values: number[], base: { name: stri
   return { name: `${name} p${p}`, unit, value: v, baseline: { name: `${base.name} p${p}`, value: b }, ratio: v / b, ...(goal ? { goal } : {}) };
 }
 
+function meanFigure(name: string, unit: string, values: number[], base: { name: string; values: number[] }, goal?: string): BenchFigure {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const v = mean(values);
+  const b = mean(base.values);
+  return { name: `${name} mean`, unit, value: v, baseline: { name: `${base.name} mean`, value: b }, ratio: v / b, ...(goal ? { goal } : {}) };
+}
+
 async function untilMarker(serial: string, since: number): Promise<number> {
   await waitFor('the guest marker', () => (readSerial(serial).includes(GUEST_MARKER) ? true : undefined), 120_000, 10);
   return (performance.now() - since) / 1000;
@@ -202,7 +209,10 @@ export async function run(): Promise<BenchResult> {
       figure('migration total, launcher', 'ms', mig.launcherTotal, { name: 'virsh migrate --live', values: mig.rawTotal }, 50),
       figure('migration downtime, launcher', 'ms', mig.launcherDown, { name: 'virsh migrate --live', values: mig.rawDown }, 50, '<= 1.1x raw'),
       figure('migration downtime, launcher', 'ms', mig.launcherDown, { name: 'virsh migrate --live', values: mig.rawDown }, 95, '<= 1.1x raw'),
+      // Downtime under TCG is bimodal (tens vs. a hundred-odd ms): the mean over the series is the steadier figure.
+      meanFigure('migration downtime, launcher', 'ms', mig.launcherDown, { name: 'virsh migrate --live', values: mig.rawDown }, '<= 1.1x raw'),
     ];
+    notes.push(`downtime samples (ms): launcher ${mig.launcherDown.join(', ')}; raw ${mig.rawDown.join(', ')}`);
     return { suite: 'node', figures, notes };
   } finally {
     for (const l of launchers) await l.kill().catch(() => undefined);
