@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'kernel-boot-dir': { type: 'string' },
     'secrets-dir': { type: 'string' },
     listen: { type: 'string' },
+    'pod-tap': { type: 'string' },
     'migration-ports': { type: 'string' },
     'probe-guest': { type: 'string' },
     'prepare-only': { type: 'boolean', default: false },
@@ -45,6 +46,12 @@ if (values.listen) {
   const m = /^(.*):(\d+)$/.exec(values.listen);
   if (!m) fail(`--listen must be ADDRESS:PORT, not ${values.listen}`);
   listen = { address: m[1]!, port: Number(m[2]) };
+}
+let podTap: { dev: string; mtu?: number } | undefined;
+if (values['pod-tap']) {
+  const m = /^([A-Za-z0-9_.-]{1,15})(?::(\d+))?$/.exec(values['pod-tap']);
+  if (!m) fail(`--pod-tap must be DEVICE or DEVICE:MTU, not ${values['pod-tap']}`);
+  podTap = { dev: m[1]!, ...(m[2] ? { mtu: Number(m[2]) } : {}) };
 }
 let migrationPorts: { min: number; max: number } | undefined;
 if (values['migration-ports']) {
@@ -79,6 +86,7 @@ try {
       ...(values['kernel-boot-dir'] ? { kernelBootDir: values['kernel-boot-dir'] } : {}),
       ...(values['secrets-dir'] ? { secretsDir: values['secrets-dir'] } : {}),
       ...(listen ? { listen } : {}),
+      ...(podTap ? { podTap } : {}),
       ...(migrationPorts ? { migrationPorts } : {}),
       ...(values['probe-guest'] ? { probeGuest: parseProbeGuest(values['probe-guest']) } : {}),
       prepareOnly: values['prepare-only'],

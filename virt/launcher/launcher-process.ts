@@ -28,6 +28,8 @@ export interface LauncherOptions {
   kernelBootDir?: string;
   secretsDir?: string;
   listen?: { address: string; port: number };
+  /** The pod interface as a tap the handler prepared; absent: QEMU's user-mode NAT. */
+  podTap?: { dev: string; mtu?: number };
   migrationPorts?: { min: number; max: number };
   probeGuest?: ProbeGuest;
   prepareOnly?: boolean;
@@ -127,7 +129,7 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
         return {
           accelerator: accel.accelerator,
           volumes: prepared.volumes,
-          podNetwork: { kind: 'user' },
+          podNetwork: opts.podTap ? { kind: 'tap', dev: opts.podTap.dev, ...(opts.podTap.mtu ? { mtu: opts.podTap.mtu } : {}) } : { kind: 'user' },
           ...(prepared.kernelBoot ? { kernelBoot: prepared.kernelBoot } : {}),
           serialLog: join(VM_PATHS.ephemeral, 'serial0.log'),
           vncSocket: join(VM_PATHS.ephemeral, 'vnc.sock'),

@@ -17,6 +17,8 @@ export interface LauncherCommandOptions {
   containerDisksDir?: string;
   kernelBootDir?: string;
   secretsDir?: string;
+  /** A tap device the handler created in the pod's network namespace (bridge binding); QEMU's user-mode NAT otherwise. */
+  podTap?: { dev: string; mtu?: number };
   /** Make this launcher's daemon reachable for incoming migrations. */
   listen?: { address: string; port: number };
   migrationPorts?: { min: number; max: number };
@@ -35,6 +37,7 @@ export function launcherArgv(o: LauncherCommandOptions): { command: string; args
   if (o.containerDisksDir) a.push('--container-disks-dir', o.containerDisksDir);
   if (o.kernelBootDir) a.push('--kernel-boot-dir', o.kernelBootDir);
   if (o.secretsDir) a.push('--secrets-dir', o.secretsDir);
+  if (o.podTap) a.push('--pod-tap', o.podTap.mtu ? `${o.podTap.dev}:${o.podTap.mtu}` : o.podTap.dev);
   if (o.listen) a.push('--listen', `${o.listen.address}:${o.listen.port}`);
   if (o.migrationPorts) a.push('--migration-ports', `${o.migrationPorts.min}-${o.migrationPorts.max}`);
   if (o.probeGuest) a.push('--probe-guest', JSON.stringify(o.probeGuest));

@@ -17,6 +17,7 @@ export interface LauncherSpec {
   migrationPorts?: { min: number; max: number };
   volumesDir?: string;
   containerDisksDir?: string;
+  podTap?: { dev: string; mtu?: number };
   accelerator?: 'auto' | 'kvm' | 'tcg';
   prepareOnly?: boolean;
 }
@@ -54,6 +55,7 @@ export function spawnLauncher(host: NodeHost, spec: LauncherSpec): { proc: Child
     kernelBootDir: host.guest.dir,
     ...(spec.volumesDir ? { volumesDir: spec.volumesDir } : {}),
     ...(spec.containerDisksDir ? { containerDisksDir: spec.containerDisksDir } : {}),
+    ...(spec.podTap ? { podTap: spec.podTap } : {}),
     ...(spec.listen ? { listen: spec.listen } : {}),
     ...(spec.migrationPorts ? { migrationPorts: spec.migrationPorts } : {}),
     probeGuest: { kernel: host.guest.kernel, initrd: host.guest.initrd, cmdline: host.guest.kernelArgs, marker: GUEST_MARKER },

@@ -38,6 +38,11 @@ export const withMasquerade = (): VmiOption => (vmi) => {
   vmi.spec.networks = [{ name: 'default', pod: {} }];
 };
 
+export const withBridge = (): VmiOption => (vmi) => {
+  vmi.spec.domain.devices.interfaces = [{ name: 'default', bridge: {} }];
+  vmi.spec.networks = [{ name: 'default', pod: {} }];
+};
+
 export const withRng = (): VmiOption => (vmi) => {
   vmi.spec.domain.devices.rng = {};
 };
