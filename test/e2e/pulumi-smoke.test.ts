@@ -1,7 +1,7 @@
 // Pulumi smoke test: the real Pulumi CLI (built from the Go module proxy) with virtstack's Node.js
 // language host, virtstack's Kubernetes provider and a local file backend runs a TypeScript program
-// using @pulumi/kubernetes against the local cluster: `pulumi up` creates a Namespace, a ConfigMap and a
-// Pod it waits for, `pulumi preview` then shows no changes, a config change updates the ConfigMap in
+// using @pulumi/kubernetes against the local cluster: `pulumi up` creates a Namespace, a ConfigMap, a
+// Pod and a Deployment it waits for, `pulumi preview` then shows no changes, a config change updates the ConfigMap in
 // place, and `pulumi destroy` removes everything. The provider is installed into PULUMI_HOME with
 // `pulumi plugin install --file`, so the engine never tries a download.
 import { spawnSync } from 'node:child_process';
@@ -95,11 +95,13 @@ test('the CLI is the pinned version and uses virtstack\'s language host', () => 
   expect(about).toContain(`version='${process.versions.node}'`);
 });
 
-test('pulumi up creates the Namespace, the ConfigMap and a Ready Pod', async () => {
+test('pulumi up creates the Namespace, the ConfigMap, a Ready Pod and a rolled-out Deployment', async () => {
   const out = ok(['up', '--yes', '--skip-preview']);
-  // stack, provider, namespace, configmap, pod
-  expect(out).toMatch(/\+ 5 created/);
+  // stack, provider, namespace, configmap, pod, deployment
+  expect(out).toMatch(/\+ 6 created/);
   expect(ok(['stack', 'output', 'podPhase']).trim()).toBe('Running');
+  // Outputs are the live objects the provider waited for, not what was sent.
+  expect(ok(['stack', 'output', 'availableReplicas']).trim()).toBe('2');
   const pod = await api<{ status: { conditions: { type: string; status: string }[] } }>(
     'GET',
     `/api/v1/namespaces/${namespace}/pods/${ok(['stack', 'output', 'podName']).trim()}`,
@@ -112,7 +114,7 @@ test('pulumi up creates the Namespace, the ConfigMap and a Ready Pod', async () 
 
 test('pulumi preview then shows no changes', () => {
   const out = ok(['preview', '--expect-no-changes', '--diff']);
-  expect(out).toMatch(/5 unchanged/);
+  expect(out).toMatch(/6 unchanged/);
 }, 120_000);
 
 test('a config change is previewed as an update and applied in place', async () => {
@@ -136,7 +138,7 @@ test('a pulumi.com/waitFor that never holds fails the update with the object\'s 
 
 test('pulumi destroy removes everything', async () => {
   const out = ok(['destroy', '--yes', '--skip-preview']);
-  expect(out).toMatch(/- 5 deleted/);
+  expect(out).toMatch(/- 6 deleted/);
   await waitFor(`namespace ${namespace} to be gone`, 120_000, async () => ((await exists(`/api/v1/namespaces/${namespace}`)) ? undefined : true));
   expect(await exists(`/api/v1/namespaces/${namespace}/configmaps/smoke`)).toBe(false);
 }, 300_000);

@@ -1,6 +1,6 @@
 // The Pulumi smoke test's program: @pulumi/kubernetes against the local cluster through an explicit
-// provider — a Namespace, a ConfigMap whose data comes from stack config, and a Pod the provider waits
-// for (`pulumi.com/waitFor: condition=Ready`).
+// provider — a Namespace, a ConfigMap whose data comes from stack config, a Pod the provider waits for
+// (`pulumi.com/waitFor: condition=Ready`) and a Deployment it waits for by itself.
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 
@@ -27,6 +27,23 @@ const pod = new k8s.core.v1.Pod(
   { provider },
 );
 
+// No annotation: the provider waits for a Deployment's rollout on its own.
+const deployment = new k8s.apps.v1.Deployment(
+  'deployment',
+  {
+    metadata: { namespace: ns.metadata.name },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'smoke' } },
+      template: {
+        metadata: { labels: { app: 'smoke' } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: config.require('image'), command: ['sleep', 'infinity'] }] },
+      },
+    },
+  },
+  { provider },
+);
+
 // Set `stuck` to see how a wait that never holds fails: after `pulumi.com/timeoutSeconds`, with the
 // object's conditions in the error.
 if (config.getBoolean('stuck')) {
@@ -47,3 +64,4 @@ export const namespaceUid = ns.metadata.uid;
 export const configMapUid = cm.metadata.uid;
 export const podName = pod.metadata.name;
 export const podPhase = pod.status.phase;
+export const availableReplicas = deployment.status.availableReplicas;

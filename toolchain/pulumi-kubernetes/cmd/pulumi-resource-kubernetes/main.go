@@ -7,11 +7,11 @@
 // through client-go's dynamic client, with the object's live state as outputs. It reports the version
 // of the npm package it stands in for, so the engine loads it without trying a download.
 //
-// Deliberately smaller than upstream (README "Third-party binaries"): readiness waits only where a
-// resource asks with the `pulumi.com/waitFor` annotation (condition=TYPE[=STATUS], or
-// jsonpath={...}[=VALUE], or a JSON list of those; `pulumi.com/timeoutSeconds` bounds it); no built-in
-// per-kind await logic; no Helm, Kustomize, yaml/v2 components or renderYamlToDirectory; invokes:
-// kubernetes:yaml:decode only.
+// Deliberately smaller than upstream (README "Third-party binaries"): it waits where a resource asks
+// with the `pulumi.com/waitFor` annotation (condition=TYPE[=STATUS], or jsonpath={...}[=VALUE], or a
+// JSON list of those; `pulumi.com/timeoutSeconds` bounds it), and otherwise only for CRDs (Established),
+// Deployments and DaemonSets (rolled out) and Pods (Ready or Succeeded); no Helm, Kustomize, yaml/v2
+// components or renderYamlToDirectory; invokes: kubernetes:yaml:decode only.
 package main
 
 import (
@@ -611,15 +611,80 @@ func parseWaitExpr(e string) (waitCheck, error) {
 	}
 }
 
+func nestedInt(obj *unstructured.Unstructured, fallback int64, path ...string) int64 {
+	v, found, err := unstructured.NestedFieldNoCopy(obj.Object, path...)
+	if !found || err != nil {
+		return fallback
+	}
+	switch n := v.(type) {
+	case int64:
+		return n
+	case float64:
+		return int64(n)
+	case json.Number:
+		i, _ := n.Int64()
+		return i
+	}
+	return fallback
+}
+
+// builtinAwait is what the provider waits for when a resource names nothing itself: the kinds whose
+// readiness later resources depend on (a CRD before its custom resources, a workload before whatever
+// uses it), as upstream's provider does for them.
+func builtinAwait(obj *unstructured.Unstructured) ([]waitCheck, []string) {
+	gk := obj.GroupVersionKind().GroupKind()
+	rolledOut := func(o *unstructured.Unstructured) bool {
+		return nestedInt(o, 0, "status", "observedGeneration") >= o.GetGeneration()
+	}
+	switch gk {
+	case schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}:
+		c, _ := parseWaitExpr("condition=Established")
+		return []waitCheck{c}, []string{"condition=Established"}
+	case schema.GroupKind{Group: "apps", Kind: "Deployment"}:
+		return []waitCheck{func(o *unstructured.Unstructured) (bool, error) {
+			want := nestedInt(o, 1, "spec", "replicas")
+			return rolledOut(o) && nestedInt(o, 0, "status", "updatedReplicas") == want &&
+				nestedInt(o, 0, "status", "availableReplicas") == want, nil
+		}}, []string{"the rollout (all replicas updated and available)"}
+	case schema.GroupKind{Group: "apps", Kind: "DaemonSet"}:
+		return []waitCheck{func(o *unstructured.Unstructured) (bool, error) {
+			want := nestedInt(o, 0, "status", "desiredNumberScheduled")
+			return rolledOut(o) && nestedInt(o, -1, "status", "updatedNumberScheduled") == want &&
+				nestedInt(o, -1, "status", "numberAvailable") == want, nil
+		}}, []string{"the rollout (a ready pod on every node)"}
+	case schema.GroupKind{Kind: "Pod"}:
+		ready, _ := parseWaitExpr("condition=Ready")
+		return []waitCheck{func(o *unstructured.Unstructured) (bool, error) {
+			phase, _, _ := unstructured.NestedString(o.Object, "status", "phase")
+			if phase == "Succeeded" {
+				return true, nil
+			}
+			if phase == "Failed" {
+				return false, fmt.Errorf("Pod %s/%s failed", o.GetNamespace(), o.GetName())
+			}
+			return ready(o)
+		}}, []string{"condition=Ready"}
+	}
+	return nil, nil
+}
+
 func awaitRequested(ctx context.Context, ri dynamic.ResourceInterface, live *unstructured.Unstructured, timeout float64) (*unstructured.Unstructured, error) {
 	ann := live.GetAnnotations()
-	waitFor, ok := ann["pulumi.com/waitFor"]
-	if !ok || ann["pulumi.com/skipAwait"] == "true" {
+	if ann["pulumi.com/skipAwait"] == "true" {
 		return live, nil
 	}
-	checks, exprs, err := parseWaitFor(waitFor)
-	if err != nil {
-		return nil, err
+	var checks []waitCheck
+	var exprs []string
+	if waitFor, ok := ann["pulumi.com/waitFor"]; ok {
+		var err error
+		if checks, exprs, err = parseWaitFor(waitFor); err != nil {
+			return nil, err
+		}
+	} else {
+		checks, exprs = builtinAwait(live)
+	}
+	if len(checks) == 0 {
+		return live, nil
 	}
 	limit := 10 * time.Minute
 	if s, err := strconv.Atoi(ann["pulumi.com/timeoutSeconds"]); err == nil && s > 0 {
@@ -631,7 +696,7 @@ func awaitRequested(ctx context.Context, ri dynamic.ResourceInterface, live *uns
 		for _, c := range checks {
 			okNow, err := c(live)
 			if err != nil {
-				return nil, err
+				return live, err
 			}
 			all = all && okNow
 		}
