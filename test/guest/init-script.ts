@@ -23,7 +23,6 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 for m in $(cat /etc/modules.order); do insmod /lib/modules/$m 2>/dev/null; done
-echo "${GUEST_MARKER} $(uname -r)"
 ip link set lo up
 
 # Graceful stop: the ACPI power button (what libvirt's default shutdown presses) powers the guest off.
@@ -36,6 +35,9 @@ if ! grep -q '${IGNORE_ACPI_ARG}' /proc/cmdline; then
 else
   echo "virtstack-guest: ignoring the power button"
 fi
+
+# The marker comes after the power-button watcher: a booted guest honours a graceful shutdown.
+echo "${GUEST_MARKER} $(uname -r)"
 
 [ -r /sys/class/misc/hw_random/rng_current ] && echo "virtstack-guest: rng $(cat /sys/class/misc/hw_random/rng_current)"
 

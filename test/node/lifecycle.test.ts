@@ -142,6 +142,22 @@ it('runs a containerDisk behind a private overlay next to an emptyDisk', async (
   expect(await readDiskCounter(baseImage, 'qcow2')).toBe(0);
 });
 
+it('shuts the guest down gracefully when the launcher is asked to terminate (SIGTERM, as on pod deletion)', async () => {
+  const l = await launch('terminated');
+  await l.client.call('sync', { vmi: newVmi('terminated', withKernelBoot(host.guest.kernelArgs), withGracePeriod(20)) });
+  await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
+  const tree = descendants(l.proc.pid!);
+  const node = tree.find((p) => commandLine(p).includes('launcher.js'))!;
+  // tini forwards a SIGTERM sent to PID 1 of the namespace; here the launcher gets it directly.
+  process.kill(node, 'SIGTERM');
+  expect((await l.exited).code).toBe(0);
+  expect(readSerial(l.serialLog)).toContain('virtstack-guest: power button, powering off');
+  expect(l.output()).toContain('termination requested: shutting the VM down gracefully');
+  // Whichever the launcher notices first: the guest's shutdown, or its own shutdown call returning.
+  expect(l.output()).toMatch(/domain Shutoff \(Shutdown\)|SIGTERM: VM stopped \(gracefully\)/);
+  await waitFor('every launcher process to end', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
+});
+
 it('leaves no process behind when the launcher crashes', async () => {
   const l = await launch('crashed');
   await l.client.call('sync', { vmi: newVmi('crashed', withKernelBoot(host.guest.kernelArgs)) });
