@@ -361,10 +361,12 @@ class ConsoleStream extends Duplex {
     super();
   }
 
+  private pumping: Promise<void> = Promise.resolve();
+
   override _read(): void {
     if (this.reading || this.released) return;
     this.reading = true;
-    void this.pump();
+    this.pumping = this.pump();
   }
 
   private async pump(): Promise<void> {
@@ -411,6 +413,10 @@ class ConsoleStream extends Duplex {
     this.released = true;
     const ffi = this.conn.ffi;
     await callAsync<number>(ffi.virStreamAbort, this.st).catch(() => undefined);
+    // A virStreamRecv may still be running on a worker thread: the stream is freed only once it has
+    // returned (the abort makes it return); if it never does, leaking the stream beats a use-after-free.
+    const returned = await Promise.race([this.pumping.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+    if (!returned) return;
     await callAsync<number>(ffi.virStreamFree, this.st).catch(() => undefined);
     await this.conn.close().catch(() => undefined);
   }
