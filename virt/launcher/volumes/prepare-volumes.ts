@@ -53,8 +53,11 @@ export interface PreparedVolumes {
   kernelBoot?: { kernel?: string; initrd?: string };
 }
 
-export async function prepareVolumes(vmi: VirtualMachineInstance): Promise<PreparedVolumes> {
-  const eph = VM_PATHS.ephemeral;
+export type VmPaths = { readonly [K in keyof typeof VM_PATHS]: string };
+
+/** `paths` is the fixed in-namespace layout; tests pass a temporary one. */
+export async function prepareVolumes(vmi: VirtualMachineInstance, paths: VmPaths = VM_PATHS): Promise<PreparedVolumes> {
+  const eph = paths.ephemeral;
   mkdirSync(eph, { recursive: true });
   const ephCache = supportsDirectIo(eph) ? 'none' : 'writeback';
   const volumes: Record<string, ResolvedVolume> = {};
@@ -62,12 +65,12 @@ export async function prepareVolumes(vmi: VirtualMachineInstance): Promise<Prepa
   for (const [i, v] of (vmi.spec.volumes ?? []).entries()) {
     const field = `spec.volumes[${i}]`;
     if (v.persistentVolumeClaim || v.dataVolume) {
-      const dir = join(VM_PATHS.vmiDisks, v.name);
+      const dir = join(paths.vmiDisks, v.name);
       const path = findDiskFile(dir, `${field}.${v.persistentVolumeClaim ? 'persistentVolumeClaim' : 'dataVolume'}`);
       const block = statSync(path).isBlockDevice();
       volumes[v.name] = { path, type: block ? 'block' : 'file', format: block ? 'raw' : detectFormat(path), cache: block || supportsDirectIo(dir) ? 'none' : 'writeback', readonly: v.persistentVolumeClaim?.readOnly === true };
     } else if (v.containerDisk) {
-      const base = findDiskFile(join(VM_PATHS.containerDisks, v.name), `${field}.containerDisk`);
+      const base = findDiskFile(join(paths.containerDisks, v.name), `${field}.containerDisk`);
       const overlay = join(eph, `container-${v.name}.qcow2`);
       // The image stays read-only and shared; the guest writes to a private overlay, lost when the VM stops.
       if (!existsSync(overlay)) await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', detectFormat(base), '-b', base, overlay]);
@@ -85,7 +88,7 @@ export async function prepareVolumes(vmi: VirtualMachineInstance): Promise<Prepa
         `${field}.cloudInitNoCloud`,
         (secret, keys) => {
           for (const k of keys) {
-            const p = join(VM_PATHS.secrets, secret, k);
+            const p = join(paths.secrets, secret, k);
             if (existsSync(p)) return readFileSync(p, 'utf8');
           }
           return undefined;
@@ -108,7 +111,7 @@ export async function prepareVolumes(vmi: VirtualMachineInstance): Promise<Prepa
   if (kb) {
     const locate = (p: string | undefined, what: string) => {
       if (!p) return undefined;
-      const local = join(VM_PATHS.kernelBoot, basename(p));
+      const local = join(paths.kernelBoot, basename(p));
       if (!existsSync(local)) throw new ConversionError(`spec.domain.firmware.kernelBoot.container.${what}`, `${p} was not extracted to ${local}`, 'the kernel-boot container must copy its files into the launcher\'s kernel-boot directory');
       return local;
     };
