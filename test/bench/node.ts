@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vmiToDomainXml } from '../../virt/launcher/domain/index.js';
+import { chooseAccelerator } from '../../virt/launcher/accelerator/kvm-probe.js';
+import { vmiToDomainXml, type Accelerator } from '../../virt/launcher/domain/index.js';
+import { jsonLogger } from '../../virt/launcher/logger.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { prepareNodeHost, type NodeHost } from '../node/support/host.js';
 import { nodeCacheDir, startLauncher, type RunningLauncher } from '../node/support/launcher-harness.js';
@@ -51,7 +53,7 @@ function freshDisk(host: NodeHost, dir: string): string {
 /** The launcher's domain XML for this VMI, with host paths instead of the launcher's private ones. */
 function rawDomainXml(host: NodeHost, vmi: ReturnType<typeof newVmi>, disk: string, serial: string): string {
   return vmiToDomainXml(vmi, {
-    accelerator: 'tcg',
+    accelerator: accel,
     volumes: { data: { path: disk, type: 'file', format: 'qcow2', cache: 'none' } },
     podNetwork: { kind: 'user' },
     kernelBoot: { kernel: host.guest.kernel, initrd: host.guest.initrd },
@@ -66,12 +68,15 @@ function capsStore(): string | undefined {
   return found.length ? join(dir, found.sort().at(-1)!) : undefined;
 }
 
+/** What the launchers on this node use (their cached probe verdict), so baselines run the same way. */
+let accel: Accelerator = 'tcg';
+
 async function rawQemuBoot(host: NodeHost, dir: string): Promise<number> {
   const disk = join(freshDisk(host, dir), 'data', 'disk.img');
   const serial = join(dir, 'serial.log');
   const t = performance.now();
   const qemu = spawn('qemu-system-x86_64', [
-    '-machine', 'q35,accel=tcg', '-cpu', 'qemu64', '-m', '256', '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none',
+    '-machine', `q35,accel=${accel}`, '-cpu', accel === 'kvm' ? 'host' : 'qemu64', '-m', '256', '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none',
     '-kernel', host.guest.kernel, '-initrd', host.guest.initrd, '-append', host.guest.kernelArgs,
     '-serial', `file:${serial}`, '-drive', `file=${disk},if=virtio,format=qcow2,cache=none`,
   ], { stdio: 'ignore' });
@@ -137,6 +142,15 @@ export async function run(): Promise<BenchResult> {
     // One launcher on its own prepares what every later one reuses (capabilities cache, KVM verdict).
     const warm = await startLauncher(host, { name: 'warm', baseDir: base, prepareOnly: true }).catch(() => undefined);
     if (warm) await warm.exited;
+    accel = (
+      await chooseAccelerator({
+        mode: 'auto',
+        cacheDir: join(nodeCacheDir(), 'kvm-probe'),
+        log: jsonLogger({ component: 'bench' }, { write: () => undefined }),
+        guest: { kernel: host.guest.kernel, initrd: host.guest.initrd, cmdline: host.guest.kernelArgs, marker: GUEST_MARKER },
+      })
+    ).accelerator;
+    log(`accelerator: ${accel}`);
     const caps = capsStore();
     const raw = await startRawLibvirtd({ dir: join(base, 'raw'), ...(caps ? { capsFrom: caps } : {}) });
     daemons.push(raw);
@@ -197,7 +211,7 @@ export async function run(): Promise<BenchResult> {
       log(`migration run ${i + 1}/${migrations}: raw ${mig.rawTotal.at(-1)!.toFixed(0)} ms (downtime ${mig.rawDown.at(-1)} ms), launcher ${mig.launcherTotal.at(-1)!.toFixed(0)} ms (downtime ${mig.launcherDown.at(-1)} ms)`);
     }
 
-    notes.push(`TCG (KVM unusable here), 1 vCPU, 256 MiB, Debian cloud kernel + busybox initramfs, ${runs} boots and ${migrations} migrations per contender`);
+    notes.push(`${accel.toUpperCase()} (the launchers' probe verdict), 1 vCPU, 256 MiB, Debian cloud kernel + busybox initramfs, ${runs} boots and ${migrations} migrations per contender`);
     notes.push('launcher boot = sync call to serial marker with the launcher already up (a running launcher pod); cold = launcher spawn to marker');
     notes.push('migration total = wall time of the migrate call (launcher) or of `virsh migrate` (raw); downtime = libvirt\'s completed-job downtime');
     const figures: BenchFigure[] = [
