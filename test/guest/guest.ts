@@ -30,9 +30,10 @@ const BUILDER_VERSION = '2';
 export const GUEST_PACKAGES = ['linux-image-cloud-amd64', 'busybox-static', 'qemu-utils', 'syslinux', 'syslinux-common', 'mtools', 'dosfstools', 'fdisk'] as const;
 // Drivers the guest loads: virtio (pci, blk, net, rng), SCSI disks and cdroms (Debian's cloud kernel has
 // no AHCI driver, so SATA disks on q35 stay invisible to this guest), ISO9660 for the cidata
-// disk, and the ACPI power button with evdev so the guest can hear a graceful shutdown.
+// disk, the ACPI power button with evdev so the guest can hear a graceful shutdown, and efivarfs to report
+// whether UEFI Secure Boot is on.
 const WANTED_MODULES = [
-  'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio-rng', 'sd_mod', 'sr_mod', 'isofs', 'evdev', 'button',
+  'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio-rng', 'sd_mod', 'sr_mod', 'isofs', 'evdev', 'button', 'efivarfs',
 ];
 
 function cacheRoot(): string {

@@ -9,6 +9,8 @@ export const COUNTER_PREFIX = 'virtstack-counter: ';
 export const USERDATA_PREFIX = 'virtstack-userdata: ';
 /** `virtstack-guest: dhcp <ifname> <address>` once a lease is bound. */
 export const DHCP_PREFIX = 'virtstack-guest: dhcp ';
+/** `virtstack-guest: efi secureboot=<0|1>` when booted through UEFI. */
+export const EFI_PREFIX = 'virtstack-guest: efi ';
 /** The first bytes of the counter disk: magic, then the count as ten decimal digits. */
 export const COUNTER_MAGIC = 'VIRTSTACK-COUNTER:';
 /** Kernel argument that makes the guest ignore the ACPI power button (to test the forced stop). */
@@ -39,6 +41,12 @@ fi
 # The marker comes after the power-button watcher: a booted guest honours a graceful shutdown.
 echo "${GUEST_MARKER} $(uname -r)"
 
+if [ -d /sys/firmware/efi ]; then
+  mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
+  # SecureBoot variable: 4 bytes of attributes, then 1 byte, 1 when Secure Boot is enforced.
+  sb=$(dd if=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c bs=1 skip=4 count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+  echo "${EFI_PREFIX}secureboot=\${sb:-unknown}"
+fi
 [ -r /sys/class/misc/hw_random/rng_current ] && echo "virtstack-guest: rng $(cat /sys/class/misc/hw_random/rng_current)"
 
 for n in /sys/class/net/*; do

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDiskCounter } from '../guest/guest.js';
 import { run } from '../guest/host-tools.js';
-import { DHCP_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
+import { DHCP_PREFIX, EFI_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
 import { probeBoot } from '../../virt/launcher/accelerator/kvm-probe.js';
 import { prepareNodeHost, type NodeHost } from './support/host.js';
 import { startLauncher, type RunningLauncher } from './support/launcher-harness.js';
 import { waitFor } from './support/poll.js';
 import { alive, descendants, commandLine } from './support/processes.js';
 import { bootCount, lastCounter, readSerial } from './support/serial-log.js';
-import { newVmi, withCloudInit, withContainerDisk, withEmptyDisk, withGracePeriod, withKernelBoot, withMasquerade, withPvcDisk, withRng } from './support/vmi-builder.js';
+import { newVmi, withCloudInit, withContainerDisk, withEfi, withEmptyDisk, withGracePeriod, withKernelBoot, withMasquerade, withPvcDisk, withRng } from './support/vmi-builder.js';
 
 jest.setTimeout(240_000);
 
@@ -116,6 +116,30 @@ it('boots the guest\'s disk image through the BIOS when there is no kernelBoot',
   await l.client.call('sync', { vmi });
   await waitFor('the guest to count on its own disk', () => ((lastCounter(readSerial(l.serialLog)) ?? 0) >= 10 ? true : undefined), 60_000);
   expect(readSerial(l.serialLog)).toContain('counter on /dev/vda2 starts at 0');
+  await l.client.call('kill', {});
+  expect((await l.exited).code).toBe(0);
+});
+
+it('boots through UEFI (OVMF, Secure Boot off) with a directly loaded kernel', async () => {
+  const l = await launch('uefi');
+  await l.client.call('sync', { vmi: newVmi('uefi', withKernelBoot(host.guest.kernelArgs), withEfi(false)) });
+  await waitFor('the guest marker under OVMF', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 90_000);
+  const sb = await waitFor('the guest to report Secure Boot', () => new RegExp(`${EFI_PREFIX}secureboot=(\\S+)`).exec(readSerial(l.serialLog))?.[1], 30_000);
+  expect(sb).toBe('0');
+  expect(await l.client.call('getDomain', {})).toMatchObject({ state: 'Running' });
+  await l.client.call('kill', {});
+  expect((await l.exited).code).toBe(0);
+});
+
+it('boots with Secure Boot enforced (signed OVMF, SMM), the default for efi', async () => {
+  const l = await launch('secure');
+  await l.client.call('sync', { vmi: newVmi('secure', withKernelBoot(host.guest.kernelArgs), withEfi(true)) });
+  const info = await l.client.call('getDomain', {});
+  expect(info).toMatchObject({ state: 'Running' });
+  await waitFor('the guest marker under Secure Boot', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 90_000);
+  // Debian's kernel is signed through Microsoft's UEFI CA, which the enrolled variables trust.
+  const sb = await waitFor('the guest to report Secure Boot', () => new RegExp(`${EFI_PREFIX}secureboot=(\\S+)`).exec(readSerial(l.serialLog))?.[1], 30_000);
+  expect(sb).toBe('1');
   await l.client.call('kill', {});
   expect((await l.exited).code).toBe(0);
 });

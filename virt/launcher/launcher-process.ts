@@ -2,7 +2,7 @@
 // capabilities cache), picks the accelerator, serves the protocol socket, and returns when the VM is gone
 // or a termination signal arrives (after a graceful shutdown). Everything it started stops with it.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LauncherServer } from '../protocol/index.js';
@@ -10,6 +10,7 @@ import { chooseAccelerator, type ProbeGuest } from './accelerator/kvm-probe.js';
 import { CapabilitiesCache } from './daemon/capabilities-cache.js';
 import { CAPABILITIES_DIR, PrivateDaemon } from './daemon/private-daemon.js';
 import { DaemonError } from './daemon/errors.js';
+import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
 import { FfiHypervisor, type Connection } from './libvirt/index.js';
 import type { Logger } from './logger.js';
@@ -35,6 +36,17 @@ export interface LauncherOptions {
   prepareOnly?: boolean;
   /** The mount namespace the launcher must not touch (its parent's). */
   hostMountNamespace: string;
+}
+
+/** Debian's ovmf package: 4 MiB builds, plain and Secure Boot (with Microsoft's keys enrolled). */
+export function detectOvmf(dir = '/usr/share/OVMF'): ConverterContext['ovmf'] {
+  const f = (n: string) => (existsSync(join(dir, n)) ? join(dir, n) : undefined);
+  const code = f('OVMF_CODE_4M.fd');
+  const vars = f('OVMF_VARS_4M.fd');
+  if (!code || !vars) return undefined;
+  const sCode = f('OVMF_CODE_4M.secboot.fd');
+  const sVars = f('OVMF_VARS_4M.ms.fd');
+  return { code, varsTemplate: vars, ...(sCode && sVars ? { secure: { code: sCode, varsTemplate: sVars } } : {}), vars: join(VM_PATHS.ephemeral, 'nvram.fd') };
 }
 
 async function libvirtVersion(): Promise<number> {
@@ -119,6 +131,7 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     daemon.whenExited().then((code) => resolveDone(`libvirtd exited (${code})`), () => undefined);
     conn.onClosed((reason) => resolveDone(`lost the libvirt connection (${reason})`));
     const c = conn;
+    const ovmf = detectOvmf();
     launcher = new Launcher({
       conn: c,
       accelerator: accel,
@@ -131,6 +144,7 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
           volumes: prepared.volumes,
           podNetwork: opts.podTap ? { kind: 'tap', dev: opts.podTap.dev, ...(opts.podTap.mtu ? { mtu: opts.podTap.mtu } : {}) } : { kind: 'user' },
           ...(prepared.kernelBoot ? { kernelBoot: prepared.kernelBoot } : {}),
+          ...(ovmf ? { ovmf } : {}),
           serialLog: join(VM_PATHS.ephemeral, 'serial0.log'),
           vncSocket: join(VM_PATHS.ephemeral, 'vnc.sock'),
         };

@@ -10,7 +10,7 @@ import { buildTestGuest, GUEST_PACKAGES, type TestGuest } from '../../guest/gues
 export const NODE_PACKAGES = [
   ...GUEST_PACKAGES,
   'qemu-system-x86', 'qemu-utils', 'libvirt0', 'libvirt-daemon', 'libvirt-daemon-driver-qemu', 'libvirt-clients',
-  'genisoimage', 'tini', 'iproute2', 'util-linux', 'procps', 'dnsmasq-base',
+  'genisoimage', 'tini', 'iproute2', 'util-linux', 'procps', 'dnsmasq-base', 'ovmf',
 ] as const;
 
 function hasAccount(kind: 'passwd' | 'group', name: string): boolean {

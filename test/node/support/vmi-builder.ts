@@ -23,6 +23,10 @@ export const withKernelBoot = (kernelArgs: string): VmiOption => (vmi) => {
   vmi.spec.domain.firmware = { kernelBoot: { kernelArgs, container: { image: 'virtstack/test-guest', kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img' } } };
 };
 
+export const withEfi = (secureBoot: boolean): VmiOption => (vmi) => {
+  vmi.spec.domain.firmware = { ...vmi.spec.domain.firmware, bootloader: { efi: { secureBoot } } };
+};
+
 export const withPvcDisk = (name: string): VmiOption => (vmi) => {
   vmi.spec.domain.devices.disks!.push({ name, disk: { bus: 'virtio' } });
   vmi.spec.volumes!.push({ name, persistentVolumeClaim: { claimName: name } });

@@ -27,6 +27,6 @@ export interface ConverterContext {
   kernelBoot?: { kernel?: string; initrd?: string };
   serialLog: string;
   vncSocket: string;
-  /** OVMF firmware when the node has it (needed for bootloader.efi). */
-  ovmf?: { code: string; varsTemplate: string; vars: string };
+  /** OVMF firmware when the node has it (needed for bootloader.efi); `secure` when Secure Boot builds exist. */
+  ovmf?: { code: string; varsTemplate: string; secure?: { code: string; varsTemplate: string }; vars: string };
 }

@@ -43,7 +43,7 @@ export function vmiToDomainXml(vmi: VirtualMachineInstance, ctx: ConverterContex
     vcpu,
     sysinfo,
     os,
-    configureFeatures(),
+    configureFeatures(spec.domain),
     cpu,
     el('clock', { offset: 'utc' }),
     el('on_poweroff', {}, 'destroy'),

@@ -14,15 +14,25 @@ describe('firmware configurator', () => {
     );
   });
 
-  it('uses OVMF for efi, with secure boot on unless disabled', () => {
-    const { os } = configureFirmware(
-      { machine: { type: 'pc-q35-7.2' }, firmware: { bootloader: { efi: { secureBoot: false } } }, devices: {} },
-      { ovmf: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', varsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.fd', vars: '/run/vm/nvram.fd' } },
-    );
+  const ovmf = {
+    code: '/usr/share/OVMF/OVMF_CODE_4M.fd',
+    varsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.fd',
+    secure: { code: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', varsTemplate: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd' },
+    vars: '/run/vm/nvram.fd',
+  };
+
+  it('uses plain OVMF for efi with secure boot disabled', () => {
+    const { os } = configureFirmware({ machine: { type: 'pc-q35-7.2' }, firmware: { bootloader: { efi: { secureBoot: false } } }, devices: {} }, { ovmf });
     expect(render(os)).toBe(
       "<os>\n  <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  <loader readonly='yes' secure='no' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>\n" +
         "  <nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/run/vm/nvram.fd</nvram>\n  <smbios mode='sysinfo'/>\n</os>\n",
     );
+  });
+
+  it('uses the Secure Boot build with Microsoft-enrolled variables by default', () => {
+    const { os } = configureFirmware({ firmware: { bootloader: { efi: {} } }, devices: {} }, { ovmf });
+    expect(render(os)).toContain("  <loader readonly='yes' secure='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.secboot.fd</loader>\n  <nvram template='/usr/share/OVMF/OVMF_VARS_4M.ms.fd'>/run/vm/nvram.fd</nvram>\n");
+    expect(() => configureFirmware({ firmware: { bootloader: { efi: {} } }, devices: {} }, { ovmf: { ...ovmf, secure: undefined } })).toThrow(/efi.secureBoot: this node has no Secure Boot OVMF build/);
   });
 
   it('refuses efi on a node without OVMF, naming the field', () => {

@@ -9,6 +9,12 @@ export function machineType(domain: DomainSpec): string {
   return domain.machine?.type || 'q35';
 }
 
+/** Secure Boot is on for efi unless disabled (upstream's default); it needs SMM (see features). */
+export function efiSecureBoot(domain: DomainSpec): boolean {
+  const efi = domain.firmware?.bootloader?.efi;
+  return efi ? (efi.secureBoot ?? true) : false;
+}
+
 export function configureFirmware(domain: DomainSpec, ctx: Pick<ConverterContext, 'kernelBoot' | 'ovmf'>): { os: XmlNode; sysinfo?: XmlNode } {
   const fw = domain.firmware;
   const os = el('os', {}, el('type', { arch: 'x86_64', machine: machineType(domain) }, 'hvm'));
@@ -17,10 +23,14 @@ export function configureFirmware(domain: DomainSpec, ctx: Pick<ConverterContext
     if (!ctx.ovmf) {
       throw new ConversionError('spec.domain.firmware.bootloader.efi', 'this node has no OVMF firmware', 'install ovmf on the node, or use bootloader.bios');
     }
-    const secure = efi.secureBoot ?? true;
+    const secure = efiSecureBoot(domain);
+    if (secure && !ctx.ovmf.secure) {
+      throw new ConversionError('spec.domain.firmware.bootloader.efi.secureBoot', 'this node has no Secure Boot OVMF build', 'set secureBoot: false, or install ovmf with its secboot images');
+    }
+    const images = secure && ctx.ovmf.secure ? ctx.ovmf.secure : ctx.ovmf;
     os.children.push(
-      el('loader', { readonly: 'yes', secure: secure ? 'yes' : 'no', type: 'pflash' }, ctx.ovmf.code),
-      el('nvram', { template: ctx.ovmf.varsTemplate }, ctx.ovmf.vars),
+      el('loader', { readonly: 'yes', secure: secure ? 'yes' : 'no', type: 'pflash' }, images.code),
+      el('nvram', { template: images.varsTemplate }, ctx.ovmf.vars),
     );
   }
   if (fw?.bootloader?.bios?.useSerial) os.children.push(el('bios', { useserial: 'yes' }));
