@@ -74,8 +74,9 @@ it('live-migrates with a shared disk: the counter continues on the target, the s
   await bootOnSource(src, dst, 'migrant');
   const srcTree = descendants(src.proc.pid!);
 
-  // Both "hosts" see one local filesystem; libvirt cannot know it is shared and calls that unsafe.
-  const result = await src.client.call('migrate', { target: target(), options: { allowUnsafe: true } });
+  // Both "hosts" see one local filesystem; libvirt cannot know it is shared and calls that unsafe. The
+  // downtime cap and auto-converge are here so libvirt proves it accepts them before the migration starts.
+  const result = await src.client.call('migrate', { target: target(), options: { allowUnsafe: true, maxDowntimeMs: 400, autoConverge: true } });
   expect(result.totalMs).toBeGreaterThan(0);
   expect(result.downtimeMs).toBeGreaterThanOrEqual(0);
   process.stdout.write(`shared-disk migration: total ${result.totalMs} ms, downtime ${result.downtimeMs} ms\n`);
