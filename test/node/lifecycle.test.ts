@@ -182,6 +182,18 @@ it('shuts the guest down gracefully when the launcher is asked to terminate (SIG
   await waitFor('every launcher process to end', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
 });
 
+it('fails, taking the VM down with it, when its libvirt daemon dies', async () => {
+  const l = await launch('orphaned');
+  await l.client.call('sync', { vmi: newVmi('orphaned', withKernelBoot(host.guest.kernelArgs)) });
+  await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
+  const tree = descendants(l.proc.pid!);
+  const libvirtd = tree.find((p) => commandLine(p).startsWith('/usr/sbin/libvirtd'))!;
+  process.kill(libvirtd, 'SIGKILL');
+  expect((await l.exited).code).toBe(1);
+  expect(l.output()).toMatch(/"msg":"launcher exiting".*"reason":"(libvirtd exited|lost the libvirt connection)/);
+  await waitFor('QEMU and the launcher to be gone', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
+});
+
 it('leaves no process behind when the launcher crashes', async () => {
   const l = await launch('crashed');
   await l.client.call('sync', { vmi: newVmi('crashed', withKernelBoot(host.guest.kernelArgs)) });

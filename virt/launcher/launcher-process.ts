@@ -123,20 +123,24 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
       if (seeded.valid) log.warn('libvirt rejected the prepared capabilities and probed again; refreshing the node cache');
       log.info('saved the libvirt capabilities for the next launchers on this node', { files: caps.save(CAPABILITIES_DIR) });
     }
-    log.info('launcher ready', { startupMs: Date.now() - t0, socket: opts.socket });
-    if (opts.prepareOnly) return 0;
+    if (opts.prepareOnly) {
+      log.info('node prepared', { startupMs: Date.now() - t0 });
+      return 0;
+    }
 
-    let resolveDone!: (why: string) => void;
-    const done = new Promise<string>((r) => (resolveDone = r));
-    daemon.whenExited().then((code) => resolveDone(`libvirtd exited (${code})`), () => undefined);
-    conn.onClosed((reason) => resolveDone(`lost the libvirt connection (${reason})`));
+    // The first reason wins: the VM gone or a termination request end cleanly (0); losing the daemon
+    // under a VM is a failure (1), and the namespace going down with us takes QEMU along.
+    let resolveDone!: (end: { reason: string; code: number }) => void;
+    const done = new Promise<{ reason: string; code: number }>((r) => (resolveDone = r));
+    daemon.whenExited().then((code) => resolveDone({ reason: `libvirtd exited (${code})`, code: 1 }), () => undefined);
+    conn.onClosed((reason) => resolveDone({ reason: `lost the libvirt connection (${reason})`, code: 1 }));
     const c = conn;
     const ovmf = detectOvmf();
     launcher = new Launcher({
       conn: c,
       accelerator: accel,
       log,
-      onGone: (reason) => resolveDone(reason),
+      onGone: (reason) => resolveDone({ reason, code: 0 }),
       prepare: async (vmi) => {
         const prepared = await prepareVolumes(vmi);
         return {
@@ -153,19 +157,20 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     await launcher.start();
     server = new LauncherServer(launcher, log);
     await server.listen(opts.socket);
+    log.info('launcher ready', { startupMs: Date.now() - t0, socket: opts.socket });
     const l = launcher;
     const onSignal = (sig: string) => {
       log.info('termination requested: shutting the VM down gracefully', { signal: sig });
       l.shutdown({}).then(
-        (r) => resolveDone(`${sig}: VM stopped (${r.graceful ? 'gracefully' : 'forced'})`),
-        () => resolveDone(`${sig}: no VM to stop`),
+        (r) => resolveDone({ reason: `${sig}: VM stopped (${r.graceful ? 'gracefully' : 'forced'})`, code: 0 }),
+        () => resolveDone({ reason: `${sig}: no VM to stop`, code: 0 }),
       );
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
-    const why = await done;
-    log.info('launcher exiting', { reason: why });
-    return 0;
+    const end = await done;
+    (end.code === 0 ? log.info : log.error)('launcher exiting', { reason: end.reason, exitCode: end.code });
+    return end.code;
   } finally {
     await server?.close().catch(() => undefined);
     await launcher?.stop().catch(() => undefined);
