@@ -1,6 +1,7 @@
-// Connection/Domain over libvirt.so.0 through koffi. Every libvirt call is a koffi async call, so it runs
-// on a libuv worker thread and never blocks the Node event loop; libvirt's default event loop (needed for
-// domain events, keepalive and close detection) runs in its own worker, one virEventRunDefaultImpl at a time.
+// Connection/Domain over libvirt.so.0 through koffi. Every call that talks to the daemon is a koffi async
+// call, so it runs on a libuv worker thread and never blocks the Node event loop; only local accessors and
+// frees (virDomainGetName, virTypedParamsFree, free) run synchronously. libvirt's default event loop
+// (domain events, keepalive, close detection) runs on its own worker, one virEventRunDefaultImpl at a time.
 import { Duplex } from 'node:stream';
 import type { Connection, Domain, Hypervisor, JobInfo, JobStats } from './connection.js';
 import { describeState, lifecycleEvent, type DomainLifecycleEvent, type DomainStateInfo } from './domain-state.js';
