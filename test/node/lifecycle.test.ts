@@ -2,6 +2,7 @@
 // DHCP inside the guest, graceful and forced stop, and a killed launcher leaving nothing behind.
 import { jest } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDiskCounter } from '../guest/guest.js';
@@ -105,7 +106,7 @@ it('forces the VM off when the guest ignores the power button past its grace per
   expect((await l.exited).code).toBe(0);
 });
 
-it('boots the guest\'s disk image through the BIOS when there is no kernelBoot', async () => {
+it('boots the guest\'s disk image through the BIOS when there is no kernelBoot, with VNC and a balloon', async () => {
   const vols = join(base, 'bios', 'volumes');
   mkdirSync(join(vols, 'root'), { recursive: true });
   copyFileSync(host.guest.bootableQcow2, join(vols, 'root', 'disk.img'));
@@ -113,9 +114,22 @@ it('boots the guest\'s disk image through the BIOS when there is no kernelBoot',
   running.push(l);
   const vmi = newVmi('bios', withPvcDisk('root'));
   vmi.spec.domain.devices.disks![0]!.bootOrder = 1;
+  // KubeVirt's defaults: a VGA with VNC, and a memory balloon.
+  vmi.spec.domain.devices.autoattachGraphicsDevice = true;
+  vmi.spec.domain.devices.autoattachMemBalloon = true;
   await l.client.call('sync', { vmi });
   await waitFor('the guest to count on its own disk', () => ((lastCounter(readSerial(l.serialLog)) ?? 0) >= 10 ? true : undefined), 60_000);
   expect(readSerial(l.serialLog)).toContain('counter on /dev/vda2 starts at 0');
+  // The VNC server answers on the launcher's private socket with the RFB greeting.
+  const banner = await new Promise<string>((resolve, reject) => {
+    const s = createConnection(join(l.runtimeDir, 'ephemeral', 'vnc.sock'));
+    s.once('data', (b: Buffer) => {
+      resolve(b.toString('latin1', 0, 12));
+      s.destroy();
+    });
+    s.once('error', reject);
+  });
+  expect(banner).toMatch(/^RFB 003\.00\d\n$/);
   await l.client.call('kill', {});
   expect((await l.exited).code).toBe(0);
 });
