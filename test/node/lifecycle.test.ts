@@ -1,7 +1,7 @@
 // A VM's life through one launcher: boot from a VMI spec, the console through the protocol, user-data and
 // DHCP inside the guest, graceful and forced stop, and a killed launcher leaving nothing behind.
 import { jest } from '@jest/globals';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { readDiskCounter } from '../guest/guest.js';
 import { run } from '../guest/host-tools.js';
 import { DHCP_PREFIX, EFI_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
 import { probeBoot } from '../../virt/launcher/accelerator/kvm-probe.js';
+import { LAUNCHER_THREADPOOL_SIZE } from '../../virt/protocol/index.js';
 import { prepareNodeHost, type NodeHost } from './support/host.js';
 import { startLauncher, type RunningLauncher } from './support/launcher-harness.js';
 import { waitFor } from './support/poll.js';
@@ -228,6 +229,10 @@ it('leaves no process behind when the launcher is killed', async () => {
   await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
   const tree = descendants(l.proc.pid!);
   expect(tree.map(commandLine).filter((c) => /qemu-system-x86_64|libvirtd|launcher\.js/.test(c)).length).toBeGreaterThanOrEqual(3);
+  // Blocking libvirt calls each hold a libuv worker: the launcher runs with a pool larger than Node's 4.
+  const node = tree.find((p) => commandLine(p).startsWith(process.execPath))!;
+  const workers = readdirSync(`/proc/${node}/task`).filter((t) => readFileSync(`/proc/${node}/task/${t}/comm`, 'utf8').trim() === 'libuv-worker');
+  expect(workers).toHaveLength(LAUNCHER_THREADPOOL_SIZE);
   await l.kill();
   await waitFor('QEMU, libvirtd and the launcher to be gone', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
 });

@@ -27,10 +27,6 @@ const { values } = parseArgs({
   strict: true,
 });
 
-// Blocking libvirt calls (a migration, a console read, the event loop) each hold a libuv worker thread;
-// the default four would starve the rest. Read when the pool first starts, which is after this line.
-process.env.UV_THREADPOOL_SIZE ??= '16';
-
 const log = jsonLogger({ component: 'virt-launcher', pid: process.pid });
 function fail(msg: string): never {
   log.error(msg);

@@ -6,7 +6,7 @@ describe('launcher command', () => {
     const { command, args } = launcherArgv({ node: '/n', entry: '/e.js', socket: '/s', runtimeDir: '/r', cacheDir: '/c', listen: { address: '10.0.0.2', port: 16509 }, migrationPorts: { min: 49152, max: 49215 } });
     expect(command).toBe('unshare');
     expect(args.slice(0, args.indexOf('--'))).toEqual(['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--mount-proc']);
-    expect(args.slice(args.indexOf('--') + 1, args.indexOf('/n'))).toEqual(['tini', '-s', '--']);
+    expect(args.slice(args.indexOf('--') + 1, args.indexOf('/n'))).toEqual(['tini', '-s', '--', 'env', 'UV_THREADPOOL_SIZE=16']);
     expect(args).toEqual(expect.arrayContaining(['--host-mnt-ns', readlinkSync('/proc/self/ns/mnt'), '--listen', '10.0.0.2:16509', '--migration-ports', '49152-49215', '--accelerator', 'auto']));
     expect(args.at(-1)).toBe('--in-namespace');
   });

@@ -4,6 +4,8 @@
 // that one process (even with SIGKILL) leaves nothing behind.
 import { readlinkSync } from 'node:fs';
 
+export const LAUNCHER_THREADPOOL_SIZE = 16;
+
 export interface LauncherCommandOptions {
   /** Node binary and the compiled virt/cmd/launcher.js. */
   node: string;
@@ -44,6 +46,9 @@ export function launcherArgv(o: LauncherCommandOptions): { command: string; args
   if (o.prepareOnly) a.push('--prepare-only');
   return {
     command: o.unshare ?? 'unshare',
-    args: ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--mount-proc', '--', o.tini ?? 'tini', '-s', '--', o.node, ...a, '--in-namespace'],
+    // Blocking libvirt calls (a migration, a console read, the event loop) each hold a libuv worker
+    // thread; the default four would starve the rest. It must be in the environment before Node starts:
+    // the module loader already uses the pool.
+    args: ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--mount-proc', '--', o.tini ?? 'tini', '-s', '--', 'env', `UV_THREADPOOL_SIZE=${LAUNCHER_THREADPOOL_SIZE}`, o.node, ...a, '--in-namespace'],
   };
 }
