@@ -92,7 +92,7 @@ export const firmware = obj(
     bootloader: opt(obj('The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).', {
       bios: opt(obj('Legacy BIOS (SeaBIOS).', { useSerial: opt(bool('Show BIOS output on the serial console.')) })),
       efi: opt(obj('UEFI (OVMF); needs OVMF on the node.', {
-        secureBoot: opt(bool('Enable Secure Boot. Defaults to true upstream; needs SMM.')),
+        secureBoot: opt(bool('Enable Secure Boot (with SMM, as upstream does). Defaults to true; needs the Secure Boot OVMF build on the node.')),
         persistent: opt(bool('Keep EFI variables across reboots.')),
       })),
     }, { atMostOne: ['bios', 'efi'] })),

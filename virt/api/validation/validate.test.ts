@@ -165,9 +165,10 @@ describe('validateDocument: cross-field rules', () => {
   });
 
   it('unsupported bus/firmware combinations', () => {
-    const efi = only(vmi(vmiSpec((s) => { s.domain.firmware = { bootloader: { efi: {} } }; })));
-    expect(formatFieldError(efi)).toBe('spec.domain.firmware.bootloader.efi.secureBoot: Secure Boot needs SMM (domain.features.smm), which virtstack does not support; upstream defaults secureBoot to true (set secureBoot: false)');
+    // EFI with Secure Boot (upstream's default) is served: the launcher adds SMM as upstream does
+    expect(validateDocument(vmi(vmiSpec((s) => { s.domain.firmware = { bootloader: { efi: {} } }; }))).outcome).toBe('accepted');
     expect(validateDocument(vmi(vmiSpec((s) => { s.domain.firmware = { bootloader: { efi: { secureBoot: false } } }; }))).outcome).toBe('accepted');
+    expect(only(vmi(vmiSpec((s) => { s.domain.firmware = { bootloader: { efi: {}, bios: {} } }; }))).message).toBe('conflicts with bios: bios and efi are both set, at most one is allowed');
     const cdrom = only(vmi(vmiSpec((s) => { s.domain.devices.disks = [{ name: 'rootdisk', cdrom: { bus: 'virtio' as 'sata' } }]; })));
     expect(cdrom.message).toBe('unsupported value "virtio": supported values are "sata"');
     const both = only(vmi(vmiSpec((s) => { s.domain.devices.disks = [{ name: 'rootdisk', disk: {}, cdrom: {} }]; })));

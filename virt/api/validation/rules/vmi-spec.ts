@@ -135,13 +135,6 @@ function checkFirmware(spec: VirtualMachineInstanceSpec, path: string, errors: F
   if (!fw) return;
   const fwPath = joinPath(joinPath(path, 'domain'), 'firmware');
   const efi = fw.bootloader?.efi;
-  if (efi && efi.secureBoot !== false) {
-    errors.push({
-      path: joinPath(joinPath(joinPath(fwPath, 'bootloader'), 'efi'), 'secureBoot'), reason: 'Conflict', value: efi.secureBoot ?? '(default true)',
-      allowed: 'false', message: 'Secure Boot needs SMM (domain.features.smm), which virtstack does not support; upstream defaults secureBoot to true',
-      hint: 'set secureBoot: false',
-    });
-  }
   if (fw.bootloader?.bios?.useSerial && spec.domain.devices.autoattachSerialConsole === false) {
     errors.push({ path: joinPath(joinPath(joinPath(fwPath, 'bootloader'), 'bios'), 'useSerial'), reason: 'Conflict', message: 'BIOS output to serial needs the serial console, but autoattachSerialConsole is false', hint: 'remove useSerial or enable the serial console' });
   }
