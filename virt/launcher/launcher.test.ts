@@ -90,6 +90,11 @@ describe('launcher', () => {
     expect(m.params.map((p) => [p.field, p.value])).toEqual([['migrate_uri', 'tcp://10.0.0.2'], ['bandwidth', 64n], ['migrate_disks', 'vda']]);
     await until('gone', () => gone.length > 0);
     expect((await launcher.getDomain({}))?.migration?.phase).toBe('Completed');
+    const second = await setup();
+    await second.launcher.sync({ vmi: vmi() });
+    await second.launcher.migrate({ target: { uri: 'qemu+tcp://t/system' }, options: { nonSharedDisk: true, incremental: true } });
+    expect(second.hv.migrations[0]!.flags & (MigrateFlag.NonSharedInc | MigrateFlag.NonSharedDisk)).toBe(MigrateFlag.NonSharedInc);
+    await second.launcher.stop();
     await launcher.stop();
   });
 

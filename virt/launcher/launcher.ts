@@ -230,7 +230,7 @@ export class Launcher implements LauncherApi {
     if (this.migration?.phase === 'Running') throw new LauncherFault('MigrationInProgress', 'migrate: a migration is already running', 'cancel it first, or wait');
     if (!target?.uri) throw new LauncherFault('BadRequest', 'migrate: target.uri is required', 'pass the target launcher daemon\'s libvirt URI');
     let flags = MigrateFlag.Live | MigrateFlag.PeerToPeer | MigrateFlag.PersistDest | MigrateFlag.AbortOnError;
-    if (options.nonSharedDisk) flags |= MigrateFlag.NonSharedDisk;
+    if (options.nonSharedDisk) flags |= options.incremental ? MigrateFlag.NonSharedInc : MigrateFlag.NonSharedDisk;
     if (options.autoConverge) flags |= MigrateFlag.AutoConverge;
     if (options.allowUnsafe) flags |= MigrateFlag.Unsafe;
     const params: TypedParam[] = [];

@@ -44,6 +44,11 @@ export interface MigrationTarget {
 export interface MigrationOptions {
   /** Copy disks that are not on shared storage (block migration through the target's NBD server). */
   nonSharedDisk?: boolean;
+  /**
+   * With nonSharedDisk: copy only each disk's top layer, the target already holding the same base image
+   * (containerDisk overlays; libvirt's VIR_MIGRATE_NON_SHARED_INC).
+   */
+  incremental?: boolean;
   /** Names of the disks to copy with nonSharedDisk; all writable disks when omitted. */
   disks?: string[];
   /** Bandwidth cap, MiB/s. */
