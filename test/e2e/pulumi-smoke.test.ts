@@ -5,12 +5,13 @@
 // place, and `pulumi destroy` removes everything. The provider is installed into PULUMI_HOME with
 // `pulumi plugin install --file`, so the engine never tries a download.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { api, KubeApiError } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, repoRoot } from '../cluster/testing.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
 import { waitFor } from '../cluster/exec.js';
 import { productDir, toolPath } from '../../toolchain/products.js';
 
@@ -134,6 +135,32 @@ test('a pulumi.com/waitFor that never holds fails the update with the object\'s 
   expect(r.out).toMatch(/Pod .*stuck-[0-9a-f]{8}: timed out waiting for condition=NeverTrue; conditions: \[.*"type":"Ready"/);
   ok(['config', 'rm', 'stuck']);
   expect(ok(['up', '--yes', '--skip-preview'])).toMatch(/- 1 deleted/);
+}, 300_000);
+
+test('a provider with renderYamlToDirectory writes manifests where upstream does, and removes them', () => {
+  const dir = join(project, 'rendered');
+  ok(['config', 'set', 'renderDir', dir]);
+  expect(ok(['up', '--yes', '--skip-preview'])).toMatch(/\+ 3 created/);
+  const cm = join(dir, '1-manifest', 'v1-configmap-gitops-rendered.yaml');
+  const crd = join(dir, '0-crd', 'apiextensions.k8s.io_v1-customresourcedefinition-default-widgets.smoke.virtstack.io.yaml');
+  expect(readdirSync(join(dir, '1-manifest'))).toEqual(['v1-configmap-gitops-rendered.yaml']);
+  expect(parse(readFileSync(cm, 'utf8'))).toEqual({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'rendered', namespace: 'gitops' },
+    data: { greeting: 'bonjour' },
+  });
+  const crdDoc = parse(readFileSync(crd, 'utf8'));
+  expect(crdDoc.spec.names.kind).toBe('Widget');
+  // The SDK's x_kubernetes_* spelling is written as the API's x-kubernetes-*.
+  expect(crdDoc.spec.versions[0].schema.openAPIV3Schema).toEqual({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+  // Nothing reached the cluster.
+  const r = kubectl(['get', 'crd', 'widgets.smoke.virtstack.io']);
+  expect(r.code).not.toBe(0);
+  ok(['config', 'rm', 'renderDir']);
+  expect(ok(['up', '--yes', '--skip-preview'])).toMatch(/- 3 deleted/);
+  expect(existsSync(cm)).toBe(false);
+  expect(existsSync(crd)).toBe(false);
 }, 300_000);
 
 test('pulumi destroy removes everything', async () => {

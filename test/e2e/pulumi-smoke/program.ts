@@ -60,6 +60,26 @@ if (config.getBoolean('stuck')) {
   );
 }
 
+// Set `renderDir` to also render manifests for GitOps instead of applying them (renderYamlToDirectory).
+const renderDir = config.get('renderDir');
+if (renderDir) {
+  const renderer = new k8s.Provider('render', { renderYamlToDirectory: renderDir });
+  new k8s.core.v1.ConfigMap('rendered', { metadata: { namespace: 'gitops', name: 'rendered' }, data: { greeting: config.get('greeting') ?? 'hello' } }, { provider: renderer });
+  new k8s.apiextensions.v1.CustomResourceDefinition(
+    'widgets',
+    {
+      metadata: { name: 'widgets.smoke.virtstack.io' },
+      spec: {
+        group: 'smoke.virtstack.io',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    },
+    { provider: renderer },
+  );
+}
+
 export const namespaceUid = ns.metadata.uid;
 export const configMapUid = cm.metadata.uid;
 export const podName = pod.metadata.name;

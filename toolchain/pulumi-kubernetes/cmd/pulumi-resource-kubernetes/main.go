@@ -10,8 +10,9 @@
 // Deliberately smaller than upstream (README "Third-party binaries"): it waits where a resource asks
 // with the `pulumi.com/waitFor` annotation (condition=TYPE[=STATUS], or jsonpath={...}[=VALUE], or a
 // JSON list of those; `pulumi.com/timeoutSeconds` bounds it), and otherwise only for CRDs (Established),
-// Deployments and DaemonSets (rolled out) and Pods (Ready or Succeeded); no Helm, Kustomize, yaml/v2
-// components or renderYamlToDirectory; invokes: kubernetes:yaml:decode only.
+// Deployments and DaemonSets (rolled out) and Pods (Ready or Succeeded); renderYamlToDirectory writes
+// manifests where upstream does; no Helm, Kustomize or yaml/v2 components; invokes:
+// kubernetes:yaml:decode only.
 package main
 
 import (
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -53,6 +55,7 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/jsonpath"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // version is set by the toolchain driver: the @pulumi/kubernetes version this provider answers for.
@@ -87,6 +90,8 @@ type kubeProvider struct {
 	client    dynamic.Interface
 	mapper    meta.ResettableRESTMapper
 	namespace string
+	// renderDir, when set, makes the provider write manifests there instead of talking to a cluster.
+	renderDir string
 	// configErr is why the cluster cannot be reached; reported on the first operation that needs it,
 	// so a preview with an unknown kubeconfig still works.
 	configErr error
@@ -152,8 +157,11 @@ func (p *kubeProvider) Configure(_ context.Context, req *pulumirpc.ConfigureRequ
 		return nil, err
 	}
 	if dir, ok := configValue(req, args, "renderYamlToDirectory"); ok && dir != "" {
-		return nil, status.Error(codes.Unimplemented,
-			"renderYamlToDirectory is not supported by virtstack's Kubernetes provider (upstream's provider is not available here)")
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.renderDir = dir
+		p.configErr = nil
+		return &pulumirpc.ConfigureResponse{AcceptSecrets: false, SupportsPreview: true}, nil
 	}
 	kubeconfig, _ := configValue(req, args, "kubeconfig")
 	kubeContext, _ := configValue(req, args, "context")
@@ -243,7 +251,36 @@ func objectOf(props resource.PropertyMap) (*unstructured.Unstructured, error) {
 	if obj.GetAPIVersion() == "" || obj.GetKind() == "" {
 		return nil, errors.New("the object has no apiVersion or kind")
 	}
+	if obj.GetKind() == "CustomResourceDefinition" {
+		// The SDKs spell JSON-schema keywords that are not identifiers with underscores
+		// (x_kubernetes_preserve_unknown_fields, _ref); the API server wants the real names.
+		obj.Object = schemaKeys(obj.Object).(map[string]any)
+	}
 	return obj, nil
+}
+
+func schemaKeys(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			switch {
+			case strings.HasPrefix(k, "x_kubernetes_"):
+				k = strings.ReplaceAll(k, "_", "-")
+			case k == "_ref" || k == "_schema":
+				k = "$" + k[1:]
+			}
+			out[k] = schemaKeys(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = schemaKeys(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (p *kubeProvider) resourceFor(obj *unstructured.Unstructured) (dynamic.ResourceInterface, string, error) {
@@ -397,10 +434,56 @@ func grpcError(err error, inputs *structpb.Struct) error {
 	return st.Err()
 }
 
+func (p *kubeProvider) rendering() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.renderDir
+}
+
+// renderPath is where upstream's provider writes an object in renderYamlToDirectory mode: CRDs under
+// 0-crd/ so they can be applied first, everything else under 1-manifest/, one file per object named
+// <apiVersion>-<kind>-<namespace or "default">-<name>.yaml.
+func renderPath(dir string, obj *unstructured.Unstructured) string {
+	ns := obj.GetNamespace()
+	if ns == "" {
+		ns = "default"
+	}
+	sanitize := strings.NewReplacer("/", "_", ":", "_").Replace
+	file := fmt.Sprintf("%s-%s-%s-%s.yaml", sanitize(obj.GetAPIVersion()), strings.ToLower(obj.GetKind()), ns, obj.GetName())
+	sub := "1-manifest"
+	if obj.GetKind() == "CustomResourceDefinition" {
+		sub = "0-crd"
+	}
+	return filepath.Join(dir, sub, file)
+}
+
+func render(dir string, obj *unstructured.Unstructured) (string, *structpb.Struct, error) {
+	path := renderPath(dir, obj)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", nil, fmt.Errorf("renderYamlToDirectory: %w", err)
+	}
+	data, err := sigsyaml.Marshal(obj.Object)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", nil, fmt.Errorf("renderYamlToDirectory: %w", err)
+	}
+	id := obj.GetName()
+	if obj.GetNamespace() != "" {
+		id = obj.GetNamespace() + "/" + id
+	}
+	outs, err := marshal(resource.NewPropertyMapFromMap(obj.Object))
+	return id, outs, err
+}
+
 func (p *kubeProvider) apply(ctx context.Context, props resource.PropertyMap, timeout float64) (string, *structpb.Struct, error) {
 	obj, err := objectOf(props)
 	if err != nil {
 		return "", nil, err
+	}
+	if dir := p.rendering(); dir != "" {
+		return render(dir, obj)
 	}
 	ri, id, err := p.resourceFor(obj)
 	if err != nil {
@@ -465,6 +548,10 @@ func (p *kubeProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 			return nil, err
 		}
 	}
+	if p.rendering() != "" {
+		// Nothing to read back but the manifest itself.
+		return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+	}
 	obj, err := objectOf(state)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", req.GetId(), err)
@@ -502,6 +589,12 @@ func (p *kubeProvider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest)
 	obj, err := objectOf(props)
 	if err != nil {
 		return nil, err
+	}
+	if dir := p.rendering(); dir != "" {
+		if err := os.Remove(renderPath(dir, obj)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("renderYamlToDirectory: %w", err)
+		}
+		return &pbempty.Empty{}, nil
 	}
 	ri, id, err := p.resourceFor(obj)
 	if err != nil {
