@@ -1,25 +1,29 @@
 // The Pulumi CLI with virtstack's Python language host: `pulumi install` makes the project's virtualenv
 // and installs the pinned `pulumi` package from PyPI, then `pulumi up` runs the program with plain and
-// secret config, `pulumi preview` shows no changes and `pulumi destroy` empties the stack.
+// secret config, `pulumi preview` shows no changes and `pulumi destroy` empties the stack. Last, a
+// Python program using `pulumi_kubernetes` manages a ConfigMap on the local cluster through virtstack's
+// Kubernetes provider (the host reports the plugin the package declares).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productDir, toolPath } from '../../toolchain/products.js';
-import { ensureToolchain } from '../cluster/testing.js';
+import { ensureCluster, ensureToolchain } from '../cluster/testing.js';
+import { api } from '../cluster/kube-api.js';
+import { kubeconfigPath } from '../cluster/paths.js';
 
 let project: string;
 
-function pulumi(args: string[], timeoutMs = 600_000): string {
+function pulumi(args: string[], timeoutMs = 600_000, cwd = project): string {
   const r = spawnSync(toolPath('pulumi', 'pulumi'), [...args, '--non-interactive'], {
-    cwd: project,
+    cwd,
     encoding: 'utf8',
     timeout: timeoutMs,
     env: {
       ...process.env,
       PATH: `${productDir('pulumi')}:${process.env.PATH ?? ''}`,
-      PULUMI_HOME: join(project, '.pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${join(project, 'state')}`,
+      PULUMI_HOME: join(cwd, '.pulumi-home'),
+      PULUMI_BACKEND_URL: `file://${join(cwd, 'state')}`,
       PULUMI_CONFIG_PASSPHRASE: 'virtstack-python',
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
@@ -31,7 +35,7 @@ function pulumi(args: string[], timeoutMs = 600_000): string {
 }
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi']);
+  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
   project = mkdtempSync(join(tmpdir(), 'virtstack-pulumi-python-'));
   mkdirSync(join(project, 'state'));
   writeFileSync(join(project, 'Pulumi.yaml'), 'name: python-smoke\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n');
@@ -79,3 +83,41 @@ test('pulumi destroy empties the stack', () => {
   writeFileSync(join(project, '__main__.py'), 'import pulumi\n');
   expect(pulumi(['destroy', '--yes', '--skip-preview'])).toMatch(/- 1 deleted/);
 }, 300_000);
+
+test('a Python program with pulumi_kubernetes manages a ConfigMap on the local cluster', async () => {
+  await ensureCluster();
+  const dir = join(project, 'k8s');
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  writeFileSync(join(dir, 'Pulumi.yaml'), 'name: python-k8s\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n');
+  writeFileSync(join(dir, 'requirements.txt'), 'pulumi==3.259.0\npulumi-kubernetes==4.32.0\n');
+  writeFileSync(
+    join(dir, '__main__.py'),
+    [
+      'import pulumi',
+      'import pulumi_kubernetes as k8s',
+      'config = pulumi.Config()',
+      'provider = k8s.Provider("local", kubeconfig=config.require("kubeconfig"))',
+      'opts = pulumi.ResourceOptions(provider=provider)',
+      'ns = k8s.core.v1.Namespace("ns", metadata={"name": config.require("namespace")}, opts=opts)',
+      'cm = k8s.core.v1.ConfigMap("cm", metadata={"namespace": ns.metadata["name"], "name": "from-python"}, data={"language": "python"}, opts=opts)',
+      'pulumi.export("uid", cm.metadata["uid"])',
+      '',
+    ].join('\n'),
+  );
+  // Installed from the file first: `pulumi install` would otherwise try to download the plugin the package declares.
+  pulumi(['plugin', 'install', 'resource', 'kubernetes', 'v4.32.0', '--file', toolPath('pulumi-kubernetes', 'pulumi-resource-kubernetes')], 120_000, dir);
+  pulumi(['install'], 600_000, dir);
+  const namespace = `python-k8s-${Date.now().toString(36)}`;
+  pulumi(['stack', 'init', 'k8s'], 60_000, dir);
+  pulumi(['config', 'set', 'kubeconfig', kubeconfigPath()], 60_000, dir);
+  pulumi(['config', 'set', 'namespace', namespace], 60_000, dir);
+  try {
+    expect(pulumi(['up', '--yes', '--skip-preview'], 300_000, dir)).toMatch(/\+ 4 created/);
+    const cm = await api<{ metadata: { uid: string }; data: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/configmaps/from-python`);
+    expect(cm.data).toEqual({ language: 'python' });
+    expect(pulumi(['stack', 'output', 'uid'], 60_000, dir).trim()).toBe(cm.metadata.uid);
+  } finally {
+    pulumi(['destroy', '--yes', '--skip-preview'], 300_000, dir);
+  }
+  await expect(api('GET', `/api/v1/namespaces/${namespace}`)).rejects.toThrow(/404/);
+}, 45 * 60_000);
