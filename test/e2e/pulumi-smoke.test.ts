@@ -163,9 +163,28 @@ test('a provider with renderYamlToDirectory writes manifests where upstream does
   expect(existsSync(crd)).toBe(false);
 }, 300_000);
 
-test('pulumi destroy removes everything', async () => {
+test('pulumi import adopts an object made outside Pulumi', async () => {
+  await api('POST', `/api/v1/namespaces/${namespace}/configmaps`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'adopted', labels: { origin: 'kubectl' } },
+    data: { made: 'elsewhere' },
+  });
+  // Through the default provider this time, configured by stack config as users usually do.
+  ok(['config', 'set', 'kubernetes:kubeconfig', kubeconfigPath()]);
+  const out = ok(['import', 'kubernetes:core/v1:ConfigMap', 'adopted', `${namespace}/adopted`, '--yes', '--generate-code=false', '--protect=false']);
+  expect(out).toMatch(/= 1 imported/);
+  const state = JSON.parse(ok(['stack', 'export'])) as { deployment: { resources: { type: string; id?: string; inputs?: { data?: object; metadata?: object } }[] } };
+  const adopted = state.deployment.resources.find((r) => r.id === `${namespace}/adopted`);
+  expect(adopted?.type).toBe('kubernetes:core/v1:ConfigMap');
+  expect(adopted?.inputs?.data).toEqual({ made: 'elsewhere' });
+  expect(adopted?.inputs?.metadata).toEqual({ name: 'adopted', namespace, labels: { origin: 'kubectl' } });
+}, 120_000);
+
+test('pulumi destroy removes everything, the adopted object included', async () => {
   const out = ok(['destroy', '--yes', '--skip-preview']);
-  expect(out).toMatch(/- 6 deleted/);
+  // the six of the program and the adopted ConfigMap (default providers are not counted)
+  expect(out).toMatch(/- 7 deleted/);
   await waitFor(`namespace ${namespace} to be gone`, 120_000, async () => ((await exists(`/api/v1/namespaces/${namespace}`)) ? undefined : true));
   expect(await exists(`/api/v1/namespaces/${namespace}/configmaps/smoke`)).toBe(false);
 }, 300_000);

@@ -552,6 +552,15 @@ func (p *kubeProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 		// Nothing to read back but the manifest itself.
 		return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 	}
+	importing := len(state) == 0
+	if importing {
+		// `pulumi import` knows only the type and the id: the kind comes from the type token.
+		apiVersion, kind, err := fromTypeToken(req.GetType(), req.GetUrn())
+		if err != nil {
+			return nil, err
+		}
+		state = resource.NewPropertyMapFromMap(map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{}})
+	}
 	obj, err := objectOf(state)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", req.GetId(), err)
@@ -578,7 +587,42 @@ func (p *kubeProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	return &pulumirpc.ReadResponse{Id: id, Properties: outs, Inputs: req.GetInputs()}, nil
+	inputs := req.GetInputs()
+	if importing {
+		if inputs, err = marshal(resource.NewPropertyMapFromMap(importedInputs(live))); err != nil {
+			return nil, err
+		}
+	}
+	return &pulumirpc.ReadResponse{Id: id, Properties: outs, Inputs: inputs}, nil
+}
+
+// fromTypeToken maps `kubernetes:<group>/<version>:<Kind>` (group `core` for the legacy API) to an
+// apiVersion and kind.
+func fromTypeToken(typ, urn string) (string, string, error) {
+	if typ == "" {
+		typ = string(resource.URN(urn).Type())
+	}
+	parts := strings.Split(typ, ":")
+	if len(parts) != 3 || parts[0] != "kubernetes" || !strings.Contains(parts[1], "/") {
+		return "", "", fmt.Errorf("cannot import %q: not a kubernetes:<group>/<version>:<Kind> type", typ)
+	}
+	group, ver, _ := strings.Cut(parts[1], "/")
+	if group == "core" {
+		return ver, parts[2], nil
+	}
+	return group + "/" + ver, parts[2], nil
+}
+
+// importedInputs is what a program would have written for a live object: no status, no fields the
+// server owns.
+func importedInputs(live *unstructured.Unstructured) map[string]any {
+	in := live.DeepCopy().Object
+	delete(in, "status")
+	md, _ := in["metadata"].(map[string]any)
+	for _, k := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"} {
+		delete(md, k)
+	}
+	return in
 }
 
 func (p *kubeProvider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*pbempty.Empty, error) {
