@@ -128,6 +128,15 @@ test('a config change is previewed as an update and applied in place', async () 
   expect(cm.metadata.uid).toBe(uid);
 }, 300_000);
 
+test('pulumi refresh reads the live objects back, and a preview then still shows no changes', async () => {
+  await api('PATCH', `/api/v1/namespaces/${namespace}/configmaps/smoke`, { metadata: { labels: { touched: 'outside' } } }, 'application/merge-patch+json');
+  ok(['refresh', '--yes', '--skip-preview']);
+  const state = JSON.parse(ok(['stack', 'export'])) as { deployment: { resources: { type: string; outputs?: { metadata?: { name?: string; labels?: object } } }[] } };
+  const cm = state.deployment.resources.find((r) => r.type === 'kubernetes:core/v1:ConfigMap' && r.outputs?.metadata?.name === 'smoke');
+  expect(cm?.outputs?.metadata?.labels).toEqual({ touched: 'outside' });
+  expect(ok(['preview', '--expect-no-changes'])).toMatch(/6 unchanged/);
+}, 120_000);
+
 test('a pulumi.com/waitFor that never holds fails the update with the object\'s conditions', () => {
   ok(['config', 'set', 'stuck', 'true']);
   const r = pulumi(['up', '--yes', '--skip-preview']);
