@@ -16,6 +16,7 @@ import { waitFor } from '../cluster/exec.js';
 import { productDir, toolPath } from '../../toolchain/products.js';
 
 const namespace = `pulumi-smoke-${Date.now().toString(36)}`;
+const TOKEN = 'virtstack-smoke-token-7f3a';
 let project: string;
 
 function pulumi(args: string[], timeoutMs = 300_000): { code: number; out: string } {
@@ -78,6 +79,7 @@ beforeAll(async () => {
   ok(['stack', 'init', 'smoke']);
   ok(['config', 'set', 'kubeconfig', kubeconfigPath()]);
   ok(['config', 'set', 'image', 'localhost/virtstack/base:dev']);
+  ok(['config', 'set', '--secret', 'token', TOKEN]);
   ok(['config', 'set', 'namespace', namespace]);
 }, CLUSTER_SETUP_TIMEOUT_MS);
 
@@ -98,8 +100,8 @@ test('the CLI is the pinned version and uses virtstack\'s language host', () => 
 
 test('pulumi up creates the Namespace, the ConfigMap, a Ready Pod and a rolled-out Deployment', async () => {
   const out = ok(['up', '--yes', '--skip-preview']);
-  // stack, provider, namespace, configmap, pod, deployment
-  expect(out).toMatch(/\+ 6 created/);
+  // stack, provider, namespace, configmap, secret, pod, deployment
+  expect(out).toMatch(/\+ 7 created/);
   expect(ok(['stack', 'output', 'podPhase']).trim()).toBe('Running');
   // Outputs are the live objects the provider waited for, not what was sent.
   expect(ok(['stack', 'output', 'availableReplicas']).trim()).toBe('2');
@@ -113,9 +115,19 @@ test('pulumi up creates the Namespace, the ConfigMap, a Ready Pod and a rolled-o
   expect(cm.data).toEqual({ greeting: 'hello' });
 }, 300_000);
 
+test('a Secret reaches the cluster while the state keeps its data encrypted', async () => {
+  const secret = await api<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${namespace}/secrets/token`);
+  expect(Buffer.from(secret.data.token ?? '', 'base64').toString()).toBe(TOKEN);
+  const exported = ok(['stack', 'export']);
+  expect(exported).not.toContain(TOKEN);
+  expect(exported).not.toContain(Buffer.from(TOKEN).toString('base64'));
+  // Pulumi's signature key of an encrypted secret value in a state file.
+  expect(exported).toContain('4dabf18193072939515e22adb298388d');
+}, 60_000);
+
 test('pulumi preview then shows no changes', () => {
   const out = ok(['preview', '--expect-no-changes', '--diff']);
-  expect(out).toMatch(/6 unchanged/);
+  expect(out).toMatch(/7 unchanged/);
 }, 120_000);
 
 test('a config change is previewed as an update and applied in place', async () => {
@@ -134,7 +146,7 @@ test('pulumi refresh reads the live objects back, and a preview then still shows
   const state = JSON.parse(ok(['stack', 'export'])) as { deployment: { resources: { type: string; outputs?: { metadata?: { name?: string; labels?: object } } }[] } };
   const cm = state.deployment.resources.find((r) => r.type === 'kubernetes:core/v1:ConfigMap' && r.outputs?.metadata?.name === 'smoke');
   expect(cm?.outputs?.metadata?.labels).toEqual({ touched: 'outside' });
-  expect(ok(['preview', '--expect-no-changes'])).toMatch(/6 unchanged/);
+  expect(ok(['preview', '--expect-no-changes'])).toMatch(/7 unchanged/);
 }, 120_000);
 
 test('a pulumi.com/waitFor that never holds fails the update with the object\'s conditions', () => {
@@ -192,8 +204,8 @@ test('pulumi import adopts an object made outside Pulumi', async () => {
 
 test('pulumi destroy removes everything, the adopted object included', async () => {
   const out = ok(['destroy', '--yes', '--skip-preview']);
-  // the six of the program and the adopted ConfigMap (default providers are not counted)
-  expect(out).toMatch(/- 7 deleted/);
+  // the seven of the program and the adopted ConfigMap (default providers are not counted)
+  expect(out).toMatch(/- 8 deleted/);
   await waitFor(`namespace ${namespace} to be gone`, 120_000, async () => ((await exists(`/api/v1/namespaces/${namespace}`)) ? undefined : true));
   expect(await exists(`/api/v1/namespaces/${namespace}/configmaps/smoke`)).toBe(false);
 }, 300_000);

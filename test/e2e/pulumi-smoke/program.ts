@@ -27,6 +27,10 @@ const pod = new k8s.core.v1.Pod(
   { provider },
 );
 
+// Secret data stays encrypted in the state: a Secret's data is always secret, and so is any field
+// whose input was.
+new k8s.core.v1.Secret('secret', { metadata: { namespace: ns.metadata.name, name: 'token' }, stringData: { token: config.requireSecret('token') } }, { provider });
+
 // No annotation: the provider waits for a Deployment's rollout on its own.
 const deployment = new k8s.apps.v1.Deployment(
   'deployment',

@@ -97,7 +97,46 @@ type kubeProvider struct {
 	configErr error
 }
 
-var opts = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+// Secrets are kept: the provider says which outputs are secret itself (Secret data always, and any
+// top-level field whose input held a secret), as upstream does.
+var opts = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, SkipNulls: true}
+
+// plain is the value of a property map with every secret opened, for sending to the cluster.
+func plain(pm resource.PropertyMap) map[string]any {
+	var open func(v resource.PropertyValue) (any, bool)
+	open = func(v resource.PropertyValue) (any, bool) {
+		if v.IsSecret() {
+			return v.SecretValue().Element.MapRepl(nil, open), true
+		}
+		return nil, false
+	}
+	return pm.MapRepl(nil, open)
+}
+
+// secretKeys are the top-level fields of inputs that hold a secret anywhere inside.
+func secretKeys(inputs resource.PropertyMap) []resource.PropertyKey {
+	var keys []resource.PropertyKey
+	for k, v := range inputs {
+		if v.ContainsSecrets() {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// outputsOf is an object as outputs, with the fields that must stay secret marked so.
+func outputsOf(obj map[string]any, secret []resource.PropertyKey) (*structpb.Struct, error) {
+	pm := resource.NewPropertyMapFromMap(obj)
+	if kind, _ := obj["kind"].(string); kind == "Secret" {
+		secret = append(secret, "data", "stringData")
+	}
+	for _, k := range secret {
+		if v, ok := pm[k]; ok && !v.IsSecret() {
+			pm[k] = resource.MakeSecret(v)
+		}
+	}
+	return marshal(pm)
+}
 
 func unmarshal(s *structpb.Struct) (resource.PropertyMap, error) {
 	return plugin.UnmarshalProperties(s, opts)
@@ -161,7 +200,7 @@ func (p *kubeProvider) Configure(_ context.Context, req *pulumirpc.ConfigureRequ
 		defer p.mu.Unlock()
 		p.renderDir = dir
 		p.configErr = nil
-		return &pulumirpc.ConfigureResponse{AcceptSecrets: false, SupportsPreview: true}, nil
+		return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 	}
 	kubeconfig, _ := configValue(req, args, "kubeconfig")
 	kubeContext, _ := configValue(req, args, "context")
@@ -178,8 +217,7 @@ func (p *kubeProvider) Configure(_ context.Context, req *pulumirpc.ConfigureRequ
 	if p.namespace == "" {
 		p.namespace = defaultNamespace
 	}
-	// Secrets arrive unwrapped and the engine marks outputs secret where the inputs were.
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: false, SupportsPreview: true}, nil
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
 // restConfig accepts a kubeconfig as a path or as its contents, like upstream's provider; empty means
@@ -242,11 +280,12 @@ func (p *kubeProvider) cluster() (dynamic.Interface, meta.ResettableRESTMapper, 
 
 // objectOf turns resource inputs into the Kubernetes object they describe.
 func objectOf(props resource.PropertyMap) (*unstructured.Unstructured, error) {
-	m, ok := props.Mappable()["metadata"].(map[string]any)
+	object := plain(props)
+	m, ok := object["metadata"].(map[string]any)
 	if !ok {
 		m = map[string]any{}
 	}
-	obj := &unstructured.Unstructured{Object: props.Mappable()}
+	obj := &unstructured.Unstructured{Object: object}
 	obj.Object["metadata"] = m
 	if obj.GetAPIVersion() == "" || obj.GetKind() == "" {
 		return nil, errors.New("the object has no apiVersion or kind")
@@ -353,7 +392,7 @@ func (p *kubeProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*p
 }
 
 func identity(m resource.PropertyMap) string {
-	obj := m.Mappable()
+	obj := plain(m)
 	md, _ := obj["metadata"].(map[string]any)
 	gv, _ := schema.ParseGroupVersion(fmt.Sprint(obj["apiVersion"]))
 	return fmt.Sprintf("%s/%v/%v/%v", gv.Group, obj["kind"], md["namespace"], md["name"])
@@ -457,7 +496,7 @@ func renderPath(dir string, obj *unstructured.Unstructured) string {
 	return filepath.Join(dir, sub, file)
 }
 
-func render(dir string, obj *unstructured.Unstructured) (string, *structpb.Struct, error) {
+func render(dir string, obj *unstructured.Unstructured, secret []resource.PropertyKey) (string, *structpb.Struct, error) {
 	path := renderPath(dir, obj)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", nil, fmt.Errorf("renderYamlToDirectory: %w", err)
@@ -473,7 +512,7 @@ func render(dir string, obj *unstructured.Unstructured) (string, *structpb.Struc
 	if obj.GetNamespace() != "" {
 		id = obj.GetNamespace() + "/" + id
 	}
-	outs, err := marshal(resource.NewPropertyMapFromMap(obj.Object))
+	outs, err := outputsOf(obj.Object, secret)
 	return id, outs, err
 }
 
@@ -483,7 +522,7 @@ func (p *kubeProvider) apply(ctx context.Context, props resource.PropertyMap, ti
 		return "", nil, err
 	}
 	if dir := p.rendering(); dir != "" {
-		return render(dir, obj)
+		return render(dir, obj, secretKeys(props))
 	}
 	ri, id, err := p.resourceFor(obj)
 	if err != nil {
@@ -497,7 +536,7 @@ func (p *kubeProvider) apply(ctx context.Context, props resource.PropertyMap, ti
 	if final != nil {
 		live = final
 	}
-	outs, err := marshal(resource.NewPropertyMapFromMap(live.Object))
+	outs, err := outputsOf(live.Object, secretKeys(props))
 	if err != nil {
 		return "", nil, err
 	}
@@ -583,13 +622,17 @@ func (p *kubeProvider) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	outs, err := marshal(resource.NewPropertyMapFromMap(live.Object))
+	oldInputs, err := unmarshal(req.GetInputs())
+	if err != nil {
+		return nil, err
+	}
+	outs, err := outputsOf(live.Object, secretKeys(oldInputs))
 	if err != nil {
 		return nil, err
 	}
 	inputs := req.GetInputs()
 	if importing {
-		if inputs, err = marshal(resource.NewPropertyMapFromMap(importedInputs(live))); err != nil {
+		if inputs, err = outputsOf(importedInputs(live), nil); err != nil {
 			return nil, err
 		}
 	}
@@ -869,7 +912,7 @@ func (p *kubeProvider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (
 	if err != nil {
 		return nil, err
 	}
-	text, _ := args.Mappable()["text"].(string)
+	text, _ := plain(args)["text"].(string)
 	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(text), 4096)
 	var docs []any
 	for {
