@@ -1,5 +1,5 @@
 // Conditions as KubeVirt publishes them (type/status/reason/message with timestamps).
-import { obj, opt, str } from '../schema/builders.js';
+import { arr, obj, oneOf, opt, str } from '../schema/builders.js';
 import { conditionStatus } from '../schema/k8s.js';
 
 export const condition = (what: string) =>
@@ -11,3 +11,10 @@ export const condition = (what: string) =>
     lastProbeTime: opt(str('When the condition was last checked.', { format: 'date-time' })),
     lastTransitionTime: opt(str('When the status last changed.', { format: 'date-time' })),
   });
+
+/** When each phase of a lifecycle was entered (VMI and migration status keep this history). */
+export const phaseTransitions = <const P extends readonly string[]>(phases: P) =>
+  arr('When each phase was entered.', obj('A phase transition.', {
+    phase: opt(oneOf('The phase entered.', phases)),
+    phaseTransitionTimestamp: opt(str('When.', { format: 'date-time' })),
+  }));

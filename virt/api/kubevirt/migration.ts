@@ -1,7 +1,7 @@
 // kubevirt.io/v1 VirtualMachineInstanceMigration: a request to live-migrate one VMI to another node.
 import type { Static } from '@sinclair/typebox';
 import { arr, map, obj, oneOf, opt, str } from '../schema/builders.js';
-import { condition } from './conditions.js';
+import { condition, phaseTransitions } from './conditions.js';
 import { migrationState } from './vmi.js';
 
 export const MIGRATION_PHASES = [
@@ -21,10 +21,7 @@ export const vmimStatus = obj('Observed state of the migration.', {
   phase: opt(oneOf('Lifecycle phase of the migration.', MIGRATION_PHASES)),
   conditions: opt(arr('Conditions of the migration.', condition('migration'))),
   migrationState: opt(migrationState),
-  phaseTransitionTimestamps: opt(arr('When each phase was entered.', obj('A phase transition.', {
-    phase: opt(oneOf('The phase entered.', MIGRATION_PHASES)),
-    phaseTransitionTimestamp: opt(str('When.', { format: 'date-time' })),
-  }))),
+  phaseTransitionTimestamps: opt(phaseTransitions(MIGRATION_PHASES)),
 });
 
 export type VirtualMachineInstanceMigrationSpec = Static<typeof vmimSpec>;

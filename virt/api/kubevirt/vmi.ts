@@ -1,7 +1,7 @@
 // kubevirt.io/v1 VirtualMachineInstance: one running VM. Created by a VirtualMachine or directly.
 import type { Static } from '@sinclair/typebox';
 import { arr, bool, int, map, obj, oneOf, opt, str } from '../schema/builders.js';
-import { condition } from './conditions.js';
+import { condition, phaseTransitions } from './conditions.js';
 import { vmiSpec } from './vmi-spec.js';
 
 export const VMI_PHASES = ['Pending', 'Scheduling', 'Scheduled', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
@@ -51,10 +51,7 @@ export const vmiStatus = obj('Observed state of the VMI, written by the controll
   })),
   activePods: opt(map('Launcher pods of this VMI: pod UID to node name.', str('Node name.'))),
   launcherContainerImageVersion: opt(str('Image of the launcher running the VM.')),
-  phaseTransitionTimestamps: opt(arr('When each phase was entered.', obj('A phase transition.', {
-    phase: opt(oneOf('The phase entered.', VMI_PHASES)),
-    phaseTransitionTimestamp: opt(str('When.', { format: 'date-time' })),
-  }))),
+  phaseTransitionTimestamps: opt(phaseTransitions(VMI_PHASES)),
   accelerator: opt(oneOf('virtstack: whether the guest runs under KVM or TCG emulation (the node probe decides).', ['kvm', 'tcg'] as const)),
   observedGeneration: opt(int('Generation of the spec this status reflects.', { format: 'int64' })),
 });

@@ -5,14 +5,33 @@ import type { FieldError } from '../field-error.js';
 import { joinKey, joinPath } from '../field-path.js';
 import { formatBytes, parseQuantity } from '../quantity.js';
 
-function duplicates(items: readonly { name: string }[] | undefined, path: string, what: string, errors: FieldError[]): void {
-  const seen = new Map<string, number>();
-  (items ?? []).forEach((it, i) => {
-    const first = seen.get(it.name);
-    if (first !== undefined) {
-      errors.push({ path: joinPath(joinPath(path, i), 'name'), reason: 'Duplicate', value: it.name, message: `duplicate ${what} name "${it.name}" (also at ${path}[${first}])`, hint: `give each ${what} a unique name` });
-    } else seen.set(it.name, i);
+/** Each entry whose key an earlier entry already has, with the index of that earlier entry. */
+function repeats<T, K>(items: readonly T[], key: (t: T) => K | undefined): Array<{ index: number; first: number; key: K }> {
+  const seen = new Map<K, number>();
+  const out: Array<{ index: number; first: number; key: K }> = [];
+  items.forEach((it, index) => {
+    const k = key(it);
+    if (k === undefined) return;
+    const first = seen.get(k);
+    if (first !== undefined) out.push({ index, first, key: k });
+    else seen.set(k, index);
   });
+  return out;
+}
+
+function duplicates(items: readonly { name: string }[], path: string, what: string, errors: FieldError[]): void {
+  for (const { index, first, key } of repeats(items, (it) => it.name)) {
+    errors.push({ path: joinPath(joinPath(path, index), 'name'), reason: 'Duplicate', value: key, message: `duplicate ${what} name "${key}" (also at ${path}[${first}])`, hint: `give each ${what} a unique name` });
+  }
+}
+
+/** An entry (disk, interface) must name an entry of another list (volume, network). */
+function missingTarget(name: string, at: string, what: string, target: string, targets: readonly string[], hint: string): FieldError {
+  return {
+    path: joinPath(at, 'name'), reason: 'NotFound', value: name,
+    allowed: targets.length ? targets.map((n) => `"${n}"`).join(', ') : `the name of a ${target}`,
+    message: `${what} "${name}" has no ${target} of the same name`, hint,
+  };
 }
 
 export function checkVmiSpec(spec: VirtualMachineInstanceSpec, path: string, errors: FieldError[]): void {
@@ -34,36 +53,22 @@ export function checkVmiSpec(spec: VirtualMachineInstanceSpec, path: string, err
   const volumeNames = volumes.map((v) => v.name);
   disks.forEach((d, i) => {
     if (!volumeNames.includes(d.name)) {
-      errors.push({
-        path: joinPath(joinPath(disksPath, i), 'name'), reason: 'NotFound', value: d.name,
-        allowed: volumeNames.length ? volumeNames.map((n) => `"${n}"`).join(', ') : 'the name of a volume',
-        message: `disk "${d.name}" has no volume of the same name`,
-        hint: volumeNames.length ? `add a volume named "${d.name}" to ${volumesPath}, or rename the disk to one of ${volumeNames.join(', ')}` : `add a volume named "${d.name}" to ${volumesPath}`,
-      });
+      const hint = `add a volume named "${d.name}" to ${volumesPath}${volumeNames.length ? `, or rename the disk to one of ${volumeNames.join(', ')}` : ''}`;
+      errors.push(missingTarget(d.name, joinPath(disksPath, i), 'disk', 'volume', volumeNames, hint));
     }
     if (d.cdrom?.readonly === false) {
       errors.push({ path: joinPath(joinPath(joinPath(disksPath, i), 'cdrom'), 'readonly'), reason: 'NotSupportedValue', value: false, allowed: 'true', message: 'a CD-ROM cannot be writable', hint: 'remove readonly, or attach the volume as a disk' });
     }
   });
 
-  const orders = new Map<number, number>();
-  disks.forEach((d, i) => {
-    if (d.bootOrder === undefined) return;
-    const first = orders.get(d.bootOrder);
-    if (first !== undefined) {
-      errors.push({ path: joinPath(joinPath(disksPath, i), 'bootOrder'), reason: 'Duplicate', value: d.bootOrder, message: `bootOrder ${d.bootOrder} is also used by ${disksPath}[${first}]`, hint: 'give each disk its own bootOrder' });
-    } else orders.set(d.bootOrder, i);
-  });
+  for (const { index, first, key } of repeats(disks, (d) => d.bootOrder)) {
+    errors.push({ path: joinPath(joinPath(disksPath, index), 'bootOrder'), reason: 'Duplicate', value: key, message: `bootOrder ${key} is also used by ${disksPath}[${first}]`, hint: 'give each disk its own bootOrder' });
+  }
 
   const networkNames = networks.map((n) => n.name);
   ifaces.forEach((iface, i) => {
     if (!networkNames.includes(iface.name)) {
-      errors.push({
-        path: joinPath(joinPath(ifacesPath, i), 'name'), reason: 'NotFound', value: iface.name,
-        allowed: networkNames.length ? networkNames.map((n) => `"${n}"`).join(', ') : 'the name of a network',
-        message: `interface "${iface.name}" has no network of the same name`,
-        hint: `add {name: ${iface.name}, pod: {}} to ${networksPath}`,
-      });
+      errors.push(missingTarget(iface.name, joinPath(ifacesPath, i), 'interface', 'network', networkNames, `add {name: ${iface.name}, pod: {}} to ${networksPath}`));
     }
     if (iface.ports?.length && iface.bridge) {
       errors.push({ path: joinPath(joinPath(ifacesPath, i), 'ports'), reason: 'Conflict', message: 'ports are forwarded only with masquerade; a bridge interface gets all of the pod\'s traffic', hint: 'remove ports, or use masquerade: {}' });
