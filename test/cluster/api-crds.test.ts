@@ -3,6 +3,7 @@
 // kept (not pruned) so the admission webhook can reject them by path.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from './exec.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, repoRoot } from './testing.js';
 
 const crdDir = join(repoRoot, 'virt', 'api', 'crds');
@@ -28,6 +29,8 @@ describe('virtstack CRDs on the local cluster', () => {
     await ensureCluster();
     ok(['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
     ok(['wait', '--for=condition=Established', '--timeout=60s', ...crdNames.map((n) => `crd/${n}`)]);
+    // Established means served; the API server publishes the CRDs' OpenAPI (what explain reads) a moment later.
+    await waitFor('the CRDs in the published OpenAPI', 60_000, () => (kubectl(['explain', 'vm.spec.runStrategy']).code === 0 ? true : undefined), 500);
     kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true']);
     ok(['create', 'namespace', ns]);
   }, CLUSTER_SETUP_TIMEOUT_MS);
