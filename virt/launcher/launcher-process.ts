@@ -113,6 +113,9 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
   let conn: Connection | undefined;
   let server: LauncherServer | undefined;
   let launcher: Launcher | undefined;
+  // A shutdown started by a signal may still have libvirt calls in flight when the guest's own Shutoff
+  // event ends the run first; tearing the connection down under them frees what they use.
+  let stopping: Promise<unknown> | undefined;
   try {
     await daemon.start();
     hv = new FfiHypervisor();
@@ -161,7 +164,7 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     const l = launcher;
     const onSignal = (sig: string) => {
       log.info('termination requested: shutting the VM down gracefully', { signal: sig });
-      l.shutdown({}).then(
+      stopping = l.shutdown({}).then(
         (r) => resolveDone({ reason: `${sig}: VM stopped (${r.graceful ? 'gracefully' : 'forced'})`, code: 0 }),
         () => resolveDone({ reason: `${sig}: no VM to stop`, code: 0 }),
       );
@@ -172,6 +175,8 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     (end.code === 0 ? log.info : log.error)('launcher exiting', { reason: end.reason, exitCode: end.code });
     return end.code;
   } finally {
+    // Bounded all the same: a shutdown wedged in a dead daemon must not keep the launcher from exiting.
+    if (stopping) await Promise.race([stopping.catch(() => undefined), new Promise((r) => setTimeout(r, 120_000).unref())]);
     await server?.close().catch(() => undefined);
     await launcher?.stop().catch(() => undefined);
     await conn?.close().catch(() => undefined);

@@ -99,7 +99,11 @@ export class FfiHypervisor implements Hypervisor {
     if (timer >= 0) await callAsync<number>(this.ffi.virEventRemoveTimeout, timer);
     this.ffi.unregister(wake);
     FfiHypervisor.live = false;
-    // The error handler stays registered: libvirt may still report errors from its own threads.
+    // Hand error reporting back to libvirt's default (stderr) before the process exits: a libvirt thread
+    // reporting an error while Node tears koffi down would otherwise call into a dead JS callback (a
+    // SIGSEGV at exit, seen as exit code 139 after a clean shutdown). The callback itself is never
+    // unregistered, so a report racing this call still lands in live code.
+    this.ffi.virSetErrorFunc(null, null);
   }
 }
 
