@@ -1,42 +1,21 @@
 // The root Pulumi project (Pulumi.yaml → stack-examples/install-api) with the real CLI, a local file
 // backend and the local cluster: `pulumi up` installs the CRDs generated from virt/api, they are
 // Established and served, `pulumi preview` shows no changes, `pulumi destroy` removes them.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
-import { productDir, toolPath } from '../../toolchain/products.js';
+import { toolPath } from '../../toolchain/products.js';
+import { pulumiOk, runPulumi } from './pulumi-cli.js';
 
 const crdNames = readdirSync(join(repoRoot, 'virt', 'api', 'crds')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort();
 let project = '';
 
-function pulumi(args: string[], timeoutMs = 300_000): { code: number; out: string } {
-  const r = spawnSync(toolPath('pulumi', 'pulumi'), [...args, '--non-interactive'], {
-    cwd: project,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: {
-      ...process.env,
-      PATH: `${productDir('pulumi')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-      KUBECONFIG: kubeconfigPath(),
-      PULUMI_HOME: join(project, '.pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${join(project, 'state')}`,
-      PULUMI_CONFIG_PASSPHRASE: 'virtstack-install-api',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    },
-  });
-  return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
-
-function ok(args: string[]): string {
-  const r = pulumi(args);
-  if (r.code !== 0) throw new Error(`pulumi ${args.join(' ')} exited with ${r.code}:\n${r.out.slice(-4000)}`);
-  return r.out;
-}
+const opts = () => ({ passphrase: 'virtstack-install-api', env: { KUBECONFIG: kubeconfigPath() } });
+const pulumi = (args: string[]) => runPulumi(project, args, opts());
+const ok = (args: string[]) => pulumiOk(project, args, opts());
 
 beforeAll(async () => {
   await ensureToolchain(['pulumi', 'pulumi-kubernetes']);

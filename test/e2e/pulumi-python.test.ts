@@ -3,11 +3,11 @@
 // secret config, `pulumi preview` shows no changes and `pulumi destroy` empties the stack. Last, a
 // Python program using `pulumi_kubernetes` manages a ConfigMap on the local cluster through virtstack's
 // Kubernetes provider (the host reports the plugin the package declares).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { productDir, toolPath } from '../../toolchain/products.js';
+import { toolPath } from '../../toolchain/products.js';
+import { pulumiOk } from './pulumi-cli.js';
 import { ensureCluster, ensureToolchain } from '../cluster/testing.js';
 import { api } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
@@ -15,23 +15,7 @@ import { kubeconfigPath } from '../cluster/paths.js';
 let project: string;
 
 function pulumi(args: string[], timeoutMs = 600_000, cwd = project): string {
-  const r = spawnSync(toolPath('pulumi', 'pulumi'), [...args, '--non-interactive'], {
-    cwd,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: {
-      ...process.env,
-      PATH: `${productDir('pulumi')}:${process.env.PATH ?? ''}`,
-      PULUMI_HOME: join(cwd, '.pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${join(cwd, 'state')}`,
-      PULUMI_CONFIG_PASSPHRASE: 'virtstack-python',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    },
-  });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
-  if (r.status !== 0) throw new Error(`pulumi ${args.join(' ')} exited with ${r.status}:\n${out.slice(-4000)}`);
-  return out;
+  return pulumiOk(cwd, args, { passphrase: 'virtstack-python', timeoutMs });
 }
 
 beforeAll(async () => {

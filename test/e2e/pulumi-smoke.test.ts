@@ -8,42 +8,21 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { api, KubeApiError } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
 import { waitFor } from '../cluster/exec.js';
-import { productDir, toolPath } from '../../toolchain/products.js';
+import { toolPath } from '../../toolchain/products.js';
+import { pulumiOk, runPulumi } from './pulumi-cli.js';
 
 const namespace = `pulumi-smoke-${Date.now().toString(36)}`;
 const TOKEN = 'virtstack-smoke-token-7f3a';
 let project: string;
 
-function pulumi(args: string[], timeoutMs = 300_000): { code: number; out: string } {
-  const r = spawnSync(toolPath('pulumi', 'pulumi'), [...args, '--non-interactive'], {
-    cwd: project,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: {
-      ...process.env,
-      // The language host runs `node` from PATH: it must be this Node 24, and the CLI finds its
-      // language host and the dynamic-provider shim beside itself.
-      PATH: `${productDir('pulumi')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
-      PULUMI_HOME: join(project, '.pulumi-home'),
-      PULUMI_BACKEND_URL: `file://${join(project, 'state')}`,
-      PULUMI_CONFIG_PASSPHRASE: 'virtstack-smoke',
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-    },
-  });
-  return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
-
-function ok(args: string[]): string {
-  const r = pulumi(args);
-  if (r.code !== 0) throw new Error(`pulumi ${args.join(' ')} exited with ${r.code}:\n${r.out.slice(-4000)}`);
-  return r.out;
-}
+const opts = { passphrase: 'virtstack-smoke' };
+const pulumi = (args: string[]) => runPulumi(project, args, opts);
+const ok = (args: string[]) => pulumiOk(project, args, opts);
 
 async function exists(path: string): Promise<boolean> {
   try {
