@@ -25,8 +25,6 @@ import (
 	"strings"
 	"sync"
 
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
-
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -38,34 +36,11 @@ import (
 var version = "0.0.0-dev"
 
 func main() {
-	langhost.Serve("pulumi-language-nodejs", &nodeHost{engineAddress: langhost.EngineAddress(os.Args[1:])})
+	langhost.Serve("pulumi-language-nodejs", &nodeHost{Base: langhost.NewBase(version, os.Args[1:])})
 }
 
 type nodeHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	mu            sync.Mutex
-	engineAddress string
-	children      langhost.Children
-}
-
-func (h *nodeHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *nodeHost) GetPluginInfo(context.Context, *pbempty.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (h *nodeHost) Cancel(context.Context, *pbempty.Empty) (*pbempty.Empty, error) {
-	h.children.Interrupt()
-	return &pbempty.Empty{}, nil
+	langhost.Base
 }
 
 var programDir = langhost.ProgramDir
@@ -94,9 +69,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	h.mu.Lock()
-	engine := h.engineAddress
-	h.mu.Unlock()
+	engine := h.Engine()
 
 	var args []string
 	if v, ok := option(req.GetInfo(), "nodeargs"); ok && v.GetStringValue() != "" {
@@ -143,7 +116,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	cmd := exec.Command("node", args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Env = env
-	return h.children.RunProgram(cmd, "node (is Node.js on PATH?)"), nil
+	return h.Children.RunProgram(cmd, "node (is Node.js on PATH?)"), nil
 }
 
 // RunPlugin runs a plugin written in Node.js (for example a component provider whose
@@ -172,8 +145,8 @@ func (h *nodeHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.L
 	if err := cmd.Start(); err != nil {
 		return status.Errorf(codes.Unavailable, "cannot start node (is Node.js on PATH?): %v", err)
 	}
-	h.children.Track(cmd)
-	defer h.children.Untrack(cmd)
+	h.Children.Track(cmd)
+	defer h.Children.Untrack(cmd)
 
 	var sendMu sync.Mutex
 	send := func(resp *pulumirpc.RunPluginResponse) {

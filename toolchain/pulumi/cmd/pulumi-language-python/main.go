@@ -18,9 +18,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc/codes"
@@ -35,34 +32,11 @@ var version = "0.0.0-dev"
 const execScript = "pulumi-language-python-exec"
 
 func main() {
-	langhost.Serve("pulumi-language-python", &pythonHost{engineAddress: langhost.EngineAddress(os.Args[1:])})
+	langhost.Serve("pulumi-language-python", &pythonHost{Base: langhost.NewBase(version, os.Args[1:])})
 }
 
 type pythonHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	mu            sync.Mutex
-	engineAddress string
-	children      langhost.Children
-}
-
-func (h *pythonHost) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *pythonHost) GetPluginInfo(context.Context, *pbempty.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version}, nil
-}
-
-func (h *pythonHost) Cancel(context.Context, *pbempty.Empty) (*pbempty.Empty, error) {
-	h.children.Interrupt()
-	return &pbempty.Empty{}, nil
+	langhost.Base
 }
 
 // virtualenv is the project's virtualenv folder, when Pulumi.yaml names one (relative to the project root).
@@ -106,9 +80,7 @@ func (h *pythonHost) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if _, err := os.Stat(script); err != nil {
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("%s is missing beside the language host (%s): rebuild with `npm run toolchain -- pulumi`", execScript, script)}, nil
 	}
-	h.mu.Lock()
-	engine := h.engineAddress
-	h.mu.Unlock()
+	engine := h.Engine()
 	info := req.GetInfo()
 	program := langhost.ProgramDir(info, req.GetPwd())
 	if info != nil && info.GetEntryPoint() != "" && info.GetEntryPoint() != "." {
@@ -136,7 +108,7 @@ func (h *pythonHost) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulumir
 	cmd := exec.Command(python(info), args...)
 	cmd.Dir = req.GetPwd()
 	cmd.Env = append(pythonEnv(info), configEnv...)
-	return h.children.RunProgram(cmd, python(info)+" (is Python 3 installed, or the virtualenv created?)"), nil
+	return h.Children.RunProgram(cmd, python(info)+" (is Python 3 installed, or the virtualenv created?)"), nil
 }
 
 // pluginsScript prints, as JSON, the pulumi-plugin.json of every installed package that has one:
