@@ -52,3 +52,13 @@ func (b *Base) Cancel(context.Context, *pbempty.Empty) (*pbempty.Empty, error) {
 	b.Children.Interrupt()
 	return &pbempty.Empty{}, nil
 }
+
+// Packages answers GetRequiredPackages from the plugins a host found for GetRequiredPlugins: the engine
+// asks both ways, and the answers must agree.
+func Packages(plugins []*pulumirpc.PluginDependency) *pulumirpc.GetRequiredPackagesResponse {
+	packages := make([]*pulumirpc.PackageDependency, 0, len(plugins))
+	for _, p := range plugins {
+		packages = append(packages, &pulumirpc.PackageDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
+	}
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}
+}

@@ -327,11 +327,7 @@ func (h *nodeHost) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequ
 	if err != nil {
 		return nil, err
 	}
-	packages := make([]*pulumirpc.PackageDependency, 0, len(plugins))
-	for _, p := range plugins {
-		packages = append(packages, &pulumirpc.PackageDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
-	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, nil
+	return langhost.Packages(plugins), nil
 }
 
 func (h *nodeHost) GetProgramDependencies(_ context.Context, req *pulumirpc.GetProgramDependenciesRequest,

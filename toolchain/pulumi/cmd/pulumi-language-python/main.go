@@ -185,11 +185,7 @@ func (h *pythonHost) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRe
 	if err != nil {
 		return nil, err
 	}
-	packages := make([]*pulumirpc.PackageDependency, 0, len(plugins))
-	for _, p := range plugins {
-		packages = append(packages, &pulumirpc.PackageDependency{Name: p.Name, Kind: p.Kind, Version: p.Version, Server: p.Server})
-	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, nil
+	return langhost.Packages(plugins), nil
 }
 
 func (h *pythonHost) GetProgramDependencies(_ context.Context, req *pulumirpc.GetProgramDependenciesRequest,
