@@ -1,0 +1,45 @@
+// The launcher pod's layout: what the controller puts in the pod, where the launcher listens and where the
+// handler finds it. Part of the handler <-> launcher contract, like upstream's virt-launcher pod template
+// (one compute container, the socket in an emptyDir the handler reaches through the kubelet's pod folder).
+
+/** uid and gid of the launcher's processes (QEMU's user in upstream's images). */
+export const LAUNCHER_UID = 107;
+
+export const LAUNCHER_POD = {
+  /** The container that runs the launcher (upstream's name). */
+  computeContainer: 'compute',
+  /** emptyDir holding the launcher's protocol socket. */
+  socketsVolume: 'sockets',
+  socketsMountPath: '/var/run/kubevirt/sockets',
+  socketFile: 'launcher.sock',
+  /** emptyDir of launcher-private VM files (overlays, empty disks, cloud-init ISO, serial log). */
+  ephemeralVolume: 'ephemeral',
+  /** Mount path of the launcher's runtime state (libvirt session daemon's folders). */
+  runtimeVolume: 'runtime',
+  runtimeMountPath: '/var/run/kubevirt-private',
+} as const;
+
+/** Labels and annotations, as upstream names them (a Service selects a VM's pod by these). */
+export const LABELS = {
+  app: 'kubevirt.io',
+  /** value on launcher pods */
+  appLauncher: 'virt-launcher',
+  createdBy: 'kubevirt.io/created-by',
+  domain: 'kubevirt.io/domain',
+  vmName: 'vm.kubevirt.io/name',
+  nodeName: 'kubevirt.io/nodeName',
+  schedulable: 'kubevirt.io/schedulable',
+  /** virtstack's: "kvm" or "tcg", what the handler's probe found on the node. */
+  accelerator: 'virtstack.io/accelerator',
+} as const;
+
+/** Extended resources the handler's device plugins advertise (upstream's names). */
+export const DEVICES = {
+  kvm: 'devices.kubevirt.io/kvm',
+  tun: 'devices.kubevirt.io/tun',
+} as const;
+
+/** The handler's path to a launcher pod's socket on its node. */
+export function launcherSocketOnNode(kubeletRootDir: string, podUid: string): string {
+  return `${kubeletRootDir}/pods/${podUid}/volumes/kubernetes.io~empty-dir/${LAUNCHER_POD.socketsVolume}/${LAUNCHER_POD.socketFile}`;
+}
