@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readDiskCounter } from '../guest/guest.js';
 import { run } from '../guest/host-tools.js';
 import { DHCP_PREFIX, EFI_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
-import { probeBoot } from '../../virt/launcher/accelerator/kvm-probe.js';
+import { probeBoot } from '../../virt/accelerator/kvm-probe.js';
 import { LAUNCHER_THREADPOOL_SIZE } from '../../virt/protocol/index.js';
 import { prepareNodeHost, type NodeHost } from './support/host.js';
 import { startLauncher, type RunningLauncher } from './support/launcher-harness.js';

@@ -3,8 +3,8 @@
 // without --in-namespace it refuses, because its daemon would take over the host's libvirt paths.
 import { parseArgs } from 'node:util';
 import { runLauncher } from '../launcher/launcher-process.js';
-import { jsonLogger } from '../launcher/logger.js';
-import type { ProbeGuest } from '../launcher/accelerator/kvm-probe.js';
+import { jsonLogger } from '../logger/logger.js';
+import type { ProbeGuest } from '../accelerator/kvm-probe.js';
 
 const { values } = parseArgs({
   options: {

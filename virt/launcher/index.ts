@@ -2,7 +2,5 @@
 // contract live in virt/protocol; these are for tests, benchmarks and the image build.
 export { runLauncher, type LauncherOptions } from './launcher-process.js';
 export { Launcher, type LauncherDeps } from './launcher.js';
-export { chooseAccelerator, probeBoot, type ProbeGuest, type AcceleratorChoice } from './accelerator/kvm-probe.js';
 export { vmiToDomainXml, domainName, type ConverterContext } from './domain/index.js';
-export { jsonLogger, type Logger } from './logger.js';
 export { VM_ROOT, VM_PATHS } from './volumes/vm-root.js';

@@ -6,14 +6,14 @@ import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LauncherServer } from '../protocol/index.js';
-import { chooseAccelerator, type ProbeGuest } from './accelerator/kvm-probe.js';
+import { chooseAccelerator, type ProbeGuest } from '../accelerator/kvm-probe.js';
 import { CapabilitiesCache } from './daemon/capabilities-cache.js';
 import { CAPABILITIES_DIR, PrivateDaemon } from './daemon/private-daemon.js';
 import { DaemonError } from './daemon/errors.js';
 import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
 import { FfiHypervisor, type Connection } from './libvirt/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger/logger.js';
 import { prepareVolumes } from './volumes/prepare-volumes.js';
 import { VM_PATHS } from './volumes/vm-root.js';
 

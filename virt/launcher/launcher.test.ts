@@ -3,7 +3,7 @@ import { LauncherFault } from '../protocol/index.js';
 import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
 import { DomainEventType, DomainState, FakeHypervisor, LibvirtError, MigrateFlag, VirErrorCode, type Connection } from './libvirt/index.js';
-import { jsonLogger } from './logger.js';
+import { jsonLogger } from '../logger/logger.js';
 
 const vmi = (uid = 'uid-1', over: Partial<VirtualMachineInstance['spec']['domain']> = {}): VirtualMachineInstance => ({
   apiVersion: 'kubevirt.io/v1',

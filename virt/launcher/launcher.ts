@@ -5,12 +5,12 @@ import type { VirtualMachineInstance } from '../api/index.js';
 import { gracePeriodSecondsOf } from '../api/defaults/vmi-spec.js';
 import { LauncherFault, SUPPORTED_VERSIONS, type DomainInfo, type LauncherApi, type LauncherMethods, type MigrationStatus } from '../protocol/index.js';
 import type { Duplex } from 'node:stream';
-import type { AcceleratorChoice } from './accelerator/kvm-probe.js';
+import type { AcceleratorChoice } from '../accelerator/kvm-probe.js';
 import type { ConverterContext } from './domain/context.js';
 import { domainName, vmiToDomainXml } from './domain/convert.js';
 import { ConversionError } from './domain/errors.js';
 import { DomainState, isLibvirtError, MigrateFlag, TypedParamType, VirErrorCode, type Connection, type Domain, type TypedParam } from './libvirt/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger/logger.js';
 
 type P<M extends keyof LauncherMethods> = LauncherMethods[M]['params'];
 type R<M extends keyof LauncherMethods> = Promise<LauncherMethods[M]['result']>;

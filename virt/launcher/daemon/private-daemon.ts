@@ -5,7 +5,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger/logger.js';
 import { libvirtdConf, qemuConf, type DaemonConfigOptions } from './daemon-config.js';
 import { DaemonError } from './errors.js';
 

@@ -1,7 +1,8 @@
 // What the converter needs beyond the VMI: facts the launcher established on its node (accelerator, where
 // each volume's data is, how the pod network was prepared). Paths are as QEMU sees them inside the
 // launcher's mount namespace, identical on a migration's source and target.
-export type Accelerator = 'kvm' | 'tcg';
+export type { Accelerator } from '../../protocol/messages.js';
+import type { Accelerator } from '../../protocol/messages.js';
 
 export interface ResolvedVolume {
   /** File or block device QEMU opens. */

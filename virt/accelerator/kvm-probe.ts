@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { constants, accessSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import type { Accelerator } from '../domain/context.js';
-import type { Logger } from '../logger.js';
+import type { Accelerator } from '../protocol/messages.js';
+import type { Logger } from '../logger/logger.js';
 import { BUILTIN_PROBE_MARKER, builtinProbeImage } from './probe-guest.js';
 
 export interface ProbeGuest {

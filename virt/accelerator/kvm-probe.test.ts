@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonLogger } from '../logger.js';
+import { jsonLogger } from '../logger/logger.js';
 import { chooseAccelerator } from './kvm-probe.js';
 
 // A stand-in for qemu-system-x86_64 whose guest boots under TCG and hangs under KVM, as nested KVM does on
