@@ -47,6 +47,7 @@ import {
   NODE_PRIVATE_PATHS,
   nodeMountNs,
   PAUSE_IMAGE,
+  KUBELET_ROOT_DIR,
   SERVICE_CIDR,
   type NodeSpec,
 } from './paths.js';
@@ -531,7 +532,9 @@ function startNode(n: NodeSpec): void {
         kube('kubelet'),
         `--config=${join(dir, 'kubelet.yaml')}`,
         `--kubeconfig=${join(cfg, `${n.name}.kubeconfig`)}`,
-        `--root-dir=${join(dir, 'kubelet')}`,
+        // A per-node private path (NODE_PRIVATE_PATHS), as /var/lib/kubelet is per host: the node handler
+        // reaches launcher pods' sockets and registers device plugins under it by one path on every node.
+        `--root-dir=${KUBELET_ROOT_DIR}`,
         `--cert-dir=${join(dir, 'kubelet', 'pki')}`,
         `--hostname-override=${n.name}`,
         `--node-ip=${n.ip}`,

@@ -74,6 +74,9 @@ export const BASE_IMAGE = 'localhost/virtstack/base:dev';
  */
 export const NODE_PRIVATE_PATHS = ['/run/virtstack', '/var/lib/virtstack/node'];
 
+/** The kubelets' --root-dir: under a private path, so each node has its own (real clusters: /var/lib/kubelet). */
+export const KUBELET_ROOT_DIR = '/var/lib/virtstack/node/kubelet';
+
 /** Bind-mounted mount namespace of a node: its kubelet, containerd and kube-proxy all enter it. */
 export function nodeMountNs(node: NodeSpec): string {
   return join(clusterRoot(), 'mntns', node.name);
