@@ -1,0 +1,75 @@
+// What an installation of the stack can be told. One place for the defaults: the install command, the
+// Pulumi KubeVirtInstall component and the tests all read them from here.
+
+export type Emulation = 'auto' | 'on' | 'off';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface InstallOptions {
+  /** Namespace of the stack's own workloads. @default "virtstack" */
+  namespace?: string;
+  /** Image reference prefix; images are `<prefix><name>:<tag>`. @default "localhost/virtstack/" (the locally built images) */
+  imagePrefix?: string;
+  /** @default "dev" */
+  imageTag?: string;
+  /** @default "IfNotPresent" */
+  imagePullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  /** Replicas of the controller (one leads, the others stand by). @default 2 */
+  controllerReplicas?: number;
+  /**
+   * Software emulation (upstream's `useEmulation`, turned around): `auto` uses KVM where the node's probe
+   * found it usable and TCG elsewhere; `on` always TCG; `off` only KVM (VMs stay Pending without it).
+   * @default "auto"
+   */
+  emulation?: Emulation;
+  /** @default "info" */
+  logLevel?: LogLevel;
+  /** The kubelets' root directory on the nodes. @default "/var/lib/kubelet" */
+  kubeletRootDir?: string;
+  /** Host folder where each node handler keeps its node state (the KVM probe's verdict). @default "/var/lib/virtstack/node/handler" */
+  handlerStateDir?: string;
+}
+
+export type ResolvedInstallOptions = Required<InstallOptions>;
+
+export const INSTALL_DEFAULTS: ResolvedInstallOptions = {
+  namespace: 'virtstack',
+  imagePrefix: 'localhost/virtstack/',
+  imageTag: 'dev',
+  imagePullPolicy: 'IfNotPresent',
+  controllerReplicas: 2,
+  emulation: 'auto',
+  logLevel: 'info',
+  kubeletRootDir: '/var/lib/kubelet',
+  handlerStateDir: '/var/lib/virtstack/node/handler',
+};
+
+export class InstallOptionsError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(`${field}: ${message} (${hint})`);
+    this.name = 'InstallOptionsError';
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function resolveInstallOptions(o: InstallOptions = {}): ResolvedInstallOptions {
+  const r: ResolvedInstallOptions = { ...INSTALL_DEFAULTS };
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as unknown as Record<string, unknown>)[k] = v;
+  if (!DNS_LABEL.test(r.namespace)) throw new InstallOptionsError('namespace', `"${r.namespace}" is not a valid namespace name`, 'use lower-case letters, digits and dashes, at most 63');
+  if (!['auto', 'on', 'off'].includes(r.emulation)) throw new InstallOptionsError('emulation', `"${r.emulation}" is not one of auto, on, off`, 'auto uses KVM where usable and TCG elsewhere');
+  if (!['debug', 'info', 'warn', 'error'].includes(r.logLevel)) throw new InstallOptionsError('logLevel', `"${r.logLevel}" is not one of debug, info, warn, error`, 'the default is info');
+  if (!Number.isInteger(r.controllerReplicas) || r.controllerReplicas < 1) throw new InstallOptionsError('controllerReplicas', `${r.controllerReplicas} is not a positive integer`, 'use 2 for a standby that takes over');
+  for (const f of ['kubeletRootDir', 'handlerStateDir'] as const) {
+    if (!r[f].startsWith('/')) throw new InstallOptionsError(f, `"${r[f]}" is not an absolute path`, 'give the folder on the nodes');
+  }
+  if (r.imagePrefix && !/[/:]$/.test(r.imagePrefix)) throw new InstallOptionsError('imagePrefix', `"${r.imagePrefix}" must end with "/"`, 'e.g. registry.example/virtstack/');
+  return r;
+}
+
+export function imageOf(o: ResolvedInstallOptions, name: 'controller' | 'handler' | 'launcher'): string {
+  return `${o.imagePrefix}${name}:${o.imageTag}`;
+}

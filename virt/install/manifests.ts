@@ -1,0 +1,197 @@
+// Every object that installs the stack, generated from code in this one place: `virtctl`'s install
+// command applies them, the Pulumi KubeVirtInstall component creates exactly these, the tests assert on
+// them. Least privilege: each process's service account may do what its code does, nothing more.
+import { crdFor } from '../api/crd/crd.js';
+import { SERVED_KINDS } from '../api/kinds.js';
+import type { KubeObject } from '../kube/api.js';
+import { imageOf, resolveInstallOptions, type InstallOptions, type ResolvedInstallOptions } from './install-options.js';
+
+export const PART_OF = { 'app.kubernetes.io/part-of': 'virtstack' } as const;
+export const CONTROLLER_NAME = 'virt-controller';
+export const HANDLER_NAME = 'virt-handler';
+/** The Lease the controller replicas elect their leader on. */
+export const CONTROLLER_LEASE = 'virt-controller';
+
+type Obj = KubeObject & Record<string, unknown>;
+
+const labels = (component: string): Record<string, string> => ({ ...PART_OF, 'app.kubernetes.io/component': component, 'kubevirt.io': component });
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const READ = ['get', 'list', 'watch'];
+
+export const CONTROLLER_RULES: readonly Rule[] = [
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: [...READ, 'update', 'patch'] },
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachines/status'], verbs: ['update', 'patch'] },
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: [...READ, 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: [...READ, 'create', 'delete'] },
+  { apiGroups: [''], resources: ['nodes'], verbs: READ },
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: READ },
+  { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes'], verbs: READ },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+];
+
+/** Only in the stack's namespace: the leader-election Lease. */
+export const CONTROLLER_NAMESPACE_RULES: readonly Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
+
+export const HANDLER_RULES: readonly Rule[] = [
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: READ },
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: READ },
+  // Its own node's labels (RBAC cannot narrow this to one node; upstream's handler has the same).
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+];
+
+function serviceAccount(o: ResolvedInstallOptions, name: string): Obj {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: o.namespace, labels: labels(name) } };
+}
+
+function clusterRole(name: string, rules: readonly Rule[]): Obj {
+  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `virtstack:${name}`, labels: labels(name) }, rules: rules.map((r) => ({ ...r })) };
+}
+
+function clusterRoleBinding(o: ResolvedInstallOptions, name: string): Obj {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: `virtstack:${name}`, labels: labels(name) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `virtstack:${name}` },
+    subjects: [{ kind: 'ServiceAccount', name, namespace: o.namespace }],
+  };
+}
+
+function role(o: ResolvedInstallOptions, name: string, rules: readonly Rule[]): Obj[] {
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `virtstack:${name}`, namespace: o.namespace, labels: labels(name) }, rules: rules.map((r) => ({ ...r })) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `virtstack:${name}`, namespace: o.namespace, labels: labels(name) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `virtstack:${name}` },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: o.namespace }],
+    },
+  ];
+}
+
+const NODE_ENTRY = (entry: string): string[] => ['node', `/opt/virtstack/dist/virt/cmd/${entry}.js`];
+
+function controllerDeployment(o: ResolvedInstallOptions): Obj {
+  const l = labels(CONTROLLER_NAME);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: CONTROLLER_NAME, namespace: o.namespace, labels: l },
+    spec: {
+      replicas: o.controllerReplicas,
+      selector: { matchLabels: { 'kubevirt.io': CONTROLLER_NAME } },
+      template: {
+        metadata: { labels: l },
+        spec: {
+          serviceAccountName: CONTROLLER_NAME,
+          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          // Replicas on different nodes where possible, so a node failure leaves a standby.
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'kubevirt.io': CONTROLLER_NAME } } } },
+              ],
+            },
+          },
+          containers: [
+            {
+              name: CONTROLLER_NAME,
+              image: imageOf(o, 'controller'),
+              imagePullPolicy: o.imagePullPolicy,
+              command: NODE_ENTRY('controller'),
+              args: [`--namespace=${o.namespace}`, `--launcher-image=${imageOf(o, 'launcher')}`, `--emulation=${o.emulation}`, `--log-level=${o.logLevel}`],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              resources: { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '384Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function handlerDaemonSet(o: ResolvedInstallOptions): Obj {
+  const l = labels(HANDLER_NAME);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: HANDLER_NAME, namespace: o.namespace, labels: l },
+    spec: {
+      selector: { matchLabels: { 'kubevirt.io': HANDLER_NAME } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: l },
+        spec: {
+          serviceAccountName: HANDLER_NAME,
+          // Launcher processes and their pods' network namespaces are reached through the host's /proc.
+          hostPID: true,
+          tolerations: [{ operator: 'Exists' }],
+          // VMs keep running while the handler restarts; it need not wait long to go.
+          terminationGracePeriodSeconds: 15,
+          containers: [
+            {
+              name: HANDLER_NAME,
+              image: imageOf(o, 'handler'),
+              imagePullPolicy: o.imagePullPolicy,
+              command: NODE_ENTRY('handler'),
+              args: [`--node-name=$(NODE_NAME)`, `--namespace=${o.namespace}`, `--kubelet-root-dir=${o.kubeletRootDir}`, `--state-dir=${o.handlerStateDir}`, `--log-level=${o.logLevel}`],
+              env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+              resources: { requests: { cpu: '10m', memory: '128Mi' } },
+              // The only privileged pod of the stack: taps and NAT in pods' network namespaces, /dev/kvm, device plugins.
+              securityContext: { privileged: true },
+              volumeMounts: [
+                // Same path inside as on the node: socket paths are computed the same way on both sides.
+                { name: 'kubelet', mountPath: o.kubeletRootDir, mountPropagation: 'HostToContainer' },
+                { name: 'state', mountPath: o.handlerStateDir },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'kubelet', hostPath: { path: o.kubeletRootDir, type: 'Directory' } },
+            { name: 'state', hostPath: { path: o.handlerStateDir, type: 'DirectoryOrCreate' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The stack's objects in apply order: namespace, CRDs, identities and RBAC, workloads. */
+export function installManifests(options: InstallOptions = {}): Obj[] {
+  const o = resolveInstallOptions(options);
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: o.namespace,
+        // The handler is privileged by design; VMs run in users' namespaces, which may enforce baseline.
+        labels: { ...PART_OF, 'pod-security.kubernetes.io/enforce': 'privileged' },
+      },
+    },
+    ...SERVED_KINDS.map((k) => crdFor(k) as unknown as Obj),
+    serviceAccount(o, CONTROLLER_NAME),
+    clusterRole(CONTROLLER_NAME, CONTROLLER_RULES),
+    clusterRoleBinding(o, CONTROLLER_NAME),
+    ...role(o, CONTROLLER_NAME, CONTROLLER_NAMESPACE_RULES),
+    serviceAccount(o, HANDLER_NAME),
+    clusterRole(HANDLER_NAME, HANDLER_RULES),
+    clusterRoleBinding(o, HANDLER_NAME),
+    controllerDeployment(o),
+    handlerDaemonSet(o),
+  ];
+}
