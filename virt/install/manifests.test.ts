@@ -1,0 +1,66 @@
+import { SERVED_KINDS } from '../api/kinds.js';
+import { InstallOptionsError } from './install-options.js';
+import { CONTROLLER_RULES, HANDLER_RULES, installManifests } from './manifests.js';
+
+type AnyObj = { kind?: string; metadata: { name?: string; namespace?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
+const byKind = (objs: AnyObj[], kind: string) => objs.filter((o) => o.kind === kind);
+
+function podSpecs(objs: AnyObj[]): { owner: string; spec: Record<string, unknown> }[] {
+  return objs
+    .filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet')
+    .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: (o.spec as { template: { spec: Record<string, unknown> } }).template.spec }));
+}
+
+describe('installManifests', () => {
+  const objs = installManifests() as AnyObj[];
+
+  test('namespace first, then every served CRD, then RBAC and workloads', () => {
+    expect(objs[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'virtstack' } });
+    expect(byKind(objs, 'CustomResourceDefinition').map((c) => c.metadata.name)).toEqual(SERVED_KINDS.map((k) => `${k.plural}.${k.group}`));
+    const order = objs.map((o) => o.kind);
+    expect(order.indexOf('Deployment')).toBeGreaterThan(order.lastIndexOf('ClusterRoleBinding'));
+  });
+
+  test('only the handler is privileged; the controller runs as non-root with no capabilities', () => {
+    const specs = podSpecs(objs);
+    const privileged = specs.filter((s) => (s.spec.containers as { securityContext?: { privileged?: boolean } }[]).some((c) => c.securityContext?.privileged));
+    expect(privileged.map((s) => s.owner)).toEqual(['DaemonSet/virt-handler']);
+    const ctl = specs.find((s) => s.owner === 'Deployment/virt-controller')!.spec;
+    expect(ctl.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect((ctl.containers as { securityContext: unknown }[])[0]!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(ctl.hostPID).toBeUndefined();
+  });
+
+  test('no RBAC rule uses a wildcard; the handler cannot create or delete pods or VMIs', () => {
+    for (const r of [...CONTROLLER_RULES, ...HANDLER_RULES]) {
+      expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain('*');
+    }
+    const handlerPods = HANDLER_RULES.filter((r) => r.resources.includes('pods') || r.resources.includes('virtualmachineinstances')).flatMap((r) => r.verbs);
+    expect(handlerPods).not.toContain('create');
+    expect(handlerPods).not.toContain('delete');
+    expect(HANDLER_RULES.some((r) => r.resources.includes('secrets'))).toBe(false);
+  });
+
+  test('options reach the workloads: namespace, images, emulation, kubelet folder, replicas', () => {
+    const o = installManifests({ namespace: 'vs', imagePrefix: 'reg.example/vs/', imageTag: '1.0', emulation: 'off', kubeletRootDir: '/k', controllerReplicas: 3 }) as AnyObj[];
+    const dep = byKind(o, 'Deployment')[0]!;
+    expect(dep.metadata.namespace).toBe('vs');
+    expect(dep.spec!.replicas).toBe(3);
+    const c = (dep.spec as { template: { spec: { containers: { image: string; args: string[] }[] } } }).template.spec.containers[0]!;
+    expect(c.image).toBe('reg.example/vs/controller:1.0');
+    expect(c.args).toEqual(expect.arrayContaining(['--namespace=vs', '--launcher-image=reg.example/vs/launcher:1.0', '--emulation=off']));
+    const ds = byKind(o, 'DaemonSet')[0]!;
+    const h = (ds.spec as { template: { spec: { containers: { args: string[]; volumeMounts: { mountPath: string }[] }[]; volumes: { hostPath?: { path: string } }[] } } }).template.spec;
+    expect(h.containers[0]!.args).toContain('--kubelet-root-dir=/k');
+    expect(h.containers[0]!.volumeMounts[0]!.mountPath).toBe('/k');
+    expect(h.volumes[0]!.hostPath!.path).toBe('/k');
+    expect(byKind(o, 'ClusterRoleBinding').every((b) => (b.subjects as { namespace: string }[])[0]!.namespace === 'vs')).toBe(true);
+  });
+
+  test('bad options are refused naming the field', () => {
+    expect(() => installManifests({ namespace: 'Bad_NS' })).toThrow(InstallOptionsError);
+    expect(() => installManifests({ emulation: 'maybe' as 'on' })).toThrow(/^emulation: /);
+    expect(() => installManifests({ controllerReplicas: 0 })).toThrow(/^controllerReplicas: /);
+    expect(() => installManifests({ kubeletRootDir: 'var/lib/kubelet' })).toThrow(/^kubeletRootDir: /);
+  });
+});
