@@ -50,12 +50,12 @@ export function launcherResources(spec: VirtualMachineInstanceSpec, requireKvm: 
   const memLimit = lim.memory !== undefined ? parseQuantity(lim.memory) : undefined;
   if (memLimit) limits.memory = formatBytes(memLimit + LAUNCHER_MEMORY_OVERHEAD_BYTES);
 
-  requests.cpu = req.cpu ?? `${CPU_REQUEST_PER_VCPU_MILLI * vcpusOf(spec)}m`;
-  if (lim.cpu !== undefined) limits.cpu = lim.cpu;
+  requests.cpu = req.cpu !== undefined ? String(req.cpu) : `${CPU_REQUEST_PER_VCPU_MILLI * vcpusOf(spec)}m`;
+  if (lim.cpu !== undefined) limits.cpu = String(lim.cpu);
 
   // Anything else the VMI asks for (ephemeral-storage, …) passes through unchanged.
-  for (const [k, v] of Object.entries(req)) if (k !== 'memory' && k !== 'cpu') requests[k] = v;
-  for (const [k, v] of Object.entries(lim)) if (k !== 'memory' && k !== 'cpu') limits[k] = v;
+  for (const [k, v] of Object.entries(req)) if (k !== 'memory' && k !== 'cpu') requests[k] = String(v);
+  for (const [k, v] of Object.entries(lim)) if (k !== 'memory' && k !== 'cpu') limits[k] = String(v);
 
   requests[DEVICES.tun] = '1';
   limits[DEVICES.tun] = '1';
