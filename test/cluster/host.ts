@@ -164,6 +164,11 @@ export function leftoverNetwork(): string[] {
  * what the node mounts (pod volumes, container root file systems, its private folders) stays inside
  * and disappears with it. Each path in `privatePaths` is bind-mounted there from `privateRoot/<path>`.
  */
+/** The host folder a node-private path is bind-mounted from. */
+export function privateBindSource(privateRoot: string, path: string): string {
+  return join(privateRoot, path.replace(/^\//, '').replace(/\//g, '_'));
+}
+
 export function setUpMountNamespace(file: string, privateRoot: string, privatePaths: readonly string[]): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
@@ -175,7 +180,7 @@ export function setUpMountNamespace(file: string, privateRoot: string, privatePa
   writeFileSync(file, '');
   run('unshare', [`--mount=${file}`, '--propagation', 'slave', 'true']);
   for (const p of privatePaths) {
-    const src = join(privateRoot, p.replace(/^\//, '').replace(/\//g, '_'));
+    const src = privateBindSource(privateRoot, p);
     mkdirSync(src, { recursive: true });
     // The mount point must exist on the host file system; it stays empty there.
     mkdirSync(p, { recursive: true });

@@ -72,10 +72,13 @@ export const BASE_IMAGE = 'localhost/virtstack/base:dev';
  * folder from the same path on node-2 (everything else of the host's file system is shared by both
  * nodes). For node agents' sockets and state, which on real machines are per host.
  */
-export const NODE_PRIVATE_PATHS = ['/run/virtstack', '/var/lib/virtstack/node'];
+export const NODE_PRIVATE_PATHS = ['/run/virtstack', '/var/lib/virtstack/node', '/var/lib/kubelet'];
 
-/** The kubelets' --root-dir: under a private path, so each node has its own (real clusters: /var/lib/kubelet). */
-export const KUBELET_ROOT_DIR = '/var/lib/virtstack/node/kubelet';
+/**
+ * The kubelets' --root-dir: the usual /var/lib/kubelet, made private per node (above), so the stack installs
+ * here with the same defaults as on a real cluster.
+ */
+export const KUBELET_ROOT_DIR = '/var/lib/kubelet';
 
 /** Bind-mounted mount namespace of a node: its kubelet, containerd and kube-proxy all enter it. */
 export function nodeMountNs(node: NodeSpec): string {
