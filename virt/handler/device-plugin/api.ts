@@ -17,19 +17,21 @@ const f = (type: string, id: number): Field => ({ type, id });
 const many = (type: string, id: number): Field => ({ type, id, rule: 'repeated' });
 const map = (id: number): Field => ({ keyType: 'string', type: 'string', id });
 const message = (fields: Record<string, Field>) => ({ fields });
+// protobufjs' typings want a comment on every method; the descriptor carries none.
+const rpc = (requestType: string, responseType: string, responseStream = false) => ({ requestType, responseType, responseStream, comment: '' });
 
-const DESCRIPTOR = {
+const DESCRIPTOR: Parameters<typeof fromJSON>[0] = {
   nested: {
     v1beta1: {
       nested: {
-        Registration: { methods: { Register: { requestType: 'RegisterRequest', responseType: 'Empty' } } },
+        Registration: { methods: { Register: rpc('RegisterRequest', 'Empty') } },
         DevicePlugin: {
           methods: {
-            GetDevicePluginOptions: { requestType: 'Empty', responseType: 'DevicePluginOptions' },
-            ListAndWatch: { requestType: 'Empty', responseType: 'ListAndWatchResponse', responseStream: true },
-            GetPreferredAllocation: { requestType: 'PreferredAllocationRequest', responseType: 'PreferredAllocationResponse' },
-            Allocate: { requestType: 'AllocateRequest', responseType: 'AllocateResponse' },
-            PreStartContainer: { requestType: 'PreStartContainerRequest', responseType: 'PreStartContainerResponse' },
+            GetDevicePluginOptions: rpc('Empty', 'DevicePluginOptions'),
+            ListAndWatch: rpc('Empty', 'ListAndWatchResponse', true),
+            GetPreferredAllocation: rpc('PreferredAllocationRequest', 'PreferredAllocationResponse'),
+            Allocate: rpc('AllocateRequest', 'AllocateResponse'),
+            PreStartContainer: rpc('PreStartContainerRequest', 'PreStartContainerResponse'),
           },
         },
         Empty: message({}),
