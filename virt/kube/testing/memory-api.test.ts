@@ -1,6 +1,7 @@
 import { ApiError, type KubeObject, type WatchEvent } from '../api.js';
 import { RESOURCES } from '../resources.js';
 import { MemoryApi } from './memory-api.js';
+import { pollUntil } from './poll.js';
 
 interface Cm extends KubeObject {
   data?: Record<string, string>;
@@ -11,16 +12,7 @@ const CM = RESOURCES.configMaps;
 const PODS = RESOURCES.pods;
 const cm = (name: string, extra: Partial<Cm> = {}): Cm => ({ metadata: { name, namespace: 'ns' }, data: { a: '1' }, ...extra });
 
-/** Polls until `check` returns a value (no sleeps: bounded by a deadline). */
-async function until<T>(check: () => T | undefined, what: string, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const until = pollUntil;
 
 describe('MemoryApi create/get/list', () => {
   it('sets uid, creationTimestamp, a global resourceVersion, generation 1, apiVersion and kind', async () => {
