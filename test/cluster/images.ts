@@ -1,11 +1,18 @@
 // `npm run images`: builds every images/<name>/Containerfile with buildah into a docker-archive in the
-// cache, rebuilding only images whose folder (or base image) changed, and imports them into each running
-// node's containerd. There is no registry: archives are the way images reach the nodes.
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// cache, rebuilding only images whose inputs changed, and imports them into each running node's
+// containerd. There is no registry: archives are the way images reach the nodes.
+//
+// An image's inputs: its folder, the files its `inputs` file declares (./image-inputs.ts: compiled code,
+// npm packages, the Node binary, the test guest), and the images it is FROM. All are hashed; an image is
+// rebuilt when the hash differs from its last build's, or when its archive or stored image is gone.
+// A Containerfile with the line `# virtstack: layer-only` is an image other images are built FROM and no
+// pod runs: it stays in buildah's storage and is neither archived nor imported.
+import { createHash, type Hash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { repoRoot } from '../../toolchain/products.js';
 import { ClusterError, run, runAsync } from './exec.js';
+import { resolveInputs, type ImageInputs } from './image-inputs.js';
 import { containerdSocket, imagesCacheDir, nodeDir, type NodeSpec } from './paths.js';
 
 export interface ImageSpec {
@@ -13,16 +20,26 @@ export interface ImageSpec {
   ref: string;
   dir: string;
   deps: string[];
+  /** Only a layer for other images: kept in buildah's storage, never archived or imported. */
+  layerOnly: boolean;
 }
 
 interface BuiltState {
   hash: string;
-  archive: string;
+  /** The docker-archive (absent for layer-only images). */
+  archive?: string;
+  /** buildah's image ID, to notice a storage that lost the image. */
+  imageId?: string;
   seconds: number;
+  bytes?: number;
 }
 
 const REF_PREFIX = 'localhost/virtstack/';
 const TAG = 'dev';
+const LAYER_ONLY = /^#\s*virtstack:\s*layer-only\b/m;
+const GIB = 1024 ** 3;
+/** buildah's vfs storage copies the whole file system for each layer and working container. */
+const BUILD_FREE_BYTES = 3 * GIB;
 
 export { repoRoot };
 
@@ -30,16 +47,26 @@ export function imageRef(name: string): string {
   return `${REF_PREFIX}${name}:${TAG}`;
 }
 
+function imagesRoot(): string {
+  // VIRTSTACK_IMAGES_DIR points the images step at another folder (tests use a scratch one).
+  return process.env.VIRTSTACK_IMAGES_DIR ?? join(repoRoot(), 'images');
+}
+
+/** Where `code` and `file` inputs are read: the repository (VIRTSTACK_INPUTS_ROOT: a scratch tree in tests). */
+function inputsRoot(): string {
+  return process.env.VIRTSTACK_INPUTS_ROOT ?? repoRoot();
+}
+
 /** Every images/<name>/ with a Containerfile, dependencies (FROM localhost/virtstack/<x>) first. */
 export function listImages(): ImageSpec[] {
-  // VIRTSTACK_IMAGES_DIR points the images step at another folder (tests use a scratch one).
-  const root = process.env.VIRTSTACK_IMAGES_DIR ?? join(repoRoot(), 'images');
+  const root = imagesRoot();
   const specs = readdirSync(root)
     .filter((d) => existsSync(join(root, d, 'Containerfile')))
+    .sort()
     .map((name) => {
       const cf = readFileSync(join(root, name, 'Containerfile'), 'utf8');
       const deps = [...cf.matchAll(/^\s*FROM\s+(?:--\S+\s+)*localhost\/virtstack\/([\w.-]+)/gim)].map((m) => m[1] ?? '').filter((d) => d && d !== name);
-      return { name, ref: imageRef(name), dir: join(root, name), deps };
+      return { name, ref: imageRef(name), dir: join(root, name), deps, layerOnly: LAYER_ONLY.test(cf) };
     });
   const ordered: ImageSpec[] = [];
   const visiting = new Set<string>();
@@ -58,7 +85,7 @@ export function listImages(): ImageSpec[] {
   return ordered;
 }
 
-function filesHash(dir: string, h = createHash('sha256'), rel = ''): ReturnType<typeof createHash> {
+function filesHash(dir: string, h: Hash, rel = ''): void {
   for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(rel, e.name);
     if (e.isDirectory()) filesHash(dir, h, p);
@@ -68,7 +95,39 @@ function filesHash(dir: string, h = createHash('sha256'), rel = ''): ReturnType<
       h.update(readFileSync(join(dir, p)));
     }
   }
-  return h;
+}
+
+function inputsHash(inputs: ImageInputs, h: Hash): void {
+  for (const f of inputs.files) {
+    h.update(`\0input ${f.dest} ${statSync(f.src).mode & 0o111}\0`);
+    h.update(readFileSync(f.src));
+  }
+  for (const g of inputs.generated) h.update(`\0generated ${g.dest}\0${g.content}`);
+}
+
+interface Resolved {
+  spec: ImageSpec;
+  hash: string;
+  inputs: ImageInputs;
+}
+
+/**
+ * Each image's hash (folder + declared inputs + the hashes of the images it is FROM). With `noBuild`,
+ * an image whose inputs are not available without building (and the images FROM it) is left out.
+ */
+function resolveAll(specs: readonly ImageSpec[], noBuild: boolean): Map<string, Resolved> {
+  const out = new Map<string, Resolved>();
+  for (const spec of specs) {
+    if (spec.deps.some((d) => !out.has(d))) continue;
+    const inputs = resolveInputs(join(spec.dir, 'inputs'), `images/${spec.name}/inputs`, { root: inputsRoot(), noBuild });
+    if (!inputs) continue;
+    const h = createHash('sha256');
+    filesHash(spec.dir, h);
+    inputsHash(inputs, h);
+    for (const d of spec.deps) h.update(`\0from ${d} ${out.get(d)!.hash}`);
+    out.set(spec.name, { spec, hash: h.digest('hex'), inputs });
+  }
+  return out;
 }
 
 function statePath(name: string): string {
@@ -83,9 +142,42 @@ function readState(name: string): BuiltState | undefined {
   }
 }
 
+function buildahStore(): string[] {
+  return ['--root', join(imagesCacheDir(), 'buildah-storage'), '--runroot', '/run/virtstack-buildah', '--storage-driver', 'vfs'];
+}
+
 function buildah(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): string {
-  const store = ['--root', join(imagesCacheDir(), 'buildah-storage'), '--runroot', '/run/virtstack-buildah', '--storage-driver', 'vfs'];
-  return run('buildah', [...store, ...args], { timeoutMs: opts.timeoutMs ?? 900_000, cwd: opts.cwd }).stdout;
+  return run('buildah', [...buildahStore(), ...args], { timeoutMs: opts.timeoutMs ?? 1_800_000, cwd: opts.cwd }).stdout;
+}
+
+/** Image IDs in buildah's storage by name (localhost/virtstack/x:dev). */
+function storedImages(): Map<string, string> {
+  const list = JSON.parse(buildah(['images', '--json', '--no-trunc']) || '[]') as { id: string; names?: string[] | null }[];
+  const out = new Map<string, string>();
+  for (const i of list) for (const n of i.names ?? []) out.set(n, i.id.replace(/^sha256:/, ''));
+  return out;
+}
+
+function freeBytes(path: string): number {
+  let p = path;
+  while (!existsSync(p)) p = dirname(p);
+  const s = statfsSync(p);
+  return s.bavail * s.bsize;
+}
+
+const gib = (n: number): string => `${(n / GIB).toFixed(1)} GiB`;
+
+// Build output can quote the Debian mirror apt used; it is never printed.
+const scrubUrls = (s: string): string => s.replace(/\b(https?):\/\/[^/\s'"]+/g, '$1://<mirror>');
+
+/** One image of a build run. `archive` is absent for layer-only images. */
+export interface ImageBuild {
+  name: string;
+  built: boolean;
+  seconds: number;
+  archive?: string;
+  /** Size of the archive (the image's uncompressed layers), when there is one. */
+  bytes?: number;
 }
 
 export interface BuildReport {
@@ -95,28 +187,44 @@ export interface BuildReport {
   archive: string;
 }
 
-/** Builds the images that changed; returns the archive of every image. */
-export function buildImages(log: (s: string) => void, only?: readonly string[]): BuildReport[] {
+/** Builds the images that changed (and the layer-only images they are FROM); reports every image. */
+export function buildAllImages(log: (s: string) => void, only?: readonly string[]): ImageBuild[] {
   mkdirSync(imagesCacheDir(), { recursive: true });
-  const hashes = new Map<string, string>();
-  const reports: BuildReport[] = [];
   const specs = listImages();
   const wanted = only ? closure(specs, only) : specs;
+  const resolved = resolveAll(wanted, false);
+  const stored = storedImages();
+  const reports: ImageBuild[] = [];
+  const rebuilt = new Set<string>();
   for (const s of wanted) {
-    const h = filesHash(s.dir);
-    for (const d of s.deps) h.update(hashes.get(d) ?? '');
-    const hash = h.digest('hex');
-    hashes.set(s.name, hash);
+    const { hash, inputs } = resolved.get(s.name)!;
     const state = readState(s.name);
-    if (state && state.hash === hash && existsSync(state.archive)) {
-      reports.push({ name: s.name, built: false, seconds: 0, archive: state.archive });
+    const current =
+      state?.hash === hash &&
+      (s.layerOnly || (state.archive !== undefined && existsSync(state.archive))) &&
+      stored.get(s.ref) === state.imageId &&
+      !s.deps.some((d) => rebuilt.has(d));
+    if (current) {
+      reports.push({ name: s.name, built: false, seconds: 0, ...(state.archive ? { archive: state.archive, bytes: state.bytes ?? statSync(state.archive).size } : {}) });
       continue;
+    }
+    const free = freeBytes(imagesCacheDir());
+    if (free < BUILD_FREE_BYTES) {
+      throw new ClusterError(`building ${s.ref} needs at least ${gib(BUILD_FREE_BYTES)} free in ${imagesCacheDir()} (buildah's vfs storage copies the whole file system per image); ${gib(free)} is free`);
     }
     const started = Date.now();
     log(`images: building ${s.ref}`);
     const ctx = mkdtempSync(join(imagesCacheDir(), `ctx-${s.name}-`));
     try {
       cpSync(s.dir, ctx, { recursive: true });
+      for (const f of inputs.files) {
+        mkdirSync(dirname(join(ctx, f.dest)), { recursive: true });
+        copyFileSync(f.src, join(ctx, f.dest));
+      }
+      for (const g of inputs.generated) {
+        mkdirSync(dirname(join(ctx, g.dest)), { recursive: true });
+        writeFileSync(join(ctx, g.dest), g.content);
+      }
       if (existsSync(join(ctx, 'prebuild'))) {
         const r = run(join(ctx, 'prebuild'), [], {
           cwd: ctx,
@@ -124,22 +232,53 @@ export function buildImages(log: (s: string) => void, only?: readonly string[]):
           timeoutMs: 900_000,
           allowFailure: true,
         });
-        if (r.code !== 0) throw new ClusterError(`images/${s.name}/prebuild failed:\n${(r.stderr || r.stdout).trim().slice(-3000)}`);
+        if (r.code !== 0) throw new ClusterError(`images/${s.name}/prebuild failed:\n${scrubUrls((r.stderr || r.stdout).trim().slice(-3000))}`);
       }
-      buildah(['bud', '--isolation', 'chroot', '--pull-never', '--layers=false', '-f', join(ctx, 'Containerfile'), '-t', s.ref, ctx], { cwd: ctx });
-      const archive = join(imagesCacheDir(), `${s.name}-${hash.slice(0, 16)}.tar`);
-      rmSync(archive, { force: true });
-      buildah(['push', s.ref, `docker-archive:${archive}:${s.ref}`]);
+      // apt's package cache and lists live in the images cache, not in the images: a rebuild downloads
+      // only what changed, and no image carries apt lists.
+      const apt = join(imagesCacheDir(), 'apt');
+      mkdirSync(join(apt, 'archives'), { recursive: true });
+      mkdirSync(join(apt, 'lists'), { recursive: true });
+      const bud = run(
+        'buildah',
+        [
+          ...buildahStore(),
+          'bud', '--isolation', 'chroot', '--pull-never', '--layers=false',
+          '--volume', `${join(apt, 'archives')}:/var/cache/apt/archives`,
+          '--volume', `${join(apt, 'lists')}:/var/lib/apt/lists`,
+          '-f', join(ctx, 'Containerfile'), '-t', s.ref, ctx,
+        ],
+        { cwd: ctx, timeoutMs: 1_800_000, allowFailure: true },
+      );
+      if (bud.code !== 0) throw new ClusterError(`building ${s.ref} failed (buildah bud exited ${bud.code}):\n${scrubUrls(`${bud.stdout}\n${bud.stderr}`.trim().slice(-4000))}`);
+      const imageId = buildah(['inspect', '--type', 'image', '--format', '{{.FromImageID}}', s.ref]).trim();
+      let archive: string | undefined;
+      let bytes: number | undefined;
+      if (!s.layerOnly) {
+        archive = join(imagesCacheDir(), `${s.name}-${hash.slice(0, 16)}.tar`);
+        rmSync(archive, { force: true });
+        buildah(['push', s.ref, `docker-archive:${archive}:${s.ref}`]);
+        bytes = statSync(archive).size;
+      }
       if (state?.archive && state.archive !== archive) rmSync(state.archive, { force: true });
       const seconds = (Date.now() - started) / 1000;
-      writeFileSync(statePath(s.name), JSON.stringify({ hash, archive, seconds }, null, 2) + '\n');
-      log(`images: built ${s.ref} in ${seconds.toFixed(1)} s`);
-      reports.push({ name: s.name, built: true, seconds, archive });
+      const next: BuiltState = { hash, imageId, seconds, ...(archive ? { archive, bytes } : {}) };
+      writeFileSync(statePath(s.name), JSON.stringify(next, null, 2) + '\n');
+      rebuilt.add(s.name);
+      log(`images: built ${s.ref} in ${seconds.toFixed(1)} s${bytes ? ` (${(bytes / 1024 ** 2).toFixed(0)} MiB)` : ' (a layer for other images: kept in buildah storage only)'}`);
+      reports.push({ name: s.name, built: true, seconds, ...(archive ? { archive, bytes } : {}) });
     } finally {
       rmSync(ctx, { recursive: true, force: true });
     }
   }
+  // A rebuilt image leaves its previous version untagged; its layers are shared by nothing current.
+  if (rebuilt.size) run('buildah', [...buildahStore(), 'rmi', '--prune'], { allowFailure: true, timeoutMs: 600_000 });
   return reports;
+}
+
+/** Builds the images that changed; returns the archive of every image pods can run (layer-only ones left out). */
+export function buildImages(log: (s: string) => void, only?: readonly string[]): BuildReport[] {
+  return buildAllImages(log, only).flatMap((r) => (r.archive ? [{ name: r.name, built: r.built, seconds: r.seconds, archive: r.archive }] : []));
 }
 
 function closure(specs: ImageSpec[], names: readonly string[]): ImageSpec[] {
@@ -155,17 +294,12 @@ function closure(specs: ImageSpec[], names: readonly string[]): ImageSpec[] {
   return specs.filter((s) => want.has(s.name));
 }
 
-/** Archives of images that were built from their current sources (none is built here). */
+/** Archives of images that were built from their current inputs (none is built, nothing is installed). */
 export function currentArchives(): BuildReport[] {
-  const hashes = new Map<string, string>();
   const out: BuildReport[] = [];
-  for (const s of listImages()) {
-    const h = filesHash(s.dir);
-    for (const d of s.deps) h.update(hashes.get(d) ?? '');
-    const hash = h.digest('hex');
-    hashes.set(s.name, hash);
-    const state = readState(s.name);
-    if (state && state.hash === hash && existsSync(state.archive)) out.push({ name: s.name, built: false, seconds: 0, archive: state.archive });
+  for (const { spec, hash } of resolveAll(listImages(), true).values()) {
+    const state = readState(spec.name);
+    if (!spec.layerOnly && state?.hash === hash && state.archive && existsSync(state.archive)) out.push({ name: spec.name, built: false, seconds: 0, archive: state.archive });
   }
   return out;
 }
@@ -178,12 +312,30 @@ function nodeImagesState(node: NodeSpec): Record<string, string> {
   }
 }
 
+/**
+ * containerd keeps an imported archive twice (the blobs in its content store, the unpacked layers as
+ * snapshots), so an import needs about twice the archive's size, plus room to spare.
+ */
+export function importSpaceNeeded(archiveBytes: readonly number[]): number {
+  return 2 * archiveBytes.reduce((a, b) => a + b, 0) + GIB;
+}
+
 /** Imports into one node's containerd the archives it does not hold yet. */
 export async function importImages(node: NodeSpec, reports: readonly BuildReport[], log: (s: string) => void): Promise<number> {
   const have = nodeImagesState(node);
+  const todo = reports.filter((r) => have[r.name] !== r.archive);
+  if (!todo.length) return 0;
+  const root = join(nodeDir(node), 'containerd');
+  const needed = importSpaceNeeded(todo.map((r) => statSync(r.archive).size));
+  const free = freeBytes(root);
+  if (free < needed) {
+    throw new ClusterError(
+      `importing ${todo.map((r) => r.name).join(', ')} into ${node.name}'s containerd needs about ${gib(needed)} free under ${root}; ${gib(free)} is free ` +
+        `(free space there, or remove images no test needs from images/)`,
+    );
+  }
   let imported = 0;
-  for (const r of reports) {
-    if (have[r.name] === r.archive) continue;
+  for (const r of todo) {
     await runAsync('ctr', ['--address', containerdSocket(node), '--namespace', 'k8s.io', 'images', 'import', r.archive], {
       timeoutMs: 600_000,
     }).catch((e: unknown) => {
@@ -193,6 +345,6 @@ export async function importImages(node: NodeSpec, reports: readonly BuildReport
     imported++;
     writeFileSync(join(nodeDir(node), 'images.json'), JSON.stringify(have, null, 2) + '\n');
   }
-  if (imported) log(`images: imported ${imported} image(s) into ${node.name}`);
+  log(`images: imported ${imported} image(s) into ${node.name}`);
   return imported;
 }

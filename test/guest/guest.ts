@@ -132,25 +132,58 @@ async function buildBootableImage(dir: string, kernelArgs: string): Promise<void
   rmSync(cfg);
 }
 
-export async function buildTestGuest(): Promise<TestGuest> {
-  await ensureDebianPackages(GUEST_PACKAGES);
+interface GuestLayout {
+  guest: TestGuest;
+  modRoot: string;
+  modules: string[];
+  busybox: Buffer;
+  kernelPath: string;
+}
+
+function guestLayout(): GuestLayout {
   const { kernel, release } = newestCloudKernel();
   const modRoot = join('/lib/modules', release);
   const modules = moduleLoadOrder(readFileSync(join(modRoot, 'modules.dep'), 'utf8'), WANTED_MODULES);
   const busybox = readFileSync('/bin/busybox');
-  const kernelBytes = readFileSync(kernel);
-  const hash = sha(BUILDER_VERSION, kernelBytes, busybox, modules.join(','), INIT_SCRIPT, UDHCPC_SCRIPT);
+  const hash = sha(BUILDER_VERSION, readFileSync(kernel), busybox, modules.join(','), INIT_SCRIPT, UDHCPC_SCRIPT);
   const dir = join(cacheRoot(), 'guest', hash);
-  const guest: TestGuest = {
-    dir,
-    kernel: join(dir, 'vmlinuz'),
-    initrd: join(dir, 'initrd.img'),
-    diskQcow2: join(dir, 'disk.qcow2'),
-    bootableQcow2: join(dir, 'bootable.qcow2'),
-    kernelRelease: release,
-    kernelArgs: 'console=ttyS0 quiet',
+  return {
+    guest: {
+      dir,
+      kernel: join(dir, 'vmlinuz'),
+      initrd: join(dir, 'initrd.img'),
+      diskQcow2: join(dir, 'disk.qcow2'),
+      bootableQcow2: join(dir, 'bootable.qcow2'),
+      kernelRelease: release,
+      kernelArgs: 'console=ttyS0 quiet',
+    },
+    modRoot,
+    modules,
+    busybox,
+    kernelPath: kernel,
   };
-  if (existsSync(join(dir, 'guest.json'))) return guest;
+}
+
+function isBuilt(dir: string): boolean {
+  return existsSync(join(dir, 'guest.json'));
+}
+
+/**
+ * The guest as it would be built now, if it is already in the cache; undefined otherwise. Installs and
+ * builds nothing (for callers that only ask whether something built from the guest is current).
+ */
+export function cachedTestGuest(): TestGuest | undefined {
+  // No cloud kernel or busybox on this host yet: nothing can have been built from them.
+  if (!existsSync('/bin/busybox') || !readdirSync('/boot').some((f) => /^vmlinuz-.*-cloud-amd64$/.test(f))) return undefined;
+  const { guest } = guestLayout();
+  return isBuilt(guest.dir) ? guest : undefined;
+}
+
+export async function buildTestGuest(): Promise<TestGuest> {
+  await ensureDebianPackages(GUEST_PACKAGES);
+  const { guest, modRoot, modules, busybox, kernelPath: kernel } = guestLayout();
+  const { dir, kernelRelease: release } = guest;
+  if (isBuilt(dir)) return guest;
 
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -15,6 +15,18 @@ export const EFI_PREFIX = 'virtstack-guest: efi ';
 export const COUNTER_MAGIC = 'VIRTSTACK-COUNTER:';
 /** Kernel argument that makes the guest ignore the ACPI power button (to test the forced stop). */
 export const IGNORE_ACPI_ARG = 'virtstack.ignore_acpi=1';
+/** The guest's HTTP server (busybox httpd) listens here on every address. */
+export const HTTP_PORT = 80;
+/**
+ * The page it serves starts with this marker and the guest's hostname: the NoCloud `local-hostname`
+ * (the VMI's hostname, which defaults to its name) when a cidata disk has one, else DEFAULT_HOSTNAME.
+ */
+export const HTTP_PAGE_PREFIX = 'virtstack-guest: hostname ';
+/** Then a line with the guest's global IPv4 addresses, space separated, as it sees them when asked. */
+export const HTTP_ADDRESSES_PREFIX = 'virtstack-guest: addresses ';
+/** `virtstack-guest: http <port> <hostname>` once the server listens. */
+export const HTTP_READY_PREFIX = 'virtstack-guest: http ';
+export const DEFAULT_HOSTNAME = 'virtstack-guest';
 
 export const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -55,6 +67,7 @@ for n in /sys/class/net/*; do
   ( udhcpc -i "$i" -n -q -t 10 -T 1 -s /etc/udhcpc.sh >/dev/null 2>&1 || echo "virtstack-guest: dhcp failed on $i" ) &
 done
 
+name=""
 for d in /dev/vd? /dev/sd? /dev/sr?; do
   [ -b "$d" ] || continue
   # The NoCloud disk is an ISO9660 volume labelled cidata (volume id at byte 32808).
@@ -62,8 +75,26 @@ for d in /dev/vd? /dev/sd? /dev/sr?; do
   if mount -t iso9660 -o ro "$d" /mnt/cidata; then
     echo "virtstack-guest: cidata on $d, instance $(grep -i instance-id /mnt/cidata/meta-data | head -1)"
     head -n 50 /mnt/cidata/user-data | sed 's/^/${USERDATA_PREFIX}/'
+    name=$(sed -n 's/^local-hostname:[[:space:]]*//p' /mnt/cidata/meta-data | head -1 | tr -cd 'A-Za-z0-9.-')
   fi
 done
+
+# The HTTP server answers with this guest's own name, so a test reaching it through a Service can tell
+# which guest answered. A CGI script rather than a file: the addresses are read when asked, after DHCP.
+hostname "\${name:-${DEFAULT_HOSTNAME}}"
+mkdir -p /www/cgi-bin
+cat > /www/cgi-bin/index.cgi <<'CGI'
+#!/bin/sh
+printf 'Content-Type: text/plain\\r\\n\\r\\n'
+echo "${HTTP_PAGE_PREFIX}$(hostname)"
+echo "${HTTP_ADDRESSES_PREFIX}$(ip -4 addr show scope global | sed -n 's/.*inet \\([0-9.]*\\).*/\\1/p' | tr '\\n' ' ')"
+CGI
+chmod 755 /www/cgi-bin/index.cgi
+if httpd -p ${HTTP_PORT} -h /www; then
+  echo "${HTTP_READY_PREFIX}${HTTP_PORT} $(hostname)"
+else
+  echo "virtstack-guest: http server failed to start"
+fi
 
 disk=""
 # Whole disks first, then partitions (the bootable image keeps its counter in partition 2).
