@@ -2,6 +2,7 @@
 // status.startFailure): each early failure counts, the next start waits interval × count² seconds plus up to
 // half of that again at random (so many failing VMs do not retry in step), capped at five minutes. A VMI
 // that reached Running clears the count.
+import { kubeTime } from '../kube-time.js';
 import type { RunStrategy, VirtualMachine, VirtualMachineInstance, VirtualMachineStatus } from '../../api/index.js';
 
 export type StartFailure = NonNullable<VirtualMachineStatus['startFailure']>;
@@ -46,8 +47,7 @@ export function nextStartFailure(vm: VirtualMachine, runStrategy: RunStrategy, v
   const retryAfter = new Date(now.getTime() + startBackoffSeconds(count, random) * 1000);
   return {
     ...(vmi.metadata.uid ? { lastFailedVMIUID: vmi.metadata.uid } : {}),
-    // Whole seconds, as the API server stores a metav1.Time.
-    retryAfterTimestamp: retryAfter.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    retryAfterTimestamp: kubeTime(retryAfter),
     consecutiveFailCount: count,
   };
 }

@@ -14,7 +14,7 @@ describe('vmStatus', () => {
     expect(status(newVm(withRunStrategy('Halted')), undefined)).toEqual({
       created: false,
       ready: false,
-      conditions: [{ type: 'Ready', status: 'False', reason: 'VMINotExists', message: 'VMI does not exist', lastTransitionTime: '2026-01-01T01:00:00.000Z' }],
+      conditions: [{ type: 'Ready', status: 'False', reason: 'VMINotExists', message: 'VMI does not exist', lastTransitionTime: '2026-01-01T01:00:00Z' }],
       printableStatus: 'Stopped',
     });
   });
@@ -28,7 +28,7 @@ describe('vmStatus', () => {
     expect(s).toMatchObject({ created: true, ready: true, observedGeneration: 2, desiredGeneration: 3, runStrategy: 'Always', printableStatus: 'Running' });
     expect(s.conditions).toEqual([
       { type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:30:00Z' },
-      { type: 'LiveMigratable', status: 'False', reason: 'DisksNotLiveMigratable', message: 'containerDisk', lastTransitionTime: NOW.toISOString() },
+      { type: 'LiveMigratable', status: 'False', reason: 'DisksNotLiveMigratable', message: 'containerDisk', lastTransitionTime: '2026-01-01T01:00:00Z' },
     ]);
   });
 
@@ -41,7 +41,7 @@ describe('vmStatus', () => {
 
   it('Failure carries a sync error and goes when the sync succeeds', () => {
     const failed = status(newVm(), undefined, { syncFailure: { reason: 'FailedCreate', message: 'vmi vm1 exists and is not owned by this VM' } });
-    expect(failed.conditions).toContainEqual({ type: 'Failure', status: 'True', reason: 'FailedCreate', message: 'vmi vm1 exists and is not owned by this VM', lastTransitionTime: NOW.toISOString() });
+    expect(failed.conditions).toContainEqual({ type: 'Failure', status: 'True', reason: 'FailedCreate', message: 'vmi vm1 exists and is not owned by this VM', lastTransitionTime: '2026-01-01T01:00:00Z' });
     expect(status(newVm(withVmStatus(failed)), undefined).conditions?.map((c) => c.type)).toEqual(['Ready']);
   });
 

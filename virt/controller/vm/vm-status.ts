@@ -3,6 +3,7 @@
 // mirrors the VMI's; Failure carries a sync error; the VMI's other conditions are copied) and the printable
 // status. Pure: the controller writes the result only when it differs.
 import type { RunStrategy, VirtualMachine, VirtualMachineInstance, VirtualMachineStatus } from '../../api/index.js';
+import { kubeTime } from '../kube-time.js';
 import { findCondition, removeCondition, setCondition, type Condition } from '../conditions.js';
 import { printableStatus, type PrintableInput } from './printable-status.js';
 import { isFinal, nextStartFailure } from './start-failure.js';
@@ -69,7 +70,7 @@ function generationOf(vmi: VirtualMachineInstance): number | undefined {
 
 export function vmStatus(i: VmStatusInput): VirtualMachineStatus {
   const { vm, vmi, runStrategy } = i;
-  const now = i.now.toISOString();
+  const now = kubeTime(i.now);
   const s: VirtualMachineStatus = structuredClone(vm.status ?? {});
 
   s.created = vmi !== undefined;
