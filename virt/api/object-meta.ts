@@ -17,6 +17,7 @@ export interface ObjectMeta {
   generation?: number;
   creationTimestamp?: string | null;
   deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];

@@ -2,30 +2,9 @@
 // (kubevirt.io kinds are custom resources, so typed clients buy nothing). Implemented over HTTPS by
 // http-api.ts and in memory by testing/memory-api.ts; controllers and the handler depend on this file only.
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-}
+// ObjectMeta has one definition, in virt/api (the API types' source of truth).
+import type { ObjectMeta } from '../api/object-meta.js';
+export type { ObjectMeta, OwnerReference } from '../api/object-meta.js';
 
 /** Any Kubernetes object. Callers narrow it to their kind's type. */
 export interface KubeObject {
