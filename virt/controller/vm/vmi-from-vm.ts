@@ -3,7 +3,8 @@
 // generation it came from, and a firmware UUID derived from the VM's name so the guest sees the same machine
 // on every start.
 import { createHash } from 'node:crypto';
-import type { VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
+import type { VirtualMachine } from '../../api/index.js';
+import type { VmiObject } from '../kube-objects.js';
 import { apiVersionOf, RESOURCES } from '../../kube/resources.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import { VM_GENERATION_ANNOTATION } from './vm-status.js';
@@ -25,7 +26,7 @@ export function firmwareUuidOf(vmName: string): string {
   return uuidV5(FIRMWARE_UUID_NAMESPACE, vmName);
 }
 
-export function vmiFromVm(vm: VirtualMachine): VirtualMachineInstance {
+export function vmiFromVm(vm: VirtualMachine): VmiObject {
   const name = vm.metadata.name ?? '';
   const template = vm.spec.template;
   const spec = structuredClone(template.spec);
@@ -36,7 +37,7 @@ export function vmiFromVm(vm: VirtualMachine): VirtualMachineInstance {
     kind: 'VirtualMachineInstance',
     metadata: {
       name,
-      namespace: vm.metadata.namespace,
+      ...(vm.metadata.namespace ? { namespace: vm.metadata.namespace } : {}),
       labels: { ...(meta.labels ?? {}), [LABELS.vmName]: name },
       annotations: { ...(meta.annotations ?? {}), [VM_GENERATION_ANNOTATION]: String(vm.metadata.generation ?? 0) },
       ownerReferences: [{

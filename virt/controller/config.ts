@@ -1,0 +1,76 @@
+// The controller process's settings, from its flags and environment (virt/cmd/controller.ts reads them;
+// the install manifests pass them). Parsed and checked here so a bad value fails at start with the flag's
+// name and what would be right.
+import type { LogLevel } from '../logger/logger.js';
+import type { PullPolicy } from './vmi/pod-manifest.js';
+
+/**
+ * Software emulation (upstream's `useEmulation`, turned around): `auto` requests KVM for launcher pods when
+ * some node's probe found KVM usable and lets them run under TCG otherwise; `on` never requests KVM (TCG);
+ * `off` always does (a VM stays Pending, saying so, where no node has usable KVM).
+ */
+export type Emulation = 'auto' | 'on' | 'off';
+
+export interface ControllerConfig {
+  /** Namespace of the stack (the leader-election Lease lives there). */
+  namespace: string;
+  launcherImage: string;
+  launcherImagePullPolicy: PullPolicy;
+  emulation: Emulation;
+  logLevel: LogLevel;
+  /** This replica's name in the Lease (the pod name). */
+  identity: string;
+  /** Concurrent syncs per controller. */
+  workers: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(`${field}: ${message} (${hint})`);
+    this.name = 'ConfigError';
+  }
+}
+
+const EMULATIONS: readonly Emulation[] = ['auto', 'on', 'off'];
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const PULL: readonly PullPolicy[] = ['Always', 'IfNotPresent', 'Never'];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export interface RawControllerConfig {
+  namespace?: string;
+  launcherImage?: string;
+  launcherImagePullPolicy?: string;
+  emulation?: string;
+  logLevel?: string;
+  identity?: string;
+  workers?: string;
+}
+
+function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(field, `"${value}" is not one of ${allowed.join(', ')}`, `pass ${field}=${allowed[0]}`);
+}
+
+export function parseControllerConfig(raw: RawControllerConfig): ControllerConfig {
+  const namespace = raw.namespace ?? '';
+  if (!DNS_LABEL.test(namespace)) throw new ConfigError('--namespace', namespace ? `"${namespace}" is not a namespace name` : 'is required', 'the stack\'s namespace, e.g. --namespace=virtstack (or POD_NAMESPACE)');
+  const launcherImage = raw.launcherImage ?? '';
+  if (!launcherImage) throw new ConfigError('--launcher-image', 'is required', 'e.g. --launcher-image=localhost/virtstack/launcher:dev');
+  const identity = raw.identity ?? '';
+  if (!identity) throw new ConfigError('--identity', 'is required', 'the pod name (POD_NAME), unique among the replicas');
+  const workers = Number(raw.workers ?? '2');
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers', `"${raw.workers}" is not a positive integer`, 'e.g. --workers=2');
+  return {
+    namespace,
+    launcherImage,
+    launcherImagePullPolicy: oneOf('--launcher-image-pull-policy', raw.launcherImagePullPolicy ?? 'IfNotPresent', PULL),
+    emulation: oneOf('--emulation', raw.emulation ?? 'auto', EMULATIONS),
+    logLevel: oneOf('--log-level', raw.logLevel ?? 'info', LEVELS),
+    identity,
+    workers,
+  };
+}
