@@ -113,13 +113,21 @@ interface Resolved {
 
 /**
  * Each image's hash (folder + declared inputs + the hashes of the images it is FROM). With `noBuild`,
- * an image whose inputs are not available without building (and the images FROM it) is left out.
+ * an image whose inputs are not available as they are (and the images FROM it) is left out.
  */
 function resolveAll(specs: readonly ImageSpec[], noBuild: boolean): Map<string, Resolved> {
   const out = new Map<string, Resolved>();
   for (const spec of specs) {
     if (spec.deps.some((d) => !out.has(d))) continue;
-    const inputs = resolveInputs(join(spec.dir, 'inputs'), `images/${spec.name}/inputs`, { root: inputsRoot(), noBuild });
+    let inputs: ImageInputs | undefined;
+    try {
+      inputs = resolveInputs(join(spec.dir, 'inputs'), `images/${spec.name}/inputs`, { root: inputsRoot(), noBuild });
+    } catch (e) {
+      // Only asked what is current: an image whose inputs are missing (its process's code not written
+      // or not compiled yet) has no current archive, and must not stop the others being imported.
+      if (noBuild && e instanceof ClusterError) continue;
+      throw e;
+    }
     if (!inputs) continue;
     const h = createHash('sha256');
     filesHash(spec.dir, h);
