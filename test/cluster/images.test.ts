@@ -212,6 +212,12 @@ describe('the images step on a scratch folder', () => {
     expect(built(['top'])).toEqual({ layer: true, top: true });
   }, 120_000);
 
+  test('--help, an unknown option and an unknown image name say what there is', () => {
+    expect(() => buildAllImages(log, ['--help'])).toThrow(/^usage: npm run images \[-- NAME\.\.\.\][\s\S]*images: app, child, other, tiny, top\n.*never imported\): layer\n/);
+    expect(() => buildAllImages(log, ['--force'])).toThrow(/^images: unknown option --force\nusage: /);
+    expect(() => buildAllImages(log, ['nope'])).toThrow("images: no image 'nope' (have: ");
+  });
+
   test('an import needs twice the archives and a gigabyte to spare', () => {
     expect(importSpaceNeeded([1024 ** 3, 512 * 1024 ** 2])).toBe(4 * 1024 ** 3);
   });

@@ -195,10 +195,27 @@ export interface BuildReport {
   archive: string;
 }
 
+/** What `npm run images -- --help` prints (and an unknown option or image name, after its error). */
+export function imagesUsage(specs: readonly ImageSpec[] = listImages()): string {
+  const names = (layerOnly: boolean): string => specs.filter((s) => s.layerOnly === layerOnly).map((s) => s.name).sort().join(', ');
+  return [
+    'usage: npm run images [-- NAME...]',
+    '  Builds the images whose inputs changed (every image, or the NAMEd ones and the images they are FROM)',
+    '  with buildah, then imports them into the running nodes\' containerd. An image\'s inputs are its',
+    '  images/NAME folder, what its images/NAME/inputs file declares, and the images it is FROM.',
+    `  images: ${names(false)}`,
+    `  layers other images are FROM (kept in buildah's storage, never imported): ${names(true)}`,
+    `  cache: ${imagesCacheDir()} (VIRTSTACK_IMAGES_CACHE)`,
+  ].join('\n');
+}
+
 /** Builds the images that changed (and the layer-only images they are FROM); reports every image. */
 export function buildAllImages(log: (s: string) => void, only?: readonly string[]): ImageBuild[] {
-  mkdirSync(imagesCacheDir(), { recursive: true });
   const specs = listImages();
+  const option = only?.find((a) => a.startsWith('-'));
+  if (option === '--help' || option === '-h') throw new ClusterError(imagesUsage(specs));
+  if (option) throw new ClusterError(`images: unknown option ${option}\n${imagesUsage(specs)}`);
+  mkdirSync(imagesCacheDir(), { recursive: true });
   const wanted = only ? closure(specs, only) : specs;
   const resolved = resolveAll(wanted, false);
   const stored = storedImages();
@@ -293,7 +310,7 @@ function closure(specs: ImageSpec[], names: readonly string[]): ImageSpec[] {
   const want = new Set<string>();
   const add = (n: string): void => {
     const s = specs.find((x) => x.name === n);
-    if (!s) throw new ClusterError(`no image '${n}' (have: ${specs.map((x) => x.name).join(', ')})`);
+    if (!s) throw new ClusterError(`images: no image '${n}' (have: ${specs.map((x) => x.name).join(', ')})`);
     if (want.has(n)) return;
     want.add(n);
     s.deps.forEach(add);
