@@ -1,0 +1,166 @@
+// Installs and removes the stack with server-side apply, waiting until it really works (CRDs
+// Established, every workload rolled out, every node labelled by its handler) and saying what it waits
+// for. Removal goes in the order upstream's operator insists on: VMs and their launcher pods first, so no
+// finalizer is stranded, then the stack, then its marks on the nodes.
+import { isNotFound, type KubeApi, type KubeObject, type ResourceRef } from '../kube/api.js';
+import type { NodeObject, Pod } from '../kube/core-types.js';
+import { RESOURCES } from '../kube/resources.js';
+import { LABELS } from '../protocol/launcher-pod.js';
+import { installManifests } from './manifests.js';
+import { resolveInstallOptions, type InstallOptions } from './install-options.js';
+
+export const FIELD_MANAGER = 'virtstack-install';
+
+const KIND_RESOURCES: Record<string, ResourceRef> = {
+  Namespace: RESOURCES.namespaces,
+  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false },
+  ServiceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  ClusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false },
+  ClusterRoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false },
+  Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
+  RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
+  DaemonSet: { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true },
+};
+
+export class InstallError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'InstallError';
+  }
+}
+
+export function resourceOf(obj: KubeObject): ResourceRef {
+  const r = obj.kind ? KIND_RESOURCES[obj.kind] : undefined;
+  if (!r) throw new InstallError(`the install has no REST mapping for kind ${obj.kind ?? '(none)'}`, 'add it to KIND_RESOURCES in virt/install/apply.ts');
+  return r;
+}
+
+export type Progress = (line: string) => void;
+
+async function poll<T>(what: string, timeoutMs: number, progress: Progress, check: () => Promise<T | undefined>, describe?: () => Promise<string>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastSaid = 0;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) {
+      const state = describe ? await describe().catch(() => '') : '';
+      throw new InstallError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${state ? `: ${state}` : ''}`, 'kubectl -n virtstack get pods,events shows why; the images must be on every node (npm run images)');
+    }
+    if (Date.now() - lastSaid > 10_000) {
+      progress(`waiting for ${what}${describe ? ` (${await describe().catch(() => '?')})` : ''}`);
+      lastSaid = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Refuses a cluster that runs upstream KubeVirt (its operator owns these CRDs and would fight us). */
+export async function checkNoUpstream(api: KubeApi): Promise<void> {
+  try {
+    await api.get(KIND_RESOURCES.CustomResourceDefinition!, undefined, 'kubevirts.kubevirt.io');
+  } catch (e) {
+    if (isNotFound(e)) return;
+    throw e;
+  }
+  throw new InstallError('this cluster runs upstream KubeVirt (crd/kubevirts.kubevirt.io exists); virtstack will not install over it', 'uninstall KubeVirt first, or use another cluster');
+}
+
+interface Rollout {
+  metadata: { generation?: number };
+  spec?: { replicas?: number };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    desiredNumberScheduled?: number;
+    numberReady?: number;
+    updatedNumberScheduled?: number;
+  };
+}
+
+function rolledOut(kind: string, o: Rollout): string | undefined {
+  const s = o.status ?? {};
+  if ((s.observedGeneration ?? 0) < (o.metadata.generation ?? 1)) return 'not observed yet';
+  if (kind === 'Deployment') {
+    const want = o.spec?.replicas ?? 1;
+    return (s.updatedReplicas ?? 0) >= want && (s.availableReplicas ?? 0) >= want && (s.replicas ?? 0) === want ? undefined : `${s.availableReplicas ?? 0}/${want} available`;
+  }
+  const want = s.desiredNumberScheduled ?? 0;
+  return want > 0 && (s.numberReady ?? 0) >= want && (s.updatedNumberScheduled ?? 0) >= want ? undefined : `${s.numberReady ?? 0}/${want} ready`;
+}
+
+export interface InstalledNode {
+  name: string;
+  accelerator: string;
+}
+
+export async function install(api: KubeApi, options: InstallOptions, progress: Progress, timeoutMs = 300_000): Promise<{ nodes: InstalledNode[] }> {
+  const o = resolveInstallOptions(options);
+  await checkNoUpstream(api);
+  const objs = installManifests(o);
+  for (const obj of objs) {
+    const res = resourceOf(obj);
+    await api.patch(res, obj.metadata.namespace, obj.metadata.name ?? '', obj, 'apply', { fieldManager: FIELD_MANAGER, force: true });
+  }
+  progress(`applied ${objs.length} objects (namespace ${o.namespace}, ${objs.filter((x) => x.kind === 'CustomResourceDefinition').length} CRDs, RBAC, controller, handler)`);
+  for (const crd of objs.filter((x) => x.kind === 'CustomResourceDefinition')) {
+    await poll(`crd/${crd.metadata.name} to be Established`, timeoutMs, progress, async () => {
+      const c = await api.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(resourceOf(crd), undefined, crd.metadata.name ?? '');
+      return c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True') ? true : undefined;
+    });
+  }
+  for (const w of objs.filter((x) => x.kind === 'Deployment' || x.kind === 'DaemonSet')) {
+    const res = resourceOf(w);
+    const get = () => api.get<KubeObject & Rollout>(res, w.metadata.namespace, w.metadata.name ?? '');
+    await poll(`${w.kind?.toLowerCase()}/${w.metadata.name} to roll out`, timeoutMs, progress, async () => (rolledOut(w.kind ?? '', await get()) === undefined ? true : undefined), async () => rolledOut(w.kind ?? '', await get()) ?? 'ready');
+    progress(`${w.kind?.toLowerCase()}/${w.metadata.name} rolled out`);
+  }
+  const nodes = await poll('every node to be labelled by its handler', timeoutMs, progress, async () => {
+    const list = await api.list<NodeObject>(RESOURCES.nodes);
+    const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const labelled = ready.filter((n) => n.metadata.labels?.[LABELS.schedulable] === 'true' && n.metadata.labels?.[LABELS.accelerator]);
+    return ready.length > 0 && labelled.length === ready.length ? labelled.map((n) => ({ name: n.metadata.name ?? '', accelerator: n.metadata.labels?.[LABELS.accelerator] ?? '' })) : undefined;
+  });
+  return { nodes };
+}
+
+/** VMs and VMIs of every namespace, then their launcher pods, then the stack, then the node labels. */
+export async function uninstall(api: KubeApi, options: InstallOptions, progress: Progress, timeoutMs = 300_000): Promise<void> {
+  const o = resolveInstallOptions(options);
+  const objs = installManifests(o);
+  const crdsThere = await api.get(KIND_RESOURCES.CustomResourceDefinition!, undefined, `virtualmachines.kubevirt.io`).then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)));
+  if (crdsThere) {
+    for (const res of [RESOURCES.virtualMachines, RESOURCES.virtualMachineInstances]) {
+      const list = await api.list<KubeObject>(res);
+      for (const item of list.items) await api.delete(res, item.metadata.namespace, item.metadata.name ?? '').catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (list.items.length) progress(`deleting ${list.items.length} ${res.plural}`);
+    }
+    await poll('launcher pods to go', timeoutMs, progress, async () => ((await api.list<Pod>(RESOURCES.pods, { labelSelector: `${LABELS.app}=virt-launcher` })).items.length === 0 ? true : undefined), async () => `${(await api.list<Pod>(RESOURCES.pods, { labelSelector: `${LABELS.app}=virt-launcher` })).items.length} left`);
+    await poll('VMIs to go', timeoutMs, progress, async () => ((await api.list(RESOURCES.virtualMachineInstances)).items.length === 0 ? true : undefined));
+  }
+  for (const obj of [...objs].reverse()) {
+    await api.delete(resourceOf(obj), obj.metadata.namespace, obj.metadata.name ?? '', { propagationPolicy: 'Background' }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  }
+  progress(`deleted ${objs.length} objects`);
+  for (const obj of objs.filter((x) => x.kind === 'Namespace' || x.kind === 'CustomResourceDefinition')) {
+    await poll(`${obj.kind?.toLowerCase()}/${obj.metadata.name} to go`, timeoutMs, progress, async () =>
+      api.get(resourceOf(obj), undefined, obj.metadata.name ?? '').then(() => undefined, (e: unknown) => (isNotFound(e) ? true : Promise.reject(e))),
+    );
+  }
+  const nodes = await api.list<NodeObject>(RESOURCES.nodes);
+  for (const n of nodes.items) {
+    const l = n.metadata.labels ?? {};
+    if (LABELS.schedulable in l || LABELS.accelerator in l) {
+      await api.patch(RESOURCES.nodes, undefined, n.metadata.name ?? '', { metadata: { labels: { [LABELS.schedulable]: null, [LABELS.accelerator]: null } } }, 'merge');
+    }
+  }
+  progress('removed the node labels');
+}
