@@ -2,6 +2,7 @@
 // informers, the work queue and reconcile loop, expectations, leader election, status writes, Events.
 export * from './api.js';
 export * from './resources.js';
+export type * from './core-types.js';
 export * from './selectors.js';
 export * from './patch.js';
 export { deepEqual, writeStatus } from './status.js';
