@@ -1,0 +1,78 @@
+// The controller process's work while it leads: one set of informers shared by the VM and VMI controllers,
+// each controller with its own queue and expectations, Events as virt-controller. Built fresh for every
+// leadership term, so a replica that lost the lease and wins it again starts from a clean cache.
+import { setMaxListeners } from 'node:events';
+import type { KubeApi } from '../kube/api.js';
+import type { NodeObject, Pod } from '../kube/core-types.js';
+import { EventRecorder } from '../kube/events.js';
+import { Expectations } from '../kube/expectations.js';
+import { Informer } from '../kube/informer.js';
+import { RESOURCES } from '../kube/resources.js';
+import { WorkQueue } from '../kube/work-queue.js';
+import type { Logger } from '../logger/logger.js';
+import { LABELS } from '../protocol/launcher-pod.js';
+import type { ControllerConfig } from './config.js';
+import type { DataVolumeObject, VmiObject, VmObject } from './kube-objects.js';
+import { VmController, vmIndexers, type Claim } from './vm/vm-controller.js';
+import { POD_INDEXERS, VMI_INDEXERS, VmiController } from './vmi/vmi-controller.js';
+
+export const CONTROLLER_COMPONENT = 'virt-controller';
+
+export interface VirtControllersOptions {
+  api: KubeApi;
+  config: Pick<ControllerConfig, 'launcherImage' | 'launcherImagePullPolicy' | 'emulation' | 'logLevel' | 'identity' | 'workers'>;
+  log: Logger;
+  /** Where the informers list and watch; `api` unless given (tests put a lagging cache here). */
+  readApi?: KubeApi;
+  now?: () => Date;
+  random?: () => number;
+  /** Expectations older than this count as met (a lost watch event must not wedge a key). */
+  expectationsTtlMs?: number;
+}
+
+export class VirtControllers {
+  readonly vm: VmController;
+  readonly vmi: VmiController;
+  readonly vmQueue = new WorkQueue();
+  readonly vmiQueue = new WorkQueue();
+  readonly events: EventRecorder;
+  private readonly informers: { start(): void; stop(): Promise<void> }[];
+
+  constructor(private readonly o: VirtControllersOptions) {
+    const read = o.readApi ?? o.api;
+    const log = o.log;
+    const vms = new Informer<VmObject>(read, RESOURCES.virtualMachines, { log, indexers: vmIndexers });
+    const vmis = new Informer<VmiObject>(read, RESOURCES.virtualMachineInstances, { log, indexers: VMI_INDEXERS });
+    // Only launcher pods: the controller has no business with any other pod.
+    const pods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${LABELS.app}=${LABELS.appLauncher}`, indexers: POD_INDEXERS });
+    const nodes = new Informer<NodeObject>(read, RESOURCES.nodes, { log });
+    const claims = new Informer<Claim>(read, RESOURCES.persistentVolumeClaims, { log });
+    const dataVolumes = new Informer<DataVolumeObject>(read, RESOURCES.dataVolumes, { log });
+    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes];
+    this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });
+    const opt = { ...(o.now ? { now: o.now } : {}) };
+    const expectations = () => new Expectations(o.expectationsTtlMs !== undefined ? { ttlMs: o.expectationsTtlMs } : {});
+    this.vm = new VmController({
+      api: o.api, vms, vmis, dataVolumes, claims, queue: this.vmQueue, expectations: expectations(), events: this.events, log,
+      ...opt, ...(o.random ? { random: o.random } : {}),
+    });
+    this.vmi = new VmiController({
+      api: o.api, vmis, pods, nodes, claims, dataVolumes, queue: this.vmiQueue, expectations: expectations(), events: this.events, log,
+      config: { launcherImage: o.config.launcherImage, launcherImagePullPolicy: o.config.launcherImagePullPolicy, emulation: o.config.emulation, launcherLogLevel: o.config.logLevel },
+      ...opt,
+    });
+  }
+
+  /** Runs both controllers until `signal` aborts, then stops the informers and flushes the Events. */
+  async run(signal: AbortSignal): Promise<void> {
+    // Every informer and worker listens for the abort: more than Node's default warning threshold.
+    setMaxListeners(64, signal);
+    for (const i of this.informers) i.start();
+    try {
+      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers)]);
+    } finally {
+      await Promise.all(this.informers.map((i) => i.stop()));
+      await this.events.flush();
+    }
+  }
+}
