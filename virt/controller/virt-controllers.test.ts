@@ -185,6 +185,42 @@ describe('never two, never stranded', () => {
     expect(h.api.calls.filter((c) => c.method === 'create' && c.res === 'virtualmachineinstances')).toHaveLength(1);
   });
 
+  it('expectations: a sync on a cache that has not seen the pod (nor the VMI\'s new status) creates no second pod', async () => {
+    h = new Harness();
+    await h.startCaches();
+    // A VMI this controller already put its finalizer on (so no metadata write stands in the way).
+    await h.api.create(RESOURCES.virtualMachineInstances, { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'solo', namespace: NS, finalizers: [VMI_FINALIZER] }, spec: newVm().spec.template.spec });
+    await h.until('the VMI cached', () => h.controllers.caches.vmis.store.get(h.key('solo')));
+    h.lag.hold(RESOURCES.pods);
+    h.lag.hold(RESOURCES.virtualMachineInstances);
+    await h.controllers.vmi.sync(h.key('solo'));
+    expect(h.pods('solo')).toHaveLength(1);
+    // the cache still shows a Pending VMI without a pod: only the expectation stops a second create
+    expect(h.controllers.caches.vmis.store.get(h.key('solo'))?.status?.phase).toBeUndefined();
+    expect(h.controllers.caches.pods.store.list()).toHaveLength(0);
+    for (let i = 0; i < 5; i++) await h.controllers.vmi.sync(h.key('solo'));
+    expect(h.pods('solo')).toHaveLength(1);
+    h.lag.release(RESOURCES.pods);
+    h.lag.release(RESOURCES.virtualMachineInstances);
+    await h.until('the pod cached', () => h.controllers.caches.pods.store.list().length === 1);
+    await h.controllers.vmi.sync(h.key('solo'));
+    expect(h.pods('solo')).toHaveLength(1);
+    expect(h.vmi('solo')?.status?.phase).toBe('Scheduling');
+  });
+
+  it('expectations: a VM synced again before its cache saw the VMI makes no second create', async () => {
+    h = new Harness();
+    await h.startCaches();
+    await h.createVm(newVm());
+    await h.until('the VM cached', () => h.controllers.caches.vms.store.get(h.key()));
+    h.lag.hold(RESOURCES.virtualMachineInstances);
+    for (let i = 0; i < 5; i++) await h.controllers.vm.sync(h.key());
+    expect(h.api.calls.filter((c) => c.method === 'create' && c.res === 'virtualmachineinstances')).toHaveLength(1);
+    // and it says Starting meanwhile (a start is expected)
+    expect(h.vm()?.status?.printableStatus).toBe('Starting');
+    h.lag.release(RESOURCES.virtualMachineInstances);
+  });
+
   it('a VMI on a node that was deleted is released: pod forced out, VMI gone, the VM runs a new one', async () => {
     start();
     const vmi = await runningVm();

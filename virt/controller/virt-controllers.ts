@@ -36,6 +36,15 @@ export class VirtControllers {
   readonly vmQueue = new WorkQueue();
   readonly vmiQueue = new WorkQueue();
   readonly events: EventRecorder;
+  /** The shared caches (read-only views for tests and diagnostics; the controllers own them). */
+  readonly caches: {
+    vms: Informer<VmObject>;
+    vmis: Informer<VmiObject>;
+    pods: Informer<Pod>;
+    nodes: Informer<NodeObject>;
+    claims: Informer<Claim>;
+    dataVolumes: Informer<DataVolumeObject>;
+  };
   private readonly informers: { start(): void; stop(): Promise<void> }[];
 
   constructor(private readonly o: VirtControllersOptions) {
@@ -48,6 +57,7 @@ export class VirtControllers {
     const nodes = new Informer<NodeObject>(read, RESOURCES.nodes, { log });
     const claims = new Informer<Claim>(read, RESOURCES.persistentVolumeClaims, { log });
     const dataVolumes = new Informer<DataVolumeObject>(read, RESOURCES.dataVolumes, { log });
+    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes };
     this.informers = [vms, vmis, pods, nodes, claims, dataVolumes];
     this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });
     const opt = { ...(o.now ? { now: o.now } : {}) };
@@ -63,11 +73,21 @@ export class VirtControllers {
     });
   }
 
+  /** Starts the informers (idempotent); run() does it too. */
+  startCaches(): void {
+    for (const i of this.informers) i.start();
+  }
+
+  /** Stops the informers started by startCaches (when run() was never called). */
+  async stopCaches(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
   /** Runs both controllers until `signal` aborts, then stops the informers and flushes the Events. */
   async run(signal: AbortSignal): Promise<void> {
     // Every informer and worker listens for the abort: more than Node's default warning threshold.
     setMaxListeners(64, signal);
-    for (const i of this.informers) i.start();
+    this.startCaches();
     try {
       await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers)]);
     } finally {

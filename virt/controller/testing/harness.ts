@@ -100,10 +100,26 @@ export class Harness {
     this.running = this.controllers.run(this.abort.signal);
   }
 
+  /** Caches only, no workers: the test calls the controllers' sync() itself. */
+  async startCaches(): Promise<void> {
+    this.cachesOnly = true;
+    this.controllers.startCaches();
+    const c = this.controllers.caches;
+    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes].map((i) => i.waitForSync()));
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+    if (this.cachesOnly) {
+      this.controllers.vmQueue.shutDown();
+      this.controllers.vmiQueue.shutDown();
+      await this.controllers.stopCaches();
+      await this.controllers.events.flush();
+    }
   }
+
+  private cachesOnly = false;
 
   async createVm(vm: VirtualMachine): Promise<VmObject> {
     return this.api.create<VmObject>(RESOURCES.virtualMachines, vm as VmObject);
