@@ -1,8 +1,8 @@
 // Both controllers against the in-memory API server: the VM → VMI → launcher pod life cycle as the
 // scheduler, kubelet and node handler (played by the harness) move it along.
+import type { VirtualMachineInstance } from '../api/index.js';
 import { ApiError } from '../kube/api.js';
 import { RESOURCES } from '../kube/resources.js';
-import type { VmiObject } from './kube-objects.js';
 import { newVm, withRunStrategy } from './testing/builders.js';
 import { Harness, NS } from './testing/harness.js';
 import { VMI_FINALIZER } from './vmi/vmi-status.js';
@@ -22,7 +22,7 @@ const phaseOf = (name = 'vm1') => h.vmi(name)?.status?.phase;
 const printable = (name = 'vm1') => h.vm(name)?.status?.printableStatus;
 
 /** VM with runStrategy `rs` running on node-1, guest Running and Ready. */
-async function runningVm(rs: Parameters<typeof withRunStrategy>[0] = 'Always'): Promise<VmiObject> {
+async function runningVm(rs: Parameters<typeof withRunStrategy>[0] = 'Always'): Promise<VirtualMachineInstance> {
   await h.createVm(newVm(withRunStrategy(rs)));
   const pod = await h.until('the launcher pod', () => h.pods()[0]);
   await h.runPod(pod, 'node-1');

@@ -1,6 +1,7 @@
 // The controller process's work while it leads: one set of informers shared by the VM and VMI controllers,
 // each controller with its own queue and expectations, Events as virt-controller. Built fresh for every
 // leadership term, so a replica that lost the lease and wins it again starts from a clean cache.
+import type { DataVolume, VirtualMachine, VirtualMachineInstance } from '../api/index.js';
 import { setMaxListeners } from 'node:events';
 import type { KubeApi } from '../kube/api.js';
 import type { NodeObject, Pod } from '../kube/core-types.js';
@@ -12,7 +13,6 @@ import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../logger/logger.js';
 import { LABELS } from '../protocol/launcher-pod.js';
 import type { ControllerConfig } from './config.js';
-import type { DataVolumeObject, VmiObject, VmObject } from './kube-objects.js';
 import { VmController, vmIndexers, type Claim } from './vm/vm-controller.js';
 import { POD_INDEXERS, VMI_INDEXERS, VmiController } from './vmi/vmi-controller.js';
 
@@ -38,25 +38,25 @@ export class VirtControllers {
   readonly events: EventRecorder;
   /** The shared caches (read-only views for tests and diagnostics; the controllers own them). */
   readonly caches: {
-    vms: Informer<VmObject>;
-    vmis: Informer<VmiObject>;
+    vms: Informer<VirtualMachine>;
+    vmis: Informer<VirtualMachineInstance>;
     pods: Informer<Pod>;
     nodes: Informer<NodeObject>;
     claims: Informer<Claim>;
-    dataVolumes: Informer<DataVolumeObject>;
+    dataVolumes: Informer<DataVolume>;
   };
   private readonly informers: { start(): void; stop(): Promise<void> }[];
 
   constructor(private readonly o: VirtControllersOptions) {
     const read = o.readApi ?? o.api;
     const log = o.log;
-    const vms = new Informer<VmObject>(read, RESOURCES.virtualMachines, { log, indexers: vmIndexers });
-    const vmis = new Informer<VmiObject>(read, RESOURCES.virtualMachineInstances, { log, indexers: VMI_INDEXERS });
+    const vms = new Informer<VirtualMachine>(read, RESOURCES.virtualMachines, { log, indexers: vmIndexers });
+    const vmis = new Informer<VirtualMachineInstance>(read, RESOURCES.virtualMachineInstances, { log, indexers: VMI_INDEXERS });
     // Only launcher pods: the controller has no business with any other pod.
     const pods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${LABELS.app}=${LABELS.appLauncher}`, indexers: POD_INDEXERS });
     const nodes = new Informer<NodeObject>(read, RESOURCES.nodes, { log });
     const claims = new Informer<Claim>(read, RESOURCES.persistentVolumeClaims, { log });
-    const dataVolumes = new Informer<DataVolumeObject>(read, RESOURCES.dataVolumes, { log });
+    const dataVolumes = new Informer<DataVolume>(read, RESOURCES.dataVolumes, { log });
     this.caches = { vms, vmis, pods, nodes, claims, dataVolumes };
     this.informers = [vms, vmis, pods, nodes, claims, dataVolumes];
     this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });

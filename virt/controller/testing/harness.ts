@@ -1,7 +1,7 @@
 // Both controllers against the in-memory API server, with the parts of the cluster a unit test plays by hand:
 // the scheduler and kubelet (bind a pod, run it, finish its deletion), the node handler (report the guest's
 // phase), nodes that come and go — and a cache that can be made to lag behind the API.
-import type { VirtualMachine } from '../../api/index.js';
+import type { VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
 import { objectKey, type KubeApi, type KubeObject, type ListOptions, type PatchOptions, type PatchType, type ResourceRef, type WatchEvent, type WatchOptions, type DeleteOptions } from '../../kube/api.js';
 import type { NodeObject, Pod } from '../../kube/core-types.js';
 import { RESOURCES } from '../../kube/resources.js';
@@ -10,7 +10,6 @@ import { captureLogger, type LogLine } from '../../kube/testing/capture-logger.j
 import { pollUntil } from '../../kube/testing/poll.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import type { ControllerConfig } from '../config.js';
-import type { VmiObject, VmObject } from '../kube-objects.js';
 import { VirtControllers } from '../virt-controllers.js';
 
 /** Delivers watch events of held kinds only when released: an informer that lags behind the API server. */
@@ -121,16 +120,16 @@ export class Harness {
 
   private cachesOnly = false;
 
-  async createVm(vm: VirtualMachine): Promise<VmObject> {
-    return this.api.create<VmObject>(RESOURCES.virtualMachines, vm as VmObject);
+  async createVm(vm: VirtualMachine): Promise<VirtualMachine> {
+    return this.api.create<VirtualMachine>(RESOURCES.virtualMachines, vm as VirtualMachine);
   }
 
-  vm(name = 'vm1'): VmObject | undefined {
-    return this.api.all<VmObject>(RESOURCES.virtualMachines).find((v) => v.metadata.name === name);
+  vm(name = 'vm1'): VirtualMachine | undefined {
+    return this.api.all<VirtualMachine>(RESOURCES.virtualMachines).find((v) => v.metadata.name === name);
   }
 
-  vmi(name = 'vm1'): VmiObject | undefined {
-    return this.api.all<VmiObject>(RESOURCES.virtualMachineInstances).find((v) => v.metadata.name === name);
+  vmi(name = 'vm1'): VirtualMachineInstance | undefined {
+    return this.api.all<VirtualMachineInstance>(RESOURCES.virtualMachineInstances).find((v) => v.metadata.name === name);
   }
 
   pods(vmiName = 'vm1'): Pod[] {
@@ -152,8 +151,8 @@ export class Harness {
   /** A summary of the VMs, VMIs and pods, for failure messages. */
   world(): unknown {
     return {
-      vms: this.api.all<VmObject>(RESOURCES.virtualMachines).map((v) => ({ name: v.metadata.name, deleting: !!v.metadata.deletionTimestamp, status: v.status })),
-      vmis: this.api.all<VmiObject>(RESOURCES.virtualMachineInstances).map((v) => ({ name: v.metadata.name, uid: v.metadata.uid, deleting: !!v.metadata.deletionTimestamp, finalizers: v.metadata.finalizers, phase: v.status?.phase, conditions: v.status?.conditions })),
+      vms: this.api.all<VirtualMachine>(RESOURCES.virtualMachines).map((v) => ({ name: v.metadata.name, deleting: !!v.metadata.deletionTimestamp, status: v.status })),
+      vmis: this.api.all<VirtualMachineInstance>(RESOURCES.virtualMachineInstances).map((v) => ({ name: v.metadata.name, uid: v.metadata.uid, deleting: !!v.metadata.deletionTimestamp, finalizers: v.metadata.finalizers, phase: v.status?.phase, conditions: v.status?.conditions })),
       pods: this.api.all<Pod>(RESOURCES.pods).map((p) => ({ name: p.metadata.name, owner: p.metadata.ownerReferences?.[0]?.uid, node: p.spec?.nodeName, deleting: !!p.metadata.deletionTimestamp, phase: p.status?.phase })),
       warnings: this.logs.filter((l) => l.level === 'warn' || l.level === 'error').slice(-10),
     };
@@ -199,7 +198,7 @@ export class Harness {
   /** The node handler reports the guest's phase (appending the transition, as it does). */
   async handlerReports(phase: 'Running' | 'Succeeded' | 'Failed', name = 'vm1'): Promise<void> {
     for (;;) {
-      const cur = await this.api.get<VmiObject>(RESOURCES.virtualMachineInstances, NS, name);
+      const cur = await this.api.get<VirtualMachineInstance>(RESOURCES.virtualMachineInstances, NS, name);
       const status = structuredClone(cur.status ?? {});
       status.phase = phase;
       status.phaseTransitionTimestamps = [...(status.phaseTransitionTimestamps ?? []), { phase, phaseTransitionTimestamp: '2026-03-01T10:00:10Z' }];

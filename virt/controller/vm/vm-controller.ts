@@ -3,7 +3,7 @@
 // strategy asks (create the VMI, delete it), and writes the status it derives. Expectations make a slow
 // cache harmless: until the informer has seen the VMI this controller created or deleted, the VM is not
 // acted on again, so it can never get two VMIs.
-import type { DataVolume } from '../../api/index.js';
+import type { DataVolume, VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
 import { runStrategyOf } from '../../api/defaults/index.js';
 import { isAlreadyExists, isNotFound, objectKey, splitKey, type KubeApi, type KubeObject } from '../../kube/api.js';
 import { SyncError, enqueueHandlers, runController, type SyncResult } from '../../kube/controller.js';
@@ -18,7 +18,6 @@ import { decideRun } from './run-strategy.js';
 import { isFinal } from './start-failure.js';
 import { vmStatus, withStartRequest, type SyncFailure } from './vm-status.js';
 import { vmiFromVm } from './vmi-from-vm.js';
-import type { DataVolumeObject, VmiObject, VmObject } from '../kube-objects.js';
 
 /** upstream's event and condition reasons (pkg/virt-controller/watch/common/events.go). */
 export const VM_REASONS = {
@@ -35,9 +34,9 @@ export interface Claim extends KubeObject {
 
 export interface VmControllerDeps {
   api: KubeApi;
-  vms: Informer<VmObject>;
-  vmis: Informer<VmiObject>;
-  dataVolumes: Informer<DataVolumeObject>;
+  vms: Informer<VirtualMachine>;
+  vmis: Informer<VirtualMachineInstance>;
+  dataVolumes: Informer<DataVolume>;
   claims: Informer<Claim>;
   queue: WorkQueue;
   expectations: Expectations;
@@ -51,7 +50,7 @@ export interface VmControllerDeps {
 export const VM_CLAIMS_INDEX = 'claims';
 
 /** The template's claims: its PVCs and DataVolumes (a DataVolume's disk is the PVC of the same name). */
-export function templateClaims(vm: VmObject): string[] {
+export function templateClaims(vm: VirtualMachine): string[] {
   const ns = vm.metadata.namespace ?? '';
   const names = new Set<string>();
   for (const v of vm.spec.template.spec.volumes ?? []) {
@@ -102,7 +101,7 @@ export class VmController {
     return runController({ name: 'vm', queue: d.queue, informers: [d.vms, d.vmis, d.dataVolumes, d.claims], workers, sync: (k) => this.sync(k), log: d.log, signal });
   }
 
-  private ownedByVm(vmi: VmiObject): boolean {
+  private ownedByVm(vmi: VirtualMachineInstance): boolean {
     return controllerOf(vmi)?.kind === RESOURCES.virtualMachines.kind;
   }
 
@@ -156,7 +155,7 @@ export class VmController {
           if (decision.restart || isFinal(vmi)) {
             const pre = this.status(vm, vmi, runStrategy, undefined, now);
             const written = await writeStatus(d.api, RESOURCES.virtualMachines, vm, decision.restart ? withStartRequest(pre) : pre);
-            if (written) base = written as VmObject;
+            if (written) base = written as VirtualMachine;
           }
           failure = await this.deleteVmi(vm, vmi!, log);
           break;
@@ -168,7 +167,7 @@ export class VmController {
     return this.finish(base, vmi, runStrategy, failure, result, now, log, false);
   }
 
-  private status(vm: VmObject, vmi: VmiObject | undefined, runStrategy: ReturnType<typeof runStrategyOf>, failure: SyncFailure | undefined, now: Date) {
+  private status(vm: VirtualMachine, vmi: VirtualMachineInstance | undefined, runStrategy: ReturnType<typeof runStrategyOf>, failure: SyncFailure | undefined, now: Date) {
     const d = this.d;
     const key = objectKey(vm);
     const ns = vm.metadata.namespace ?? '';
@@ -189,7 +188,7 @@ export class VmController {
     });
   }
 
-  private async finish(vm: VmObject, vmi: VmiObject | undefined, runStrategy: ReturnType<typeof runStrategyOf>, failure: SyncFailure | undefined, result: SyncResult, now: Date, log: Logger, blocked: boolean): Promise<SyncResult> {
+  private async finish(vm: VirtualMachine, vmi: VirtualMachineInstance | undefined, runStrategy: ReturnType<typeof runStrategyOf>, failure: SyncFailure | undefined, result: SyncResult, now: Date, log: Logger, blocked: boolean): Promise<SyncResult> {
     await writeStatus(this.d.api, RESOURCES.virtualMachines, vm, this.status(vm, vmi, runStrategy, failure, now));
     if (failure) {
       // A VMI in the way is not retried on a timer: its deletion (or the VM's change) enqueues the VM.
@@ -202,7 +201,7 @@ export class VmController {
     return result;
   }
 
-  private async createVmi(vm: VmObject, log: Logger): Promise<SyncFailure | undefined> {
+  private async createVmi(vm: VirtualMachine, log: Logger): Promise<SyncFailure | undefined> {
     const d = this.d;
     const key = objectKey(vm);
     const vmi = vmiFromVm(vm);
@@ -224,7 +223,7 @@ export class VmController {
     return undefined;
   }
 
-  private async deleteVmi(vm: VmObject, vmi: VmiObject, log: Logger): Promise<SyncFailure | undefined> {
+  private async deleteVmi(vm: VirtualMachine, vmi: VirtualMachineInstance, log: Logger): Promise<SyncFailure | undefined> {
     const d = this.d;
     const key = objectKey(vm);
     const vmiKey = objectKey(vmi);

@@ -3,8 +3,7 @@
 // generation it came from, and a firmware UUID derived from the VM's name so the guest sees the same machine
 // on every start.
 import { createHash } from 'node:crypto';
-import type { VirtualMachine } from '../../api/index.js';
-import type { VmiObject } from '../kube-objects.js';
+import type { VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
 import { apiVersionOf, RESOURCES } from '../../kube/resources.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import { VM_GENERATION_ANNOTATION } from './vm-status.js';
@@ -26,7 +25,7 @@ export function firmwareUuidOf(vmName: string): string {
   return uuidV5(FIRMWARE_UUID_NAMESPACE, vmName);
 }
 
-export function vmiFromVm(vm: VirtualMachine): VmiObject {
+export function vmiFromVm(vm: VirtualMachine): VirtualMachineInstance {
   const name = vm.metadata.name ?? '';
   const template = vm.spec.template;
   const spec = structuredClone(template.spec);

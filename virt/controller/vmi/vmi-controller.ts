@@ -3,6 +3,7 @@
 // under generateName and not yet in the cache must not be created again), deletes pods when the VMI goes or
 // ended, and writes the phase and conditions it derives from the pod. The finalizer is released when the
 // pods are gone — or when their node is, since a deleted node never reports its pods' end.
+import type { DataVolume, VirtualMachineInstance } from '../../api/index.js';
 import { ApiError, isNotFound, objectKey, splitKey, type KubeApi, type KubeObject } from '../../kube/api.js';
 import { SyncError, enqueueHandlers, runController, type SyncResult } from '../../kube/controller.js';
 import type { NodeObject, Pod } from '../../kube/core-types.js';
@@ -15,7 +16,6 @@ import type { WorkQueue } from '../../kube/work-queue.js';
 import type { Logger } from '../../logger/logger.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import type { Emulation } from '../config.js';
-import type { DataVolumeObject, VmiObject } from '../kube-objects.js';
 import type { Claim } from '../vm/vm-controller.js';
 import { launcherPod } from './launcher-pod.js';
 import type { PullPolicy } from './pod-manifest.js';
@@ -40,12 +40,12 @@ export interface VmiControllerConfig {
 
 export interface VmiControllerDeps {
   api: KubeApi;
-  vmis: Informer<VmiObject>;
+  vmis: Informer<VirtualMachineInstance>;
   /** Launcher pods (label kubevirt.io=virt-launcher), with the POD_INDEXERS. */
   pods: Informer<Pod>;
   nodes: Informer<NodeObject>;
   claims: Informer<Claim>;
-  dataVolumes: Informer<DataVolumeObject>;
+  dataVolumes: Informer<DataVolume>;
   queue: WorkQueue;
   expectations: Expectations;
   events: Pick<EventRecorder, 'event'>;
@@ -77,7 +77,7 @@ export const POD_INDEXERS = {
 };
 
 /** The claims a VMI's volumes need: PVCs, and a DataVolume's PVC of the same name. */
-function claimsOf(vmi: VmiObject): string[] {
+function claimsOf(vmi: VirtualMachineInstance): string[] {
   const ns = vmi.metadata.namespace ?? '';
   return (vmi.spec.volumes ?? []).flatMap((v) => {
     const n = v.persistentVolumeClaim?.claimName ?? v.dataVolume?.name;
@@ -87,7 +87,7 @@ function claimsOf(vmi: VmiObject): string[] {
 
 export const VMI_INDEXERS = { claims: claimsOf };
 
-function isFinal(vmi: VmiObject): boolean {
+function isFinal(vmi: VirtualMachineInstance): boolean {
   return vmi.status?.phase === 'Succeeded' || vmi.status?.phase === 'Failed';
 }
 
@@ -165,12 +165,12 @@ export class VmiController {
     const deleting = cached.metadata.deletionTimestamp !== undefined;
     let pods: readonly Pod[] = d.pods.store.byIndex('vmi', key).filter((p) => controllerOf(p)?.uid === cached.metadata.uid);
     let pod = currentPod(pods, cached.status?.nodeName);
-    let vmi: VmiObject = cached;
+    let vmi: VirtualMachineInstance = cached;
     let failure: SyncFailure | undefined;
     let requeue = true;
 
     if (!deleting && !isFinal(vmi) && !(vmi.metadata.finalizers ?? []).includes(VMI_FINALIZER)) {
-      const next = structuredClone(vmi) as VmiObject;
+      const next = structuredClone(vmi) as VirtualMachineInstance;
       next.metadata.finalizers = [...(next.metadata.finalizers ?? []), VMI_FINALIZER];
       vmi = await d.api.update(RESOURCES.virtualMachineInstances, next);
     }
@@ -210,7 +210,7 @@ export class VmiController {
     if (written) vmi = written;
     const dropFinalizer = r.removeFinalizer && (vmi.metadata.finalizers ?? []).includes(VMI_FINALIZER);
     if (r.labels || dropFinalizer) {
-      const next = structuredClone(vmi) as VmiObject;
+      const next = structuredClone(vmi) as VirtualMachineInstance;
       if (r.labels) next.metadata.labels = r.labels;
       if (dropFinalizer) {
         next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== VMI_FINALIZER);
@@ -223,7 +223,7 @@ export class VmiController {
   }
 
   /** Why the pod cannot be created yet: a missing claim (a failure), DataVolumes still importing ('wait'). */
-  private volumesBlocking(vmi: VmiObject): SyncFailure | 'wait' | undefined {
+  private volumesBlocking(vmi: VirtualMachineInstance): SyncFailure | 'wait' | undefined {
     const d = this.d;
     const ns = vmi.metadata.namespace ?? '';
     let wait = false;
@@ -245,7 +245,7 @@ export class VmiController {
     return wait ? 'wait' : undefined;
   }
 
-  private async createPod(vmi: VmiObject, log: Logger): Promise<{ pod: Pod } | { failure: SyncFailure }> {
+  private async createPod(vmi: VirtualMachineInstance, log: Logger): Promise<{ pod: Pod } | { failure: SyncFailure }> {
     const d = this.d;
     const key = objectKey(vmi);
     const manifest = launcherPod(vmi, {
@@ -274,7 +274,7 @@ export class VmiController {
   }
 
   /** Deletes a pod (grace 0 forces one on a gone node out at once); a failure, or undefined. */
-  private async deletePod(vmi: VmiObject, pod: Pod, gracePeriodSeconds: number | undefined, log: Logger): Promise<SyncFailure | undefined> {
+  private async deletePod(vmi: VirtualMachineInstance, pod: Pod, gracePeriodSeconds: number | undefined, log: Logger): Promise<SyncFailure | undefined> {
     const d = this.d;
     const key = objectKey(vmi);
     const podKey = objectKey(pod);
