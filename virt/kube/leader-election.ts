@@ -166,7 +166,9 @@ export class LeaderElector {
       const remaining = this.renewDeadlineMs - (this.now() - lastRenew);
       if (remaining <= 0) return { kind: 'lost', why: `could not renew for ${this.renewDeadlineMs} ms` };
       // A hung request must not keep a leader that can no longer renew: it counts as a failure at the deadline.
-      const r = await Promise.race([this.tryAcquireOrRenew(), sleep(remaining).then((): Attempt => 'failed')]);
+      const timeout = new AbortController();
+      const r = await Promise.race([this.tryAcquireOrRenew(), sleep(remaining, timeout.signal).then((): Attempt => 'failed')]);
+      timeout.abort();
       if (r === 'ok') lastRenew = this.now();
       else if (r === 'held') return { kind: 'lost', why: `the lease is now held by ${this.observed?.holder ?? 'another elector'}` };
     }
