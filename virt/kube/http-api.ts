@@ -61,7 +61,11 @@ export class HttpKubeApi implements KubeApi {
   ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster?.server) throw new KubeConfigError(`kubeconfig context "${kc.getCurrentContext()}" names no cluster with a server`);
-    this.server = new URL(cluster.server);
+    try {
+      this.server = new URL(cluster.server);
+    } catch (e) {
+      throw new KubeConfigError(`kubeconfig cluster "${cluster.name}": server "${cluster.server}" is not a URL; expected e.g. https://10.0.0.1:6443`, { cause: e });
+    }
     // client-node's agents do not keep connections alive; a controller makes many small requests.
     this.agent = this.server.protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true });
     this.proxied = !!cluster.proxyUrl;
@@ -120,8 +124,13 @@ export class HttpKubeApi implements KubeApi {
       labelSelector: opts.labelSelector,
       fieldSelector: opts.fieldSelector,
     });
-    const options = await this.options('GET', {});
     const request = { method: 'GET', path };
+    let options: https.RequestOptions;
+    try {
+      options = await this.options('GET', {});
+    } catch (e) {
+      throw new ApiError(`GET ${path}: cannot authenticate with the kubeconfig's user: ${(e as Error).message}`, 0, undefined, request, { cause: e });
+    }
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       let deadline: NodeJS.Timeout | undefined;
