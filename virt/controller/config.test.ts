@@ -1,0 +1,41 @@
+import { ConfigError, parseControllerConfig } from './config.js';
+
+const base = { namespace: 'virtstack', launcherImage: 'localhost/virtstack/launcher:dev', identity: 'virt-controller-abc' };
+
+describe('parseControllerConfig', () => {
+  it('fills the defaults the install manifests rely on', () => {
+    expect(parseControllerConfig(base)).toEqual({
+      namespace: 'virtstack',
+      launcherImage: 'localhost/virtstack/launcher:dev',
+      launcherImagePullPolicy: 'IfNotPresent',
+      emulation: 'auto',
+      logLevel: 'info',
+      identity: 'virt-controller-abc',
+      workers: 2,
+    });
+  });
+
+  it('takes every setting', () => {
+    expect(parseControllerConfig({ ...base, launcherImagePullPolicy: 'Never', emulation: 'off', logLevel: 'debug', workers: '4' })).toMatchObject({ launcherImagePullPolicy: 'Never', emulation: 'off', logLevel: 'debug', workers: 4 });
+  });
+
+  it('names the flag and says what would be right', () => {
+    const err = (raw: Parameters<typeof parseControllerConfig>[0]) => {
+      try {
+        parseControllerConfig(raw);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).message;
+      }
+      throw new Error('no error');
+    };
+    expect(err({ ...base, namespace: undefined })).toBe("--namespace: is required (the stack's namespace, e.g. --namespace=virtstack (or POD_NAMESPACE))");
+    expect(err({ ...base, namespace: 'Virt_Stack' })).toMatch(/^--namespace: "Virt_Stack" is not a namespace name/);
+    expect(err({ ...base, launcherImage: '' })).toMatch(/^--launcher-image: is required/);
+    expect(err({ ...base, emulation: 'maybe' })).toBe('--emulation: "maybe" is not one of auto, on, off (pass --emulation=auto)');
+    expect(err({ ...base, logLevel: 'loud' })).toMatch(/^--log-level: "loud" is not one of debug, info, warn, error/);
+    expect(err({ ...base, launcherImagePullPolicy: 'Sometimes' })).toMatch(/^--launcher-image-pull-policy/);
+    expect(err({ ...base, workers: '0' })).toMatch(/^--workers: "0" is not a positive integer/);
+    expect(err({ ...base, identity: '' })).toMatch(/^--identity: is required/);
+  });
+});
