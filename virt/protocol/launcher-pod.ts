@@ -19,6 +19,20 @@ export const LAUNCHER_POD = {
   runtimeMountPath: '/var/run/kubevirt-private',
 } as const;
 
+/**
+ * Where the launcher pod mounts the VM's volumes: the launcher's fixed VM paths (its VM_PATHS in
+ * virt/launcher/volumes/vm-root.ts hold the same values), so the controller writes the mounts without
+ * importing the launcher.
+ */
+export const VM_VOLUME_MOUNTS = {
+  /** emptyDir `ephemeral`: overlays, empty disks, the cloud-init ISO, the serial log. */
+  ephemeral: '/run/virtstack-vm/ephemeral',
+  /** One folder per PersistentVolumeClaim/DataVolume volume: `<vmiDisks>/<volume name>`. */
+  vmiDisks: '/run/virtstack-vm/vmi-disks',
+  /** One folder per Secret a cloudInitNoCloud volume references: `<secrets>/<secret name>`. */
+  secrets: '/run/virtstack-vm/secrets',
+} as const;
+
 /** Labels and annotations, as upstream names them (a Service selects a VM's pod by these). */
 export const LABELS = {
   app: 'kubevirt.io',

@@ -6,9 +6,8 @@ import { createHash } from 'node:crypto';
 import type { VirtualMachineInstance, VirtualMachineInstanceSpec } from '../../api/index.js';
 import { defaultVmiSpec, gracePeriodSecondsOf } from '../../api/defaults/index.js';
 import { RESOURCES, apiVersionOf } from '../../kube/resources.js';
-import { VM_PATHS } from '../../launcher/volumes/vm-root.js';
 import { LAUNCHER_THREADPOOL_SIZE } from '../../protocol/launcher-command.js';
-import { LABELS, LAUNCHER_POD, LAUNCHER_UID } from '../../protocol/launcher-pod.js';
+import { LABELS, LAUNCHER_POD, LAUNCHER_UID, VM_VOLUME_MOUNTS } from '../../protocol/launcher-pod.js';
 import { launcherResources } from './launcher-resources.js';
 import type { Container, PodManifest, PodVolume, PullPolicy, SecurityContext, VolumeMount } from './pod-manifest.js';
 
@@ -138,7 +137,7 @@ function storageOf(spec: VirtualMachineInstanceSpec): Storage {
     secrets.add(secretName);
     const name = boundedName('secret-', secretName);
     s.volumes.push({ name, secret: { secretName } });
-    s.computeMounts.push({ name, mountPath: `${VM_PATHS.secrets}/${secretName}`, readOnly: true });
+    s.computeMounts.push({ name, mountPath: `${VM_VOLUME_MOUNTS.secrets}/${secretName}`, readOnly: true });
   };
   for (const v of spec.volumes ?? []) {
     if (v.containerDisk) {
@@ -151,7 +150,7 @@ function storageOf(spec: VirtualMachineInstanceSpec): Storage {
     if (claim) {
       const name = boundedName('vol-', v.name);
       s.volumes.push({ name, persistentVolumeClaim: { claimName: claim.claimName, ...(claim.readOnly ? { readOnly: true } : {}) } });
-      s.computeMounts.push({ name, mountPath: `${VM_PATHS.vmiDisks}/${v.name}`, ...(claim.readOnly ? { readOnly: true } : {}) });
+      s.computeMounts.push({ name, mountPath: `${VM_VOLUME_MOUNTS.vmiDisks}/${v.name}`, ...(claim.readOnly ? { readOnly: true } : {}) });
     }
     const ci = v.cloudInitNoCloud;
     if (ci?.secretRef) addSecret(ci.secretRef.name);
@@ -189,7 +188,7 @@ export function launcherPod(vmi: VirtualMachineInstance, opts: LauncherPodOption
     volumeMounts: [
       { name: LAUNCHER_POD.socketsVolume, mountPath: LAUNCHER_POD.socketsMountPath },
       { name: LAUNCHER_POD.runtimeVolume, mountPath: LAUNCHER_POD.runtimeMountPath },
-      { name: LAUNCHER_POD.ephemeralVolume, mountPath: VM_PATHS.ephemeral },
+      { name: LAUNCHER_POD.ephemeralVolume, mountPath: VM_VOLUME_MOUNTS.ephemeral },
       ...storage.computeMounts,
     ],
     terminationMessagePolicy: 'FallbackToLogsOnError',
