@@ -1,14 +1,13 @@
-// The koffi binding against a real libvirtd: typed errors with libvirt's code, domain lifecycle events from
+// The koffi binding against a real libvirtd (the launcher's kind: session mode, uid 107): typed errors with libvirt's code, domain lifecycle events from
 // the default event loop, state, job info, the console stream, and a Node event loop that keeps turning
 // while libvirt blocks.
 import { jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FfiHypervisor, isLibvirtError, VirErrorCode, type Connection, type DomainLifecycleEvent } from '../../virt/launcher/libvirt/index.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { prepareNodeHost, type NodeHost } from './support/host.js';
-import { nodeCacheDir } from './support/launcher-harness.js';
 import { waitFor } from './support/poll.js';
 import { startRawLibvirtd, type RawDaemon } from './support/raw-libvirtd.js';
 
@@ -23,8 +22,10 @@ let conn: Connection;
 beforeAll(async () => {
   host = await prepareNodeHost();
   base = mkdtempSync(join(tmpdir(), 'vs-ffi-'));
-  const store = existsSync(nodeCacheDir()) ? readdirSync(nodeCacheDir()).find((d) => d.startsWith('libvirt-capabilities-')) : undefined;
-  daemon = await startRawLibvirtd({ dir: join(base, 'daemon'), ...(store ? { capsFrom: join(nodeCacheDir(), store) } : {}) });
+  // The daemon and its QEMU run as the launcher user: they read the guest from here.
+  chmodSync(base, 0o755);
+  for (const f of ['vmlinuz', 'initrd.img']) copyFileSync(f === 'vmlinuz' ? host.guest.kernel : host.guest.initrd, join(base, f));
+  daemon = await startRawLibvirtd({ dir: join(base, 'daemon'), capsFrom: host.capsDir });
   hv = new FfiHypervisor();
   conn = await hv.open(daemon.uri);
 }, 1_800_000);
@@ -40,7 +41,7 @@ const domainXml = (name: string, serial: string) => `<domain type='qemu'>
   <name>${name}</name>
   <memory unit='MiB'>256</memory>
   <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type><kernel>${host.guest.kernel}</kernel><initrd>${host.guest.initrd}</initrd><cmdline>${host.guest.kernelArgs}</cmdline></os>
+  <os><type arch='x86_64' machine='q35'>hvm</type><kernel>${join(base, 'vmlinuz')}</kernel><initrd>${join(base, 'initrd.img')}</initrd><cmdline>${host.guest.kernelArgs}</cmdline></os>
   <features><acpi/></features>
   <devices><serial type='pty'><log file='${serial}' append='off'/><target port='0'/></serial><console type='pty'/><memballoon model='none'/></devices>
 </domain>`;

@@ -1,5 +1,7 @@
-// A VM's life through one launcher: boot from a VMI spec, the console through the protocol, user-data and
-// DHCP inside the guest, graceful and forced stop, and a killed launcher leaving nothing behind.
+// A VM's life through one launcher pod (uid 107, no capabilities, session-mode libvirt): boot from a VMI
+// spec with the prepared capabilities, the console through the protocol, user-data and DHCP inside the
+// guest, a containerDisk read from its sibling container, graceful and forced stop, and exit codes that
+// say whether the VM ended or failed.
 import { jest } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -8,9 +10,13 @@ import { join } from 'node:path';
 import { readDiskCounter } from '../guest/guest.js';
 import { run } from '../guest/host-tools.js';
 import { DHCP_PREFIX, EFI_PREFIX, GUEST_MARKER, IGNORE_ACPI_ARG, USERDATA_PREFIX } from '../guest/init-script.js';
-import { probeBoot } from '../../virt/accelerator/kvm-probe.js';
+import { chooseAccelerator } from '../../virt/accelerator/kvm-probe.js';
+import { jsonLogger } from '../../virt/logger/logger.js';
 import { LAUNCHER_THREADPOOL_SIZE } from '../../virt/protocol/index.js';
-import { prepareNodeHost, type NodeHost } from './support/host.js';
+import { LAUNCHER_UID } from '../../virt/protocol/launcher-pod.js';
+import { containerRoot } from './support/container-root.js';
+import { nodeCacheDir, prepareNodeHost, type NodeHost } from './support/host.js';
+import { POD_NODE } from './support/launcher-pod.js';
 import { startLauncher, type RunningLauncher } from './support/launcher-harness.js';
 import { waitFor } from './support/poll.js';
 import { alive, descendants, commandLine } from './support/processes.js';
@@ -50,19 +56,28 @@ describe('a VM through its launcher', () => {
   let l: RunningLauncher;
   const nonce = `nonce-${Date.now().toString(36)}`;
 
-  it('boots from a VMI spec to the serial marker, on KVM only where KVM really works', async () => {
+  it('boots from a VMI spec to the serial marker with the prepared capabilities, as uid 107 without capabilities', async () => {
     l = await launch('life');
+    // libvirt kept the prepared cache: no probe, and the start-up time says so.
+    const ready = /"msg":"launcher ready"[^\n]*/.exec(l.output())?.[0] ?? '';
+    expect(ready).toContain('"capabilities":"prepared"');
+    expect(l.output()).not.toMatch(/probes QEMU|probed again/);
+    process.stdout.write(`launcher start-up with prepared capabilities: ${/"startupMs":(\d+)/.exec(ready)?.[1]} ms\n`);
+    const tree = descendants(l.proc.pid!);
+    const daemon = tree.find((p) => commandLine(p).startsWith('/usr/sbin/libvirtd'))!;
+    expect(readFileSync(`/proc/${daemon}/status`, 'utf8')).toMatch(new RegExp(`Uid:\\s+${LAUNCHER_UID}\\s+${LAUNCHER_UID}\\s+${LAUNCHER_UID}\\s+${LAUNCHER_UID}[\\s\\S]*CapEff:\\s+0{16}[\\s\\S]*CapBnd:\\s+0{16}`));
+    // The handler's verdict goes in sync: the same probe the handler runs decides here.
+    const accel = await chooseAccelerator({ mode: 'auto', cacheDir: join(nodeCacheDir(), 'kvm-probe'), log: jsonLogger({}, { write: () => undefined }), guest: { kernel: host.guest.kernel, initrd: host.guest.initrd, cmdline: host.guest.kernelArgs, marker: GUEST_MARKER } });
     const vmi = newVmi('life', withKernelBoot(host.guest.kernelArgs), withPvcDisk('data'), withCloudInit(`#cloud-config\nvirtstack_test: ${nonce}\n`), withMasquerade(), withRng(), withGracePeriod(20));
     const started = Date.now();
-    const info = await l.client.call('sync', { vmi });
-    expect(info).toMatchObject({ name: 'default_life', state: 'Running', reason: 'Booted' });
-    // The launcher's choice must match an independent boot of the same guest under KVM (on this
-    // development host nested KVM does not work, so this checks the TCG fallback).
-    const kvm = await probeBoot('kvm', { kernel: host.guest.kernel, initrd: host.guest.initrd, cmdline: host.guest.kernelArgs, marker: GUEST_MARKER }, 8000);
-    expect(info!.accelerator).toBe(kvm.usable ? 'kvm' : 'tcg');
-    if (!kvm.usable) expect(info!.acceleratorReason).toMatch(/KVM unusable|kvm is missing/);
+    const info = await l.client.call('sync', { vmi, options: { accelerator: accel.accelerator, acceleratorReason: accel.reason } });
+    expect(info).toMatchObject({ name: 'default_life', state: 'Running', reason: 'Booted', accelerator: accel.accelerator, acceleratorReason: accel.reason });
     await waitFor('the guest marker on the serial log', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
     process.stdout.write(`boot to marker through the launcher: ${Date.now() - started} ms\n`);
+    const qemu = descendants(l.proc.pid!).find((p) => commandLine(p).includes('qemu-system-x86_64'))!;
+    expect(readFileSync(`/proc/${qemu}/status`, 'utf8')).toMatch(/CapEff:\s+0{16}/);
+    // No virtlogd: QEMU writes its own log (stdio_handler = "file").
+    expect(descendants(l.proc.pid!).map(commandLine).filter((c) => c.includes('virtlogd'))).toEqual([]);
   });
 
   it('streams the serial console through the launcher socket', async () => {
@@ -159,12 +174,11 @@ it('boots with Secure Boot enforced (signed OVMF, SMM), the default for efi', as
   expect((await l.exited).code).toBe(0);
 });
 
-it('runs a containerDisk behind a private overlay next to an emptyDisk', async () => {
-  const images = join(base, 'images');
-  mkdirSync(join(images, 'root'), { recursive: true });
-  const baseImage = join(images, 'root', 'disk.img');
-  copyFileSync(host.guest.diskQcow2, baseImage);
-  const l = await startLauncher(host, { name: 'ephemeral', baseDir: base, containerDisksDir: images });
+it('runs a containerDisk from its sibling container behind a private overlay, next to an emptyDisk', async () => {
+  // The image of the containerDisk container: upstream's layout, one disk file under /disk/.
+  const image = containerRoot(join(base, 'image-root'), { '/disk/disk.img': host.guest.diskQcow2 });
+  const baseImage = join(image, 'disk', 'disk.img');
+  const l = await startLauncher(host, { name: 'ephemeral', baseDir: base, containerDisks: { root: image } });
   running.push(l);
   await l.client.call('sync', { vmi: newVmi('ephemeral', withKernelBoot(host.guest.kernelArgs), withContainerDisk('root'), withEmptyDisk('scratch', '32Mi')) });
   await waitFor('the guest to count on the containerDisk', () => ((lastCounter(readSerial(l.serialLog)) ?? 0) >= 20 ? true : undefined), 60_000);
@@ -174,8 +188,9 @@ it('runs a containerDisk behind a private overlay next to an emptyDisk', async (
   await l.client.call('kill', {});
   await l.exited;
   // The guest wrote to its overlay; the image itself is untouched, as a container image must be. The
-  // overlay names its backing file by the launcher's private path: point it at the host's copy to read it.
+  // overlay names its backing file by the pod's stable path: point it at the host's copy to read it.
   const overlay = join(l.runtimeDir, 'ephemeral', 'container-root.qcow2');
+  expect(JSON.parse(await run('qemu-img', ['info', '-U', '--output=json', overlay]))).toMatchObject({ 'backing-filename': '/run/virtstack-vm/container-disks/root/disk.img' });
   await run('qemu-img', ['rebase', '-u', '-F', 'qcow2', '-b', baseImage, overlay]);
   expect(await readDiskCounter(overlay, 'qcow2')).toBeGreaterThanOrEqual(20);
   expect(await readDiskCounter(baseImage, 'qcow2')).toBe(0);
@@ -186,9 +201,9 @@ it('shuts the guest down gracefully when the launcher is asked to terminate (SIG
   await l.client.call('sync', { vmi: newVmi('terminated', withKernelBoot(host.guest.kernelArgs), withGracePeriod(20)) });
   await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
   const tree = descendants(l.proc.pid!);
-  const node = tree.find((p) => commandLine(p).includes('launcher.js'))!;
-  // tini forwards a SIGTERM sent to PID 1 of the namespace; here the launcher gets it directly.
-  process.kill(node, 'SIGTERM');
+  // The kubelet signals the container's main process, tini, which forwards it to the launcher.
+  const tini = tree.find((p) => commandLine(p).startsWith('tini -s'))!;
+  process.kill(tini, 'SIGTERM');
   expect((await l.exited).code).toBe(0);
   expect(readSerial(l.serialLog)).toContain('virtstack-guest: power button, powering off');
   expect(l.output()).toContain('termination requested: shutting the VM down gracefully');
@@ -216,8 +231,8 @@ it('leaves no process behind when the launcher crashes', async () => {
   const tree = descendants(l.proc.pid!);
   const node = tree.find((p) => commandLine(p).includes('launcher.js'));
   expect(node).toBeDefined();
-  // The launcher's Node process dies (not the process the handler holds): tini, PID 1 of the launcher's
-  // namespace, exits with it, and the kernel kills everything else in the namespace.
+  // The launcher's Node process dies: tini exits with it, and the container goes (here the pod's PID 1
+  // exits with it; in a pod the runtime kills what is left in the container).
   process.kill(node!, 'SIGKILL');
   await waitFor('QEMU, libvirtd and the launcher to be gone', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
   expect((await l.exited).code).not.toBe(0);
@@ -230,9 +245,28 @@ it('leaves no process behind when the launcher is killed', async () => {
   const tree = descendants(l.proc.pid!);
   expect(tree.map(commandLine).filter((c) => /qemu-system-x86_64|libvirtd|launcher\.js/.test(c)).length).toBeGreaterThanOrEqual(3);
   // Blocking libvirt calls each hold a libuv worker: the launcher runs with a pool larger than Node's 4.
-  const node = tree.find((p) => commandLine(p).startsWith(process.execPath))!;
+  const node = tree.find((p) => commandLine(p).startsWith(POD_NODE))!;
   const workers = readdirSync(`/proc/${node}/task`).filter((t) => readFileSync(`/proc/${node}/task/${t}/comm`, 'utf8').trim() === 'libuv-worker');
   expect(workers).toHaveLength(LAUNCHER_THREADPOOL_SIZE);
   await l.kill();
   await waitFor('QEMU, libvirtd and the launcher to be gone', () => (tree.every((p) => !alive(p)) ? true : undefined), 10_000);
+});
+
+it('fails (exit 1) when QEMU is killed under the VM, so the VMI goes Failed', async () => {
+  const l = await launch('qemu-killed');
+  await l.client.call('sync', { vmi: newVmi('qemu-killed', withKernelBoot(host.guest.kernelArgs)) });
+  await waitFor('the guest marker', () => readSerial(l.serialLog).includes(GUEST_MARKER) || undefined, 60_000);
+  const qemu = descendants(l.proc.pid!).find((p) => commandLine(p).includes('qemu-system-x86_64'))!;
+  process.kill(qemu, 'SIGKILL');
+  expect((await l.exited).code).toBe(1);
+  expect(l.output()).toMatch(/"msg":"the VM is gone".*"reason":"domain Shutoff \(Crashed\)"/);
+});
+
+it('names the containerDisk volume whose image has no /disk/ folder', async () => {
+  const l = await startLauncher(host, { name: 'no-disk', baseDir: base, containerDisks: { root: containerRoot(join(base, 'not-a-disk-image'), {}) } });
+  running.push(l);
+  const err = await l.client.call('sync', { vmi: newVmi('no-disk', withKernelBoot(host.guest.kernelArgs), withContainerDisk('root')) }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'InvalidSpec' });
+  expect((err as Error).message).toMatch(/spec.volumes\[0\].containerDisk: image virtstack\/test-guest-disk:1 has no \/disk\/ folder/);
+  await l.kill();
 });

@@ -1,8 +1,10 @@
-// Live migration between two launchers on two "hosts" (network namespaces): the guest keeps counting
-// without a reboot, the domain ends on the target only and the source launcher cleans up; a cancelled
-// migration leaves the VM running on the source; a disk that is not shared is copied (block migration).
+// Live migration between two launcher pods on two "hosts" (network namespaces), their session daemons
+// talking over TCP: the guest keeps counting without a reboot, the domain ends on the target only and the
+// source launcher cleans up; a cancelled migration leaves the VM running on the source; a disk that is not
+// shared is copied (block migration). (Cluster migration will carry this over unix sockets instead.)
 import { jest } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { containerRoot } from './support/container-root.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDiskCounter } from '../guest/guest.js';
@@ -44,19 +46,20 @@ function diskDir(name: string): string {
 
 async function pair(name: string, volumes: { source: string; target: string; images?: { source: string; target: string } }): Promise<{ src: RunningLauncher; dst: RunningLauncher; target: () => { uri: string; migrationUri: string } }> {
   const port = nextPort++;
-  const src = await startLauncher(host, { name: `${name}-src`, baseDir: base, netns: hosts.a.netns, volumesDir: volumes.source, ...(volumes.images ? { containerDisksDir: volumes.images.source } : {}) });
+  const src = await startLauncher(host, { name: `${name}-src`, baseDir: base, netns: hosts.a.netns, volumesDir: volumes.source, ...(volumes.images ? { containerDisks: { root: volumes.images.source } } : {}) });
   running.push(src);
   const dst = await startLauncher(host, {
     name: `${name}-dst`,
     baseDir: base,
     netns: hosts.b.netns,
     volumesDir: volumes.target,
-    ...(volumes.images ? { containerDisksDir: volumes.images.target } : {}),
+    ...(volumes.images ? { containerDisks: { root: volumes.images.target } } : {}),
     listen: { address: hosts.b.address, port },
     migrationPorts: { min: 49152, max: 49215 },
   });
   running.push(dst);
-  return { src, dst, target: () => ({ uri: `qemu+tcp://${hosts.b.address}:${port}/system`, migrationUri: `tcp://${hosts.b.address}` }) };
+  // The target's session daemon: libvirt's session URI, over TCP.
+  return { src, dst, target: () => ({ uri: `qemu+tcp://${hosts.b.address}:${port}/session`, migrationUri: `tcp://${hosts.b.address}` }) };
 }
 
 async function bootOnSource(src: RunningLauncher, dst: RunningLauncher, name: string): Promise<ReturnType<typeof newVmi>> {
@@ -156,10 +159,7 @@ it('copies a disk that is not shared (block migration) and the guest continues o
 it('migrates a containerDisk VM with an incremental block copy of its private overlay', async () => {
   // Each "node" pulled the same image: the base is present on both sides, only the overlay moves.
   const images = { source: join(base, 'img-src'), target: join(base, 'img-dst') };
-  for (const dir of [images.source, images.target]) {
-    mkdirSync(join(dir, 'root'), { recursive: true });
-    copyFileSync(host.guest.diskQcow2, join(dir, 'root', 'disk.img'));
-  }
+  for (const dir of [images.source, images.target]) containerRoot(dir, { '/disk/disk.img': host.guest.diskQcow2 });
   const { src, dst, target } = await pair('overlay', { source: diskDir('overlay-src'), target: diskDir('overlay-dst'), images });
   const vmi = newVmi('overlaid', withKernelBoot(host.guest.kernelArgs), withContainerDisk('root'), withGracePeriod(10));
   await src.client.call('sync', { vmi });
@@ -175,8 +175,8 @@ it('migrates a containerDisk VM with an incremental block copy of its private ov
   await dst.exited;
   // The count lives in the target's overlay (read against the target's base); both bases stayed pristine.
   const overlay = join(dst.runtimeDir, 'ephemeral', 'container-root.qcow2');
-  await run('qemu-img', ['rebase', '-u', '-F', 'qcow2', '-b', join(images.target, 'root', 'disk.img'), overlay]);
+  await run('qemu-img', ['rebase', '-u', '-F', 'qcow2', '-b', join(images.target, 'disk', 'disk.img'), overlay]);
   expect(await readDiskCounter(overlay, 'qcow2')).toBeGreaterThan(srcLast);
-  expect(await readDiskCounter(join(images.source, 'root', 'disk.img'), 'qcow2')).toBe(0);
-  expect(await readDiskCounter(join(images.target, 'root', 'disk.img'), 'qcow2')).toBe(0);
+  expect(await readDiskCounter(join(images.source, 'disk', 'disk.img'), 'qcow2')).toBe(0);
+  expect(await readDiskCounter(join(images.target, 'disk', 'disk.img'), 'qcow2')).toBe(0);
 });

@@ -1,19 +1,22 @@
-// The launcher process: sets up its namespace-private paths and libvirt daemon (seeded with the node's
-// capabilities cache), picks the accelerator, serves the protocol socket, and returns when the VM is gone
-// or a termination signal arrives (after a graceful shutdown). Everything it started stops with it.
+// The launcher process, as the compute container of a launcher pod: runs as uid 107 with no capabilities,
+// starts its libvirt session daemon (seeded with the capabilities prepared in the image), serves the
+// protocol socket, and returns when the VM is gone or a termination signal arrives (after a graceful
+// shutdown). `prepareOnly` is the image build's step: probe QEMU once and store the result.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LauncherServer } from '../protocol/index.js';
-import { chooseAccelerator, type ProbeGuest } from '../accelerator/kvm-probe.js';
-import { CapabilitiesCache } from './daemon/capabilities-cache.js';
-import { CAPABILITIES_DIR, PrivateDaemon } from './daemon/private-daemon.js';
+import { acceleratorFor } from './sync-accelerator.js';
+import { debianCapsInputs, keptSeeded, saveCapabilities, seedCapabilities, type SeedResult } from './daemon/capabilities-cache.js';
 import { DaemonError } from './daemon/errors.js';
+import { SessionDaemon } from './daemon/session-daemon.js';
+import { DhcpServer } from './dhcp/server.js';
 import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
 import { FfiHypervisor, type Connection } from './libvirt/index.js';
 import type { Logger } from '../logger/logger.js';
+import { planPodNetwork } from './network/pod-network.js';
 import { prepareVolumes } from './volumes/prepare-volumes.js';
 import { VM_PATHS } from './volumes/vm-root.js';
 
@@ -21,21 +24,13 @@ const exec = promisify(execFile);
 
 export interface LauncherOptions {
   socket: string;
+  /** HOME and XDG folders of the session daemon (the pod's emptyDir at /var/run/kubevirt-private). */
   runtimeDir: string;
-  cacheDir: string;
-  accelerator: 'auto' | 'kvm' | 'tcg';
-  volumesDir?: string;
-  containerDisksDir?: string;
-  kernelBootDir?: string;
-  secretsDir?: string;
+  /** The capabilities prepared in the image; with prepareOnly, where to prepare them. */
+  capsDir: string;
   listen?: { address: string; port: number };
-  /** The pod interface as a tap the handler prepared; absent: QEMU's user-mode NAT. */
-  podTap?: { dev: string; mtu?: number };
   migrationPorts?: { min: number; max: number };
-  probeGuest?: ProbeGuest;
   prepareOnly?: boolean;
-  /** The mount namespace the launcher must not touch (its parent's). */
-  hostMountNamespace: string;
 }
 
 /** Debian's ovmf package: 4 MiB builds, plain and Secure Boot (with Microsoft's keys enrolled). */
@@ -56,13 +51,7 @@ async function libvirtVersion(): Promise<number> {
   return Number(m[1]) * 1_000_000 + Number(m[2]) * 1000 + Number(m[3]);
 }
 
-async function bind(source: string | undefined, target: string): Promise<void> {
-  mkdirSync(target, { recursive: true });
-  if (!source) return;
-  await exec('mount', ['--bind', source, target]);
-}
-
-async function openWhenReady(hv: FfiHypervisor, daemon: PrivateDaemon, deadlineMs: number): Promise<Connection> {
+async function openWhenReady(hv: FfiHypervisor, daemon: SessionDaemon, deadlineMs: number): Promise<Connection> {
   const deadline = Date.now() + deadlineMs;
   let exited = false;
   void daemon.whenExited().then(() => (exited = true));
@@ -70,44 +59,29 @@ async function openWhenReady(hv: FfiHypervisor, daemon: PrivateDaemon, deadlineM
     try {
       return await hv.open(daemon.uri);
     } catch (err) {
-      if (exited) throw new DaemonError('libvirtd exited before accepting connections', `read ${daemon.logFile}`, { cause: err });
+      if (exited) throw new DaemonError('libvirtd exited before accepting connections', `read ${daemon.paths.logFile}`, { cause: err });
       if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 }
 
 export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<number> {
   const t0 = Date.now();
-  if (readlinkSync('/proc/self/ns/mnt') === opts.hostMountNamespace) {
-    throw new DaemonError('the launcher runs in the host mount namespace', 'start it with launcherArgv() (unshare + tini), never directly');
+  const version = await libvirtVersion();
+  const inputs = debianCapsInputs();
+  const daemon = new SessionDaemon({ runtimeDir: opts.runtimeDir, log, ...(opts.listen ? { tcp: opts.listen } : {}), ...(opts.migrationPorts ? { migrationPorts: opts.migrationPorts } : {}) });
+  daemon.prepare();
+  const capsDir = daemon.paths.capabilities;
+  let seeded: SeedResult | undefined;
+  const tSeed = Date.now();
+  if (opts.prepareOnly) {
+    for (const f of readdirSync(capsDir)) rmSync(join(capsDir, f), { force: true });
+  } else {
+    seeded = seedCapabilities(opts.capsDir, capsDir, version, inputs);
+    if (seeded.valid) log.info('seeded the prepared QEMU capabilities', { capsDir: opts.capsDir, reason: seeded.reason, seedMs: Date.now() - tSeed });
+    else log.warn('the prepared QEMU capabilities do not fit this container: libvirt probes QEMU (seconds)', { capsDir: opts.capsDir, reason: seeded.reason });
   }
-  mkdirSync(opts.runtimeDir, { recursive: true });
-  const ephemeral = join(opts.runtimeDir, 'ephemeral');
-  mkdirSync(ephemeral, { recursive: true });
-  await bind(ephemeral, VM_PATHS.ephemeral);
-  await bind(opts.volumesDir, VM_PATHS.vmiDisks);
-  await bind(opts.containerDisksDir, VM_PATHS.containerDisks);
-  await bind(opts.kernelBootDir, VM_PATHS.kernelBoot);
-  await bind(opts.secretsDir, VM_PATHS.secrets);
-
-  const [accel, version] = await Promise.all([
-    chooseAccelerator({ mode: opts.accelerator, cacheDir: join(opts.cacheDir, 'kvm-probe'), log, ...(opts.probeGuest ? { guest: opts.probeGuest } : {}) }),
-    libvirtVersion(),
-  ]);
-  log.info('accelerator chosen', { accelerator: accel.accelerator, reason: accel.reason, cached: accel.cached });
-
-  const daemon = new PrivateDaemon({
-    runtimeDir: opts.runtimeDir,
-    log,
-    hostMountNamespace: opts.hostMountNamespace,
-    ...(opts.listen ? { tcp: opts.listen } : {}),
-    ...(opts.migrationPorts ? { migrationPorts: opts.migrationPorts } : {}),
-  });
-  await daemon.prepare();
-  const caps = new CapabilitiesCache(join(opts.cacheDir, `libvirt-capabilities-${version}`), version);
-  const seeded = caps.seed(CAPABILITIES_DIR);
-  log.info(seeded.valid ? 'seeded the libvirt capabilities cache' : 'no valid prepared capabilities: this daemon probes QEMU (slow start)', { reason: seeded.reason });
 
   let hv: FfiHypervisor | undefined;
   let conn: Connection | undefined;
@@ -121,18 +95,19 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     hv = new FfiHypervisor();
     conn = await openWhenReady(hv, daemon, 20_000);
     // Loads (or probes) QEMU's capabilities now rather than on the first domain.
+    const tCaps = Date.now();
     await conn.getCapabilities();
-    if (!seeded.valid || !seeded.digest || !CapabilitiesCache.unchanged(CAPABILITIES_DIR, seeded.digest)) {
-      if (seeded.valid) log.warn('libvirt rejected the prepared capabilities and probed again; refreshing the node cache');
-      log.info('saved the libvirt capabilities for the next launchers on this node', { files: caps.save(CAPABILITIES_DIR) });
-    }
+    const capabilitiesMs = Date.now() - tCaps;
     if (opts.prepareOnly) {
-      log.info('node prepared', { startupMs: Date.now() - t0 });
+      const m = saveCapabilities(capsDir, opts.capsDir, version, inputs);
+      log.info('prepared the QEMU capabilities', { capsDir: opts.capsDir, files: m.caps, digested: Object.keys(m.files).length, probeMs: capabilitiesMs, startupMs: Date.now() - t0 });
       return 0;
     }
+    const kept = seeded?.valid === true && keptSeeded(capsDir, seeded.seeded);
+    if (seeded?.valid && !kept) log.warn('libvirt did not keep the prepared QEMU capabilities and probed again', { capabilitiesMs, hint: `compare ${opts.capsDir} with ${capsDir}; read ${daemon.paths.logFile}` });
 
-    // The first reason wins: the VM gone or a termination request end cleanly (0); losing the daemon
-    // under a VM is a failure (1), and the namespace going down with us takes QEMU along.
+    // The first reason wins: the VM gone or a termination request end cleanly (0); QEMU dying under
+    // the VM or losing the daemon is a failure (1), so the VMI goes Failed.
     let resolveDone!: (end: { reason: string; code: number }) => void;
     const done = new Promise<{ reason: string; code: number }>((r) => (resolveDone = r));
     daemon.whenExited().then((code) => resolveDone({ reason: `libvirtd exited (${code})`, code: 1 }), () => undefined);
@@ -141,26 +116,38 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     const ovmf = detectOvmf();
     launcher = new Launcher({
       conn: c,
-      accelerator: accel,
       log,
-      onGone: (reason) => resolveDone({ reason, code: 0 }),
-      prepare: async (vmi) => {
-        const prepared = await prepareVolumes(vmi);
+      onGone: (reason, failed) => resolveDone({ reason, code: failed ? 1 : 0 }),
+      prepare: async (vmi, options) => {
+        const vlog = log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });
+        const accel = acceleratorFor(options);
+        const net = planPodNetwork(vmi, options.podNetwork);
+        const volumes = await prepareVolumes(vmi, { log: vlog });
+        let dhcp: DhcpServer | undefined;
+        if (net.lease) {
+          dhcp = new DhcpServer(net.lease, vlog.child({ subsystem: 'dhcp' }));
+          await dhcp.start();
+        }
+        const d = dhcp;
         return {
-          accelerator: accel.accelerator,
-          volumes: prepared.volumes,
-          podNetwork: opts.podTap ? { kind: 'tap', dev: opts.podTap.dev, ...(opts.podTap.mtu ? { mtu: opts.podTap.mtu } : {}) } : { kind: 'user' },
-          ...(prepared.kernelBoot ? { kernelBoot: prepared.kernelBoot } : {}),
-          ...(ovmf ? { ovmf } : {}),
-          serialLog: join(VM_PATHS.ephemeral, 'serial0.log'),
-          vncSocket: join(VM_PATHS.ephemeral, 'vnc.sock'),
+          context: {
+            accelerator: accel.accelerator,
+            volumes: volumes.volumes,
+            podNetwork: net.context,
+            ...(volumes.kernelBoot ? { kernelBoot: volumes.kernelBoot } : {}),
+            ...(ovmf ? { ovmf } : {}),
+            serialLog: join(VM_PATHS.ephemeral, 'serial0.log'),
+            vncSocket: join(VM_PATHS.ephemeral, 'vnc.sock'),
+          },
+          acceleratorReason: accel.reason,
+          ...(d ? { release: () => d.stop() } : {}),
         };
       },
     });
     await launcher.start();
     server = new LauncherServer(launcher, log);
     await server.listen(opts.socket);
-    log.info('launcher ready', { startupMs: Date.now() - t0, socket: opts.socket });
+    log.info('launcher ready', { startupMs: Date.now() - t0, capabilities: kept ? 'prepared' : 'probed', capabilitiesMs, socket: opts.socket, uid: process.getuid?.() });
     const l = launcher;
     const onSignal = (sig: string) => {
       log.info('termination requested: shutting the VM down gracefully', { signal: sig });

@@ -1,5 +1,5 @@
 import type { VirtualMachineInstance } from '../api/index.js';
-import { LauncherFault } from '../protocol/index.js';
+import { LauncherFault, type SyncOptions } from '../protocol/index.js';
 import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
 import { DomainEventType, DomainState, FakeHypervisor, LibvirtError, MigrateFlag, VirErrorCode, type Connection } from './libvirt/index.js';
@@ -18,16 +18,24 @@ async function setup() {
   const hv = new FakeHypervisor();
   const conn: Connection = await hv.open('qemu:///system');
   const gone: string[] = [];
+  const failed: boolean[] = [];
+  const released: string[] = [];
+  const synced: SyncOptions[] = [];
   const launcher = new Launcher({
     conn,
-    accelerator: { accelerator: 'tcg', reason: 'KVM unusable: probe timed out', cached: true },
-    prepare: async () => ctx,
+    prepare: async (_vmi, options) => {
+      synced.push(options);
+      return { context: ctx, acceleratorReason: 'KVM unusable: probe timed out', release: async () => void released.push('dhcp') };
+    },
     log: jsonLogger({}, { write: () => undefined }),
-    onGone: (r) => gone.push(r),
+    onGone: (r, f) => {
+      gone.push(r);
+      failed.push(f);
+    },
     pollMs: 10,
   });
   await launcher.start();
-  return { hv, launcher, gone };
+  return { hv, launcher, gone, failed, released, synced };
 }
 
 const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
@@ -40,13 +48,15 @@ const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
 
 describe('launcher', () => {
   it('defines and starts the VMI\'s domain once, and reports the accelerator', async () => {
-    const { hv, launcher } = await setup();
-    const info = await launcher.sync({ vmi: vmi() });
+    const { hv, launcher, synced, released } = await setup();
+    const info = await launcher.sync({ vmi: vmi(), options: { accelerator: 'tcg' } });
+    expect(synced).toEqual([{ accelerator: 'tcg' }]);
     expect(info).toMatchObject({ name: 'ns_vm1', state: 'Running', reason: 'Booted', accelerator: 'tcg', acceleratorReason: 'KVM unusable: probe timed out' });
     expect(hv.domains.get('ns_vm1')?.persistent).toBe(true);
     await expect(launcher.sync({ vmi: vmi() })).resolves.toMatchObject({ state: 'Running' });
     await expect(launcher.sync({ vmi: vmi('uid-2') })).rejects.toMatchObject({ code: 'WrongVMI' });
     await launcher.stop();
+    expect(released).toEqual(['dhcp']);
   });
 
   it('answers an invalid spec with the field that is wrong', async () => {
@@ -60,11 +70,12 @@ describe('launcher', () => {
   });
 
   it('shuts down gracefully and then reports the VM gone', async () => {
-    const { launcher, gone } = await setup();
+    const { launcher, gone, failed } = await setup();
     await launcher.sync({ vmi: vmi() });
     await expect(launcher.shutdown({})).resolves.toMatchObject({ graceful: true });
     await until('gone', () => gone.length > 0);
     expect(gone[0]).toMatch(/Shutoff|no longer exists/);
+    expect(failed).toEqual([false]);
     await launcher.stop();
   });
 
@@ -136,12 +147,24 @@ describe('launcher', () => {
     await launcher.stop();
   });
 
+  it('reports a VM whose QEMU died under it as failed, and one it destroyed as not', async () => {
+    const { hv, launcher, gone, failed } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    // virDomainShutoffReason 3: QEMU went away without libvirt stopping it (killed, crashed).
+    hv.stop(hv.domains.get('ns_vm1')!, 3);
+    await until('gone', () => gone.length > 0);
+    expect(gone).toEqual(['domain Shutoff (Crashed)']);
+    expect(failed).toEqual([true]);
+    await launcher.stop();
+  });
+
   it('kills the VM on request', async () => {
-    const { hv, launcher, gone } = await setup();
+    const { hv, launcher, gone, failed } = await setup();
     await launcher.sync({ vmi: vmi() });
     await expect(launcher.kill({})).resolves.toEqual({ killed: true });
     expect(hv.domains.get('ns_vm1')?.state ?? DomainState.Shutoff).toBe(DomainState.Shutoff);
     await until('gone', () => gone.length > 0);
+    expect(failed).toEqual([false]);
     await launcher.stop();
   });
 });

@@ -3,9 +3,8 @@
 // LauncherApi over the Connection seam, so it runs against the fake in unit tests.
 import type { VirtualMachineInstance } from '../api/index.js';
 import { gracePeriodSecondsOf } from '../api/defaults/vmi-spec.js';
-import { LauncherFault, SUPPORTED_VERSIONS, type DomainInfo, type LauncherApi, type LauncherMethods, type MigrationStatus } from '../protocol/index.js';
+import { LauncherFault, SUPPORTED_VERSIONS, type Accelerator, type DomainInfo, type LauncherApi, type LauncherMethods, type MigrationStatus, type SyncOptions } from '../protocol/index.js';
 import type { Duplex } from 'node:stream';
-import type { AcceleratorChoice } from '../accelerator/kvm-probe.js';
 import type { ConverterContext } from './domain/context.js';
 import { domainName, vmiToDomainXml } from './domain/convert.js';
 import { ConversionError } from './domain/errors.js';
@@ -15,14 +14,25 @@ import type { Logger } from '../logger/logger.js';
 type P<M extends keyof LauncherMethods> = LauncherMethods[M]['params'];
 type R<M extends keyof LauncherMethods> = Promise<LauncherMethods[M]['result']>;
 
+/** What preparing a VMI in this pod produced. */
+export interface PreparedVm {
+  context: ConverterContext;
+  /** Why context.accelerator: the handler's verdict, or the default. */
+  acceleratorReason: string;
+  /** Stops what preparing started (the DHCP server); called when the launcher stops. */
+  release?: () => Promise<void>;
+}
+
 export interface LauncherDeps {
   conn: Connection;
-  accelerator: AcceleratorChoice;
-  /** Prepares volumes etc. on this node and returns the converter's context. */
-  prepare: (vmi: VirtualMachineInstance) => Promise<ConverterContext>;
+  /** Prepares volumes, network and accelerator in this pod and returns the converter's context. */
+  prepare: (vmi: VirtualMachineInstance, options: SyncOptions) => Promise<PreparedVm>;
   log: Logger;
-  /** Called once, when the VM is gone for good (shut off, killed, or migrated away). */
-  onGone: (reason: string) => void;
+  /**
+   * Called once, when the VM is gone for good: shut off, destroyed or migrated away (failed: false), or
+   * ended by QEMU crashing or being killed (failed: true, so the VMI goes Failed).
+   */
+  onGone: (reason: string, failed: boolean) => void;
   pollMs?: number;
   now?: () => number;
 }
@@ -40,6 +50,8 @@ export class Launcher implements LauncherApi {
   private unsubscribe: (() => Promise<void>) | undefined;
   private readonly startedAt: number;
   private checking = false;
+  private accel: { accelerator: Accelerator; reason: string } | undefined;
+  private release: (() => Promise<void>) | undefined;
   /** Carries the VMI's kind/namespace/name/uid once synced. */
   private log: Logger;
 
@@ -64,6 +76,8 @@ export class Launcher implements LauncherApi {
   async stop(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     await this.unsubscribe?.().catch(() => undefined);
+    await this.release?.().catch((err: unknown) => this.log.warn('cannot release what the VM used', { error: err as Error }));
+    this.release = undefined;
   }
 
   /** Reconciles what the daemon has with what we think: adopts an arrived migration, notices the end. */
@@ -88,12 +102,14 @@ export class Launcher implements LauncherApi {
       try {
         state = await this.domain.getState();
       } catch (err) {
-        if (isLibvirtError(err, VirErrorCode.NO_DOMAIN)) return this.markGone('the domain no longer exists');
+        if (isLibvirtError(err, VirErrorCode.NO_DOMAIN)) return this.markGone('the domain no longer exists', false);
         throw err;
       }
       if (state.state === DomainState.Shutoff || state.state === DomainState.Crashed) {
         await this.domain.undefine().catch(() => undefined);
-        this.markGone(`domain ${state.stateName} (${state.reasonName})`);
+        // QEMU gone without libvirt asking (killed, crashed) or failing to start: the VMI failed.
+        const failed = state.state === DomainState.Crashed || state.reasonName === 'Crashed' || state.reasonName === 'Failed';
+        this.markGone(`domain ${state.stateName} (${state.reasonName})`, failed);
       }
     } catch (err) {
       this.log.warn('domain check failed', { error: err as Error });
@@ -102,11 +118,11 @@ export class Launcher implements LauncherApi {
     }
   }
 
-  private markGone(reason: string): void {
+  private markGone(reason: string, failed: boolean): void {
     if (this.gone) return;
     this.gone = true;
-    this.log.info('the VM is gone', { reason });
-    this.deps.onGone(reason);
+    (failed ? this.log.error : this.log.info)('the VM is gone', { reason, failed });
+    this.deps.onGone(reason, failed);
   }
 
   private requireDomain(method: string): Domain {
@@ -129,16 +145,19 @@ export class Launcher implements LauncherApi {
     this.name = domainName(vmi);
     this.log = this.deps.log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });
     const log = this.log;
-    let ctx: ConverterContext;
+    let prepared: PreparedVm | undefined;
     let xml: string;
     try {
-      ctx = await this.deps.prepare(vmi);
-      xml = vmiToDomainXml(vmi, ctx);
+      prepared = await this.deps.prepare(vmi, options ?? {});
+      xml = vmiToDomainXml(vmi, prepared.context);
     } catch (err) {
       this.vmi = undefined;
+      await prepared?.release?.().catch(() => undefined);
       if (err instanceof ConversionError) throw new LauncherFault('InvalidSpec', err.message, err.hint, { cause: err });
       throw err;
     }
+    this.accel = { accelerator: prepared.context.accelerator, reason: prepared.acceleratorReason };
+    this.release = prepared.release;
     if (options?.migrationTarget) {
       this.expectingIncoming = true;
       log.info('prepared as migration target', { domain: this.name });
@@ -148,7 +167,7 @@ export class Launcher implements LauncherApi {
     const dom = await this.deps.conn.defineXML(xml);
     await dom.create();
     this.domain = dom;
-    log.info('domain started', { domain: this.name, accelerator: this.deps.accelerator.accelerator });
+    log.info('domain started', { domain: this.name, accelerator: this.accel.accelerator });
     return this.info();
   }
 
@@ -169,8 +188,8 @@ export class Launcher implements LauncherApi {
       uuid: await this.domain.uuid().catch(() => ''),
       state: state.stateName,
       reason: state.reasonName,
-      accelerator: this.deps.accelerator.accelerator,
-      acceleratorReason: this.deps.accelerator.reason,
+      accelerator: this.accel?.accelerator ?? 'tcg',
+      acceleratorReason: this.accel?.reason ?? '',
       ...(this.migration ? { migration: this.migration } : {}),
     };
   }

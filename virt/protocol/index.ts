@@ -2,4 +2,4 @@ export * from './messages.js';
 export { LauncherCallError, LauncherFault } from './errors.js';
 export { LauncherClient } from './client.js';
 export { LauncherServer, toErrorBody, type LauncherApi } from './server.js';
-export { launcherArgv, LAUNCHER_THREADPOOL_SIZE, type LauncherCommandOptions } from './launcher-command.js';
+export * from './launcher-command.js';

@@ -1,20 +1,21 @@
-import { readlinkSync } from 'node:fs';
-import { launcherArgv } from './launcher-command.js';
+import { containerDiskMarker, holdCommand, KERNEL_BOOT_MARKER, launcherCommand } from './launcher-command.js';
 
 describe('launcher command', () => {
-  it('ties the launcher to the process the caller holds, in new PID and mount namespaces under tini', () => {
-    const { command, args } = launcherArgv({ node: '/n', entry: '/e.js', socket: '/s', runtimeDir: '/r', cacheDir: '/c', listen: { address: '10.0.0.2', port: 16509 }, migrationPorts: { min: 49152, max: 49215 } });
-    expect(command).toBe('unshare');
-    expect(args.slice(0, args.indexOf('--'))).toEqual(['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--mount-proc']);
-    expect(args.slice(args.indexOf('--') + 1, args.indexOf('/n'))).toEqual(['tini', '-s', '--', 'env', 'UV_THREADPOOL_SIZE=16']);
-    expect(args).toEqual(expect.arrayContaining(['--host-mnt-ns', readlinkSync('/proc/self/ns/mnt'), '--listen', '10.0.0.2:16509', '--migration-ports', '49152-49215', '--accelerator', 'auto']));
-    expect(args.at(-1)).toBe('--in-namespace');
+  it('runs the launcher under tini as a subreaper with a larger libuv pool, in pod mode with the image defaults', () => {
+    expect(launcherCommand()).toEqual({
+      command: 'tini',
+      args: ['-s', '--', 'env', 'UV_THREADPOOL_SIZE=16', 'node', '/opt/virtstack/dist/virt/cmd/launcher.js', '--pod'],
+    });
   });
 
-  it('passes a probe guest as JSON and only the directories given', () => {
-    const { args } = launcherArgv({ node: '/n', entry: '/e.js', socket: '/s', runtimeDir: '/r', cacheDir: '/c', kernelBootDir: '/k', probeGuest: { kernel: '/k/vmlinuz', marker: 'M' } });
-    expect(args[args.indexOf('--probe-guest') + 1]).toBe('{"kernel":"/k/vmlinuz","marker":"M"}');
-    expect(args).toContain('--kernel-boot-dir');
-    expect(args).not.toContain('--volumes-dir');
+  it('passes only the options given', () => {
+    const { args } = launcherCommand({ node: '/n', entry: '/e.js', capsDir: '/c', listen: { address: '10.0.0.2', port: 16509 }, migrationPorts: { min: 49152, max: 49215 }, prepareOnly: true });
+    expect(args.slice(args.indexOf('/n'))).toEqual(['/n', '/e.js', '--pod', '--caps-dir', '/c', '--listen', '10.0.0.2:16509', '--migration-ports', '49152-49215', '--prepare-only']);
+    expect(args).not.toContain('--socket');
+  });
+
+  it('marks sibling containers so the launcher can find them by one exact argument', () => {
+    expect(holdCommand(containerDiskMarker('rootdisk'))).toEqual(['/var/run/virtstack/hold/virtstack-hold', 'virtstack-container-disk=rootdisk']);
+    expect(holdCommand(KERNEL_BOOT_MARKER)).toEqual(['/var/run/virtstack/hold/virtstack-hold', 'virtstack-kernel-boot']);
   });
 });

@@ -1,54 +1,74 @@
-// How a launcher is started: part of the contract, like the launcher pod's command in KubeVirt. The
-// launcher runs as PID 1's child (tini reaps the daemonized QEMU) in new PID and mount namespaces; the
-// process the caller holds is `unshare`, and --kill-child ties the whole namespace to it, so killing
-// that one process (even with SIGKILL) leaves nothing behind.
-import { readlinkSync } from 'node:fs';
+// How a launcher pod's processes are started: part of the contract, like the launcher pod's command in
+// KubeVirt. The controller puts launcherCommand() in the compute container and holdCommand() in each
+// containerDisk / kernel-boot container; the launcher finds those siblings by their markers in the pod's
+// shared PID namespace and reads their image through /proc/<pid>/root.
 
+/**
+ * Blocking libvirt calls (a migration, a console read, the event loop) each hold a libuv worker thread;
+ * the default four would starve the rest. It must be in the environment before Node starts: the module
+ * loader already uses the pool.
+ */
 export const LAUNCHER_THREADPOOL_SIZE = 16;
 
+/** The compiled launcher entry in the launcher image. */
+export const LAUNCHER_ENTRY_IN_IMAGE = '/opt/virtstack/dist/virt/cmd/launcher.js';
+
+/**
+ * QEMU capabilities prepared when the launcher image is built (`--prepare-only`), checked and re-stamped
+ * at every start so no VM pays libvirt's seconds-long probe.
+ */
+export const LAUNCHER_CAPS_DIR_IN_IMAGE = '/var/lib/virtstack/launcher-caps';
+
+/**
+ * The static hold binary (the project's pause.c), copied from the launcher image into the `hold` emptyDir
+ * by the `hold-binary` init container, so any containerDisk image can run it without a shell or libc.
+ */
+export const HOLD_BINARY = '/var/run/virtstack/hold/virtstack-hold';
+
+/** The argv element that marks the sibling container of a containerDisk volume. */
+export function containerDiskMarker(volumeName: string): string {
+  return `virtstack-container-disk=${volumeName}`;
+}
+
+/** The argv element that marks the sibling container of `spec.domain.firmware.kernelBoot.container`. */
+export const KERNEL_BOOT_MARKER = 'virtstack-kernel-boot';
+
+/** Command of a containerDisk or kernel-boot container: hold the image's root open, marked. */
+export function holdCommand(marker: string): string[] {
+  return [HOLD_BINARY, marker];
+}
+
 export interface LauncherCommandOptions {
-  /** Node binary and the compiled virt/cmd/launcher.js. */
-  node: string;
-  entry: string;
-  socket: string;
-  runtimeDir: string;
-  /** Node-level cache: prepared libvirt capabilities and the KVM verdict. */
-  cacheDir: string;
-  accelerator?: 'auto' | 'kvm' | 'tcg';
-  volumesDir?: string;
-  containerDisksDir?: string;
-  kernelBootDir?: string;
-  secretsDir?: string;
-  /** A tap device the handler created in the pod's network namespace (bridge binding); QEMU's user-mode NAT otherwise. */
-  podTap?: { dev: string; mtu?: number };
+  /** Default: `node` from PATH. */
+  node?: string;
+  /** Default: LAUNCHER_ENTRY_IN_IMAGE. */
+  entry?: string;
+  /** Default: `tini` from PATH. */
+  tini?: string;
+  /** Protocol socket; default: the launcher pod's socket (LAUNCHER_POD in launcher-pod.ts). */
+  socket?: string;
+  /** The libvirt session daemon's HOME and XDG folders; default: /var/run/kubevirt-private. */
+  runtimeDir?: string;
+  /** Prepared capabilities; default: LAUNCHER_CAPS_DIR_IN_IMAGE. */
+  capsDir?: string;
   /** Make this launcher's daemon reachable for incoming migrations. */
   listen?: { address: string; port: number };
   migrationPorts?: { min: number; max: number };
-  /** A real guest for the KVM probe (kernel, initrd, cmdline, marker). */
-  probeGuest?: { kernel: string; initrd?: string; cmdline?: string; marker: string };
-  /** Exit after preparing the node's capabilities cache (no VM). */
+  /** Probe QEMU's capabilities into capsDir and exit (the image build); no VM, no socket. */
   prepareOnly?: boolean;
-  unshare?: string;
-  tini?: string;
 }
 
-export function launcherArgv(o: LauncherCommandOptions): { command: string; args: string[] } {
-  // The launcher refuses to run in this namespace: its daemon would bind over the host's libvirt paths.
-  const a: string[] = [o.entry, '--host-mnt-ns', readlinkSync('/proc/self/ns/mnt'), '--socket', o.socket, '--runtime-dir', o.runtimeDir, '--cache-dir', o.cacheDir, '--accelerator', o.accelerator ?? 'auto'];
-  if (o.volumesDir) a.push('--volumes-dir', o.volumesDir);
-  if (o.containerDisksDir) a.push('--container-disks-dir', o.containerDisksDir);
-  if (o.kernelBootDir) a.push('--kernel-boot-dir', o.kernelBootDir);
-  if (o.secretsDir) a.push('--secrets-dir', o.secretsDir);
-  if (o.podTap) a.push('--pod-tap', o.podTap.mtu ? `${o.podTap.dev}:${o.podTap.mtu}` : o.podTap.dev);
+/**
+ * The compute container's command: tini as a subreaper (not PID 1: the pod shares one PID namespace),
+ * which reaps the daemonized QEMU and forwards the kubelet's SIGTERM to the launcher.
+ */
+export function launcherCommand(o: LauncherCommandOptions = {}): { command: string; args: string[] } {
+  const a: string[] = [o.entry ?? LAUNCHER_ENTRY_IN_IMAGE, '--pod'];
+  if (o.socket) a.push('--socket', o.socket);
+  if (o.runtimeDir) a.push('--runtime-dir', o.runtimeDir);
+  if (o.capsDir) a.push('--caps-dir', o.capsDir);
   if (o.listen) a.push('--listen', `${o.listen.address}:${o.listen.port}`);
   if (o.migrationPorts) a.push('--migration-ports', `${o.migrationPorts.min}-${o.migrationPorts.max}`);
-  if (o.probeGuest) a.push('--probe-guest', JSON.stringify(o.probeGuest));
   if (o.prepareOnly) a.push('--prepare-only');
-  return {
-    command: o.unshare ?? 'unshare',
-    // Blocking libvirt calls (a migration, a console read, the event loop) each hold a libuv worker
-    // thread; the default four would starve the rest. It must be in the environment before Node starts:
-    // the module loader already uses the pool.
-    args: ['--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--mount-proc', '--', o.tini ?? 'tini', '-s', '--', 'env', `UV_THREADPOOL_SIZE=${LAUNCHER_THREADPOOL_SIZE}`, o.node, ...a, '--in-namespace'],
-  };
+  return { command: o.tini ?? 'tini', args: ['-s', '--', 'env', `UV_THREADPOOL_SIZE=${LAUNCHER_THREADPOOL_SIZE}`, o.node ?? 'node', ...a] };
 }

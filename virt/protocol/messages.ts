@@ -69,9 +69,57 @@ export interface MigrationResult {
   dataTransferred?: number;
 }
 
+/**
+ * What the launcher's DHCP server offers the guest on the pod tap. The guest has exactly one pod
+ * interface; the server answers only that interface's MAC (the VMI's macAddress or the one derived from
+ * its uid) and always replies by broadcast (255.255.255.255), sent from `serverAddress`, so the reply
+ * leaves through the device that owns that address.
+ */
+export interface PodDhcpOptions {
+  /** The guest's address: 10.0.2.2 for masquerade, the pod's IP for bridge. */
+  address: string;
+  prefixLength: number;
+  /** Default gateway: 10.0.2.1 for masquerade, the pod's gateway for bridge. Omitted: no router option. */
+  router?: string;
+  /**
+   * An address the handler assigned in the pod's network namespace, on the tap (masquerade: 10.0.2.1)
+   * or on the bridge holding the tap (bridge: a link-local address); the DHCP server id.
+   */
+  serverAddress: string;
+  /** DNS servers; omitted: the nameservers of the pod's /etc/resolv.conf, read by the launcher. */
+  dns?: string[];
+  /** Domain search list (option 119); omitted: the search domains of the pod's /etc/resolv.conf. */
+  search?: string[];
+  /** Lease time in seconds; omitted: 86400. */
+  leaseSeconds?: number;
+}
+
+/** The pod interface as the handler prepared it in the pod's network namespace. */
+export interface PodNetworkPrepared {
+  /** The binding the handler set up; must be the binding of the VMI's pod interface. */
+  binding: 'masquerade' | 'bridge';
+  /** The tap device for the guest, owned by uid/gid 107 (e.g. "tap0"); QEMU attaches to it unmanaged. */
+  tap: string;
+  /** MTU of the pod network, given to the guest's NIC and offered by DHCP (option 26). */
+  mtu: number;
+  dhcp: PodDhcpOptions;
+}
+
 export interface SyncOptions {
   /** Prepare everything but do not start: libvirt creates the domain here when the migration arrives. */
   migrationTarget?: boolean;
+  /**
+   * The pod network the handler prepared. Omitted: masquerade is QEMU's user-mode NAT (no tap, no
+   * handler needed) and bridge is refused.
+   */
+  podNetwork?: PodNetworkPrepared;
+  /**
+   * The handler's verdict for this node (the launcher does not probe KVM itself). Omitted: tcg. kvm
+   * needs /dev/kvm in the container (the devices.kubevirt.io/kvm resource).
+   */
+  accelerator?: Accelerator;
+  /** Why that accelerator, as the handler's probe found; reported back in DomainInfo.acceleratorReason. */
+  acceleratorReason?: string;
 }
 
 export interface LauncherMethods {

@@ -1,13 +1,19 @@
-// Starts real launchers the way a handler would (launcherArgv: unshare + tini + node), optionally inside a
-// network namespace standing for another host, and connects a protocol client to each.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Starts real launchers the way a launcher pod runs them (see launcher-pod.ts: uid 107, no capabilities,
+// tini as subreaper, the pod's volumes at their pod paths, sibling containers for containerDisks and the
+// kernel-boot image), optionally inside a network namespace standing for the pod's, and connects a
+// protocol client to each.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { LauncherClient, launcherArgv } from '../../../virt/protocol/index.js';
-import { GUEST_MARKER } from '../../guest/init-script.js';
+import { dirname, join } from 'node:path';
+import { LauncherClient } from '../../../virt/protocol/index.js';
+import { containerDiskMarker, KERNEL_BOOT_MARKER } from '../../../virt/protocol/launcher-command.js';
+import { LAUNCHER_POD } from '../../../virt/protocol/launcher-pod.js';
+import { VM_PATHS } from '../../../virt/launcher/volumes/vm-root.js';
+import { sessionPaths } from '../../../virt/launcher/daemon/session-daemon.js';
 import type { NodeHost } from './host.js';
+import { POD_CAPS, POD_NODE, POD_REPO, startPod, type PodMount, type RunningPod, type SiblingContainer } from './launcher-pod.js';
 import { GiveUp, waitFor } from './poll.js';
+
+export { nodeCacheDir } from './host.js';
 
 export interface LauncherSpec {
   name: string;
@@ -15,78 +21,91 @@ export interface LauncherSpec {
   netns?: string;
   listen?: { address: string; port: number };
   migrationPorts?: { min: number; max: number };
+  /** Mounted at /run/virtstack-vm/vmi-disks (one folder per PVC volume, holding disk.img). */
   volumesDir?: string;
-  containerDisksDir?: string;
-  podTap?: { dev: string; mtu?: number };
-  accelerator?: 'auto' | 'kvm' | 'tcg';
+  /** Mounted at /run/virtstack-vm/secrets (one folder per Secret, one file per key). */
+  secretsDir?: string;
+  /** containerDisk volumes: volume name -> the image's root (holding /disk/<file>), run as a sibling container. */
+  containerDisks?: Record<string, string>;
+  /** The kernel-boot container's image root; default the test guest's (host.kernelBootRoot); false: none. */
+  kernelBootRoot?: string | false;
+  /** Prepared capabilities to mount in place of the host's (host.capsDir). */
+  capsDir?: string;
+  /** Not here: prepareNodeHost prepares the capabilities (ensurePreparedCaps) as the image build does. */
   prepareOnly?: boolean;
 }
 
 export interface RunningLauncher {
   spec: LauncherSpec;
+  /** Host folder mounted at the pod's /var/run/kubevirt-private (the session daemon's folders). */
   runtimeDir: string;
+  /** Host path of the protocol socket (the pod's sockets emptyDir). */
   socket: string;
   serialLog: string;
-  proc: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  proc: RunningPod['proc'];
+  exited: RunningPod['exited'];
   client: LauncherClient;
   output: () => string;
-  /** Kills the launcher's namespace (SIGKILL to unshare) and waits for the process to end. */
+  /** Kills the whole pod (SIGKILL to the process holding its namespaces) and waits for it to end. */
   kill: () => Promise<void>;
 }
 
-/** Node-level launcher cache (prepared capabilities, KVM verdict); ~/.cache/virtstack/node holds Node.js itself. */
-export function nodeCacheDir(): string {
-  return join(process.env.VIRTSTACK_CACHE ?? join(homedir(), '.cache', 'virtstack'), 'launcher');
-}
-
-export function spawnLauncher(host: NodeHost, spec: LauncherSpec): { proc: ChildProcess; exited: RunningLauncher['exited']; output: () => string; runtimeDir: string; socket: string } {
+export function spawnLauncher(host: NodeHost, spec: LauncherSpec): RunningPod & { runtimeDir: string; socket: string } {
   const dir = join(spec.baseDir, spec.name);
   mkdirSync(dir, { recursive: true });
   const runtimeDir = join(dir, 'runtime');
-  const socket = join(dir, 'launcher.sock');
-  const { command, args } = launcherArgv({
-    node: process.execPath,
-    entry: host.launcherEntry,
-    socket,
-    runtimeDir,
-    cacheDir: nodeCacheDir(),
-    accelerator: spec.accelerator ?? 'auto',
-    kernelBootDir: host.guest.dir,
-    ...(spec.volumesDir ? { volumesDir: spec.volumesDir } : {}),
-    ...(spec.containerDisksDir ? { containerDisksDir: spec.containerDisksDir } : {}),
-    ...(spec.podTap ? { podTap: spec.podTap } : {}),
-    ...(spec.listen ? { listen: spec.listen } : {}),
-    ...(spec.migrationPorts ? { migrationPorts: spec.migrationPorts } : {}),
-    probeGuest: { kernel: host.guest.kernel, initrd: host.guest.initrd, cmdline: host.guest.kernelArgs, marker: GUEST_MARKER },
-    ...(spec.prepareOnly ? { prepareOnly: true } : {}),
-  });
-  const [cmd, argv] = spec.netns ? ['ip', ['netns', 'exec', spec.netns, command, ...args]] : [command, args];
-  const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIRTSTACK_LOG_LEVEL: 'info' } });
-  let out = '';
-  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  return { proc, exited, output: () => out, runtimeDir, socket };
+  const sockets = join(dir, 'sockets');
+  // The ephemeral emptyDir lives inside the runtime folder on the host, so tests find the serial log there.
+  const ephemeral = join(runtimeDir, 'ephemeral');
+  const mounts: PodMount[] = [
+    { source: host.repo, target: POD_REPO, readonly: true },
+    { source: dirname(dirname(process.execPath)), target: dirname(dirname(POD_NODE)), readonly: true },
+    { source: spec.capsDir ?? host.capsDir, target: POD_CAPS, readonly: true },
+    { source: runtimeDir, target: LAUNCHER_POD.runtimeMountPath.replace(/^\/var\/run\//, '/run/') },
+    { source: sockets, target: LAUNCHER_POD.socketsMountPath.replace(/^\/var\/run\//, '/run/') },
+    { source: ephemeral, target: VM_PATHS.ephemeral },
+  ];
+  const owned = [runtimeDir, sockets, ephemeral];
+  if (spec.volumesDir) {
+    mounts.push({ source: spec.volumesDir, target: VM_PATHS.vmiDisks });
+    owned.push(spec.volumesDir);
+  }
+  if (spec.secretsDir) mounts.push({ source: spec.secretsDir, target: VM_PATHS.secrets, readonly: true });
+  const siblings: SiblingContainer[] = Object.entries(spec.containerDisks ?? {}).map(([volume, root]) => ({ marker: containerDiskMarker(volume), root }));
+  const kernelRoot = spec.kernelBootRoot === undefined ? host.kernelBootRoot : spec.kernelBootRoot;
+  if (kernelRoot) siblings.push({ marker: KERNEL_BOOT_MARKER, root: kernelRoot });
+  const args = [POD_NODE, join(POD_REPO, 'dist', 'virt', 'cmd', 'launcher.js'), '--pod', '--caps-dir', POD_CAPS];
+  if (spec.listen) args.push('--listen', `${spec.listen.address}:${spec.listen.port}`);
+  if (spec.migrationPorts) args.push('--migration-ports', `${spec.migrationPorts.min}-${spec.migrationPorts.max}`);
+  if (spec.prepareOnly) args.push('--prepare-only');
+  const pod = startPod({ ...(spec.netns ? { netns: spec.netns } : {}), mounts, siblings, command: args, owned });
+  return { ...pod, runtimeDir, socket: join(sockets, LAUNCHER_POD.socketFile) };
 }
 
 export async function startLauncher(host: NodeHost, spec: LauncherSpec, timeoutMs = 90_000): Promise<RunningLauncher> {
+  if (spec.prepareOnly) throw new Error('startLauncher: prepareOnly has no socket to answer on; prepareNodeHost already prepared host.capsDir (ensurePreparedCaps)');
   const s = spawnLauncher(host, spec);
   let ended = false;
   void s.exited.then(() => (ended = true));
+  const kill = async () => {
+    s.proc.kill('SIGKILL');
+    await s.exited;
+  };
   const client = await waitFor(
     `launcher ${spec.name} to answer on ${s.socket}`,
     async () => {
       if (ended) throw new GiveUp(`launcher ${spec.name} exited during start-up (see its output below)`);
+      if (!existsSync(s.socket)) return undefined;
       const c = await LauncherClient.connect(s.socket, 1000);
       await c.call('ping', {}, 2000);
       return c;
     },
     timeoutMs,
-    100,
+    20,
   ).catch((err: unknown) => {
     s.proc.kill('SIGKILL');
-    const logs = ['libvirtd.stderr', 'log/libvirtd.log'].map((f) => join(s.runtimeDir, f)).filter((f) => existsSync(f));
+    const p = sessionPaths(s.runtimeDir);
+    const logs = [p.stderrFile, p.logFile].filter((f) => existsSync(f));
     const tail = logs.map((f) => `--- ${f}\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}`).join('\n');
     throw new Error(`${(err as Error).message}\nlauncher output:\n${s.output()}\n${tail}`);
   });
@@ -97,8 +116,7 @@ export async function startLauncher(host: NodeHost, spec: LauncherSpec, timeoutM
     client,
     kill: async () => {
       client.close();
-      s.proc.kill('SIGKILL');
-      await s.exited;
+      await kill();
     },
   };
 }

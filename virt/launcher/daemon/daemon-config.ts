@@ -1,5 +1,6 @@
-// Configuration files of the launcher's private libvirt daemon. The daemon runs as root inside the
-// launcher's own mount namespace, so it is configured like a host daemon with nothing shared.
+// Configuration files of the launcher's libvirt session daemon ($XDG_CONFIG_HOME/libvirt/). The daemon
+// runs as the launcher's own unprivileged user (uid 107), so it has nothing to share and nothing to
+// protect from its single VM: no security driver, no cgroups, no virtlogd.
 
 export interface DaemonConfigOptions {
   /** Listen for other daemons (the source of an incoming migration) on TCP; omitted: unix socket only. */
@@ -8,7 +9,7 @@ export interface DaemonConfigOptions {
   migrationPorts?: { min: number; max: number };
 }
 
-export function libvirtdConf(opts: DaemonConfigOptions): string {
+export function libvirtdConf(opts: DaemonConfigOptions & { logFile: string }): string {
   const lines = [
     'listen_tls = 0',
     `listen_tcp = ${opts.tcp ? 1 : 0}`,
@@ -19,7 +20,7 @@ export function libvirtdConf(opts: DaemonConfigOptions): string {
     'auth_unix_ro = "none"',
     'unix_sock_rw_perms = "0700"',
     'unix_sock_ro_perms = "0700"',
-    'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"',
+    `log_outputs = "3:file:${opts.logFile}"`,
     'keepalive_interval = 5',
     'keepalive_count = 5',
   ];
@@ -29,16 +30,12 @@ export function libvirtdConf(opts: DaemonConfigOptions): string {
 
 export function qemuConf(opts: DaemonConfigOptions): string {
   const lines = [
-    // The launcher is the only tenant of this daemon: QEMU runs as the launcher's user.
-    'user = "root"',
-    'group = "root"',
+    // The pod is the sandbox: an unprivileged user cannot relabel or chown anyway.
+    'security_driver = "none"',
     'dynamic_ownership = 0',
     'remember_owner = 0',
-    'security_driver = "none"',
-    // No virtlogd: QEMU writes its own log file, one less daemon per VM.
+    // No virtlogd: QEMU writes its own log file, one less daemon per VM (session mode starts one otherwise).
     'stdio_handler = "file"',
-    // The launcher's mount namespace already isolates the VM; a second one per QEMU only costs time.
-    'namespaces = [ ]',
     // Resource limits belong to the pod's cgroup, which the kubelet owns.
     'cgroup_controllers = [ ]',
   ];

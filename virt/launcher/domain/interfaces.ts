@@ -13,12 +13,17 @@ export function derivedMac(uid: string, iface: string): string {
   return ['02', ...[...h.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
+/** The guest NIC's MAC: the spec's, normalized, or derived from the VMI uid. */
+export function interfaceMac(iface: { name: string; macAddress?: string }, uid: string): string {
+  return (iface.macAddress ?? derivedMac(uid, iface.name)).toLowerCase().replace(/-/g, ':');
+}
+
 export function configureInterfaces(spec: VirtualMachineInstanceSpec, uid: string, pod: PodNetwork): XmlNode[] {
   const networks = new Map((spec.networks ?? []).map((n) => [n.name, n]));
   return (spec.domain.devices.interfaces ?? []).map((iface, i) => {
     const field = `spec.domain.devices.interfaces[${i}]`;
     if (!networks.get(iface.name)?.pod) throw new ConversionError(`${field}.name`, `no pod network named "${iface.name}"`, 'add {name, pod: {}} to spec.networks');
-    const mac = el('mac', { address: (iface.macAddress ?? derivedMac(uid, iface.name)).toLowerCase().replace(/-/g, ':') });
+    const mac = el('mac', { address: interfaceMac(iface, uid) });
     const model = el('model', { type: iface.model ?? 'virtio' });
     const alias = el('alias', { name: `ua-${iface.name}` });
     if (iface.bridge) {

@@ -1,16 +1,16 @@
-// The fixed in-namespace layout every launcher gives its VM. Each launcher bind-mounts its own directories
-// here inside its private mount namespace, so a migration's source and target see identical paths and
-// the domain XML needs no rewriting.
+// The fixed layout every launcher gives its VM, identical on a migration's source and target so the domain
+// XML needs no rewriting. In the launcher pod the image provides VM_ROOT (owned by the launcher user) and
+// the kubelet mounts the volumes into it; the launcher adds the links to its sibling containers.
 export const VM_ROOT = '/run/virtstack-vm';
 export const VM_PATHS = {
-  /** Launcher-private files: overlays, empty disks, the cloud-init ISO, the serial log, the VNC socket. */
+  /** emptyDir `ephemeral`: launcher-private files: overlays, empty disks, the cloud-init ISO, the serial log, the VNC socket. */
   ephemeral: `${VM_ROOT}/ephemeral`,
-  /** PersistentVolumeClaim/DataVolume disks, one folder per volume holding disk.img (KubeVirt's layout). */
+  /** PersistentVolumeClaim/DataVolume volumes, mounted at <volume>/ and holding disk.img (KubeVirt's layout). */
   vmiDisks: `${VM_ROOT}/vmi-disks`,
-  /** containerDisk images, one folder per volume holding the image's disk file. */
+  /** One link per containerDisk volume, <volume> -> /proc/<pid>/root/disk of its sibling container. */
   containerDisks: `${VM_ROOT}/container-disks`,
-  /** kernelBoot files extracted from the kernel-boot container. */
+  /** A link to the kernel-boot container's root (/proc/<pid>/root); kernelPath/initrdPath resolve inside it. */
   kernelBoot: `${VM_ROOT}/kernel-boot`,
-  /** Secrets referenced by cloudInitNoCloud, one folder per secret, one file per key. */
+  /** Secrets referenced by cloudInitNoCloud, mounted at <secretName>/, one file per key. */
   secrets: `${VM_ROOT}/secrets`,
 } as const;
