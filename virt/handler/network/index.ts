@@ -7,3 +7,4 @@ export { readPodDns, parseResolvConf, type PodDns } from './pod-dns.js';
 export { NetworkSetupError, type NetworkStep } from './errors.js';
 export { nsenterExec, type NetnsExec } from './netns-exec.js';
 export { POD_NETWORK } from './layout.js';
+export { NodePodNetwork, forLauncher, podInterfaceOf, type LauncherPodNetwork, type NodePodNetworkOptions } from './node-pod-network.js';
