@@ -157,6 +157,19 @@ it('registers once the kubelet comes up, and again after a kubelet restart that 
   expect(await call(client.GetDevicePluginOptions, client, {})).toMatchObject({ get_preferred_allocation_available: true });
 });
 
+it('registers again when only the kubelet socket is recreated', async () => {
+  const first = await fakeKubelet(root);
+  const p = await startPlugin();
+  expect(first.requests).toHaveLength(1);
+  await first.stop();
+  rmSync(join(root, 'device-plugins', 'kubelet.sock'), { force: true });
+  const second = await fakeKubelet(root);
+  running.push(second);
+  await waitFor('a registration with the new kubelet', () => second.requests.length === 1);
+  expect(p.state.registrations).toBe(2);
+  expect(existsSync(p.socket)).toBe(true);
+});
+
 it('retries a refused registration', async () => {
   let refuse = true;
   const kubelet = await fakeKubelet(root, () => (refuse ? Object.assign(new Error('x'), { code: grpc.status.INVALID_ARGUMENT, details: 'resource name taken', metadata: new grpc.Metadata() }) : null));

@@ -70,9 +70,11 @@ function isCharDevice(path: string): boolean {
   }
 }
 
-function inodeOf(path: string): number | undefined {
+/** Identity of a socket file: a recreated one differs even if the filesystem reuses the inode number. */
+function identityOf(path: string): string | undefined {
   try {
-    return statSync(path).ino;
+    const st = statSync(path);
+    return `${st.ino}:${st.ctimeMs}`;
   } catch {
     return undefined;
   }
@@ -95,7 +97,7 @@ export class DevicePlugin {
   private streams = new Set<grpc.ServerWritableStream<Empty, ListAndWatchResponse>>();
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private registeredKubelet: number | undefined;
+  private registeredKubelet: string | undefined;
   private cycle: Promise<void> = Promise.resolve();
   private stopped = false;
   private st: DevicePluginState = { serving: false, registrations: 0, healthy: false };
@@ -234,8 +236,8 @@ export class DevicePlugin {
   /** Registers when the kubelet's socket is new (or was never registered with); a missing kubelet.sock waits. */
   private async ensureRegistered(): Promise<void> {
     const kubeletSocket = join(this.dir, KUBELET_SOCKET);
-    const ino = inodeOf(kubeletSocket);
-    if (ino === undefined || ino === this.registeredKubelet || this.stopped) return;
+    const id = identityOf(kubeletSocket);
+    if (id === undefined || id === this.registeredKubelet || this.stopped) return;
     const req: RegisterRequest = {
       version: DEVICE_PLUGIN_VERSION,
       endpoint: this.spec.socketName,
@@ -254,7 +256,7 @@ export class DevicePlugin {
     } finally {
       client.close();
     }
-    this.registeredKubelet = ino;
+    this.registeredKubelet = id;
     this.st.registeredAt = new Date();
     this.st.registrations += 1;
     delete this.st.lastError;
