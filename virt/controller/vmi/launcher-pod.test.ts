@@ -58,8 +58,7 @@ describe('launcherPod', () => {
             name: 'compute',
             image: 'localhost/virtstack/launcher:dev',
             imagePullPolicy: 'IfNotPresent',
-            command: ['tini', '-s', '--', 'node', '/opt/virtstack/dist/virt/cmd/launcher.js', '--pod'],
-            env: [{ name: 'UV_THREADPOOL_SIZE', value: '16' }],
+            command: ['tini', '-s', '--', 'env', 'UV_THREADPOOL_SIZE=16', 'node', '/opt/virtstack/dist/virt/cmd/launcher.js', '--pod'],
             resources: {
               requests: { memory: '308Mi', cpu: '100m', 'devices.kubevirt.io/tun': '1' },
               limits: { 'devices.kubevirt.io/tun': '1' },
@@ -187,6 +186,10 @@ describe('launcherPod', () => {
     expect(pod.metadata.labels?.['vm.kubevirt.io/name']).toBe('web-1');
     expect(pod.metadata.labels?.['kubevirt.io/domain']).toBe('frontend');
     expect(pod.metadata.annotations?.['kubevirt.io/domain']).toBe('guest');
+  });
+
+  it('the launcher gets the controller\'s log level', () => {
+    expect(launcherPod(vmi(), { ...OPTS, logLevel: 'debug' }).spec.containers[0]!.env).toEqual([{ name: 'VIRTSTACK_LOG_LEVEL', value: 'debug' }]);
   });
 
   it('long volume names stay valid container and volume names, distinct by hash', () => {

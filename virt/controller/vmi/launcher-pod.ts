@@ -6,25 +6,17 @@ import { createHash } from 'node:crypto';
 import type { VirtualMachineInstance, VirtualMachineInstanceSpec } from '../../api/index.js';
 import { defaultVmiSpec, gracePeriodSecondsOf } from '../../api/defaults/index.js';
 import { RESOURCES, apiVersionOf } from '../../kube/resources.js';
-import { LAUNCHER_THREADPOOL_SIZE } from '../../protocol/launcher-command.js';
+import { HOLD_BINARY, KERNEL_BOOT_MARKER, containerDiskMarker, holdCommand, launcherCommand } from '../../protocol/launcher-command.js';
 import { LABELS, LAUNCHER_POD, LAUNCHER_UID, VM_VOLUME_MOUNTS } from '../../protocol/launcher-pod.js';
 import { launcherResources } from './launcher-resources.js';
 import type { Container, PodManifest, PodVolume, PullPolicy, SecurityContext, VolumeMount } from './pod-manifest.js';
 
-/** Where the launcher image keeps the compiled stack and the static hold binary (images/launcher). */
-export const LAUNCHER_IMAGE_PATHS = {
-  entry: '/opt/virtstack/dist/virt/cmd/launcher.js',
-  holdBinary: '/usr/local/bin/virtstack-hold',
-} as const;
+/** Where the launcher image keeps the static hold binary (images/launcher-base). */
+export const HOLD_BINARY_IN_IMAGE = '/usr/local/bin/virtstack-hold';
 
-/** emptyDir the init container copies the hold binary into, mounted read-only by the disk containers. */
+/** emptyDir the init container copies the hold binary into (HOLD_BINARY is in it), read-only in the disk containers. */
 export const HOLD_VOLUME = 'hold';
-export const HOLD_MOUNT_PATH = '/var/run/virtstack/hold';
-export const HOLD_BINARY = `${HOLD_MOUNT_PATH}/virtstack-hold`;
-
-/** The argument a disk container's hold process carries, by which the launcher finds it in /proc. */
-export const CONTAINER_DISK_MARKER = 'virtstack-container-disk';
-export const KERNEL_BOOT_MARKER = 'virtstack-kernel-boot';
+export const HOLD_MOUNT_PATH = HOLD_BINARY.slice(0, HOLD_BINARY.lastIndexOf('/'));
 export const KERNEL_BOOT_CONTAINER = 'kernel-boot';
 export const HOLD_BINARY_INIT_CONTAINER = 'hold-binary';
 
@@ -92,7 +84,7 @@ function holdContainer(name: string, image: string, pullPolicy: PullPolicy | und
     name,
     image,
     ...(pullPolicy ? { imagePullPolicy: pullPolicy } : {}),
-    command: [HOLD_BINARY, marker],
+    command: holdCommand(marker),
     resources: structuredClone(HOLD_RESOURCES),
     securityContext: launcherContainerSecurity(),
     volumeMounts: [{ name: HOLD_VOLUME, mountPath: HOLD_MOUNT_PATH, readOnly: true }],
@@ -142,7 +134,7 @@ function storageOf(spec: VirtualMachineInstanceSpec): Storage {
   for (const v of spec.volumes ?? []) {
     if (v.containerDisk) {
       const cd = v.containerDisk;
-      s.diskContainers.push(holdContainer(containerDiskContainerName(v.name), cd.image, cd.imagePullPolicy, `${CONTAINER_DISK_MARKER}=${v.name}`));
+      s.diskContainers.push(holdContainer(containerDiskContainerName(v.name), cd.image, cd.imagePullPolicy, containerDiskMarker(v.name)));
       if (cd.imagePullSecret) s.pullSecrets.push(cd.imagePullSecret);
     }
     // upstream: a DataVolume's disk is the PersistentVolumeClaim of the same name.
@@ -170,19 +162,16 @@ export function launcherPod(vmi: VirtualMachineInstance, opts: LauncherPodOption
   const spec = defaultVmiSpec(vmi.spec);
   const storage = storageOf(spec);
   const security = launcherContainerSecurity();
+  // tini -s (a subreaper: in the shared PID namespace the pod's pause process is PID 1) reaps what libvirt
+  // daemonizes and forwards the kubelet's SIGTERM; the launcher's own contract says how it starts.
+  const cmd = launcherCommand();
 
   const compute: Container = {
     name: LAUNCHER_POD.computeContainer,
     image: opts.image,
     imagePullPolicy: opts.imagePullPolicy,
-    // tini as PID 1 of the container reaps what libvirt daemonizes (QEMU, virtlogd); -s makes it a
-    // subreaper, because in the shared PID namespace the pod's pause process is PID 1.
-    command: ['tini', '-s', '--', 'node', LAUNCHER_IMAGE_PATHS.entry, '--pod'],
-    env: [
-      // Must be in the environment before Node starts (the module loader already uses the pool).
-      { name: 'UV_THREADPOOL_SIZE', value: String(LAUNCHER_THREADPOOL_SIZE) },
-      ...(opts.logLevel ? [{ name: 'VIRTSTACK_LOG_LEVEL', value: opts.logLevel }] : []),
-    ],
+    command: [cmd.command, ...cmd.args],
+    ...(opts.logLevel ? { env: [{ name: 'VIRTSTACK_LOG_LEVEL', value: opts.logLevel }] } : {}),
     resources: launcherResources(spec, opts.requireKvm),
     securityContext: security,
     volumeMounts: [
@@ -198,7 +187,7 @@ export function launcherPod(vmi: VirtualMachineInstance, opts: LauncherPodOption
     name: HOLD_BINARY_INIT_CONTAINER,
     image: opts.image,
     imagePullPolicy: opts.imagePullPolicy,
-    command: ['cp', LAUNCHER_IMAGE_PATHS.holdBinary, HOLD_BINARY],
+    command: ['cp', HOLD_BINARY_IN_IMAGE, HOLD_BINARY],
     resources: structuredClone(HOLD_RESOURCES),
     securityContext: launcherContainerSecurity(),
     volumeMounts: [{ name: HOLD_VOLUME, mountPath: HOLD_MOUNT_PATH }],
