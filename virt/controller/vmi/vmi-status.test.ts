@@ -35,6 +35,13 @@ describe('vmiStatus: phases', () => {
     expect(r.status.phaseTransitionTimestamps?.at(-1)).toEqual({ phase: 'Scheduled', phaseTransitionTimestamp: T });
   });
 
+  it('the nodeName label follows status.nodeName in any phase (a failed label write is repeated)', () => {
+    const vmi = newVmi(inPhase('Scheduled'), (v) => { v.status!.nodeName = 'node-2'; });
+    expect(run(vmi, newPod(podRunning('node-2'))).labels).toEqual({ 'kubevirt.io/nodeName': 'node-2' });
+    const labelled = newVmi(inPhase('Running'), (v) => { v.status!.nodeName = 'node-2'; v.metadata.labels = { 'kubevirt.io/nodeName': 'node-2' }; });
+    expect(run(labelled, newPod(podRunning('node-2'))).labels).toBeUndefined();
+  });
+
   it('a running pod whose compute container has not started is not handed over yet', () => {
     const pod = newPod(podRunning(), (p) => { p.status!.containerStatuses = [{ name: 'compute', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }]; });
     expect(run(newVmi(inPhase('Scheduling')), pod).status.phase).toBe('Scheduling');

@@ -123,9 +123,7 @@ export function vmiStatus(i: VmiStatusInput): VmiStatusResult {
       failure = imagePullError(pod) ?? failure;
       if (podReadyForHandover(pod) && !deleting) {
         next = 'Scheduled';
-        const node = pod.spec?.nodeName ?? '';
-        s.nodeName = node;
-        if (vmi.metadata.labels?.[LABELS.nodeName] !== node) labels = { ...(vmi.metadata.labels ?? {}), [LABELS.nodeName]: node };
+        s.nodeName = pod.spec?.nodeName ?? '';
       } else if (podDownOrGoingDown(pod)) next = 'Failed';
       break;
     case 'Scheduled':
@@ -146,6 +144,10 @@ export function vmiStatus(i: VmiStatusInput): VmiStatusResult {
     case 'Unknown':
       break;
   }
+
+  // The node handler finds its VMIs by this label: keep it equal to status.nodeName whatever the phase (a
+  // label write that failed after the status write is repeated by the next sync).
+  if (s.nodeName && vmi.metadata.labels?.[LABELS.nodeName] !== s.nodeName) labels = { ...(vmi.metadata.labels ?? {}), [LABELS.nodeName]: s.nodeName };
 
   s.phase = next;
   syncReady(conds, next, podGone ? undefined : pod, now);
