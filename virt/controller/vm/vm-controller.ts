@@ -155,7 +155,7 @@ export class VmController {
           if (decision.restart || isFinal(vmi)) {
             const pre = this.status(vm, vmi, runStrategy, undefined, now);
             const written = await writeStatus(d.api, RESOURCES.virtualMachines, vm, decision.restart ? withStartRequest(pre) : pre);
-            if (written) base = written as VirtualMachine;
+            if (written) base = written;
           }
           failure = await this.deleteVmi(vm, vmi!, log);
           break;
