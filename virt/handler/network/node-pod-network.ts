@@ -5,30 +5,17 @@ import type { VirtualMachineInstance } from '../../api/index.js';
 import type { Pod } from '../../kube/core-types.js';
 import type { Logger } from '../../logger/logger.js';
 import { LAUNCHER_POD } from '../../protocol/launcher-pod.js';
+import type { PodNetworkPrepared } from '../../protocol/messages.js';
 import { findPodProcess, netnsOfPid } from '../pod-process.js';
+import type { PodNetworkSetup } from '../vmi-sync.js';
 import { NetworkSetupError } from './errors.js';
 import type { ForwardedPort } from './nat-rules.js';
 import { readPodDns } from './pod-dns.js';
 import { preparePodNetwork, type PodNetworkRequest, type PodNetworkResult } from './pod-network.js';
 import type { Binding, PreparedPodNetwork } from './prepared-network.js';
 
-/**
- * What the launcher is told in `sync` (the protocol's SyncOptions.podNetwork): the tap for QEMU, the MTU,
- * and what its DHCP server offers.
- */
-export interface LauncherPodNetwork {
-  binding: Binding;
-  tap: string;
-  mtu: number;
-  dhcp: {
-    address: string;
-    prefixLength: number;
-    router?: string;
-    serverAddress: string;
-    dns?: string[];
-    search?: string[];
-  };
-}
+/** What the launcher is told in `sync`: the protocol's SyncOptions.podNetwork. */
+export type LauncherPodNetwork = PodNetworkPrepared;
 
 export function forLauncher(n: PreparedPodNetwork): LauncherPodNetwork {
   return {
@@ -70,8 +57,8 @@ export interface NodePodNetworkOptions {
   prepare?: (req: PodNetworkRequest) => Promise<PodNetworkResult>;
 }
 
-/** Implements the handler's PodNetworkSetup seam (see vmi-sync.ts). */
-export class NodePodNetwork {
+/** The handler's PodNetworkSetup (see vmi-sync.ts) on a real node. */
+export class NodePodNetwork implements PodNetworkSetup {
   private readonly procRoot: string;
   private readonly run: (req: PodNetworkRequest) => Promise<PodNetworkResult>;
 
