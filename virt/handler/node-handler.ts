@@ -58,7 +58,7 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
     podsOf: (uid) => pods.store.byIndex(VMI_UID_INDEX, uid),
     launchers: connections,
     network: o.network,
-    accelerator: () => choice.accelerator,
+    accelerator: () => ({ accelerator: choice.accelerator, reason: choice.reason }),
     status: {
       write: async (cached, status) => {
         await writeStatus<VirtualMachineInstanceStatus, VirtualMachineInstance>(o.api, RESOURCES.virtualMachineInstances, cached, status);

@@ -2,7 +2,7 @@ import type { VirtualMachineInstance, VirtualMachineInstanceStatus } from '../ap
 import type { Pod } from '../kube/core-types.js';
 import { jsonLogger } from '../logger/logger.js';
 import type { DomainInfo } from '../protocol/messages.js';
-import { VmiSync, launcherPodFor, type LauncherCaller, type VmiSyncDeps } from './vmi-sync.js';
+import { VmiSync, launcherPodFor, vmiKeyOfPod, type LauncherCaller, type VmiSyncDeps } from './vmi-sync.js';
 
 const quiet = jsonLogger({}, { write: () => undefined });
 
@@ -43,7 +43,7 @@ function harness(v: VirtualMachineInstance | undefined, pods: Pod[], answer: Dom
     podsOf: () => pods,
     launchers: { get: async () => launcher, drop: (uid) => void dropped.push(uid) },
     network: { prepare: async () => undefined },
-    accelerator: () => 'tcg',
+    accelerator: () => ({ accelerator: 'tcg', reason: 'KVM unusable' }),
     status: { write: async (_c, s) => void writes.push(s) },
     event: (_v, type, reason) => void events.push(`${type}/${reason}`),
     log: quiet,
@@ -130,5 +130,12 @@ describe('VmiSync', () => {
     expect(launcherPodFor([old, cur])?.metadata.uid).toBe('cur');
     expect(launcherPodFor([old])?.metadata.uid).toBe('old');
     expect(launcherPodFor([])).toBeUndefined();
+  });
+
+  test('a launcher pod belongs to the VMI that controls it, whatever its labels say', () => {
+    const p = pod(running, { labels: { 'kubevirt.io/domain': 'something-else' }, ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', name: 'vm1', uid: 'u1', controller: true }] });
+    expect(vmiKeyOfPod(p)).toBe('ns/vm1');
+    expect(vmiKeyOfPod(pod(running, { labels: {}, annotations: { 'kubevirt.io/domain': 'vm2' } }))).toBe('ns/vm2');
+    expect(vmiKeyOfPod(pod(running, { labels: {} }))).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import type { VirtualMachineInstance, VirtualMachineInstanceStatus } from '../ap
 import { objectKey } from '../kube/api.js';
 import type { ContainerStatus, Pod } from '../kube/core-types.js';
 import type { Logger } from '../logger/logger.js';
-import type { Accelerator, DomainInfo, LauncherMethods, MethodName } from '../protocol/messages.js';
+import type { Accelerator, DomainInfo, LauncherMethods, MethodName, PodNetworkPrepared, SyncOptions } from '../protocol/messages.js';
 import { LABELS, LAUNCHER_POD } from '../protocol/launcher-pod.js';
 
 type CallMethods = Exclude<MethodName, 'console'>;
@@ -25,12 +25,8 @@ export interface LauncherConnector {
 
 /** Prepares (idempotently) the pod's network for the guest and says what was prepared, for the launcher. */
 export interface PodNetworkSetup {
-  prepare(pod: Pod, vmi: VirtualMachineInstance): Promise<PodNetworkForLauncher | undefined>;
+  prepare(pod: Pod, vmi: VirtualMachineInstance): Promise<PodNetworkPrepared | undefined>;
 }
-
-type SyncOptions = NonNullable<LauncherMethods['sync']['params']['options']>;
-/** What the launcher is told about the network the handler prepared (the protocol's SyncOptions field). */
-export type PodNetworkForLauncher = SyncOptions extends { podNetwork?: infer N } ? NonNullable<N> : never;
 
 export interface StatusWriter {
   write(cached: VirtualMachineInstance, status: VirtualMachineInstanceStatus): Promise<void>;
@@ -43,7 +39,8 @@ export interface VmiSyncDeps {
   podsOf(vmiUid: string): readonly Pod[];
   launchers: LauncherConnector;
   network: PodNetworkSetup;
-  accelerator(): Accelerator;
+  /** The node's KVM probe verdict. */
+  accelerator(): { accelerator: Accelerator; reason: string };
   status: StatusWriter;
   event(vmi: VirtualMachineInstance, type: 'Normal' | 'Warning', reason: string, message: string): void;
   log: Logger;
@@ -125,7 +122,8 @@ export class VmiSync {
     const podNetwork = await this.d.network.prepare(pod, vmi);
     let info: DomainInfo | null;
     try {
-      const options = { ...(podNetwork ? { podNetwork } : {}), accelerator: this.d.accelerator() } as SyncOptions;
+      const accel = this.d.accelerator();
+      const options: SyncOptions = { ...(podNetwork ? { podNetwork } : {}), accelerator: accel.accelerator, acceleratorReason: accel.reason };
       info = await launcher.call('sync', { vmi, options }, 120_000);
     } catch (err) {
       this.d.launchers.drop(pod.metadata.uid);
@@ -147,8 +145,9 @@ export class VmiSync {
   }
 }
 
-/** The VMI key a launcher pod belongs to (its namespace and the VMI name in upstream's domain label). */
+/** The VMI key a launcher pod belongs to: its controlling owner (the controller sets it), else upstream's domain annotation. */
 export function vmiKeyOfPod(pod: Pod): string | undefined {
-  const name = pod.metadata.labels?.[LABELS.domain];
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'VirtualMachineInstance');
+  const name = owner?.name ?? pod.metadata.annotations?.[LABELS.domain];
   return name && pod.metadata.namespace ? objectKey({ metadata: { namespace: pod.metadata.namespace, name } }) : undefined;
 }
