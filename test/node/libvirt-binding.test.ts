@@ -2,10 +2,11 @@
 // the default event loop, state, job info, the console stream, and a Node event loop that keeps turning
 // while libvirt blocks.
 import { jest } from '@jest/globals';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FfiHypervisor, isLibvirtError, VirErrorCode, type Connection, type DomainLifecycleEvent } from '../../virt/launcher/libvirt/index.js';
+import { LAUNCHER_UID } from '../../virt/protocol/launcher-pod.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { prepareNodeHost, type NodeHost } from './support/host.js';
 import { waitFor } from './support/poll.js';
@@ -24,6 +25,7 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'vs-ffi-'));
   // The daemon and its QEMU run as the launcher user: they read the guest from here.
   chmodSync(base, 0o755);
+  chownSync(base, LAUNCHER_UID, LAUNCHER_UID);
   for (const f of ['vmlinuz', 'initrd.img']) copyFileSync(f === 'vmlinuz' ? host.guest.kernel : host.guest.initrd, join(base, f));
   daemon = await startRawLibvirtd({ dir: join(base, 'daemon'), capsFrom: host.capsDir });
   hv = new FfiHypervisor();
