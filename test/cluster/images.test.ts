@@ -5,7 +5,7 @@
 // (once; later runs find them current): what each holds, checked by running it, and a second run that
 // builds nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { buildAllImages, buildImages, currentArchives, imageRef, importSpaceNeed
 import { imagesCacheDir } from './paths.js';
 import { repoRoot } from './testing.js';
 import { ensureDebianPackages } from '../guest/host-tools.js';
+import { LAUNCHER_CAPS_DIR_IN_IMAGE } from '../../virt/protocol/launcher-command.js';
 import { DHCP_PREFIX, GUEST_MARKER, HTTP_ADDRESSES_PREFIX, HTTP_PAGE_PREFIX, HTTP_PORT, HTTP_READY_PREFIX } from '../guest/init-script.js';
 
 const log = (): void => undefined;
@@ -278,6 +279,31 @@ function loadsEveryModule(img: ImageRun, inputsName: string, user?: string): voi
   expect(img.ok(['node', '--input-type=module', '-e', script], user).trim()).toBe(`loaded ${modules.length}`);
 }
 
+/** PIDs of the processes whose command line holds `tag` (a name unique to this test run). */
+function pidsWith(tag: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'latin1').includes(tag)) out.push(Number(e));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** What a test started inside a working container outlives the `buildah run` it was started by. */
+function killTagged(tag: string): void {
+  for (const pid of pidsWith(tag)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -364,6 +390,41 @@ describe("the stack's images", () => {
     expect(img.ok(['node', '--input-type=module', '-e', script], '107:107').trim()).toBe(daemon);
   }, 120_000);
 
+  test('the launcher starts in its image as 107 on the capabilities prepared at build time: libvirt keeps them, no probe', async () => {
+    const img = runs.find((r) => r.ref === imageRef('launcher')) ?? open(imageRef('launcher'));
+    const manifest = JSON.parse(img.ok(['cat', `${LAUNCHER_CAPS_DIR_IN_IMAGE}/manifest.json`])) as { libvirtVersion: number; caps: string[] };
+    expect(manifest.caps.length).toBeGreaterThan(0);
+    // In a pod the runtime folder and the socket folder are emptyDirs; here, fresh folders of the container.
+    const tag = `images-test-launcher-${process.pid}`;
+    // buildah runs the command by its full path, which is what the process's command line then shows.
+    const cmd = ['/usr/local/bin/node', '/opt/virtstack/dist/virt/cmd/launcher.js', '--pod', '--socket', `/tmp/${tag}/launcher.sock`, '--runtime-dir', `/tmp/${tag}/runtime`];
+    img.ok(['mkdir', '-p', `/tmp/${tag}/runtime`]);
+    const child = spawn('buildah', buildahArgs(['run', '--isolation', 'chroot', img.container, '--', ...cmd]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const lines = (): Record<string, unknown>[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    try {
+      const ready = await waitFor('the launcher to be ready', 60_000, () => lines().find((l) => l.msg === 'launcher ready'));
+      expect(ready).toMatchObject({ uid: 107, capabilities: 'prepared' });
+      expect(lines().filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+      const pid = await waitFor('the launcher process', 10_000, () => {
+        const r = spawnSync('pgrep', ['-f', '-x', cmd.join(' ')], { encoding: 'utf8' });
+        return r.status === 0 ? Number(r.stdout.trim().split('\n')[0]) : undefined;
+      });
+      process.kill(pid, 'SIGTERM');
+      const exiting = await waitFor('the launcher to exit', 30_000, () => lines().find((l) => l.msg === 'launcher exiting'));
+      expect(exiting).toMatchObject({ exitCode: 0 });
+      await exited;
+      expect(pidsWith(tag)).toEqual([]);
+    } finally {
+      killTagged(tag);
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }, 120_000);
+
   test('the hold binary waits, ignoring its arguments, and stops on SIGTERM', () => {
     const img = runs.find((r) => r.ref === imageRef('launcher')) ?? open(imageRef('launcher'));
     const started = Date.now();
@@ -430,6 +491,7 @@ describe("the stack's images", () => {
       expect(await exited).toBe(0);
       expect(stderr).toBe('');
     } finally {
+      killTagged(marker);
       child.kill('SIGKILL');
     }
   }, 120_000);
