@@ -353,7 +353,7 @@ describe("the stack's images", () => {
     expect(dests('handler').some((d) => d.startsWith('opt/virtstack/dist/virt/controller/'))).toBe(false);
     for (const name of ['launcher', 'handler', 'controller']) {
       const all = dests(name);
-      expect(all.filter((d) => /\/dist\/(test|toolchain|components|provider)\//.test(d) || /node_modules\/@pulumi\//.test(d) || /\.test\.js$/.test(d))).toEqual([]);
+      expect(all.filter((d) => /\/dist\/(test|toolchain|components|provider|stack-examples)\//.test(d) || /\/dist\/.*\.test\.js$/.test(d) || /node_modules\/@pulumi\//.test(d))).toEqual([]);
     }
     expect(dests('test-guest').sort()).toEqual(['guest/disk.qcow2', 'guest/initrd.img', 'guest/vmlinuz']);
   });
