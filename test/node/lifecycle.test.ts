@@ -270,3 +270,18 @@ it('names the containerDisk volume whose image has no /disk/ folder', async () =
   expect((err as Error).message).toMatch(/spec.volumes\[0\].containerDisk: image virtstack\/test-guest-disk:1 has no \/disk\/ folder/);
   await l.kill();
 });
+
+it('gives an empty filesystem PVC a sparse disk.img the guest can use, and keeps it', async () => {
+  const vols = join(base, 'empty-pvc', 'volumes');
+  mkdirSync(join(vols, 'data'), { recursive: true });
+  const l = await startLauncher(host, { name: 'empty-pvc', baseDir: base, volumesDir: vols });
+  running.push(l);
+  await l.client.call('sync', { vmi: newVmi('empty-pvc', withKernelBoot(host.guest.kernelArgs), withPvcDisk('data')) });
+  // The test guest counts on a disk whose first sector is zeros: this one.
+  await waitFor('the guest to count on the new disk', () => ((lastCounter(readSerial(l.serialLog)) ?? 0) >= 10 ? true : undefined), 60_000);
+  expect(readSerial(l.serialLog)).toContain('counter on /dev/vda starts at 0');
+  expect(l.output()).toContain('"msg":"created a sparse disk.img on an empty persistentVolumeClaim, sized to its free space"');
+  await l.client.call('kill', {});
+  expect((await l.exited).code).toBe(0);
+  expect(await readDiskCounter(join(vols, 'data', 'disk.img'), 'raw')).toBeGreaterThanOrEqual(10);
+});
