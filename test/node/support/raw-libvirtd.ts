@@ -40,8 +40,10 @@ export async function startRawLibvirtd(opts: { dir: string; netns?: string; list
   await run('chmod', ['0700', p.runtime]);
   await assertReachable(opts.dir);
   const env = Object.entries(sessionEnv(p)).map(([k, v]) => `${k}=${v}`);
-  const inner = ['unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', '--mount-proc', '--', ...UNPRIVILEGED, 'tini', '-s', '--', 'env', ...env,
-    '/usr/sbin/libvirtd', '--config', join(p.config, 'libvirt', 'libvirtd.conf'), ...(opts.listen ? ['--listen'] : [])];
+  const daemon = [...UNPRIVILEGED, 'tini', '-s', '--', 'env', ...env, '/usr/sbin/libvirtd', '--config', join(p.config, 'libvirt', 'libvirtd.conf'), ...(opts.listen ? ['--listen'] : [])];
+  // PID 1 stays root: --kill-child's death signal does not survive a change of credentials, so a
+  // setpriv'd PID 1 would outlive `unshare`; a root shell dies with it and takes the namespace along.
+  const inner = ['unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', '--mount-proc', '--', 'sh', '-c', '"$@" & wait $!', 'pid1', ...daemon];
   const argv = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...inner] : inner;
   const proc: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
