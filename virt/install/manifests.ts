@@ -154,8 +154,10 @@ function handlerDaemonSet(o: ResolvedInstallOptions): Obj {
               // The only privileged pod of the stack: taps and NAT in pods' network namespaces, /dev/kvm, device plugins.
               securityContext: { privileged: true },
               volumeMounts: [
-                // Same path inside as on the node: socket paths are computed the same way on both sides.
-                { name: 'kubelet', mountPath: o.kubeletRootDir, mountPropagation: 'HostToContainer' },
+                // Same path inside as on the node: socket paths are computed the same way on both sides. No
+                // mount propagation: what the handler reaches (emptyDir sockets, device-plugin sockets) are plain
+                // files under the folder, not mounts, and propagation needs a shared or slave mount on the node.
+                { name: 'kubelet', mountPath: o.kubeletRootDir },
                 { name: 'state', mountPath: o.handlerStateDir },
               ],
             },

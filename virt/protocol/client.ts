@@ -1,6 +1,8 @@
 // The handler's side of the contract: one connection for calls (overlapping, matched by id) and a
 // dedicated connection per console.
+import { closeSync, constants, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { basename, dirname } from 'node:path';
 import { LauncherCallError } from './errors.js';
 import { LineReader } from './line-reader.js';
 import { PROTOCOL_VERSION, type ErrorBody, type LauncherMethods, type MethodName } from './messages.js';
@@ -14,9 +16,38 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** sun_path holds 108 bytes with its NUL; the kubelet's pod folders make longer socket paths than that. */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * A path connect() accepts for `path`: itself when short enough, else the socket's name under
+ * /proc/self/fd/<fd of its folder> (the kernel resolves the folder through the open descriptor, so the
+ * address stays short). The descriptor must stay open until the connection is made.
+ */
+export function shortSocketPath(path: string): { path: string; release: () => void } {
+  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH) return { path, release: () => undefined };
+  const fd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+  return { path: `/proc/self/fd/${fd}/${basename(path)}`, release: () => closeSync(fd) };
+}
+
 function open(path: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect(path);
+    let short: ReturnType<typeof shortSocketPath>;
+    try {
+      short = shortSocketPath(path);
+    } catch (err) {
+      reject(new LauncherCallError('connect', { code: 'Unavailable', message: `cannot open the folder of ${path}: ${(err as Error).message}`, hint: 'is the launcher running, and is this its socket?' }, { cause: err }));
+      return;
+    }
+    const s = connect(short.path);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      short.release();
+    };
+    s.once('connect', release);
+    s.once('close', release);
     const t = setTimeout(() => {
       s.destroy();
       reject(new LauncherCallError('connect', { code: 'Unavailable', message: `no answer on ${path} within ${timeoutMs} ms`, hint: 'is the launcher running?' }));

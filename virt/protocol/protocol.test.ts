@@ -137,3 +137,34 @@ describe('launcher protocol', () => {
     await expect(pending).rejects.toMatchObject({ code: 'Disconnected' });
   });
 });
+
+describe('sockets at paths longer than sun_path', () => {
+  test('a client reaches a server whose socket path is longer than 107 bytes, and leaves no descriptor open', async () => {
+    const { mkdtempSync, mkdirSync, readdirSync, readlinkSync, rmSync } = await import('node:fs');
+    const { createServer } = await import('node:net');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { LauncherClient } = await import('./client.js');
+    const base = mkdtempSync(join(tmpdir(), 'long-sock-'));
+    const dir = join(base, 'pods', '022cb9a8-17f0-48be-8c33-bdde644db7eb', 'volumes', 'kubernetes.io~empty-dir', 'sockets');
+    mkdirSync(dir, { recursive: true });
+    const sock = join(dir, 'launcher.sock');
+    expect(Buffer.byteLength(sock)).toBeGreaterThan(107);
+    const dirFds = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === dir; } catch { return false; } });
+    // the server binds through the same short form (it has the same limit)
+    const { shortSocketPath } = await import('./client.js');
+    const bindAt = shortSocketPath(sock);
+    const server = createServer((c) => c.end(JSON.stringify({ v: 1, id: 1, result: { versions: [1], pid: 1, uptimeMs: 0 } }) + '\n'));
+    await new Promise<void>((r) => server.listen(bindAt.path, r));
+    bindAt.release();
+    try {
+      const client = await LauncherClient.connect(sock);
+      expect(await client.call('ping', {}, 5000)).toEqual({ versions: [1], pid: 1, uptimeMs: 0 });
+      client.close();
+      expect(dirFds()).toEqual([]);
+    } finally {
+      server.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
