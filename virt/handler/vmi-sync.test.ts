@@ -138,4 +138,12 @@ describe('VmiSync', () => {
     expect(vmiKeyOfPod(pod(running, { labels: {}, annotations: { 'kubevirt.io/domain': 'vm2' } }))).toBe('ns/vm2');
     expect(vmiKeyOfPod(pod(running, { labels: {} }))).toBeUndefined();
   });
+
+  test('a VMI without interfaces or networks reports upstream\'s default pod interface with the pod IP', async () => {
+    const v = vmi();
+    v.spec = { domain: { devices: {} } } as VirtualMachineInstance['spec'];
+    const h = harness(v, [pod(running)]);
+    await h.sync.sync('ns/vm1');
+    expect(h.writes[0]!.interfaces).toEqual([{ name: 'default', ipAddress: '10.214.1.7', ipAddresses: ['10.214.1.7'], infoSource: 'domain' }]);
+  });
 });

@@ -71,18 +71,21 @@ function withPhase(status: VirtualMachineInstanceStatus, phase: NonNullable<Virt
   return next;
 }
 
-export function interfacesFor(vmi: VirtualMachineInstance, pod: Pod, mac: string | undefined): NonNullable<VirtualMachineInstanceStatus['interfaces']> {
-  const iface = vmi.spec.domain.devices?.interfaces?.[0];
-  if (!iface) return [];
+/** The guest's pod-network interface name: the spec's, or upstream's default one ("default") when the spec names none. */
+export function podInterfaceName(vmi: VirtualMachineInstance): string | undefined {
+  const { interfaces } = vmi.spec.domain.devices ?? {};
+  const networks = vmi.spec.networks;
+  if (interfaces === undefined && networks === undefined) return vmi.spec.domain.devices?.autoattachPodInterface === false ? undefined : 'default';
+  const podNet = networks?.find((n) => n.pod !== undefined);
+  return podNet && interfaces?.some((i) => i.name === podNet.name) ? podNet.name : undefined;
+}
+
+export function interfacesFor(vmi: VirtualMachineInstance, pod: Pod): NonNullable<VirtualMachineInstanceStatus['interfaces']> {
+  const name = podInterfaceName(vmi);
+  if (!name) return [];
+  const mac = vmi.spec.domain.devices?.interfaces?.find((i) => i.name === name)?.macAddress;
   const ips = pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
-  return [
-    {
-      name: iface.name,
-      ...(ips[0] ? { ipAddress: ips[0], ipAddresses: ips } : {}),
-      ...(mac ? { mac } : {}),
-      infoSource: 'domain',
-    },
-  ];
+  return [{ name, ...(ips[0] ? { ipAddress: ips[0], ipAddresses: ips } : {}), ...(mac ? { mac } : {}), infoSource: 'domain' }];
 }
 
 export class VmiSync {
@@ -133,9 +136,7 @@ export class VmiSync {
     if (!info) return { requeueAfterMs: WAIT_MS };
     const running = info.state === 'Running' || info.state === 'Paused';
     if (!running) return { requeueAfterMs: WAIT_MS };
-    const mac = vmi.spec.domain.devices?.interfaces?.[0]?.macAddress;
-    let next = withPhase(status, 'Running', this.now());
-    next = { ...next, interfaces: interfacesFor(vmi, pod, mac), accelerator: info.accelerator };
+    const next = { ...withPhase(status, 'Running', this.now()), interfaces: interfacesFor(vmi, pod), accelerator: info.accelerator };
     if (status.phase !== 'Running') {
       this.d.event(vmi, 'Normal', 'Started', `VirtualMachineInstance started on ${this.d.nodeName} (${info.accelerator}).`);
       log.info('domain running', { node: this.d.nodeName, accelerator: info.accelerator, pod: pod.metadata.name });
