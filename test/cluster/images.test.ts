@@ -324,7 +324,9 @@ describe("the stack's images", () => {
     return r;
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // The host side of these checks: QEMU to boot the guest, qemu-img and setpriv to read a disk as 107.
+    await ensureDebianPackages(['qemu-system-x86', 'qemu-utils', 'genisoimage', 'util-linux', 'procps']);
     first = imagesCommand(STACK_IMAGES);
     process.stderr.write(`images test: first build of ${STACK_IMAGES.join(', ')} took ${first.seconds.toFixed(1)} s\n`);
   }, BUILD_TIMEOUT_MS);
@@ -334,9 +336,10 @@ describe("the stack's images", () => {
   });
 
   test('they build, and a second run finds every one current within seconds', () => {
-    expect(first.output).not.toMatch(/cluster: /);
-    expect(first.code).toBe(0);
-    const second = imagesCommand(STACK_IMAGES);
+    if (first.code !== 0) throw new Error(`npm run images -- ${STACK_IMAGES.join(' ')} failed:\n${first.output.slice(-4000)}`);
+    // A run that had to wait for another cluster command's lock measures that command, not this one.
+    let second = imagesCommand(STACK_IMAGES);
+    for (let i = 0; i < 3 && second.output.includes('waiting for it'); i++) second = imagesCommand(STACK_IMAGES);
     expect(second.code).toBe(0);
     for (const name of STACK_IMAGES) expect(second.output).toContain(`images: ${name}: unchanged`);
     expect(second.output).not.toContain('images: building');
@@ -497,7 +500,6 @@ describe("the stack's images", () => {
   }, 120_000);
 
   test('the test guest from the image boots, prints its DHCP address and serves its own name over HTTP', async () => {
-    await ensureDebianPackages(['qemu-system-x86', 'qemu-utils', 'genisoimage']);
     const disk = runs.find((r) => r.ref === imageRef('test-guest')) ?? open(imageRef('test-guest'));
     const work = mkdtempSync(join(tmpdir(), 'virtstack-images-guest-'));
     const mnt = buildah(['mount', disk.container]).trim();
