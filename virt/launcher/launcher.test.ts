@@ -47,6 +47,13 @@ const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
 };
 
 describe('launcher', () => {
+  it('applies upstream\'s defaults to a VMI that arrives without them: the guest gets the default pod interface', async () => {
+    const { hv, launcher } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    expect(hv.domains.get('ns_vm1')?.xml).toMatch(/<interface type='user'>/);
+    await launcher.stop();
+  });
+
   it('defines and starts the VMI\'s domain once, and reports the accelerator', async () => {
     const { hv, launcher, synced, released } = await setup();
     const info = await launcher.sync({ vmi: vmi(), options: { accelerator: 'tcg' } });

@@ -1,6 +1,7 @@
 // The launcher's one VM: converts the VMI, runs it through the private daemon, answers the handler, drives
 // migration, and says when the VM is gone for good (so the process can exit). Implements the protocol's
 // LauncherApi over the Connection seam, so it runs against the fake in unit tests.
+import { defaultVmiSpec } from '../api/defaults/index.js';
 import type { VirtualMachineInstance } from '../api/index.js';
 import { gracePeriodSecondsOf } from '../api/defaults/vmi-spec.js';
 import { LauncherFault, SUPPORTED_VERSIONS, type Accelerator, type DomainInfo, type LauncherApi, type LauncherMethods, type MigrationStatus, type SyncOptions } from '../protocol/index.js';
@@ -141,6 +142,9 @@ export class Launcher implements LauncherApi {
     }
     if (this.gone) throw new LauncherFault('Gone', 'sync: the VM of this launcher is gone', 'start a new launcher');
     if (this.vmi) return this.info();
+    // Upstream's admission webhook stores VMIs defaulted (the default pod interface among them); until ours
+    // exists, a VMI may arrive as written, so the launcher applies the same defaults from virt/api.
+    vmi = { ...vmi, spec: defaultVmiSpec(vmi.spec) };
     this.vmi = vmi;
     this.name = domainName(vmi);
     this.log = this.deps.log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });
