@@ -112,7 +112,7 @@ export async function consoleUntil(pod: LauncherPod, text: string, timeoutMs = 1
 }
 
 export interface VmiObject {
-  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string>; ownerReferences?: { uid: string; kind: string }[] };
   status?: { phase?: string; nodeName?: string; interfaces?: { ipAddress?: string }[]; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
@@ -125,10 +125,12 @@ export async function getVmi(namespace: string, name: string): Promise<VmiObject
   }
 }
 
-export async function waitVmiPhase(namespace: string, name: string, phase: string, timeoutMs = 180_000): Promise<VmiObject> {
+/** Waits for the VMI to reach `phase`; with `vmUid`, only a VMI of that VM incarnation counts (not a predecessor still going). */
+export async function waitVmiPhase(namespace: string, name: string, phase: string, timeoutMs = 180_000, vmUid?: string): Promise<VmiObject> {
   let last: VmiObject | undefined;
   return waitFor(`VMI ${namespace}/${name} to be ${phase}`, timeoutMs, async () => {
     last = await getVmi(namespace, name);
+    if (vmUid && !last?.metadata.ownerReferences?.some((o) => o.uid === vmUid)) return undefined;
     return last?.status?.phase === phase ? last : undefined;
   }).catch((e: unknown) => {
     const events = kubectl(['-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp']).stdout.split('\n').slice(-15).join('\n');

@@ -20,9 +20,10 @@ async function main(): Promise<void> {
   ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } }));
   ok(['apply', '-f', '-'], vmManifest(NS, NAME, 'Always', { userData: '#cloud-config\nhostname: demo\nvirtstack_demo: hello from cloud-init\n' }));
   say(`applied VirtualMachine ${NS}/${NAME} (runStrategy: Always, containerDisk localhost/virtstack/test-guest:dev)`);
-  const vmi = await waitVmiPhase(NS, NAME, 'Running', 300_000);
+  const vmUid = ok(['-n', NS, 'get', 'vm', NAME, '-o', 'jsonpath={.metadata.uid}']).trim();
+  const vmi = await waitVmiPhase(NS, NAME, 'Running', 300_000, vmUid);
   say(`VMI Running on ${vmi.status?.nodeName} with IP ${vmi.status?.interfaces?.[0]?.ipAddress} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const [pod] = await launcherPodsOf(NS, NAME);
+  const pod = (await launcherPodsOf(NS, NAME)).find((p) => p.metadata.labels?.['kubevirt.io/created-by'] === vmi.metadata.uid);
   if (!pod) throw new Error('the VMI runs but its launcher pod is not listed');
   const log = await waitSerial(pod, GUEST_MARKER);
   say(`serial log of launcher pod ${pod.metadata.name}: ${log.split('\n').find((l) => l.includes(GUEST_MARKER))?.trim()}`);

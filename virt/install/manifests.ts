@@ -79,7 +79,8 @@ function role(o: ResolvedInstallOptions, name: string, rules: readonly Rule[]): 
   ];
 }
 
-const NODE_ENTRY = (entry: string): string[] => ['node', `/opt/virtstack/dist/virt/cmd/${entry}.js`];
+// tini as PID 1 reaps what the processes' children leave (the handler runs nsenter, iptables, QEMU probes).
+const NODE_ENTRY = (entry: string): string[] => ['/usr/bin/tini', '-s', '--', 'node', `/opt/virtstack/dist/virt/cmd/${entry}.js`];
 
 function controllerDeployment(o: ResolvedInstallOptions): Obj {
   const l = labels(CONTROLLER_NAME);
