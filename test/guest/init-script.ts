@@ -27,6 +27,45 @@ export const HTTP_ADDRESSES_PREFIX = 'virtstack-guest: addresses ';
 /** `virtstack-guest: http <port> <hostname>` once the server listens. */
 export const HTTP_READY_PREFIX = 'virtstack-guest: http ';
 export const DEFAULT_HOSTNAME = 'virtstack-guest';
+/**
+ * The NoCloud user-data key that asks the guest to power itself off: a line `virtstack_poweroff_after: <N>`
+ * (whole seconds, counted from when the guest read its cidata disk), so a test can end a VM from inside,
+ * as a user's `poweroff` would, and watch what the run strategy does with a VMI that succeeded.
+ */
+export const POWEROFF_AFTER_KEY = 'virtstack_poweroff_after';
+/** `virtstack-guest: poweroff requested in <N> s` once the request is read and the timer runs. */
+export const POWEROFF_SCHEDULED_PREFIX = 'virtstack-guest: poweroff requested in ';
+/** Printed when the timer fires, right before `poweroff -f` (ACPI off: QEMU exits, the launcher exits 0). */
+export const POWEROFF_MARKER = 'virtstack-guest: powering off by request';
+
+/** The user-data line that makes the guest power off `seconds` after it reads it. */
+export function poweroffAfterLine(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`poweroffAfterLine: seconds must be a whole number >= 0, got ${seconds}`);
+  return `${POWEROFF_AFTER_KEY}: ${seconds}`;
+}
+
+/**
+ * Shell functions of the init script, kept apart so the unit tests run exactly this text under a shell on
+ * the host (the rest of /init only makes sense as PID 1 of the guest).
+ * - virtstack_poweroff_after FILE: prints the seconds FILE's user-data asks for, nothing when it asks for
+ *   nothing; a value that is not a whole number is named on stderr and ignored (a typo must not power off).
+ * - virtstack_poweroff_timer SECONDS COMMAND...: says it is armed, and in the background waits, prints
+ *   the marker, syncs the disks and runs COMMAND (the guest: poweroff -f; the tests: a harmless stand-in).
+ */
+export const POWEROFF_FUNCTIONS = `virtstack_poweroff_after() {
+  v=$(sed -n 's/^${POWEROFF_AFTER_KEY}:[[:space:]]*//p' "$1" 2>/dev/null | head -n 1 | tr -d "\\r\\"'" | sed 's/[[:space:]]*$//')
+  [ -n "$v" ] || return 0
+  case "$v" in
+    *[!0-9]*) echo "virtstack-guest: ignoring ${POWEROFF_AFTER_KEY}: $v (not a whole number of seconds)" >&2; return 0 ;;
+  esac
+  echo "$v"
+}
+virtstack_poweroff_timer() {
+  s=$1; shift
+  echo "${POWEROFF_SCHEDULED_PREFIX}$s s"
+  ( sleep "$s"; echo "${POWEROFF_MARKER}"; sync; "$@" ) &
+}
+`;
 
 export const INIT_SCRIPT = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -36,6 +75,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
+${POWEROFF_FUNCTIONS}
 for m in $(cat /etc/modules.order); do insmod /lib/modules/$m 2>/dev/null; done
 ip link set lo up
 
@@ -68,6 +108,7 @@ for n in /sys/class/net/*; do
 done
 
 name=""
+poweroff_after=""
 for d in /dev/vd? /dev/sd? /dev/sr?; do
   [ -b "$d" ] || continue
   # The NoCloud disk is an ISO9660 volume labelled cidata (volume id at byte 32808).
@@ -76,8 +117,11 @@ for d in /dev/vd? /dev/sd? /dev/sr?; do
     echo "virtstack-guest: cidata on $d, instance $(grep -i instance-id /mnt/cidata/meta-data | head -1)"
     head -n 50 /mnt/cidata/user-data | sed 's/^/${USERDATA_PREFIX}/'
     name=$(sed -n 's/^local-hostname:[[:space:]]*//p' /mnt/cidata/meta-data | head -1 | tr -cd 'A-Za-z0-9.-')
+    poweroff_after=$(virtstack_poweroff_after /mnt/cidata/user-data)
   fi
 done
+# Armed as soon as the request is read, so N counts from early boot whatever the services below take.
+[ -n "$poweroff_after" ] && virtstack_poweroff_timer "$poweroff_after" poweroff -f
 
 # The HTTP server answers with this guest's own name, so a test reaching it through a Service can tell
 # which guest answered. A CGI script rather than a file: the addresses are read when asked, after DHCP.
