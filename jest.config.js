@@ -11,7 +11,7 @@ const common = {
 export default {
   testSequencer: '<rootDir>/test/sequencer.js',
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{virt,components,provider,toolchain}/**/*.test.ts', '<rootDir>/test/compat/**/*.test.ts', '<rootDir>/test/run-tests.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{virt,components,provider,toolchain}/**/*.test.ts', '<rootDir>/test/compat/**/*.test.ts', '<rootDir>/test/guest/**/*.test.ts', '<rootDir>/test/run-tests.test.ts'] },
     { ...common, displayName: 'node', testMatch: ['<rootDir>/test/node/**/*.test.ts'] },
     { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
