@@ -57,7 +57,9 @@ test('a launcher pod is admitted under baseline, runs as uid 107 with every capa
 
 const sa = (name: string) => `system:serviceaccount:${STACK_NAMESPACE}:${name}`;
 function can(who: string, verb: string, resource: string, namespace?: string): boolean {
-  const r = kubectl(['auth', 'can-i', verb, resource, `--as=${who}`, ...(namespace ? ['-n', namespace] : ['--all-namespaces'])]);
+  // kubectl reads "a/b" as resource a named b: a subresource needs --subresource
+  const [res, sub] = resource.split('/');
+  const r = kubectl(['auth', 'can-i', verb, res!, ...(sub ? [`--subresource=${sub}`] : []), `--as=${who}`, ...(namespace ? ['-n', namespace] : ['--all-namespaces'])]);
   return r.stdout.trim() === 'yes';
 }
 

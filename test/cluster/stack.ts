@@ -138,7 +138,12 @@ export async function waitVmiPhase(namespace: string, name: string, phase: strin
   });
 }
 
-/** Processes on the host whose command line contains `needle` (QEMU, libvirtd of launcher pods). */
+/** QEMU processes on the host running the VMI namespace/name (libvirt names the guest "<namespace>_<name>"). */
+export function qemuOf(namespace: string, name: string): Promise<string[]> {
+  return hostProcesses(new RegExp(`qemu-system\\S* -name guest=${namespace}_${name},`));
+}
+
+/** Processes on the host whose command line matches `needle` (QEMU, libvirtd of launcher pods). */
 export async function hostProcesses(needle: RegExp): Promise<string[]> {
   const { readdirSync, readFileSync } = await import('node:fs');
   const out: string[] = [];

@@ -5,7 +5,7 @@
 import { COUNTER_PREFIX } from '../guest/init-script.js';
 import { waitFor } from './exec.js';
 import { api } from './kube-api.js';
-import { ensureStack, getVmi, hostProcesses, launcherPodsOf, serialLog, STACK_NAMESPACE, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
+import { ensureStack, getVmi, launcherPodsOf, qemuOf, serialLog, STACK_NAMESPACE, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
 import { kubectl, tempNamespace } from './testing.js';
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -58,7 +58,7 @@ test('20 VMs created while the controller leader is killed at random moments: ea
   const pods = await api<{ items: { metadata: { labels?: Record<string, string>; deletionTimestamp?: string } }[] }>('GET', `/api/v1/namespaces/${ns.name}/pods?labelSelector=kubevirt.io%3Dvirt-launcher`);
   expect(pods.items.filter((p) => !p.metadata.deletionTimestamp)).toHaveLength(names.length);
   for (const v of vmis.items) {
-    expect(await hostProcesses(new RegExp(`qemu-system.*${v.metadata.uid}`))).toHaveLength(1);
+    expect(await qemuOf(ns.name, v.metadata.name)).toHaveLength(1);
   }
   ok(['-n', ns.name, 'delete', 'vm', ...names, '--wait=true'], undefined, 600_000);
 }, 1_800_000);
@@ -87,7 +87,7 @@ test('killing the node handler leaves the guest running; the new handler takes i
 test('QEMU killed inside the launcher pod: the VMI goes Failed and a RerunOnFailure VM comes back with a new VMI', async () => {
   ok(['apply', '-f', '-'], vmManifest(ns.name, 'phoenix', 'RerunOnFailure'));
   const first = await waitVmiPhase(ns.name, 'phoenix', 'Running', 300_000);
-  const qemu = await hostProcesses(new RegExp(`qemu-system.*${first.metadata.uid}`));
+  const qemu = await qemuOf(ns.name, 'phoenix');
   expect(qemu).toHaveLength(1);
   process.kill(Number(qemu[0]!.split(' ')[0]), 'SIGKILL');
   const failed = await waitFor('the VMI to fail (or be replaced)', 180_000, async () => {

@@ -1,9 +1,10 @@
 // A VirtualMachine created with kubectl runs on the local cluster: controller → VMI → launcher pod →
 // handler → libvirt + QEMU in the pod; kubectl shows upstream's columns; runStrategy starts and stops it;
 // deleting it leaves no VMI, pod or QEMU anywhere.
+import { podProcesses } from '../../virt/handler/pod-process.js';
 import { waitFor } from './exec.js';
 import { COUNTER_PREFIX } from '../guest/init-script.js';
-import { consoleUntil, ensureStack, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, hostProcesses, launcherPodsOf, STACK_SETUP_TIMEOUT_MS, waitVmiPhase } from './stack.js';
+import { consoleUntil, ensureStack, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, STACK_SETUP_TIMEOUT_MS, waitVmiPhase } from './stack.js';
 import { kubectl, tempNamespace } from './testing.js';
 
 function ok(args: string[], input?: string, timeoutMs?: number): string {
@@ -61,10 +62,14 @@ test('runStrategy Halted stops the VM (no VMI, no pod); Always starts it again; 
 test('deleting a VM leaves no VMI, no launcher pod and no QEMU or libvirt process of it on either node', async () => {
   ok(['apply', '-f', '-'], vmManifest(ns.name, 'gone', 'Always'));
   const vmi = await waitVmiPhase(ns.name, 'gone', 'Running', 300_000);
-  const uid = vmi.metadata.uid;
-  expect((await hostProcesses(new RegExp(`qemu-system.*${uid}`))).length).toBeGreaterThan(0);
+  expect(vmi.metadata.uid).toBeTruthy();
+  expect(await qemuOf(ns.name, 'gone')).toHaveLength(1);
+  const [pod] = await launcherPodsOf(ns.name, 'gone');
+  // every process of the launcher pod (libvirtd, QEMU, the launcher, tini), found by the pod's cgroup
+  expect(podProcesses(pod!.metadata.uid).length).toBeGreaterThanOrEqual(3);
   ok(['-n', ns.name, 'delete', 'vm', 'gone', '--wait=true'], undefined, 180_000);
   await waitFor('the VMI to go', 120_000, async () => ((await getVmi(ns.name, 'gone')) ? undefined : true));
   await waitFor('the launcher pod to go', 120_000, async () => ((await launcherPodsOf(ns.name, 'gone')).length === 0 ? true : undefined));
-  await waitFor('QEMU to go', 60_000, async () => ((await hostProcesses(new RegExp(`qemu-system.*${uid}`))).length === 0 ? true : undefined));
+  await waitFor('QEMU to go', 60_000, async () => ((await qemuOf(ns.name, 'gone')).length === 0 ? true : undefined));
+  await waitFor('every process of the launcher pod to go', 60_000, async () => (podProcesses(pod!.metadata.uid).length === 0 ? true : undefined));
 }, 600_000);
