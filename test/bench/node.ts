@@ -1,8 +1,10 @@
 // `npm run bench -- node`: the launcher against raw libvirt and raw QEMU on the same guest, measured in
 // the same run: boot to the guest's serial marker (through the launcher, `virsh create`, plain
 // qemu-system-x86_64) and live migration total time and downtime (launcher vs `virsh migrate --live`).
+// The raw daemons are the launcher's kind (session mode, uid 107, the prepared capabilities), so every
+// file a raw domain names is a copy in the bench's folder, owned by uid 107.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseAccelerator } from '../../virt/accelerator/kvm-probe.js';
@@ -11,6 +13,7 @@ import { jsonLogger } from '../../virt/logger/logger.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { prepareNodeHost, type NodeHost } from '../node/support/host.js';
 import { nodeCacheDir, startLauncher, type RunningLauncher } from '../node/support/launcher-harness.js';
+import { chownTree } from '../node/support/launcher-pod.js';
 import { waitFor } from '../node/support/poll.js';
 import { startRawLibvirtd, type RawDaemon } from '../node/support/raw-libvirtd.js';
 import { lastCounter, readSerial } from '../node/support/serial-log.js';
@@ -43,29 +46,29 @@ async function untilMarker(serial: string, since: number): Promise<number> {
   return (performance.now() - since) / 1000;
 }
 
+/** A fresh copy of the counter disk under `dir`/data, the whole folder owned by uid 107 (raw daemons and launchers run as it). */
 function freshDisk(host: NodeHost, dir: string): string {
   mkdirSync(join(dir, 'data'), { recursive: true });
   const disk = join(dir, 'data', 'disk.img');
   copyFileSync(host.guest.diskQcow2, disk);
+  chownTree(dir);
   return dir;
 }
 
-/** The launcher's domain XML for this VMI, with host paths instead of the launcher's private ones. */
-function rawDomainXml(host: NodeHost, vmi: ReturnType<typeof newVmi>, disk: string, serial: string): string {
+/** The guest's kernel and initrd copied where uid 107 can read them (the guest cache is root's). */
+let rawKernel: { kernel: string; initrd: string } | undefined;
+
+/** The launcher's domain XML for this VMI, with the bench's paths instead of the launcher's private ones. */
+function rawDomainXml(vmi: ReturnType<typeof newVmi>, disk: string, serial: string): string {
+  if (!rawKernel) throw new Error('rawDomainXml: the kernel copies for the raw daemons are not made yet (run() makes them first)');
   return vmiToDomainXml(vmi, {
     accelerator: accel,
     volumes: { data: { path: disk, type: 'file', format: 'qcow2', cache: 'none' } },
     podNetwork: { kind: 'user' },
-    kernelBoot: { kernel: host.guest.kernel, initrd: host.guest.initrd },
+    kernelBoot: rawKernel,
     serialLog: serial,
     vncSocket: join(serial, '..', 'vnc.sock'),
   });
-}
-
-function capsStore(): string | undefined {
-  const dir = nodeCacheDir();
-  const found = existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('libvirt-capabilities-')) : [];
-  return found.length ? join(dir, found.sort().at(-1)!) : undefined;
 }
 
 /** What the launchers on this node use (their cached probe verdict), so baselines run the same way. */
@@ -93,7 +96,7 @@ async function rawVirshBoot(host: NodeHost, daemon: RawDaemon, dir: string, i: n
   const serial = join(dir, 'serial.log');
   const vmi = newVmi(`raw${i}`, withKernelBoot(host.guest.kernelArgs), withPvcDisk('data'));
   const xmlFile = join(dir, 'domain.xml');
-  writeFileSync(xmlFile, rawDomainXml(host, vmi, disk, serial));
+  writeFileSync(xmlFile, rawDomainXml(vmi, disk, serial));
   const t = performance.now();
   await daemon.virsh('create', xmlFile);
   try {
@@ -109,7 +112,7 @@ async function launcherBoot(host: NodeHost, base: string, i: number): Promise<{ 
   const l = await startLauncher(host, { name, baseDir: base, volumesDir: freshDisk(host, join(base, name, 'volumes')) });
   try {
     const t = performance.now();
-    await l.client.call('sync', { vmi: newVmi(name, withKernelBoot(host.guest.kernelArgs), withPvcDisk('data')) });
+    await l.client.call('sync', { vmi: newVmi(name, withKernelBoot(host.guest.kernelArgs), withPvcDisk('data')), options: { accelerator: accel } });
     const sync = await untilMarker(l.serialLog, t);
     return { sync, cold: (performance.now() - cold) / 1000 };
   } finally {
@@ -134,14 +137,15 @@ export async function run(): Promise<BenchResult> {
   const migrations = Number(process.env.VIRTSTACK_BENCH_MIGRATIONS ?? 3);
   const host = await prepareNodeHost();
   const base = mkdtempSync(join(tmpdir(), 'vs-bench-'));
+  // The raw daemons and their QEMU run as uid 107: they must traverse the bench's folder.
+  chmodSync(base, 0o755);
   const notes: string[] = [];
   const launchers: RunningLauncher[] = [];
   const daemons: RawDaemon[] = [];
   const hosts = await createTwoHosts('bn', 78);
   try {
-    // One launcher on its own prepares what every later one reuses (capabilities cache, KVM verdict).
-    const warm = await startLauncher(host, { name: 'warm', baseDir: base, prepareOnly: true }).catch(() => undefined);
-    if (warm) await warm.exited;
+    // prepareNodeHost prepared the QEMU capabilities as the launcher image build does (host.capsDir); the
+    // launchers mount them and the raw daemons are seeded from them, so nobody here pays libvirt's probe.
     accel = (
       await chooseAccelerator({
         mode: 'auto',
@@ -151,8 +155,14 @@ export async function run(): Promise<BenchResult> {
       })
     ).accelerator;
     log(`accelerator: ${accel}`);
-    const caps = capsStore();
-    const raw = await startRawLibvirtd({ dir: join(base, 'raw'), ...(caps ? { capsFrom: caps } : {}) });
+    const kernelDir = join(base, 'guest');
+    mkdirSync(kernelDir);
+    rawKernel = { kernel: join(kernelDir, 'vmlinuz'), initrd: join(kernelDir, 'initrd.img') };
+    copyFileSync(host.guest.kernel, rawKernel.kernel);
+    copyFileSync(host.guest.initrd, rawKernel.initrd);
+    chownTree(kernelDir);
+    const caps = host.capsDir;
+    const raw = await startRawLibvirtd({ dir: join(base, 'raw'), capsFrom: caps });
     daemons.push(raw);
 
     const boot = { qemu: [] as number[], virsh: [] as number[], launcher: [] as number[], cold: [] as number[] };
@@ -168,8 +178,8 @@ export async function run(): Promise<BenchResult> {
     await raw.stop();
 
     const mig = { launcherTotal: [] as number[], launcherDown: [] as number[], rawTotal: [] as number[], rawDown: [] as number[] };
-    const rawA = await startRawLibvirtd({ dir: join(base, 'raw-a'), netns: hosts.a.netns, ...(caps ? { capsFrom: caps } : {}) });
-    const rawB = await startRawLibvirtd({ dir: join(base, 'raw-b'), netns: hosts.b.netns, listen: { address: hosts.b.address, port: 16600 }, ...(caps ? { capsFrom: caps } : {}) });
+    const rawA = await startRawLibvirtd({ dir: join(base, 'raw-a'), netns: hosts.a.netns, capsFrom: caps });
+    const rawB = await startRawLibvirtd({ dir: join(base, 'raw-b'), netns: hosts.b.netns, listen: { address: hosts.b.address, port: 16600 }, capsFrom: caps });
     daemons.push(rawA, rawB);
     for (let i = 0; i < migrations; i++) {
       // raw: virsh define/start on A, migrate to B with the launcher's flags (live, p2p, persistent, abort-on-error, unsafe).
@@ -178,12 +188,12 @@ export async function run(): Promise<BenchResult> {
       const serial = join(dir, 'serial.log');
       const name = `rawmig${i}`;
       const xmlFile = join(dir, 'domain.xml');
-      writeFileSync(xmlFile, rawDomainXml(host, newVmi(name, withKernelBoot(host.guest.kernelArgs), withPvcDisk('data')), disk, serial));
+      writeFileSync(xmlFile, rawDomainXml(newVmi(name, withKernelBoot(host.guest.kernelArgs), withPvcDisk('data')), disk, serial));
       await rawA.virsh('define', xmlFile);
       await rawA.virsh('start', `default_${name}`);
       await waitCounting(serial);
       const t = performance.now();
-      await rawA.virsh('migrate', '--live', '--p2p', '--persistent', '--abort-on-error', '--unsafe', `default_${name}`, `qemu+tcp://${hosts.b.address}:16600/system`, '--migrateuri', `tcp://${hosts.b.address}`);
+      await rawA.virsh('migrate', '--live', '--p2p', '--persistent', '--abort-on-error', '--unsafe', `default_${name}`, `qemu+tcp://${hosts.b.address}:16600/session`, '--migrateuri', `tcp://${hosts.b.address}`);
       mig.rawTotal.push(performance.now() - t);
       mig.rawDown.push(parseDowntime(await rawA.virsh('domjobinfo', '--completed', `default_${name}`)));
       await rawB.virsh('destroy', `default_${name}`).catch(() => undefined);
@@ -196,11 +206,11 @@ export async function run(): Promise<BenchResult> {
       const dst = await startLauncher(host, { name: `lm${i}-dst`, baseDir: base, netns: hosts.b.netns, volumesDir: vols, listen: { address: hosts.b.address, port: 16700 + i }, migrationPorts: { min: 49152, max: 49215 } });
       launchers.push(src, dst);
       const vmi = newVmi(`lm${i}`, withKernelBoot(host.guest.kernelArgs), withPvcDisk('data'), withGracePeriod(5));
-      await src.client.call('sync', { vmi });
-      await dst.client.call('sync', { vmi, options: { migrationTarget: true } });
+      await src.client.call('sync', { vmi, options: { accelerator: accel } });
+      await dst.client.call('sync', { vmi, options: { migrationTarget: true, accelerator: accel } });
       await waitCounting(src.serialLog);
       const t2 = performance.now();
-      const r = await src.client.call('migrate', { target: { uri: `qemu+tcp://${hosts.b.address}:${16700 + i}/system`, migrationUri: `tcp://${hosts.b.address}` }, options: { allowUnsafe: true } });
+      const r = await src.client.call('migrate', { target: { uri: `qemu+tcp://${hosts.b.address}:${16700 + i}/session`, migrationUri: `tcp://${hosts.b.address}` }, options: { allowUnsafe: true } });
       mig.launcherTotal.push(performance.now() - t2);
       if (r.downtimeMs === undefined) throw new Error('the launcher reported no downtime for a completed migration');
       mig.launcherDown.push(r.downtimeMs);
