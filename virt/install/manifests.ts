@@ -95,7 +95,7 @@ function controllerDeployment(o: ResolvedInstallOptions): Obj {
         metadata: { labels: l },
         spec: {
           serviceAccountName: CONTROLLER_NAME,
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           // Replicas on different nodes where possible, so a node failure leaves a standby.
           affinity: {
             podAntiAffinity: {
