@@ -223,6 +223,7 @@ export async function run(): Promise<BenchResult> {
 
     notes.push(`${accel.toUpperCase()} (the launchers' probe verdict), 1 vCPU, 256 MiB, Debian cloud kernel + busybox initramfs, ${runs} boots and ${migrations} migrations per contender`);
     notes.push('launcher boot = sync call to serial marker with the launcher already up (a running launcher pod); cold = launcher spawn to marker');
+    notes.push('launchers run as launcher pods do (uid 107, no capabilities, session-mode libvirtd seeded with the prepared capabilities); the raw daemons are the same kind of session daemon as uid 107, driven by virsh');
     notes.push('migration total = wall time of the migrate call (launcher) or of `virsh migrate` (raw); downtime = libvirt\'s completed-job downtime');
     const figures: BenchFigure[] = [
       figure('boot to marker, launcher', 's', boot.launcher, { name: 'virsh create', values: boot.virsh }, 50, '<= 1.2x raw virsh'),
