@@ -4,17 +4,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from './exec.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, repoRoot } from './testing.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, kubectlOk, repoRoot } from './testing.js';
 
 const crdDir = join(repoRoot, 'virt', 'api', 'crds');
 const crdNames = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length));
 const ns = 'virtstack-api-test';
 
-function ok(args: string[], input?: string): string {
-  const r = kubectl(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): string => kubectlOk(args, input);
 
 const vmManifest = (name: string, extraDevices: Record<string, unknown> = {}) => JSON.stringify({
   apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name, namespace: ns },

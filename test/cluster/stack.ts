@@ -1,6 +1,5 @@
 // Helpers for tests that need the stack on the local cluster: build and import its images, install it
 // (idempotent), and reach a launcher pod's socket from the host for the guest's serial console.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { LauncherClient } from '../../virt/protocol/client.js';
@@ -10,25 +9,11 @@ import { waitFor } from './exec.js';
 import { privateBindSource } from './host.js';
 import { api } from './kube-api.js';
 import { KUBELET_ROOT_DIR, kubeconfigPath, nodeDir, NODE_PRIVATE_PATHS, NODES } from './paths.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, repoRoot } from './testing.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, runNode } from './testing.js';
 
 export const STACK_NAMESPACE = 'virtstack';
 /** Cold image builds (debootstrap, apt, buildah) plus a cold toolchain and cluster. */
 export const STACK_SETUP_TIMEOUT_MS = CLUSTER_SETUP_TIMEOUT_MS + 30 * 60_000;
-
-function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, script), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let output = '';
-    const take = (d: Buffer): void => {
-      output += d.toString();
-      process.stderr.write(d);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
-}
 
 /** The cluster, the stack's images on both nodes, and the stack installed and ready (every step a no-op when done). */
 export async function ensureStack(): Promise<void> {

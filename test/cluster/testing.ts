@@ -12,9 +12,10 @@ export const repoRoot = findRepoRoot();
 /** Long enough for a cold toolchain build on 2 cores (measured: see README "First run and caches"). */
 export const CLUSTER_SETUP_TIMEOUT_MS = 45 * 60_000;
 
-function runNode(script: string, args: string[]): Promise<{ code: number; output: string }> {
+/** Runs one of the project's compiled scripts, its output shown as it comes (long builds stay visible). */
+export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, script), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot, script), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let output = '';
     const take = (d: Buffer): void => {
       output += d.toString();
@@ -54,6 +55,13 @@ export function kubectl(args: string[], input?: string, timeoutMs = 60_000): { c
     timeout: timeoutMs,
   });
   return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+}
+
+/** kubectl that must succeed: its stdout, or an error with the command and its stderr. */
+export function kubectlOk(args: string[], input?: string, timeoutMs?: number): string {
+  const r = kubectl(args, input, timeoutMs);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
 }
 
 export interface PodObject {

@@ -1,7 +1,7 @@
 // The main job's "boot a VM, show it running" on the cluster: applies the test guest as a VirtualMachine
 // (runStrategy Always) in namespace virtstack-demo, waits until its VMI runs, reads the serial marker
 // through the launcher's socket, and prints where it runs. The VM stays running for the user to look at.
-import { kubectl } from './testing.js';
+import { kubectlOk } from './testing.js';
 import { COUNTER_PREFIX } from '../guest/init-script.js';
 import { consoleUntil, GUEST_MARKER, launcherPodsOf, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
 
@@ -9,11 +9,7 @@ const NS = 'virtstack-demo';
 const NAME = 'demo';
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
-function ok(args: string[], input?: string): string {
-  const r = kubectl(args, input, 120_000);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): string => kubectlOk(args, input, 120_000);
 
 async function main(): Promise<void> {
   const started = Date.now();

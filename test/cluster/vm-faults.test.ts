@@ -6,15 +6,9 @@ import { COUNTER_PREFIX } from '../guest/init-script.js';
 import { waitFor } from './exec.js';
 import { api } from './kube-api.js';
 import { ensureStack, getVmi, launcherPodsOf, qemuOf, serialLog, STACK_NAMESPACE, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
-import { kubectl, tempNamespace } from './testing.js';
+import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
 
 let ns: { name: string; remove: () => Promise<void> };
-
-function ok(args: string[], input?: string, timeoutMs?: number): string {
-  const r = kubectl(args, input, timeoutMs);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
 
 const lastCount = (log: string): number => Math.max(0, ...[...log.matchAll(new RegExp(`${COUNTER_PREFIX}(\\d+)`, 'g'))].map((m) => Number(m[1])));
 

@@ -5,13 +5,7 @@ import { podProcesses } from '../../virt/handler/pod-process.js';
 import { waitFor } from './exec.js';
 import { COUNTER_PREFIX } from '../guest/init-script.js';
 import { consoleUntil, ensureStack, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, STACK_SETUP_TIMEOUT_MS, waitVmiPhase } from './stack.js';
-import { kubectl, tempNamespace } from './testing.js';
-
-function ok(args: string[], input?: string, timeoutMs?: number): string {
-  const r = kubectl(args, input, timeoutMs);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
 
 let ns: { name: string; remove: () => Promise<void> };
 

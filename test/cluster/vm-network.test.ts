@@ -4,16 +4,10 @@
 import { HTTP_ADDRESSES_PREFIX, HTTP_PAGE_PREFIX, HTTP_READY_PREFIX } from '../guest/init-script.js';
 import { BASE_IMAGE, NODES } from './paths.js';
 import { ensureStack, launcherPodsOf, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
-import { isReady, kubectl, tempNamespace, waitPod } from './testing.js';
+import { isReady, kubectl, kubectlOk as ok, tempNamespace, waitPod } from './testing.js';
 import { api } from './kube-api.js';
 
 let ns: { name: string; remove: () => Promise<void> };
-
-function ok(args: string[], input?: string, timeoutMs?: number): string {
-  const r = kubectl(args, input, timeoutMs);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
 
 async function clientPod(name: string, node: string): Promise<void> {
   await api('POST', `/api/v1/namespaces/${ns.name}/pods`, {

@@ -6,15 +6,9 @@ import { join } from 'node:path';
 import { waitFor } from './exec.js';
 import { kubeconfigPath } from './paths.js';
 import { ensureStack, getVmi, STACK_SETUP_TIMEOUT_MS, vmManifest, waitVmiPhase } from './stack.js';
-import { kubectl, repoRoot, tempNamespace } from './testing.js';
+import { kubectl, kubectlOk as ok, repoRoot, tempNamespace } from './testing.js';
 
 let ns: { name: string; remove: () => Promise<void> };
-
-function ok(args: string[], input?: string, timeoutMs?: number): string {
-  const r = kubectl(args, input, timeoutMs);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
 
 function stackUp(args: string[]): void {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist/virt/cmd/install.js'), 'up', '--timeout=300', ...args], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfigPath() }, timeout: 330_000 });

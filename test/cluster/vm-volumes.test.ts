@@ -7,15 +7,9 @@ import { COUNTER_PREFIX, USERDATA_PREFIX } from '../guest/init-script.js';
 import { VM_PATHS } from '../../virt/launcher/volumes/vm-root.js';
 import { waitFor } from './exec.js';
 import { ensureStack, getVmi, GUEST_IMAGE, launcherPodsOf, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase, type VmTemplateSpec } from './stack.js';
-import { kubectl, tempNamespace } from './testing.js';
+import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
 
 let ns: { name: string; remove: () => Promise<void> };
-
-function ok(args: string[], input?: string, timeoutMs?: number): string {
-  const r = kubectl(args, input, timeoutMs);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
 
 beforeAll(async () => {
   await ensureStack();
