@@ -99,3 +99,22 @@ test('QEMU killed inside the launcher pod: the VMI goes Failed and a RerunOnFail
   const events = ok(['-n', ns.name, 'get', 'events', '--field-selector', `involvedObject.uid=${first.metadata.uid}`, '-o', 'jsonpath={.items[*].reason}']);
   expect(events).toMatch(/Stopped/);
 }, 600_000);
+
+test('with no handler on any node, deleting a VM still removes its VMI and pod (no finalizer waits for a handler)', async () => {
+  ok(['apply', '-f', '-'], vmManifest(ns.name, 'orphaned', 'Always'));
+  await waitVmiPhase(ns.name, 'orphaned', 'Running', 300_000);
+  const park = { spec: { template: { spec: { nodeSelector: { 'virtstack-test/no-such-node': 'true' } } } } };
+  ok(['-n', STACK_NAMESPACE, 'patch', 'daemonset', 'virt-handler', '--type=merge', '-p', JSON.stringify(park)]);
+  try {
+    await waitFor('every handler to go', 120_000, async () => {
+      const list = await api<{ items: unknown[] }>('GET', `/api/v1/namespaces/${STACK_NAMESPACE}/pods?labelSelector=kubevirt.io%3Dvirt-handler`);
+      return list.items.length === 0 ? true : undefined;
+    });
+    ok(['-n', ns.name, 'delete', 'vm', 'orphaned', '--wait=true'], undefined, 180_000);
+    await waitFor('the VMI to go', 120_000, async () => ((await getVmi(ns.name, 'orphaned')) ? undefined : true));
+    await waitFor('the launcher pod to go', 120_000, async () => ((await launcherPodsOf(ns.name, 'orphaned')).length === 0 ? true : undefined));
+  } finally {
+    ok(['-n', STACK_NAMESPACE, 'patch', 'daemonset', 'virt-handler', '--type=json', '-p', '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]']);
+    ok(['-n', STACK_NAMESPACE, 'rollout', 'status', 'daemonset/virt-handler', '--timeout=180s'], undefined, 200_000);
+  }
+}, 600_000);
