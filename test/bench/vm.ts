@@ -57,6 +57,14 @@ class BenchError extends Error {
   }
 }
 
+/** VMs that did not boot in time, with what their VMI, pod, serial log and launcher said then. */
+class BootTimeout extends BenchError {
+  constructor(readonly diagnostics: string) {
+    super('boot', `not booted within ${BOOT_TIMEOUT_MS / 1000} s: ${diagnostics}`, `kubectl -n ${NAMESPACE} get vmi,pods; kubectl -n ${NAMESPACE} get events`);
+    this.name = 'BootTimeout';
+  }
+}
+
 function knob(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -91,10 +99,14 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 interface PodLite extends KubeObject {
   spec?: { nodeName?: string };
-  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: Record<string, unknown> }[];
+  };
 }
 interface VmiLite extends KubeObject {
-  status?: { phase?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
 /** What a watched object marks: the key it belongs to (a VM's name) and the milestones it shows now. */
@@ -228,8 +240,8 @@ async function untilBooted(clocks: Clocks, runs: VmRun[]): Promise<void> {
   const deadline = performance.now() + BOOT_TIMEOUT_MS;
   while (runs.some((r) => r.running === undefined || r.marker === undefined)) {
     if (performance.now() > deadline) {
-      const pending = runs.filter((r) => r.running === undefined || r.marker === undefined).map((r) => `${r.name} (running: ${r.running !== undefined}, marker: ${r.marker !== undefined}, pod: ${r.pod?.name ?? 'none'})`);
-      throw new BenchError('boot', `not booted within ${BOOT_TIMEOUT_MS / 1000} s: ${pending.join('; ')}`, `kubectl -n ${NAMESPACE} get vmi,pods; kubectl -n ${NAMESPACE} get events`);
+      const pending = runs.filter((r) => r.running === undefined || r.marker === undefined);
+      throw new BootTimeout((await Promise.all(pending.map((r) => diagnose(clocks, r)))).join(' | '));
     }
     for (const r of runs) {
       r.running ??= clocks.vmis.at(r.name, 'Running');
@@ -239,6 +251,19 @@ async function untilBooted(clocks: Clocks, runs: VmRun[]): Promise<void> {
     }
     await delay(POLL_MS);
   }
+}
+
+async function diagnose(clocks: Clocks, r: VmRun): Promise<string> {
+  const vmi = clocks.vmis.object(r.name);
+  const pod = clocks.pods.object(r.name);
+  const containers = (pod?.status?.containerStatuses ?? []).map((c) => `${c.name} ready=${c.ready} restarts=${c.restartCount}${c.state ? ` ${Object.keys(c.state).join('/')}` : ''}`).join(', ');
+  const serial = r.pod ? (existsSync(r.pod.serial) ? JSON.stringify(readSerial(r.pod.serial).slice(-300)) : `no ${r.pod.serial}`) : 'no pod';
+  let launcher = '';
+  if (r.pod) {
+    const logs = await rawRequest('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${r.pod.name}/log?container=${LAUNCHER_POD.computeContainer}&tailLines=6`).catch((e: unknown) => ({ code: 0, body: String(e) }));
+    launcher = logs.body.trim().split('\n').map((l) => l.slice(0, 300)).join(' / ');
+  }
+  return `${r.name}: VMI ${vmi?.status?.phase ?? 'none'}${vmi?.status?.conditions?.length ? ` ${JSON.stringify(vmi.status.conditions)}` : ''}; pod ${pod?.metadata.name ?? 'none'} ${pod?.status?.phase ?? ''} on ${r.pod?.node ?? '?'} [${containers}]; serial tail ${serial}; launcher log tail: ${launcher}`;
 }
 
 async function createVm(kube: KubeApi, name: string, guestMemory: string): Promise<VmRun> {
@@ -485,6 +510,8 @@ async function removeCgroup(cgroup: string): Promise<void> {
 }
 
 interface AtOnceRound {
+  /** Set when some VM did not boot in time: what it showed; the times are then NaN. */
+  failed?: string;
   allRunning: number;
   allMarkers: number;
   perVm: { running: number; marker: number }[];
@@ -495,7 +522,13 @@ async function e2eAtOnce(kube: KubeApi, clocks: Clocks, names: string[], guestMe
   created.push(...names);
   const start = performance.now();
   const runs = await Promise.all(names.map((n) => createVm(kube, n, guestMemory)));
-  await untilBooted(clocks, runs);
+  try {
+    await untilBooted(clocks, runs);
+  } catch (e) {
+    if (!(e instanceof BootTimeout)) throw e;
+    await deleteVms(kube, names);
+    return { failed: e.diagnostics, allRunning: NaN, allMarkers: NaN, perVm: [], perNode: {} };
+  }
   const perNode: Record<string, number> = {};
   for (const r of runs) perNode[r.pod!.node] = (perNode[r.pod!.node] ?? 0) + 1;
   await deleteVms(kube, names);
@@ -520,7 +553,7 @@ async function rawAtOnce(raw: RawBench, first: number, n: number): Promise<AtOnc
   };
 }
 
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 export async function run(): Promise<BenchResult> {
   const sequential = knob('VIRTSTACK_BENCH_VMS', 10);
@@ -580,6 +613,7 @@ export async function run(): Promise<BenchResult> {
     const timelines: Record<string, number>[] = [];
     const mem = { pod: [] as MemorySample[], raw: [] as MemorySample[] };
     const ready: { capabilities: string; capabilitiesMs: number; startupMs: number }[] = [];
+    const failures: string[] = [];
     for (let i = 0; i < sequential; i++) {
       const r = await rawCreate(raw, i);
       await rawUntilBooted([r]);
@@ -592,7 +626,15 @@ export async function run(): Promise<BenchResult> {
       const name = `seq-${i}`;
       const v = await createVm(kube, name, guestMemory);
       created.push(name);
-      await untilBooted(clocks, [v]);
+      try {
+        await untilBooted(clocks, [v]);
+      } catch (e) {
+        if (!(e instanceof BootTimeout)) throw e;
+        failures.push(`sequential ${name}: ${e.diagnostics}`);
+        log(`sequential ${i + 1}/${sequential}: did not boot, left out: ${e.diagnostics}`);
+        await deleteVms(kube, [name]);
+        continue;
+      }
       seq.running.push(seconds(v.running! - v.t0));
       seq.marker.push(seconds(v.marker! - v.t0));
       timelines.push({ ...clocks.timeline(name, v.t0), marker: seconds(v.marker! - v.t0) });
@@ -613,7 +655,8 @@ export async function run(): Promise<BenchResult> {
         log(`round ${k + 1}/${rounds}: ${atOnce} ${side === 'raw' ? 'raw domains' : 'VMs'} at once`);
         const r = side === 'raw' ? await rawAtOnce(raw, 100 * (k + 1), atOnce) : await e2eAtOnce(kube, clocks, Array.from({ length: atOnce }, (_, j) => `par${k}-${j}`), guestMemory, created);
         par[side].push(r);
-        log(`round ${k + 1}/${rounds} ${side}: all Running ${r.allRunning.toFixed(2)} s, all markers ${r.allMarkers.toFixed(2)} s; load ${load()}`);
+        if (r.failed) failures.push(`at-once round ${k + 1}: ${r.failed}`);
+        log(`round ${k + 1}/${rounds} ${side}: ${r.failed ? `FAILED: ${r.failed}` : `all Running ${r.allRunning.toFixed(2)} s, all markers ${r.allMarkers.toFixed(2)} s`}; load ${load()}`);
         await checkpoint(`after at-once round ${k + 1} ${side}`);
       }
     }
@@ -629,11 +672,13 @@ export async function run(): Promise<BenchResult> {
     const rawBeyond = mem.raw.map(ws);
     const podQemu = mem.pod.map((s) => mib(s.qemuRss));
     const rawQemu = mem.raw.map((s) => mib(s.qemuRss));
-    const parE2eRunning = mean(par.e2e.map((r) => r.allRunning));
-    const parE2eMarkers = mean(par.e2e.map((r) => r.allMarkers));
+    // A round in which some VM never booted has no time; the figures average the completed rounds.
+    const done = par.e2e.filter((r) => !r.failed);
+    const parE2eRunning = mean(done.map((r) => r.allRunning));
+    const parE2eMarkers = mean(done.map((r) => r.allMarkers));
     const parRawCreated = mean(par.raw.map((r) => r.allRunning));
     const parRawMarkers = mean(par.raw.map((r) => r.allMarkers));
-    const roundsNote = rounds > 1 ? `, mean of ${rounds} rounds` : '';
+    const roundsNote = rounds > 1 ? `, mean of ${done.length}/${rounds} rounds` : '';
     const figures: BenchFigure[] = [
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 50),
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 95),
@@ -664,7 +709,7 @@ export async function run(): Promise<BenchResult> {
       'raw: qemu-img overlay + virsh create of the converter\'s domain for the same defaulted VMI spec (user-mode NIC instead of the handler\'s tap), one session libvirtd as uid 107 for all raw domains, seeded with the prepared capabilities',
       `sequential samples (s): e2e Running ${fmt(seq.running)}; e2e marker ${fmt(seq.marker)}; raw marker ${fmt(seq.raw)}; raw virsh create returned ${fmt(seq.rawCreated)}`,
       `e2e milestones p50 from POST (s, watch events): ${milestones.map((x) => `${x.m} ${x.p50.toFixed(2)}`).join(', ')}`,
-      ...par.e2e.map((r, k) => `at once round ${k + 1}: e2e VMs per node ${JSON.stringify(r.perNode)}; e2e Running (s) ${fmt(r.perVm.map((x) => x.running))}; e2e markers (s) ${fmt(r.perVm.map((x) => x.marker))}`),
+      ...par.e2e.map((r, k) => (r.failed ? `at once round ${k + 1}: e2e FAILED (see FAILURES)` : `at once round ${k + 1}: e2e VMs per node ${JSON.stringify(r.perNode)}; e2e Running (s) ${fmt(r.perVm.map((x) => x.running))}; e2e markers (s) ${fmt(r.perVm.map((x) => x.marker))}`)),
       ...par.raw.map((r, k) => `at once round ${k + 1}: raw virsh create returned (s) ${fmt(r.perVm.map((x) => x.running))}; raw markers (s) ${fmt(r.perVm.map((x) => x.marker))}`),
       `launcher ready (its log): capabilities ${ready.map((r) => r.capabilities).join(', ') || 'n/a'}; capabilities load p50 ${median(ready.map((r) => r.capabilitiesMs))} ms; launcher start-up p50 ${median(ready.map((r) => r.startupMs))} ms`,
       `memory at ${SETTLED_COUNTS} s of counting after the marker, working set = usage - total_inactive_file; pod beyond guest RAM (MiB): ${fmt(podBeyond, 1)}; raw: ${fmt(rawBeyond, 1)}`,
@@ -673,6 +718,9 @@ export async function run(): Promise<BenchResult> {
       `LAUNCHER_MEMORY_OVERHEAD_BYTES (virt/controller, provisional) = ${mib(LAUNCHER_MEMORY_OVERHEAD_BYTES)} MiB; measured beyond guest RAM: working set p95 ${p95(podBeyond).toFixed(1)} MiB (max ${Math.max(...podBeyond).toFixed(1)}), anon p95 ${p95(anonBeyond).toFixed(1)} MiB, anon + all file-backed RSS (a pod that is first to load node/libvirt/QEMU on its node) p95 ${p95(upperBeyond).toFixed(1)} MiB -> a request covering the upper bound is ~${rounded(p95(upperBeyond))} MiB`,
       `load average (1/5/15 min, 2 cores shared with the other tests): ${loads.join('; ')}`,
     );
+    const slow = timelines.filter((t) => (t.marker ?? 0) > 2 * percentile(seq.marker, 50));
+    if (slow.length) notes.push(`sequential outliers (marker > 2x p50), milestones from POST (s): ${slow.map((t) => JSON.stringify(Object.fromEntries(Object.entries(t).sort((a, b) => a[1] - b[1]).map(([k, v]) => [k, Number(v.toFixed(2))])))).join('; ')}`);
+    if (failures.length) notes.push(`FAILURES (left out of the figures): ${failures.join(' || ')}`);
     return { suite: 'vm', figures, notes };
   } finally {
     await clocks?.stop();
