@@ -268,7 +268,9 @@ export function buildAllImages(log: (s: string) => void, only?: readonly string[
         'buildah',
         [
           ...buildahStore(),
-          'bud', '--isolation', 'chroot', '--pull-never', '--layers=false',
+          // CAP_SYS_ADMIN: the launcher image prepares libvirt's capabilities a second time with /dev/kvm
+          // hidden in a private mount namespace.
+          'bud', '--isolation', 'chroot', '--cap-add', 'CAP_SYS_ADMIN', '--pull-never', '--layers=false',
           '--volume', `${join(apt, 'archives')}:/var/cache/apt/archives`,
           '--volume', `${join(apt, 'lists')}:/var/lib/apt/lists`,
           '-f', join(ctx, 'Containerfile'), '-t', s.ref, ctx,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LauncherServer } from '../protocol/index.js';
 import { acceleratorFor } from './sync-accelerator.js';
-import { debianCapsInputs, keptSeeded, saveCapabilities, seedCapabilities, type SeedResult } from './daemon/capabilities-cache.js';
+import { capsVariant, debianCapsInputs, keptSeeded, saveCapabilities, seedCapabilities, type SeedResult } from './daemon/capabilities-cache.js';
 import { DaemonError } from './daemon/errors.js';
 import { SessionDaemon } from './daemon/session-daemon.js';
 import { DhcpServer } from './dhcp/server.js';
@@ -68,6 +68,8 @@ async function openWhenReady(hv: FfiHypervisor, daemon: SessionDaemon, deadlineM
 
 export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<number> {
   const t0 = Date.now();
+  const variant = capsVariant();
+  const preparedDir = join(opts.capsDir, variant);
   const version = await libvirtVersion();
   const inputs = debianCapsInputs();
   const daemon = new SessionDaemon({ runtimeDir: opts.runtimeDir, log, ...(opts.listen ? { tcp: opts.listen } : {}), ...(opts.migrationPorts ? { migrationPorts: opts.migrationPorts } : {}) });
@@ -78,9 +80,9 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
   if (opts.prepareOnly) {
     for (const f of readdirSync(capsDir)) rmSync(join(capsDir, f), { force: true });
   } else {
-    seeded = seedCapabilities(opts.capsDir, capsDir, version, inputs);
-    if (seeded.valid) log.info('seeded the prepared QEMU capabilities', { capsDir: opts.capsDir, reason: seeded.reason, seedMs: Date.now() - tSeed });
-    else log.warn('the prepared QEMU capabilities do not fit this container: libvirt probes QEMU (seconds)', { capsDir: opts.capsDir, reason: seeded.reason });
+    seeded = seedCapabilities(preparedDir, capsDir, version, inputs);
+    if (seeded.valid) log.info('seeded the prepared QEMU capabilities', { capsDir: preparedDir, variant, reason: seeded.reason, seedMs: Date.now() - tSeed });
+    else log.warn('the prepared QEMU capabilities do not fit this container: libvirt probes QEMU (seconds)', { capsDir: preparedDir, variant, reason: seeded.reason });
   }
 
   let hv: FfiHypervisor | undefined;
@@ -99,12 +101,12 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     await conn.getCapabilities();
     const capabilitiesMs = Date.now() - tCaps;
     if (opts.prepareOnly) {
-      const m = saveCapabilities(capsDir, opts.capsDir, version, inputs);
-      log.info('prepared the QEMU capabilities', { capsDir: opts.capsDir, files: m.caps, digested: Object.keys(m.files).length, probeMs: capabilitiesMs, startupMs: Date.now() - t0 });
+      const m = saveCapabilities(capsDir, preparedDir, version, inputs);
+      log.info('prepared the QEMU capabilities', { capsDir: preparedDir, variant, files: m.caps, digested: Object.keys(m.files).length, probeMs: capabilitiesMs, startupMs: Date.now() - t0 });
       return 0;
     }
     const kept = seeded?.valid === true && keptSeeded(capsDir, seeded.seeded);
-    if (seeded?.valid && !kept) log.warn('libvirt did not keep the prepared QEMU capabilities and probed again', { capabilitiesMs, hint: `compare ${opts.capsDir} with ${capsDir}; read ${daemon.paths.logFile}` });
+    if (seeded?.valid && !kept) log.warn('libvirt did not keep the prepared QEMU capabilities and probed again', { capabilitiesMs, hint: `compare ${preparedDir} with ${capsDir}; read ${daemon.paths.logFile}` });
 
     // The first reason wins: the VM gone or a termination request end cleanly (0); QEMU dying under
     // the VM or losing the daemon is a failure (1), so the VMI goes Failed.

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkPrepared, ctimeOf, keptSeeded, mtimeOf, restamp, saveCapabilities, seedCapabilities, selfCtime, type CapsInputs } from './capabilities-cache.js';
+import { capsVariant, checkPrepared, ctimeOf, keptSeeded, mtimeOf, restamp, saveCapabilities, seedCapabilities, selfCtime, type CapsInputs } from './capabilities-cache.js';
 
 const caps = (emulator: string) =>
   `<qemuCaps>\n  <emulator>${emulator}</emulator>\n  <qemuctime>100</qemuctime>\n  <qemumoddirmtime>200</qemumoddirmtime>\n  <selfctime>300</selfctime>\n  <selfvers>9000000</selfvers>\n  <flag name='kvm'/>\n</qemuCaps>\n`;
@@ -92,4 +92,9 @@ describe('the prepared capabilities cache', () => {
     writeFileSync(join(seedDir, 'def.xml'), caps('/other'));
     expect(keptSeeded(seedDir, again.seeded)).toBe(false);
   });
+});
+
+test('the prepared set follows whether the container can open the KVM device', () => {
+  expect(capsVariant('/dev/null')).toBe('kvm'); // any node this process may read and write
+  expect(capsVariant('/nonexistent/kvm')).toBe('tcg');
 });

@@ -7,7 +7,7 @@
 // therefore records a sha256 of each of those files; at start, when every digest still matches, the same
 // binaries are present and the cache is re-stamped with the unpacked files' times before it is seeded.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The files whose times libvirt checks, besides each emulator named in the cache. */
@@ -189,4 +189,18 @@ export function keptSeeded(daemonCapsDir: string, seeded: SeedRecord): boolean {
     const cur = fileIdentity(daemonCapsDir, f.name);
     return cur.ino === f.ino && cur.mtimeNs === f.mtimeNs && cur.sha256 === f.sha256;
   });
+}
+
+/**
+ * libvirt's capabilities depend on whether it can open /dev/kvm (a pod has it only when it was given
+ * devices.kubevirt.io/kvm), and libvirt discards a cache probed the other way. So the image holds one
+ * prepared set per case, and each launcher takes the set that matches its container.
+ */
+export function capsVariant(kvmDevice = '/dev/kvm'): 'kvm' | 'tcg' {
+  try {
+    accessSync(kvmDevice, constants.R_OK | constants.W_OK);
+    return 'kvm';
+  } catch {
+    return 'tcg';
+  }
 }
