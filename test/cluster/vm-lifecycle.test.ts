@@ -3,8 +3,8 @@
 // deleting it leaves no VMI, pod or QEMU anywhere.
 import { podProcesses } from '../../virt/handler/pod-process.js';
 import { waitFor } from './exec.js';
-import { COUNTER_PREFIX } from '../guest/init-script.js';
-import { consoleUntil, ensureStack, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, STACK_SETUP_TIMEOUT_MS, waitVmiPhase } from './stack.js';
+import { COUNTER_PREFIX, IGNORE_ACPI_ARG } from '../guest/init-script.js';
+import { consoleUntil, ensureStack, GUEST_IMAGE, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, STACK_SETUP_TIMEOUT_MS, waitVmiPhase } from './stack.js';
 import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -67,3 +67,32 @@ test('deleting a VM leaves no VMI, no launcher pod and no QEMU or libvirt proces
   await waitFor('QEMU to go', 60_000, async () => ((await qemuOf(ns.name, 'gone')).length === 0 ? true : undefined));
   await waitFor('every process of the launcher pod to go', 60_000, async () => (podProcesses(pod!.metadata.uid).length === 0 ? true : undefined));
 }, 600_000);
+
+test('deleting a VMI presses the guest\'s power button (it powers off on its own); a guest that ignores it is forced off after its grace period', async () => {
+  ok(['apply', '-f', '-'], vmManifest(ns.name, 'polite', 'Always'));
+  await waitVmiPhase(ns.name, 'polite', 'Running', 300_000);
+  const [pod] = await launcherPodsOf(ns.name, 'polite');
+  await waitSerial(pod!, MARKER);
+  const watching = consoleUntil(pod!, 'virtstack-guest: power button, powering off', 120_000);
+  ok(['-n', ns.name, 'delete', 'vmi', 'polite', '--wait=false']);
+  await watching;
+  ok(['-n', ns.name, 'patch', 'vm', 'polite', '--type=merge', '-p', '{"spec":{"runStrategy":"Halted"}}']);
+
+  // kernelBoot from the image, so the guest can be told on its command line to ignore the button
+  ok(['apply', '-f', '-'], vmManifest(ns.name, 'stubborn', 'Always', {
+    edit: (spec) => {
+      spec.terminationGracePeriodSeconds = 8;
+      spec.domain.firmware = { kernelBoot: { kernelArgs: `console=ttyS0 quiet ${IGNORE_ACPI_ARG}`, container: { image: GUEST_IMAGE, kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', imagePullPolicy: 'Never' } } };
+      spec.domain.devices.disks = spec.domain.devices.disks.filter((d) => d.name !== 'root');
+      spec.volumes = spec.volumes.filter((v) => v.name !== 'root');
+    },
+  }));
+  await waitVmiPhase(ns.name, 'stubborn', 'Running', 300_000);
+  const [spod] = await launcherPodsOf(ns.name, 'stubborn');
+  await waitSerial(spod!, 'virtstack-guest: ignoring the power button');
+  ok(['-n', ns.name, 'patch', 'vm', 'stubborn', '--type=merge', '-p', '{"spec":{"runStrategy":"Halted"}}']);
+  const started = Date.now();
+  await waitFor('QEMU to be forced off', 60_000, async () => ((await qemuOf(ns.name, 'stubborn')).length === 0 ? true : undefined), 250);
+  // the guest ignores the button, so only the force after the whole grace period can have stopped it
+  expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
+}, 900_000);
