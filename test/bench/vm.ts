@@ -8,6 +8,8 @@
 //        launcher's converter makes for the same VMI spec (serial to a file), on a plain session libvirtd as
 //        uid 107 seeded with the launcher's prepared capabilities; sequential (interleaved with the e2e runs,
 //        so drift on this shared machine hits both alike) and N at once (rounds in ABBA order);
+//   floor: a plain pod of the launcher pod's shape (init + 2 containers, no stack), sequential, interleaved:
+//        what Kubernetes alone costs on this cluster before any of the stack's work;
 //   memory: for every sequential VM once it has counted for a few seconds, the launcher pod's cgroup working
 //        set (usage - total_inactive_file, what the kubelet counts) minus the guest's RAM, beside the same
 //        measure for the raw libvirtd + QEMU, started in a cgroup of their own.
@@ -30,7 +32,7 @@ import { supportsDirectIo } from '../../virt/launcher/volumes/prepare-volumes.js
 import { LABELS, LAUNCHER_POD } from '../../virt/protocol/launcher-pod.js';
 import { hostPathOnNode, ensureStack, SERIAL_LOG, vmObject, type VmTemplateSpec } from '../cluster/stack.js';
 import { rawRequest } from '../cluster/kube-api.js';
-import { CGROUP_PARENT, KUBELET_ROOT_DIR, kubeconfigPath } from '../cluster/paths.js';
+import { BASE_IMAGE, CGROUP_PARENT, KUBELET_ROOT_DIR, kubeconfigPath } from '../cluster/paths.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { prepareNodeHost } from '../node/support/host.js';
 import { chownTree } from '../node/support/launcher-pod.js';
@@ -187,12 +189,17 @@ function podMarks(o: PodLite): { key: string | undefined; marks: string[] } {
   return { key: o.metadata.labels?.[LABELS.domain], marks };
 }
 
+/** Label of the bench's plain pods (the Kubernetes floor), so the launcher-pod watch never sees them. */
+const FLOOR_LABEL = 'virtstack.io/bench-floor';
+
 class Clocks {
   readonly vmis: Milestones<VmiLite>;
   readonly pods: Milestones<PodLite>;
+  readonly floorPods: Milestones<PodLite>;
   constructor(kube: KubeApi) {
     this.vmis = new Milestones<VmiLite>(kube, RESOURCES.virtualMachineInstances, vmiMarks);
     this.pods = new Milestones<PodLite>(kube, RESOURCES.pods, podMarks, `${LABELS.app}=${LABELS.appLauncher}`);
+    this.floorPods = new Milestones<PodLite>(kube, RESOURCES.pods, (o) => ({ ...podMarks(o), key: o.metadata.name }), FLOOR_LABEL);
   }
   /** Milestones of one VM in time order, relative to `t0`, in seconds. */
   timeline(name: string, t0: number): Record<string, number> {
@@ -208,7 +215,7 @@ class Clocks {
     return out;
   }
   async stop(): Promise<void> {
-    await Promise.all([this.vmis.stop(), this.pods.stop()]);
+    await Promise.all([this.vmis.stop(), this.pods.stop(), this.floorPods.stop()]);
   }
 }
 
@@ -264,6 +271,38 @@ async function diagnose(clocks: Clocks, r: VmRun): Promise<string> {
     launcher = logs.body.trim().split('\n').map((l) => l.slice(0, 300)).join(' / ');
   }
   return `${r.name}: VMI ${vmi?.status?.phase ?? 'none'}${vmi?.status?.conditions?.length ? ` ${JSON.stringify(vmi.status.conditions)}` : ''}; pod ${pod?.metadata.name ?? 'none'} ${pod?.status?.phase ?? ''} on ${r.pod?.node ?? '?'} [${containers}]; serial tail ${serial}; launcher log tail: ${launcher}`;
+}
+
+/**
+ * The Kubernetes floor under a launcher pod: a pod of its shape (one init container, two containers) from
+ * the cluster's base image, with no stack involved: POST -> phase Running, in seconds.
+ */
+async function floorPod(kube: KubeApi, clocks: Clocks, name: string): Promise<number> {
+  const container = (n: string, command: string[]): Record<string, unknown> => ({ name: n, image: BASE_IMAGE, imagePullPolicy: 'Never', command });
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE, labels: { [FLOOR_LABEL]: 'true' } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      initContainers: [container('init', ['/bin/true'])],
+      containers: [container('first', ['/bin/sleep', 'infinity']), container('second', ['/bin/sleep', 'infinity'])],
+    },
+  };
+  const t0 = performance.now();
+  await kube.create(RESOURCES.pods, pod as unknown as KubeObject);
+  const running = await until(`floor pod ${name} to run`, BOOT_TIMEOUT_MS, () => clocks.floorPods.at(name, 'pod Running'), POLL_MS);
+  await kube.delete(RESOURCES.pods, NAMESPACE, name, { gracePeriodSeconds: 0 });
+  await until(`floor pod ${name} to be gone`, GONE_TIMEOUT_MS, async () => {
+    try {
+      await kube.get(RESOURCES.pods, NAMESPACE, name);
+      return undefined;
+    } catch (e) {
+      if (isNotFound(e)) return true;
+      throw e;
+    }
+  }, 200);
+  return seconds(running - t0);
 }
 
 async function createVm(kube: KubeApi, name: string, guestMemory: string): Promise<VmRun> {
@@ -609,7 +648,8 @@ export async function run(): Promise<BenchResult> {
     await rawUntilBooted([warmRaw]);
     await rawDestroy(raw, [warmRaw]);
 
-    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[] };
+    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[] };
+    await floorPod(kube, clocks, 'floor-warm-up');
     const timelines: Record<string, number>[] = [];
     const mem = { pod: [] as MemorySample[], raw: [] as MemorySample[] };
     const ready: { capabilities: string; capabilitiesMs: number; startupMs: number }[] = [];
@@ -622,6 +662,7 @@ export async function run(): Promise<BenchResult> {
       await untilSettled(r.serial);
       mem.raw.push(sampleCgroup(raw.cgroup));
       await rawDestroy(raw, [r]);
+      seq.floor.push(await floorPod(kube, clocks, `floor-${i}`));
 
       const name = `seq-${i}`;
       const v = await createVm(kube, name, guestMemory);
@@ -682,6 +723,7 @@ export async function run(): Promise<BenchResult> {
     const figures: BenchFigure[] = [
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 50),
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 95),
+      pct('create -> VMI Running, sequential', 's', seq.running, { name: 'Kubernetes floor: plain pod of the launcher pod\'s shape create -> Running', values: seq.floor }, 50),
       pct('create -> guest marker, sequential', 's', seq.marker, { name: 'raw virsh create -> marker', values: seq.raw }, 50),
       pct('create -> guest marker, sequential', 's', seq.marker, { name: 'raw virsh create -> marker', values: seq.raw }, 95),
       { name: 'control-plane overhead (e2e - raw, to marker) p50', unit: 's', value: overhead(50), baseline: { name: 'raw virsh create -> marker p50', value: percentile(seq.raw, 50) }, ratio: percentile(seq.marker, 50) / percentile(seq.raw, 50), goal: goal(overhead(50) <= 1.5, '<= 1.5 s') },
@@ -707,6 +749,7 @@ export async function run(): Promise<BenchResult> {
       `guest: test-guest containerDisk /disk/disk.qcow2 (BIOS), ${guestMemory}, 1 vCPU, ${accelerator.toUpperCase()} (node labels ${LABELS.accelerator}: ${nodes.items.map((n) => `${n.metadata.name}=${n.metadata.labels?.[LABELS.accelerator] ?? '?'}`).join(', ')}); no cloud-init disk; ${sequential} sequential VMs interleaved with ${sequential} raw domains, ${rounds} round(s) of ${atOnce} at once per side (ABBA order), after one uncounted warm-up of each`,
       'e2e times from just before the VirtualMachine POST; Running = first watch event with phase Running; marker = first poll (25 ms) of the pod\'s serial log on the host showing it',
       'raw: qemu-img overlay + virsh create of the converter\'s domain for the same defaulted VMI spec (user-mode NIC instead of the handler\'s tap), one session libvirtd as uid 107 for all raw domains, seeded with the prepared capabilities',
+      `Kubernetes floor: a pod of the launcher pod's shape (init + 2 containers, base image, no stack) POST -> Running, interleaved with the sequential runs (s): ${fmt(seq.floor)}`,
       `sequential samples (s): e2e Running ${fmt(seq.running)}; e2e marker ${fmt(seq.marker)}; raw marker ${fmt(seq.raw)}; raw virsh create returned ${fmt(seq.rawCreated)}`,
       `e2e milestones p50 from POST (s, watch events): ${milestones.map((x) => `${x.m} ${x.p50.toFixed(2)}`).join(', ')}`,
       ...par.e2e.map((r, k) => (r.failed ? `at once round ${k + 1}: e2e FAILED (see FAILURES)` : `at once round ${k + 1}: e2e VMs per node ${JSON.stringify(r.perNode)}; e2e Running (s) ${fmt(r.perVm.map((x) => x.running))}; e2e markers (s) ${fmt(r.perVm.map((x) => x.marker))}`)),
