@@ -3,7 +3,7 @@
 // cache prepared for other binaries is not used (libvirt probes, the launcher says why); and when libvirt
 // throws away a seeded cache anyway, the launcher notices and warns. Every launcher still starts.
 import { jest } from '@jest/globals';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANIFEST, type CapsManifest } from '../../virt/launcher/daemon/capabilities-cache.js';
@@ -29,14 +29,17 @@ afterAll(async () => {
 
 /** A copy of the prepared cache with `edit` applied to each capabilities file and to the manifest. */
 function variant(name: string, edit: { xml?: (xml: string) => string; manifest?: (m: CapsManifest) => void }): string {
-  const dir = join(base, name);
-  cpSync(host.capsDir, dir, { recursive: true });
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.xml'))) writeFileSync(join(dir, f), (edit.xml ?? ((x) => x))(readFileSync(join(dir, f), 'utf8')));
-  const m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as CapsManifest;
-  edit.manifest?.(m);
-  writeFileSync(join(dir, MANIFEST), JSON.stringify(m));
-  chownTree(dir);
-  return dir;
+  const root = join(base, name);
+  cpSync(host.capsDir, root, { recursive: true });
+  // one prepared set per /dev/kvm case (kvm/, tcg/): edit each that exists
+  for (const dir of readdirSync(root).map((v) => join(root, v)).filter((d) => existsSync(join(d, MANIFEST)))) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.xml'))) writeFileSync(join(dir, f), (edit.xml ?? ((x) => x))(readFileSync(join(dir, f), 'utf8')));
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as CapsManifest;
+    edit.manifest?.(m);
+    writeFileSync(join(dir, MANIFEST), JSON.stringify(m));
+  }
+  chownTree(root);
+  return root;
 }
 
 function readyLine(l: RunningLauncher): string {

@@ -60,9 +60,14 @@ async function libvirtVersion(): Promise<number> {
   return Number(m![1]) * 1_000_000 + Number(m![2]) * 1000 + Number(m![3]);
 }
 
-/** Runs `--prepare-only` in a pod imitation, writing into `capsDir`, unless what is there still fits. */
+/**
+ * Runs `--prepare-only` in a pod imitation, writing into `capsDir`, unless what is there still fits. The
+ * launcher keeps one set per /dev/kvm case (capsDir/kvm, capsDir/tcg) and the pod imitation always sees the
+ * same case, so a valid set in either is the one it prepared.
+ */
 export async function ensurePreparedCaps(repo: string, capsDir: string): Promise<void> {
-  if (checkPrepared(capsDir, await libvirtVersion(), debianCapsInputs()).valid) return;
+  const version = await libvirtVersion();
+  if (['kvm', 'tcg'].some((v) => checkPrepared(join(capsDir, v), version, debianCapsInputs()).valid)) return;
   mkdirSync(capsDir, { recursive: true });
   const runtime = join(dirname(capsDir), `prepare-${process.pid}`);
   const pod = startPod({
