@@ -222,6 +222,8 @@ class Clocks {
 interface VmRun {
   name: string;
   t0: number;
+  /** Date.now() at t0: the launcher's log lines carry wall-clock times (same host clock). */
+  wall0: number;
   running?: number;
   marker?: number;
   pod?: { name: string; uid: string; node: string; serial: string };
@@ -306,9 +308,10 @@ async function floorPod(kube: KubeApi, clocks: Clocks, name: string): Promise<nu
 }
 
 async function createVm(kube: KubeApi, name: string, guestMemory: string): Promise<VmRun> {
+  const wall0 = Date.now();
   const t0 = performance.now();
   await kube.create(RESOURCES.virtualMachines, benchVm(name, guestMemory));
-  return { name, t0 };
+  return { name, t0, wall0 };
 }
 
 /** Deletes the VMs and waits until no VM, VMI or launcher pod of theirs is left. */
@@ -346,21 +349,51 @@ async function freshNamespace(kube: KubeApi): Promise<void> {
   await kube.create(RESOURCES.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
 }
 
-/** What the launcher said when it was ready: whether the prepared capabilities held, and its start-up time. */
-async function launcherReady(pod: string): Promise<{ capabilities: string; capabilitiesMs: number; startupMs: number } | undefined> {
-  const r = await rawRequest('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${pod}/log?container=${LAUNCHER_POD.computeContainer}`);
-  if (r.code !== 200) return undefined;
-  for (const line of r.body.split('\n')) {
-    if (!line.includes('launcher ready')) continue;
-    try {
-      const j = JSON.parse(line) as { capabilities?: string; capabilitiesMs?: number; startupMs?: number };
-      return { capabilities: j.capabilities ?? '?', capabilitiesMs: j.capabilitiesMs ?? NaN, startupMs: j.startupMs ?? NaN };
-    } catch {
-      // not a JSON line: keep looking
-    }
-  }
-  return undefined;
+interface LauncherReady {
+  capabilities: string;
+  capabilitiesMs: number;
+  startupMs: number;
 }
+
+/** What the launcher's log says: when it was ready (and whether the prepared capabilities held), when the domain started. */
+interface LauncherEvents {
+  ready?: LauncherReady;
+  readyAt?: number;
+  domainStartedAt?: number;
+}
+
+async function launcherEvents(pod: string): Promise<LauncherEvents> {
+  const r = await rawRequest('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${pod}/log?container=${LAUNCHER_POD.computeContainer}`);
+  const out: LauncherEvents = {};
+  if (r.code !== 200) return out;
+  for (const line of r.body.split('\n')) {
+    if (!line.includes('"launcher ready"') && !line.includes('"domain started"')) continue;
+    let j: { msg?: string; time?: string; capabilities?: string; capabilitiesMs?: number; startupMs?: number };
+    try {
+      j = JSON.parse(line) as typeof j;
+    } catch {
+      continue; // not a JSON line
+    }
+    const at = j.time ? Date.parse(j.time) : NaN;
+    if (j.msg === 'launcher ready' && !out.ready) {
+      out.ready = { capabilities: j.capabilities ?? '?', capabilitiesMs: j.capabilitiesMs ?? NaN, startupMs: j.startupMs ?? NaN };
+      out.readyAt = at;
+    }
+    if (j.msg === 'domain started' && out.domainStartedAt === undefined) out.domainStartedAt = at;
+  }
+  return out;
+}
+
+/** One VM's milestones from its POST, in seconds: the watches', the launcher's log lines and the marker. */
+function timelineOf(clocks: Clocks, r: VmRun, ev: LauncherEvents): Record<string, number> {
+  const t: Record<string, number> = clocks.timeline(r.name, r.t0);
+  if (ev.readyAt !== undefined && Number.isFinite(ev.readyAt)) t['launcher ready'] = (ev.readyAt - r.wall0) / 1000;
+  if (ev.domainStartedAt !== undefined && Number.isFinite(ev.domainStartedAt)) t['domain started'] = (ev.domainStartedAt - r.wall0) / 1000;
+  if (r.marker !== undefined) t.marker = seconds(r.marker - r.t0);
+  return t;
+}
+
+const sortedTimeline = (t: Record<string, number>): string => Object.entries(t).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
 
 // ---------------------------------------------------------------------------------------------------------
 // Memory
@@ -555,6 +588,8 @@ interface AtOnceRound {
   allMarkers: number;
   perVm: { running: number; marker: number }[];
   perNode: Record<string, number>;
+  /** e2e only: each VM's milestones from its own POST. */
+  timelines?: { name: string; node: string; t: Record<string, number> }[];
 }
 
 async function e2eAtOnce(kube: KubeApi, clocks: Clocks, names: string[], guestMemory: string, created: string[]): Promise<AtOnceRound> {
@@ -570,12 +605,14 @@ async function e2eAtOnce(kube: KubeApi, clocks: Clocks, names: string[], guestMe
   }
   const perNode: Record<string, number> = {};
   for (const r of runs) perNode[r.pod!.node] = (perNode[r.pod!.node] ?? 0) + 1;
+  const timelines = await Promise.all(runs.map(async (r) => ({ name: r.name, node: r.pod!.node, t: timelineOf(clocks, r, await launcherEvents(r.pod!.name)) })));
   await deleteVms(kube, names);
   return {
     allRunning: seconds(Math.max(...runs.map((r) => r.running!)) - start),
     allMarkers: seconds(Math.max(...runs.map((r) => r.marker!)) - start),
     perVm: runs.map((r) => ({ running: seconds(r.running! - start), marker: seconds(r.marker! - start) })),
     perNode,
+    timelines,
   };
 }
 
@@ -648,17 +685,18 @@ export async function run(): Promise<BenchResult> {
     await rawUntilBooted([warmRaw]);
     await rawDestroy(raw, [warmRaw]);
 
-    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[] };
+    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[], domainStarted: [] as number[], podBoot: [] as number[], rawBoot: [] as number[] };
     await floorPod(kube, clocks, 'floor-warm-up');
     const timelines: Record<string, number>[] = [];
     const mem = { pod: [] as MemorySample[], raw: [] as MemorySample[] };
-    const ready: { capabilities: string; capabilitiesMs: number; startupMs: number }[] = [];
+    const ready: LauncherReady[] = [];
     const failures: string[] = [];
     for (let i = 0; i < sequential; i++) {
       const r = await rawCreate(raw, i);
       await rawUntilBooted([r]);
       seq.raw.push(seconds(r.marker! - r.t0));
       seq.rawCreated.push(seconds(r.created! - r.t0));
+      seq.rawBoot.push(seconds(r.marker! - r.created!));
       await untilSettled(r.serial);
       mem.raw.push(sampleCgroup(raw.cgroup));
       await rawDestroy(raw, [r]);
@@ -678,11 +716,16 @@ export async function run(): Promise<BenchResult> {
       }
       seq.running.push(seconds(v.running! - v.t0));
       seq.marker.push(seconds(v.marker! - v.t0));
-      timelines.push({ ...clocks.timeline(name, v.t0), marker: seconds(v.marker! - v.t0) });
       await untilSettled(v.pod!.serial);
       mem.pod.push(sampleCgroup(podCgroup(v.pod!.node, v.pod!.uid)));
-      const lr = await launcherReady(v.pod!.name);
-      if (lr) ready.push(lr);
+      const ev = await launcherEvents(v.pod!.name);
+      if (ev.ready) ready.push(ev.ready);
+      const tl = timelineOf(clocks, v, ev);
+      timelines.push(tl);
+      if (tl['domain started'] !== undefined) {
+        seq.domainStarted.push(tl['domain started']);
+        seq.podBoot.push(tl.marker! - tl['domain started']);
+      }
       await deleteVms(kube, [name]);
       log(`sequential ${i + 1}/${sequential}: e2e Running ${seq.running.at(-1)!.toFixed(2)} s, marker ${seq.marker.at(-1)!.toFixed(2)} s on ${v.pod!.node}; raw marker ${seq.raw.at(-1)!.toFixed(2)} s; pod working set ${mib(mem.pod.at(-1)!.workingSet).toFixed(0)} MiB, raw ${mib(mem.raw.at(-1)!.workingSet).toFixed(0)} MiB; load ${load()}`);
     }
@@ -724,6 +767,9 @@ export async function run(): Promise<BenchResult> {
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 50),
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 95),
       pct('create -> VMI Running, sequential', 's', seq.running, { name: 'Kubernetes floor: plain pod of the launcher pod\'s shape create -> Running', values: seq.floor }, 50),
+      pct('create -> domain started (launcher log), sequential', 's', seq.domainStarted, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 50),
+      pct('create -> domain started (launcher log), sequential', 's', seq.domainStarted, { name: 'raw overlay + virsh create returned', values: seq.rawCreated }, 95),
+      pct('guest boot in the pod: domain started -> marker', 's', seq.podBoot, { name: 'raw virsh create returned -> marker', values: seq.rawBoot }, 50),
       pct('create -> guest marker, sequential', 's', seq.marker, { name: 'raw virsh create -> marker', values: seq.raw }, 50),
       pct('create -> guest marker, sequential', 's', seq.marker, { name: 'raw virsh create -> marker', values: seq.raw }, 95),
       { name: 'control-plane overhead (e2e - raw, to marker) p50', unit: 's', value: overhead(50), baseline: { name: 'raw virsh create -> marker p50', value: percentile(seq.raw, 50) }, ratio: percentile(seq.marker, 50) / percentile(seq.raw, 50), goal: goal(overhead(50) <= 1.5, '<= 1.5 s') },
@@ -753,6 +799,12 @@ export async function run(): Promise<BenchResult> {
       `sequential samples (s): e2e Running ${fmt(seq.running)}; e2e marker ${fmt(seq.marker)}; raw marker ${fmt(seq.raw)}; raw virsh create returned ${fmt(seq.rawCreated)}`,
       `e2e milestones p50 from POST (s, watch events): ${milestones.map((x) => `${x.m} ${x.p50.toFixed(2)}`).join(', ')}`,
       ...par.e2e.map((r, k) => (r.failed ? `at once round ${k + 1}: e2e FAILED (see FAILURES)` : `at once round ${k + 1}: e2e VMs per node ${JSON.stringify(r.perNode)}; e2e Running (s) ${fmt(r.perVm.map((x) => x.running))}; e2e markers (s) ${fmt(r.perVm.map((x) => x.marker))}`)),
+      ...par.e2e.flatMap((r, k) => {
+        if (r.failed || !r.timelines) return [];
+        const p50 = percentile(r.perVm.map((x) => x.running), 50);
+        const slow = r.timelines.filter((x) => (x.t.Running ?? Infinity) > 2 * p50);
+        return slow.length ? [`at once round ${k + 1}, VMs Running later than 2x the round's p50 (${p50.toFixed(2)} s), milestones from their POST (s): ${slow.map((x) => `${x.name} on ${x.node}: ${sortedTimeline(x.t)}`).join('; ')}`] : [];
+      }),
       ...par.raw.map((r, k) => `at once round ${k + 1}: raw virsh create returned (s) ${fmt(r.perVm.map((x) => x.running))}; raw markers (s) ${fmt(r.perVm.map((x) => x.marker))}`),
       `launcher ready (its log): capabilities ${ready.map((r) => r.capabilities).join(', ') || 'n/a'}; capabilities load p50 ${median(ready.map((r) => r.capabilitiesMs))} ms; launcher start-up p50 ${median(ready.map((r) => r.startupMs))} ms`,
       `memory at ${SETTLED_COUNTS} s of counting after the marker, working set = usage - total_inactive_file; pod beyond guest RAM (MiB): ${fmt(podBeyond, 1)}; raw: ${fmt(rawBeyond, 1)}`,
@@ -762,7 +814,7 @@ export async function run(): Promise<BenchResult> {
       `load average (1/5/15 min, 2 cores shared with the other tests): ${loads.join('; ')}`,
     );
     const slow = timelines.filter((t) => (t.marker ?? 0) > 2 * percentile(seq.marker, 50));
-    if (slow.length) notes.push(`sequential outliers (marker > 2x p50), milestones from POST (s): ${slow.map((t) => JSON.stringify(Object.fromEntries(Object.entries(t).sort((a, b) => a[1] - b[1]).map(([k, v]) => [k, Number(v.toFixed(2))])))).join('; ')}`);
+    if (slow.length) notes.push(`sequential outliers (marker > 2x p50), milestones from POST (s): ${slow.map(sortedTimeline).join('; ')}`);
     if (failures.length) notes.push(`FAILURES (left out of the figures): ${failures.join(' || ')}`);
     return { suite: 'vm', figures, notes };
   } finally {
