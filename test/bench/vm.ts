@@ -269,8 +269,13 @@ async function diagnose(clocks: Clocks, r: VmRun): Promise<string> {
   const serial = r.pod ? (existsSync(r.pod.serial) ? JSON.stringify(readSerial(r.pod.serial).slice(-300)) : `no ${r.pod.serial}`) : 'no pod';
   let launcher = '';
   if (r.pod) {
-    const logs = await rawRequest('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${r.pod.name}/log?container=${LAUNCHER_POD.computeContainer}&tailLines=6`).catch((e: unknown) => ({ code: 0, body: String(e) }));
-    launcher = logs.body.trim().split('\n').map((l) => l.slice(0, 300)).join(' / ');
+    try {
+      const logs = await rawRequest('GET', `/api/v1/namespaces/${NAMESPACE}/pods/${r.pod.name}/log?container=${LAUNCHER_POD.computeContainer}&tailLines=6`);
+      launcher = logs.body.trim().split('\n').map((l) => l.slice(0, 300)).join(' / ');
+    } catch (e) {
+      // Diagnostics only: the error they would explain matters more than this one.
+      launcher = `(no log: ${(e as Error).message})`;
+    }
   }
   return `${r.name}: VMI ${vmi?.status?.phase ?? 'none'}${vmi?.status?.conditions?.length ? ` ${JSON.stringify(vmi.status.conditions)}` : ''}; pod ${pod?.metadata.name ?? 'none'} ${pod?.status?.phase ?? ''} on ${r.pod?.node ?? '?'} [${containers}]; serial tail ${serial}; launcher log tail: ${launcher}`;
 }
