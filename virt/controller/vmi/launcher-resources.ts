@@ -8,11 +8,12 @@ import { DEVICES } from '../../protocol/launcher-pod.js';
 import type { ResourceRequirements } from './pod-manifest.js';
 
 /**
- * Memory the launcher pod needs beyond the guest's RAM. PROVISIONAL: 180Mi is a starting estimate for a
- * TCG guest (QEMU's TCG translation cache and device state, libvirtd + virtlogd in session mode, the
- * Node.js launcher); the benchmark measures the real working set (cgroup working set minus guest RAM)
- * and this constant follows that measurement. Upstream budgets ~240Mi of fixed overhead plus per-vCPU and
- * per-device terms; its formula is a reference, not a target.
+ * Memory the launcher pod needs beyond the guest's RAM: QEMU's TCG translation cache and device state, the
+ * session libvirtd, the Node.js launcher (its 81 MiB RSS is the largest part), tini and the hold processes.
+ * Measured by `npm run bench -- vm` (README "Cluster benchmark"): pod working set beyond a 128 MiB guest
+ * 110.7 / 112.1 MiB p50 / p95, and ~210 MiB when every file-backed page is counted (the first pod to load
+ * Node, libvirt and QEMU on its node). 180 MiB covers the working set with room. Upstream budgets ~240 MiB
+ * of fixed overhead plus per-vCPU and per-device terms; its formula is a reference, not a target.
  */
 export const LAUNCHER_MEMORY_OVERHEAD_BYTES = 180 * 2 ** 20;
 
