@@ -2,21 +2,10 @@
 // run as uid 107 without capabilities and are admitted where Pod Security enforces `baseline`, and each
 // service account can do what its process needs and nothing more (kubectl auth can-i as the account).
 import { api } from './kube-api.js';
-import { ensureStack, launcherPodsOf, STACK_NAMESPACE, STACK_SETUP_TIMEOUT_MS, vmManifest, waitVmiPhase, type LauncherPod } from './stack.js';
-import { kubectl, tempNamespace } from './testing.js';
+import { launcherPodsOf, STACK_NAMESPACE, vmManifest, waitVmiPhase, type LauncherPod, stackNamespace } from './stack.js';
+import { kubectl } from './testing.js';
 
-let ns: { name: string; remove: () => Promise<void> };
-
-beforeAll(async () => {
-  await ensureStack();
-  ns = await tempNamespace('vm-sec');
-  expect(kubectl(['label', 'namespace', ns.name, 'pod-security.kubernetes.io/enforce=baseline', 'pod-security.kubernetes.io/warn=restricted']).code).toBe(0);
-}, STACK_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  kubectl(['-n', ns.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 180_000);
-  await ns.remove();
-});
+const ns = stackNamespace('vm-sec', { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'restricted' });
 
 interface PodSpecLike {
   metadata: { name: string; namespace?: string; ownerReferences?: { kind: string; name: string }[] };

@@ -9,7 +9,7 @@ import { waitFor } from './exec.js';
 import { privateBindSource } from './host.js';
 import { api } from './kube-api.js';
 import { KUBELET_ROOT_DIR, kubeconfigPath, nodeDir, NODE_PRIVATE_PATHS, NODES } from './paths.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, runNode } from './testing.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, kubectl, kubectlOk, runNode, tempNamespace } from './testing.js';
 
 export const STACK_NAMESPACE = 'virtstack';
 /** Cold image builds (debootstrap, apt, buildah) plus a cold toolchain and cluster. */
@@ -22,6 +22,29 @@ export async function ensureStack(): Promise<void> {
   if (images.code !== 0) throw new Error(`npm run images failed:\n${images.output.slice(-4000)}`);
   const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() });
   if (up.code !== 0) throw new Error(`stack:up failed:\n${up.output.slice(-4000)}`);
+}
+
+/**
+ * For a test file on the stack: before its tests, the stack installed and a namespace of the file's own
+ * (with `labels`, e.g. a Pod Security level); after them, its VMs deleted (their launcher pods gone) and
+ * the namespace removed. The returned object's `name` is set once the namespace exists.
+ */
+export function stackNamespace(prefix: string, labels: Record<string, string> = {}): { readonly name: string } {
+  const ref = { name: '' };
+  let remove: () => Promise<void> = async () => undefined;
+  beforeAll(async () => {
+    await ensureStack();
+    const ns = await tempNamespace(prefix);
+    ref.name = ns.name;
+    remove = ns.remove;
+    const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    if (pairs.length) kubectlOk(['label', 'namespace', ns.name, ...pairs]);
+  }, STACK_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    if (ref.name) kubectl(['-n', ref.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 300_000);
+    await remove();
+  }, 330_000);
+  return ref;
 }
 
 /** Where a path under a node-private folder lives on the host (the node's bind source). */

@@ -5,22 +5,12 @@
 import { COUNTER_PREFIX } from '../guest/init-script.js';
 import { waitFor } from './exec.js';
 import { api } from './kube-api.js';
-import { ensureStack, getVmi, launcherPodsOf, qemuOf, serialLog, STACK_NAMESPACE, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
-import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
+import { getVmi, launcherPodsOf, qemuOf, serialLog, STACK_NAMESPACE, vmManifest, waitSerial, waitVmiPhase, stackNamespace } from './stack.js';
+import { kubectl, kubectlOk as ok } from './testing.js';
 
-let ns: { name: string; remove: () => Promise<void> };
+const ns = stackNamespace('vm-fault');
 
 const lastCount = (log: string): number => Math.max(0, ...[...log.matchAll(new RegExp(`${COUNTER_PREFIX}(\\d+)`, 'g'))].map((m) => Number(m[1])));
-
-beforeAll(async () => {
-  await ensureStack();
-  ns = await tempNamespace('vm-fault');
-}, STACK_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  kubectl(['-n', ns.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 300_000);
-  await ns.remove();
-});
 
 async function leaderPod(): Promise<string> {
   const lease = await api<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${STACK_NAMESPACE}/leases/virt-controller`);

@@ -4,22 +4,11 @@
 import { podProcesses } from '../../virt/handler/pod-process.js';
 import { waitFor } from './exec.js';
 import { COUNTER_PREFIX, IGNORE_ACPI_ARG } from '../guest/init-script.js';
-import { consoleUntil, ensureStack, GUEST_IMAGE, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, STACK_SETUP_TIMEOUT_MS, waitVmiPhase } from './stack.js';
-import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
+import { consoleUntil, GUEST_IMAGE, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, waitVmiPhase, stackNamespace } from './stack.js';
+import { kubectl, kubectlOk as ok } from './testing.js';
 
-let ns: { name: string; remove: () => Promise<void> };
-
-beforeAll(async () => {
-  await ensureStack();
-  ns = await tempNamespace('vm-life');
-  // Launcher pods must pass the baseline Pod Security level wherever users run VMs.
-  ok(['label', 'namespace', ns.name, 'pod-security.kubernetes.io/enforce=baseline']);
-}, STACK_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  kubectl(['-n', ns.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 180_000);
-  await ns.remove();
-});
+// Launcher pods must pass the baseline Pod Security level wherever users run VMs.
+const ns = stackNamespace('vm-life', { 'pod-security.kubernetes.io/enforce': 'baseline' });
 
 test('kubectl apply of a VM with runStrategy Always boots it on a node: Running, IP, node, console marker, Ready', async () => {
   ok(['apply', '-f', '-'], vmManifest(ns.name, 'web', 'Always'));

@@ -3,11 +3,11 @@
 // own traffic leaves with that IP. With `ports` listed, only those reach the guest.
 import { HTTP_ADDRESSES_PREFIX, HTTP_PAGE_PREFIX, HTTP_READY_PREFIX } from '../guest/init-script.js';
 import { BASE_IMAGE, NODES } from './paths.js';
-import { ensureStack, launcherPodsOf, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase } from './stack.js';
-import { isReady, kubectl, kubectlOk as ok, tempNamespace, waitPod } from './testing.js';
+import { launcherPodsOf, vmManifest, waitSerial, waitVmiPhase, stackNamespace } from './stack.js';
+import { isReady, kubectl, kubectlOk as ok, waitPod } from './testing.js';
 import { api } from './kube-api.js';
 
-let ns: { name: string; remove: () => Promise<void> };
+const ns = stackNamespace('vm-net');
 
 async function clientPod(name: string, node: string): Promise<void> {
   await api('POST', `/api/v1/namespaces/${ns.name}/pods`, {
@@ -22,16 +22,6 @@ function fetchFrom(pod: string, address: string, port = 80): { code: number; bod
   const r = kubectl(['-n', ns.name, 'exec', pod, '--', 'sh', '-c', `printf 'GET /cgi-bin/index.cgi HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 5 ${address} ${port}`], undefined, 30_000);
   return { code: r.code === 0 && r.stdout.length > 0 ? 0 : r.code || 1, body: r.stdout };
 }
-
-beforeAll(async () => {
-  await ensureStack();
-  ns = await tempNamespace('vm-net');
-}, STACK_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  kubectl(['-n', ns.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 180_000);
-  await ns.remove();
-});
 
 test('a Service selecting the VM answers from a pod on the other node with the page the guest serves', async () => {
   ok(['apply', '-f', '-'], vmManifest(ns.name, 'www', 'Always', { labels: { tier: 'www' } }));
@@ -73,4 +63,28 @@ test('with interfaces[].ports listed, only those ports reach the guest', async (
   await clientPod('client2', vmi.status!.nodeName!);
   const r = fetchFrom('client2', vmi.status!.interfaces![0]!.ipAddress!);
   expect(r.code).not.toBe(0);
+}, 600_000);
+
+test('a bridge-bound interface gives the guest the pod\'s own address, and the pod IP reaches the guest from the other node', async () => {
+  ok(['apply', '-f', '-'], vmManifest(ns.name, 'bridged', 'Always', {
+    edit: (spec) => {
+      spec.domain.devices.interfaces = [{ name: 'default', bridge: {} }];
+      spec.networks = [{ name: 'default', pod: {} }];
+    },
+  }));
+  const vmi = await waitVmiPhase(ns.name, 'bridged', 'Running', 300_000);
+  const [pod] = await launcherPodsOf(ns.name, 'bridged');
+  const log = await waitSerial(pod!, /virtstack-guest: dhcp eth0 \d+\.\d+\.\d+\.\d+/);
+  expect(/virtstack-guest: dhcp eth0 (\S+)/.exec(log)?.[1]).toBe(pod!.status?.podIP);
+  await waitSerial(pod!, HTTP_READY_PREFIX);
+  const other = NODES.find((n) => n.name !== vmi.status?.nodeName)!.name;
+  await clientPod('client3', other);
+  let page = { code: 1, body: '' };
+  for (let i = 0; i < 30 && page.code !== 0; i++) {
+    page = fetchFrom('client3', pod!.status!.podIP!);
+    if (page.code !== 0) await new Promise((r) => setTimeout(r, 1000));
+  }
+  expect(page.body).toContain(`${HTTP_PAGE_PREFIX}bridged`);
+  // the guest itself holds the pod's address
+  expect(page.body).toContain(`${HTTP_ADDRESSES_PREFIX}${pod!.status!.podIP}`);
 }, 600_000);

@@ -5,25 +5,18 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { waitFor } from './exec.js';
 import { kubeconfigPath } from './paths.js';
-import { ensureStack, getVmi, STACK_SETUP_TIMEOUT_MS, vmManifest, waitVmiPhase } from './stack.js';
-import { kubectl, kubectlOk as ok, repoRoot, tempNamespace } from './testing.js';
+import { getVmi, vmManifest, waitVmiPhase, stackNamespace } from './stack.js';
+import { kubectl, kubectlOk as ok, repoRoot } from './testing.js';
 
-let ns: { name: string; remove: () => Promise<void> };
+const ns = stackNamespace('vm-place');
 
 function stackUp(args: string[]): void {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist/virt/cmd/install.js'), 'up', '--timeout=300', ...args], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfigPath() }, timeout: 330_000 });
   if (r.status !== 0) throw new Error(`stack:up ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-beforeAll(async () => {
-  await ensureStack();
-  ns = await tempNamespace('vm-place');
-}, STACK_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
+afterAll(() => {
   kubectl(['taint', 'node', 'node-2', 'virtstack-test=only-tolerating:NoSchedule-']);
-  kubectl(['-n', ns.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 180_000);
-  await ns.remove();
 });
 
 test('nodeSelector and node affinity put each VM where they say', async () => {

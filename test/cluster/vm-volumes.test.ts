@@ -6,20 +6,10 @@ import { containerDiskMarker, holdCommand } from '../../virt/protocol/launcher-c
 import { COUNTER_PREFIX, USERDATA_PREFIX } from '../guest/init-script.js';
 import { VM_PATHS } from '../../virt/launcher/volumes/vm-root.js';
 import { waitFor } from './exec.js';
-import { ensureStack, getVmi, GUEST_IMAGE, launcherPodsOf, STACK_SETUP_TIMEOUT_MS, vmManifest, waitSerial, waitVmiPhase, type VmTemplateSpec } from './stack.js';
-import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
+import { getVmi, GUEST_IMAGE, launcherPodsOf, vmManifest, waitSerial, waitVmiPhase, type VmTemplateSpec, stackNamespace } from './stack.js';
+import { kubectl, kubectlOk as ok } from './testing.js';
 
-let ns: { name: string; remove: () => Promise<void> };
-
-beforeAll(async () => {
-  await ensureStack();
-  ns = await tempNamespace('vm-vol');
-}, STACK_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  kubectl(['-n', ns.name, 'delete', 'vm', '--all', '--wait=true'], undefined, 180_000);
-  await ns.remove();
-});
+const ns = stackNamespace('vm-vol');
 
 /** Kernel and initrd from the test-guest image's /boot, no root disk: the only blank disk gets the counter. */
 const kernelBootFromImage = (spec: VmTemplateSpec): void => {
