@@ -5,7 +5,7 @@ import { startNodeDevicePlugins } from '../handler/device-plugin/index.js';
 import { runNodeHandler } from '../handler/node-handler.js';
 import { NodePodNetwork } from '../handler/network/node-pod-network.js';
 import { HttpKubeApi } from '../kube/http-api.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
 import { jsonLogger, type LogLevel } from '../logger/logger.js';
 
 const USAGE = `usage: node dist/virt/cmd/handler.js --node-name NAME [options]
@@ -54,7 +54,14 @@ if (!nodeName) {
   process.exit(2);
 }
 const log = jsonLogger({ component: 'virt-handler', node: nodeName }, { level });
-const api = new HttpKubeApi(loadKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), { userAgent: `virt-handler/${nodeName}` });
+let api: HttpKubeApi;
+try {
+  api = new HttpKubeApi(loadKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), { userAgent: `virt-handler/${nodeName}` });
+} catch (e) {
+  if (!(e instanceof KubeConfigError)) throw e;
+  process.stderr.write(`virt-handler: ${e.message}\n`);
+  process.exit(2);
+}
 const kubeletRootDir = values['kubelet-root-dir'];
 
 const stop = new AbortController();

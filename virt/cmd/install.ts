@@ -3,11 +3,11 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { InstallError, install, uninstall } from '../install/apply.js';
-import { InstallOptionsError, type InstallOptions } from '../install/install-options.js';
+import { InstallOptionsError, resolveInstallOptions, type InstallOptions } from '../install/install-options.js';
 import { installManifests } from '../install/manifests.js';
 import { ApiError } from '../kube/api.js';
 import { HttpKubeApi } from '../kube/http-api.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
 
 const USAGE = `usage: node dist/virt/cmd/install.js <up|down|render> [options]
 
@@ -78,6 +78,8 @@ if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) fail(`--timeout must be a pos
 const progress = (line: string): void => void process.stderr.write(`stack: ${line}\n`);
 
 try {
+  // Wrong options are the user's to fix before anything is sent or a cluster is looked for.
+  resolveInstallOptions(options);
   if (cmd === 'render') {
     process.stdout.write(installManifests(options).map((o) => stringify(o)).join('---\n'));
   } else {
@@ -94,5 +96,6 @@ try {
   if (e instanceof InstallError) fail(`${e.message} (${e.hint})`);
   if (e instanceof InstallOptionsError) fail(e.message, 2);
   if (e instanceof ApiError) fail(`${e.request.method} ${e.request.path}: ${e.message}`);
+  if (e instanceof KubeConfigError) fail(e.message);
   throw e;
 }
