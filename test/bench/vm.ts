@@ -415,6 +415,10 @@ interface MemorySample {
    * pages first, so a pod's working set misses what earlier pods of the node loaded. Its upper bound.
    */
   rssFile: number;
+  /** Resident part of QEMU's guest-RAM mapping: the guest RAM actually touched (a guest rarely touches all of it). */
+  guestTouched: number;
+  /** Resident part of QEMU's executable anonymous mapping: TCG's translation cache (grows with the code the guest runs). */
+  tcgCache: number;
   /** RSS by process kind, for the notes. */
   byProcess: Record<string, number>;
 }
@@ -448,13 +452,38 @@ function statusKb(pid: number, field: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-function sampleCgroup(dir: string): MemorySample {
+/**
+ * QEMU's guest RAM and TCG translation cache, from its smaps: the guest RAM is the one anonymous read-write
+ * mapping exactly the guest's size, the translation cache the anonymous read-write-execute one.
+ */
+function qemuMappings(pid: number, guestBytes: number): { guestTouched: number; tcgCache: number } {
+  let guestTouched = 0;
+  let tcgCache = 0;
+  let current: { size: number; perms: string; anonymous: boolean } | undefined;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      current = { size: Number.parseInt(m[2]!, 16) - Number.parseInt(m[1]!, 16), perms: m[3]!, anonymous: m[4]!.trim() === '' };
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss || !current?.anonymous) continue;
+    const bytes = Number(rss[1]) * 1024;
+    if (current.perms === 'rw-p' && current.size === guestBytes) guestTouched += bytes;
+    if (current.perms === 'rwxp') tcgCache += bytes;
+  }
+  return { guestTouched, tcgCache };
+}
+
+function sampleCgroup(dir: string, guestBytes: number): MemorySample {
   const st = statOf(dir);
   const usage = Number(readFileSync(join(dir, 'memory.usage_in_bytes'), 'utf8'));
   const byProcess: Record<string, number> = {};
   let qemuRss = 0;
   let qemuAnon = 0;
   let rssFile = 0;
+  let guestTouched = 0;
+  let tcgCache = 0;
   for (const pid of pidsUnder(dir)) {
     try {
       const kind = processKind(pid);
@@ -464,12 +493,15 @@ function sampleCgroup(dir: string): MemorySample {
       if (kind === 'qemu') {
         qemuRss += rss;
         qemuAnon += statusKb(pid, 'RssAnon');
+        const q = qemuMappings(pid, guestBytes);
+        guestTouched += q.guestTouched;
+        tcgCache += q.tcgCache;
       }
     } catch {
       // the process ended between the listing and the read
     }
   }
-  return { workingSet: usage - (st.total_inactive_file ?? 0), rss: st.total_rss ?? 0, activeFile: st.total_active_file ?? 0, qemuRss, qemuAnon, rssFile, byProcess };
+  return { workingSet: usage - (st.total_inactive_file ?? 0), rss: st.total_rss ?? 0, activeFile: st.total_active_file ?? 0, qemuRss, qemuAnon, rssFile, guestTouched, tcgCache, byProcess };
 }
 
 function podCgroup(node: string, podUid: string): string {
@@ -703,7 +735,7 @@ export async function run(): Promise<BenchResult> {
       seq.rawCreated.push(seconds(r.created! - r.t0));
       seq.rawBoot.push(seconds(r.marker! - r.created!));
       await untilSettled(r.serial);
-      mem.raw.push(sampleCgroup(raw.cgroup));
+      mem.raw.push(sampleCgroup(raw.cgroup, guestBytes));
       await rawDestroy(raw, [r]);
       seq.floor.push(await floorPod(kube, clocks, `floor-${i}`));
 
@@ -722,7 +754,7 @@ export async function run(): Promise<BenchResult> {
       seq.running.push(seconds(v.running! - v.t0));
       seq.marker.push(seconds(v.marker! - v.t0));
       await untilSettled(v.pod!.serial);
-      mem.pod.push(sampleCgroup(podCgroup(v.pod!.node, v.pod!.uid)));
+      mem.pod.push(sampleCgroup(podCgroup(v.pod!.node, v.pod!.uid), guestBytes));
       const ev = await launcherEvents(v.pod!.name);
       if (ev.ready) ready.push(ev.ready);
       const tl = timelineOf(clocks, v, ev);
@@ -756,9 +788,15 @@ export async function run(): Promise<BenchResult> {
       const b = percentile(base.values, p);
       return { name: `${name} p${p}`, unit, value: v, baseline: { name: `${base.name} p${p}`, value: b }, ratio: v / b, ...(g ? { goal: g(v, b) } : {}) };
     };
+    // "Beyond guest RAM" two ways: minus the guest's configured RAM (what the controller adds its overhead
+    // to), and minus the guest RAM QEMU actually holds, which is the launcher's real cost when a guest
+    // touches all its memory (the test guest touches ~110 MiB whatever its size, so the first understates).
     const ws = (s: MemorySample): number => mib(s.workingSet - guestBytes);
+    const wsTouched = (s: MemorySample): number => mib(s.workingSet - s.guestTouched);
     const podBeyond = mem.pod.map(ws);
     const rawBeyond = mem.raw.map(ws);
+    const podBeyondTouched = mem.pod.map(wsTouched);
+    const rawBeyondTouched = mem.raw.map(wsTouched);
     const podQemu = mem.pod.map((s) => mib(s.qemuRss));
     const rawQemu = mem.raw.map((s) => mib(s.qemuRss));
     // A round in which some VM never booted has no time; the figures average the completed rounds.
@@ -781,8 +819,10 @@ export async function run(): Promise<BenchResult> {
       { name: 'control-plane overhead (e2e - raw, to marker) p95', unit: 's', value: overhead(95), baseline: { name: 'raw virsh create -> marker p95', value: percentile(seq.raw, 95) }, ratio: percentile(seq.marker, 95) / percentile(seq.raw, 95), goal: goal(overhead(95) <= 3, '<= 3 s') },
       { name: `${atOnce} at once -> all VMIs Running${roundsNote}`, unit: 's', value: parE2eRunning, baseline: { name: `raw ${atOnce} at once -> all virsh create returned`, value: parRawCreated }, ratio: parE2eRunning / parRawCreated, goal: goal(parE2eRunning <= 1.5 * parRawCreated, '<= 1.5x raw') },
       { name: `${atOnce} at once -> all guest markers${roundsNote}`, unit: 's', value: parE2eMarkers, baseline: { name: `raw ${atOnce} at once -> all markers`, value: parRawMarkers }, ratio: parE2eMarkers / parRawMarkers, goal: goal(parE2eMarkers <= 1.5 * parRawMarkers, '<= 1.5x raw') },
-      pct('launcher pod working set beyond guest RAM', 'MiB', podBeyond, { name: 'raw libvirtd + QEMU cgroup working set beyond guest RAM', values: rawBeyond }, 50, (v) => goal(v <= 120, '<= 120 MiB')),
-      pct('launcher pod working set beyond guest RAM', 'MiB', podBeyond, { name: 'raw libvirtd + QEMU cgroup working set beyond guest RAM', values: rawBeyond }, 95, (v) => goal(v <= 120, '<= 120 MiB')),
+      pct(`launcher pod working set - guest RAM (${guestMemory})`, 'MiB', podBeyond, { name: 'raw libvirtd + QEMU cgroup, the same', values: rawBeyond }, 50, (v) => goal(v <= 120, '<= 120 MiB')),
+      pct(`launcher pod working set - guest RAM (${guestMemory})`, 'MiB', podBeyond, { name: 'raw libvirtd + QEMU cgroup, the same', values: rawBeyond }, 95, (v) => goal(v <= 120, '<= 120 MiB')),
+      pct('launcher pod working set - guest RAM touched (QEMU\'s resident guest RAM)', 'MiB', podBeyondTouched, { name: 'raw libvirtd + QEMU cgroup, the same', values: rawBeyondTouched }, 50, (v) => goal(v <= 120, '<= 120 MiB')),
+      pct('launcher pod working set - guest RAM touched (QEMU\'s resident guest RAM)', 'MiB', podBeyondTouched, { name: 'raw libvirtd + QEMU cgroup, the same', values: rawBeyondTouched }, 95, (v) => goal(v <= 120, '<= 120 MiB')),
       pct('QEMU RSS in the launcher pod (guest RAM touched + QEMU)', 'MiB', podQemu, { name: 'raw QEMU RSS', values: rawQemu }, 50),
     ];
 
@@ -793,8 +833,8 @@ export async function run(): Promise<BenchResult> {
     };
     const milestones = [...new Set(timelines.flatMap((t) => Object.keys(t)))].map((m) => ({ m, p50: percentile(timelines.map((t) => t[m]).filter((x): x is number => x !== undefined), 50) })).sort((a, b) => a.p50 - b.p50);
     const p95 = (xs: number[]): number => percentile(xs, 95);
-    const anonBeyond = mem.pod.map((s) => mib(s.rss - guestBytes));
-    const upperBeyond = mem.pod.map((s) => mib(s.rss + s.rssFile - guestBytes));
+    const anonBeyond = mem.pod.map((s) => mib(s.rss - s.guestTouched));
+    const upperBeyond = mem.pod.map((s) => mib(s.rss + s.rssFile - s.guestTouched));
     const rounded = (x: number): number => Math.ceil(x / 10) * 10;
     notes.push(
       `guest: test-guest containerDisk /disk/disk.qcow2 (BIOS), ${guestMemory}, 1 vCPU, ${accelerator.toUpperCase()} (node labels ${LABELS.accelerator}: ${nodes.items.map((n) => `${n.metadata.name}=${n.metadata.labels?.[LABELS.accelerator] ?? '?'}`).join(', ')}); no cloud-init disk; ${sequential} sequential VMs interleaved with ${sequential} raw domains, ${rounds} round(s) of ${atOnce} at once per side (ABBA order), after one uncounted warm-up of each`,
@@ -812,10 +852,11 @@ export async function run(): Promise<BenchResult> {
       }),
       ...par.raw.map((r, k) => `at once round ${k + 1}: raw virsh create returned (s) ${fmt(r.perVm.map((x) => x.running))}; raw markers (s) ${fmt(r.perVm.map((x) => x.marker))}`),
       `launcher ready (its log): capabilities ${ready.map((r) => r.capabilities).join(', ') || 'n/a'}; capabilities load p50 ${median(ready.map((r) => r.capabilitiesMs))} ms; launcher start-up p50 ${median(ready.map((r) => r.startupMs))} ms`,
-      `memory at ${SETTLED_COUNTS} s of counting after the marker, working set = usage - total_inactive_file; pod beyond guest RAM (MiB): ${fmt(podBeyond, 1)}; raw: ${fmt(rawBeyond, 1)}`,
+      `memory at ${SETTLED_COUNTS} s of counting after the marker, working set = usage - total_inactive_file; pod - guest RAM (MiB): ${fmt(podBeyond, 1)}; raw: ${fmt(rawBeyond, 1)}; pod - guest RAM touched: ${fmt(podBeyondTouched, 1)}; raw: ${fmt(rawBeyondTouched, 1)}`,
+      `QEMU p50 (MiB), pod / raw: guest RAM touched ${percentile(mem.pod.map((s) => mib(s.guestTouched)), 50).toFixed(1)} / ${percentile(mem.raw.map((s) => mib(s.guestTouched)), 50).toFixed(1)} of ${mib(guestBytes)}; TCG translation cache resident ${percentile(mem.pod.map((s) => mib(s.tcgCache)), 50).toFixed(1)} / ${percentile(mem.raw.map((s) => mib(s.tcgCache)), 50).toFixed(1)} (QEMU's default TCG cache is a 1 GiB mapping that fills as the guest runs new code); QEMU anon beyond guest RAM touched ${percentile(mem.pod.map((s) => mib(s.qemuAnon - s.guestTouched)), 50).toFixed(1)} / ${percentile(mem.raw.map((s) => mib(s.qemuAnon - s.guestTouched)), 50).toFixed(1)}`,
       `pod memory p50 (MiB): working set ${percentile(mem.pod.map((s) => mib(s.workingSet)), 50).toFixed(1)}, total_rss ${percentile(mem.pod.map((s) => mib(s.rss)), 50).toFixed(1)}, active file ${percentile(mem.pod.map((s) => mib(s.activeFile)), 50).toFixed(1)}, file-backed RSS of its processes ${percentile(mem.pod.map((s) => mib(s.rssFile)), 50).toFixed(1)}, QEMU RSS ${percentile(podQemu, 50).toFixed(1)} (anon ${percentile(mem.pod.map((s) => mib(s.qemuAnon)), 50).toFixed(1)}); RSS by process: ${byKind(mem.pod)}`,
       `raw memory p50 (MiB): working set ${percentile(mem.raw.map((s) => mib(s.workingSet)), 50).toFixed(1)}, total_rss ${percentile(mem.raw.map((s) => mib(s.rss)), 50).toFixed(1)}, QEMU RSS ${percentile(rawQemu, 50).toFixed(1)} (anon ${percentile(mem.raw.map((s) => mib(s.qemuAnon)), 50).toFixed(1)}); RSS by process: ${byKind(mem.raw)}`,
-      `LAUNCHER_MEMORY_OVERHEAD_BYTES (virt/controller, provisional) = ${mib(LAUNCHER_MEMORY_OVERHEAD_BYTES)} MiB; measured beyond guest RAM: working set p95 ${p95(podBeyond).toFixed(1)} MiB (max ${Math.max(...podBeyond).toFixed(1)}), anon p95 ${p95(anonBeyond).toFixed(1)} MiB, anon + all file-backed RSS (a pod that is first to load node/libvirt/QEMU on its node) p95 ${p95(upperBeyond).toFixed(1)} MiB -> a request covering the upper bound is ~${rounded(p95(upperBeyond))} MiB`,
+      `LAUNCHER_MEMORY_OVERHEAD_BYTES (virt/controller, provisional) = ${mib(LAUNCHER_MEMORY_OVERHEAD_BYTES)} MiB; measured beyond the guest RAM touched: working set p95 ${p95(podBeyondTouched).toFixed(1)} MiB (max ${Math.max(...podBeyondTouched).toFixed(1)}), anon p95 ${p95(anonBeyond).toFixed(1)} MiB, anon + all file-backed RSS (a pod that is first to load node/libvirt/QEMU on its node) p95 ${p95(upperBeyond).toFixed(1)} MiB -> a request covering the upper bound is ~${rounded(p95(upperBeyond))} MiB`,
       `load average (1/5/15 min, 2 cores shared with the other tests): ${loads.join('; ')}`,
     );
     const slow = timelines.filter((t) => (t.marker ?? 0) > 2 * percentile(seq.marker, 50));
