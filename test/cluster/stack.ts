@@ -1,5 +1,6 @@
 // Helpers for tests that need the stack on the local cluster: build and import its images, install it
 // (idempotent), and reach a launcher pod's socket from the host for the guest's serial console.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GUEST_MARKER } from '../guest/init-script.js';
 import { LauncherClient } from '../../virt/protocol/client.js';
@@ -153,7 +154,6 @@ export function qemuOf(namespace: string, name: string): Promise<string[]> {
 
 /** Processes on the host whose command line matches `needle` (QEMU, libvirtd of launcher pods). */
 export async function hostProcesses(needle: RegExp): Promise<string[]> {
-  const { readdirSync, readFileSync } = await import('node:fs');
   const out: string[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {

@@ -6,7 +6,7 @@ import { runNodeHandler } from '../handler/node-handler.js';
 import { NodePodNetwork } from '../handler/network/node-pod-network.js';
 import { HttpKubeApi } from '../kube/http-api.js';
 import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
-import { jsonLogger, type LogLevel } from '../logger/logger.js';
+import { jsonLogger, LOG_LEVELS, type LogLevel } from '../logger/logger.js';
 
 const USAGE = `usage: node dist/virt/cmd/handler.js --node-name NAME [options]
 
@@ -44,7 +44,7 @@ if (values.help) {
   process.exit(0);
 }
 const level = values['log-level'] as LogLevel;
-if (!['debug', 'info', 'warn', 'error'].includes(level)) {
+if (!LOG_LEVELS.includes(level)) {
   process.stderr.write(`virt-handler: --log-level must be debug, info, warn or error, not ${level}\n`);
   process.exit(2);
 }

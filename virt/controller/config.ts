@@ -1,7 +1,8 @@
 // The controller process's settings, from its flags and environment (virt/cmd/controller.ts reads them;
 // the install manifests pass them). Parsed and checked here so a bad value fails at start with the flag's
 // name and what would be right.
-import type { LogLevel } from '../logger/logger.js';
+import { EMULATIONS, type Emulation } from '../accelerator/emulation.js';
+import { LOG_LEVELS as LEVELS, type LogLevel } from '../logger/logger.js';
 import type { PullPolicy } from './vmi/pod-manifest.js';
 
 /**
@@ -9,7 +10,7 @@ import type { PullPolicy } from './vmi/pod-manifest.js';
  * some node's probe found KVM usable and lets them run under TCG otherwise; `on` never requests KVM (TCG);
  * `off` always does (a VM stays Pending, saying so, where no node has usable KVM).
  */
-export type Emulation = 'auto' | 'on' | 'off';
+export type { Emulation } from '../accelerator/emulation.js';
 
 export interface ControllerConfig {
   /** Namespace of the stack (the leader-election Lease lives there). */
@@ -35,8 +36,6 @@ export class ConfigError extends Error {
   }
 }
 
-const EMULATIONS: readonly Emulation[] = ['auto', 'on', 'off'];
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const PULL: readonly PullPolicy[] = ['Always', 'IfNotPresent', 'Never'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

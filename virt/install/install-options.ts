@@ -1,8 +1,10 @@
 // What an installation of the stack can be told. One place for the defaults: the install command, the
 // Pulumi KubeVirtInstall component and the tests all read them from here.
 
-export type Emulation = 'auto' | 'on' | 'off';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { EMULATIONS, type Emulation } from '../accelerator/emulation.js';
+import { LOG_LEVELS, type LogLevel } from '../logger/logger.js';
+
+export type { Emulation, LogLevel };
 
 export interface InstallOptions {
   /** Namespace of the stack's own workloads. @default "virtstack" */
@@ -60,8 +62,8 @@ export function resolveInstallOptions(o: InstallOptions = {}): ResolvedInstallOp
   const r: ResolvedInstallOptions = { ...INSTALL_DEFAULTS };
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as unknown as Record<string, unknown>)[k] = v;
   if (!DNS_LABEL.test(r.namespace)) throw new InstallOptionsError('namespace', `"${r.namespace}" is not a valid namespace name`, 'use lower-case letters, digits and dashes, at most 63');
-  if (!['auto', 'on', 'off'].includes(r.emulation)) throw new InstallOptionsError('emulation', `"${r.emulation}" is not one of auto, on, off`, 'auto uses KVM where usable and TCG elsewhere');
-  if (!['debug', 'info', 'warn', 'error'].includes(r.logLevel)) throw new InstallOptionsError('logLevel', `"${r.logLevel}" is not one of debug, info, warn, error`, 'the default is info');
+  if (!(EMULATIONS as readonly string[]).includes(r.emulation)) throw new InstallOptionsError('emulation', `"${r.emulation}" is not one of auto, on, off`, 'auto uses KVM where usable and TCG elsewhere');
+  if (!(LOG_LEVELS as readonly string[]).includes(r.logLevel)) throw new InstallOptionsError('logLevel', `"${r.logLevel}" is not one of debug, info, warn, error`, 'the default is info');
   if (!Number.isInteger(r.controllerReplicas) || r.controllerReplicas < 1) throw new InstallOptionsError('controllerReplicas', `${r.controllerReplicas} is not a positive integer`, 'use 2 for a standby that takes over');
   for (const f of ['kubeletRootDir', 'handlerStateDir'] as const) {
     if (!r[f].startsWith('/')) throw new InstallOptionsError(f, `"${r[f]}" is not an absolute path`, 'give the folder on the nodes');

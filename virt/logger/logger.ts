@@ -1,6 +1,7 @@
 // Structured JSON logs, one object per line on stderr: time, level, component, message, and the VMI's
 // kind/namespace/name/uid when known, so a node's logs can be filtered per VM.
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
