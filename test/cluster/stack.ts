@@ -17,11 +17,14 @@ export const STACK_NAMESPACE = 'virtstack';
 export const STACK_SETUP_TIMEOUT_MS = CLUSTER_SETUP_TIMEOUT_MS + 30 * 60_000;
 
 /** The cluster, the stack's images on both nodes, and the stack installed and ready (every step a no-op when done). */
+/** Held while images are built and the stack installed (see runNode). */
+export const STACK_LOCK = '/tmp/virtstack-stack.lock';
+
 export async function ensureStack(): Promise<void> {
   await ensureCluster();
-  const images = await runNode('dist/test/cluster/main.js', ['images']);
+  const images = await runNode('dist/test/cluster/main.js', ['images'], {}, STACK_LOCK);
   if (images.code !== 0) throw new Error(`npm run images failed:\n${images.output.slice(-4000)}`);
-  const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() });
+  const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() }, STACK_LOCK);
   if (up.code !== 0) throw new Error(`stack:up failed:\n${up.output.slice(-4000)}`);
 }
 

@@ -13,9 +13,16 @@ export const repoRoot = findRepoRoot();
 export const CLUSTER_SETUP_TIMEOUT_MS = 45 * 60_000;
 
 /** Runs one of the project's compiled scripts, its output shown as it comes (long builds stay visible). */
-export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+/**
+ * Runs one of the project's scripts with this Node. With `lockFile`, under an exclusive flock(1) on it:
+ * image builds and stack installs from concurrent test processes (several developers' runs on one
+ * cluster) take turns instead of writing the same image cache and rolling the same Deployments at once.
+ */
+export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}, lockFile?: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, script), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const command = [process.execPath, join(repoRoot, script), ...args];
+    const [file, ...argv] = lockFile ? ['flock', lockFile, ...command] : command;
+    const child = spawn(file!, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let output = '';
     const take = (d: Buffer): void => {
       output += d.toString();
