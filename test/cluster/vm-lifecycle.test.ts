@@ -3,7 +3,7 @@
 // deleting it leaves no VMI, pod or QEMU anywhere.
 import { podProcesses } from '../../virt/handler/pod-process.js';
 import { waitFor } from './exec.js';
-import { COUNTER_PREFIX, IGNORE_ACPI_ARG } from '../guest/init-script.js';
+import { COUNTER_PREFIX, GUEST_KERNEL_ARGS, IGNORE_ACPI_ARG } from '../guest/init-script.js';
 import { consoleUntil, GUEST_IMAGE, GUEST_MARKER as MARKER, vmManifest, waitSerial, getVmi, launcherPodsOf, qemuOf, waitVmiPhase, stackNamespace } from './stack.js';
 import { kubectl, kubectlOk as ok } from './testing.js';
 
@@ -71,7 +71,7 @@ test('deleting a VMI presses the guest\'s power button (it powers off on its own
   ok(['apply', '-f', '-'], vmManifest(ns.name, 'stubborn', 'Always', {
     edit: (spec) => {
       spec.terminationGracePeriodSeconds = 8;
-      spec.domain.firmware = { kernelBoot: { kernelArgs: `console=ttyS0 quiet ${IGNORE_ACPI_ARG}`, container: { image: GUEST_IMAGE, kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', imagePullPolicy: 'Never' } } };
+      spec.domain.firmware = { kernelBoot: { kernelArgs: `${GUEST_KERNEL_ARGS} ${IGNORE_ACPI_ARG}`, container: { image: GUEST_IMAGE, kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', imagePullPolicy: 'Never' } } };
       spec.domain.devices.disks = spec.domain.devices.disks.filter((d) => d.name !== 'root');
       spec.volumes = spec.volumes.filter((v) => v.name !== 'root');
     },

@@ -3,7 +3,7 @@
 // and a PersistentVolumeClaim appear as disks (the PVC keeps the guest's counter across a restart), and
 // cloud-init user-data comes from a Secret.
 import { containerDiskMarker, holdCommand } from '../../virt/protocol/launcher-command.js';
-import { COUNTER_PREFIX, USERDATA_PREFIX } from '../guest/init-script.js';
+import { COUNTER_PREFIX, GUEST_KERNEL_ARGS, USERDATA_PREFIX } from '../guest/init-script.js';
 import { VM_PATHS } from '../../virt/launcher/volumes/vm-root.js';
 import { waitFor } from './exec.js';
 import { getVmi, GUEST_IMAGE, launcherPodsOf, vmManifest, waitSerial, waitVmiPhase, type VmTemplateSpec, stackNamespace } from './stack.js';
@@ -14,7 +14,7 @@ const ns = stackNamespace('vm-vol');
 /** Kernel and initrd from the test-guest image's /boot, no root disk: the only blank disk gets the counter. */
 const kernelBootFromImage = (spec: VmTemplateSpec): void => {
   spec.domain.firmware = {
-    kernelBoot: { kernelArgs: 'console=ttyS0 quiet', container: { image: GUEST_IMAGE, kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', imagePullPolicy: 'Never' } },
+    kernelBoot: { kernelArgs: GUEST_KERNEL_ARGS, container: { image: GUEST_IMAGE, kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.img', imagePullPolicy: 'Never' } },
   };
   spec.domain.devices.disks = spec.domain.devices.disks.filter((d) => d.name !== 'root');
   spec.volumes = spec.volumes.filter((v) => v.name !== 'root');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cpioNewc, type CpioEntry } from './cpio.js';
 import { ensureDebianPackages, run } from './host-tools.js';
-import { COUNTER_MAGIC, INIT_SCRIPT, UDHCPC_SCRIPT } from './init-script.js';
+import { COUNTER_MAGIC, GUEST_KERNEL_ARGS, INIT_SCRIPT, UDHCPC_SCRIPT } from './init-script.js';
 
 export interface TestGuest {
   dir: string;
@@ -145,7 +145,7 @@ function guestLayout(): GuestLayout {
   const modRoot = join('/lib/modules', release);
   const modules = moduleLoadOrder(readFileSync(join(modRoot, 'modules.dep'), 'utf8'), WANTED_MODULES);
   const busybox = readFileSync('/bin/busybox');
-  const hash = sha(BUILDER_VERSION, readFileSync(kernel), busybox, modules.join(','), INIT_SCRIPT, UDHCPC_SCRIPT);
+  const hash = sha(BUILDER_VERSION, readFileSync(kernel), busybox, modules.join(','), INIT_SCRIPT, UDHCPC_SCRIPT, GUEST_KERNEL_ARGS);
   const dir = join(cacheRoot(), 'guest', hash);
   return {
     guest: {
@@ -155,7 +155,7 @@ function guestLayout(): GuestLayout {
       diskQcow2: join(dir, 'disk.qcow2'),
       bootableQcow2: join(dir, 'bootable.qcow2'),
       kernelRelease: release,
-      kernelArgs: 'console=ttyS0 quiet',
+      kernelArgs: GUEST_KERNEL_ARGS,
     },
     modRoot,
     modules,

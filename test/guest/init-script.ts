@@ -13,6 +13,11 @@ export const DHCP_PREFIX = 'virtstack-guest: dhcp ';
 export const EFI_PREFIX = 'virtstack-guest: efi ';
 /** The first bytes of the counter disk: magic, then the count as ten decimal digits. */
 export const COUNTER_MAGIC = 'VIRTSTACK-COUNTER:';
+/**
+ * The guest kernel's command line. `no_timer_check`: under TCG on a loaded host the kernel's IO-APIC
+ * timer check can time out and panic ("IO-APIC + timer doesn't work"); the check proves nothing here.
+ */
+export const GUEST_KERNEL_ARGS = 'console=ttyS0 quiet no_timer_check';
 /** Kernel argument that makes the guest ignore the ACPI power button (to test the forced stop). */
 export const IGNORE_ACPI_ARG = 'virtstack.ignore_acpi=1';
 /** The guest's HTTP server (busybox httpd) listens here on every address. */
