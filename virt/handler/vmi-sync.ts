@@ -7,14 +7,12 @@ import type { VirtualMachineInstance, VirtualMachineInstanceStatus } from '../ap
 import { objectKey } from '../kube/api.js';
 import type { ContainerStatus, Pod } from '../kube/core-types.js';
 import type { Logger } from '../logger/logger.js';
-import type { Accelerator, DomainInfo, LauncherMethods, MethodName, PodNetworkPrepared, SyncOptions } from '../protocol/messages.js';
+import type { Accelerator, CallMethod, DomainInfo, LauncherMethods, PodNetworkPrepared, SyncOptions } from '../protocol/messages.js';
 import { LABELS, LAUNCHER_POD } from '../protocol/launcher-pod.js';
-
-type CallMethods = Exclude<MethodName, 'console'>;
 
 /** What the handler needs of a launcher connection (LauncherClient implements it). */
 export interface LauncherCaller {
-  call<M extends CallMethods>(method: M, params: LauncherMethods[M]['params'], timeoutMs?: number): Promise<LauncherMethods[M]['result']>;
+  call<M extends CallMethod>(method: M, params: LauncherMethods[M]['params'], timeoutMs?: number): Promise<LauncherMethods[M]['result']>;
 }
 
 export interface LauncherConnector {

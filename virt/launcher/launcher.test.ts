@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { VirtualMachineInstance } from '../api/index.js';
 import { LauncherFault, type SyncOptions } from '../protocol/index.js';
 import type { ConverterContext } from './domain/context.js';
@@ -14,7 +18,7 @@ const vmi = (uid = 'uid-1', over: Partial<VirtualMachineInstance['spec']['domain
 
 const ctx: ConverterContext = { accelerator: 'tcg', volumes: {}, podNetwork: { kind: 'user' }, serialLog: '/s.log', vncSocket: '/vnc' };
 
-async function setup() {
+async function setup(context: ConverterContext = ctx) {
   const hv = new FakeHypervisor();
   const conn: Connection = await hv.open('qemu:///system');
   const gone: string[] = [];
@@ -25,7 +29,7 @@ async function setup() {
     conn,
     prepare: async (_vmi, options) => {
       synced.push(options);
-      return { context: ctx, acceleratorReason: 'KVM unusable: probe timed out', release: async () => void released.push('dhcp') };
+      return { context, acceleratorReason: 'KVM unusable: probe timed out', release: async () => void released.push('dhcp') };
     },
     log: jsonLogger({}, { write: () => undefined }),
     onGone: (r, f) => {
@@ -173,5 +177,59 @@ describe('launcher', () => {
     await until('gone', () => gone.length > 0);
     expect(failed).toEqual([false]);
     await launcher.stop();
+  });
+
+  it('pauses and unpauses a running VM, refusing what does not fit its state by a named fault', async () => {
+    const { hv, launcher } = await setup();
+    await expect(launcher.pause({})).rejects.toMatchObject({ code: 'NoDomain' });
+    await launcher.sync({ vmi: vmi() });
+    await expect(launcher.unpause({})).rejects.toMatchObject({ code: 'NotPaused' });
+    await expect(launcher.pause({})).resolves.toMatchObject({ state: 'Paused', reason: 'User' });
+    expect(hv.domains.get('ns_vm1')?.state).toBe(DomainState.Paused);
+    await expect(launcher.pause({})).rejects.toMatchObject({ code: 'AlreadyPaused' });
+    await expect(launcher.getDomain({})).resolves.toMatchObject({ state: 'Paused', reason: 'User' });
+    await expect(launcher.unpause({})).resolves.toMatchObject({ state: 'Running', reason: 'Unpaused' });
+    hv.stop(hv.domains.get('ns_vm1')!, 2);
+    await expect(launcher.pause({})).rejects.toMatchObject({ code: 'NotRunning' });
+    await launcher.stop();
+  });
+
+  it('a VM paused by libvirt itself (not the user) is not the user\'s to unpause', async () => {
+    const { hv, launcher } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    const r = hv.domains.get('ns_vm1')!;
+    r.state = DomainState.Paused;
+    r.reason = 2; // Migration
+    await expect(launcher.unpause({})).rejects.toMatchObject({ code: 'NotRunning', message: expect.stringContaining('Migration') });
+    await launcher.stop();
+  });
+
+  it('vnc connects to the domain\'s VNC socket, and refuses a VM without graphics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vnc-'));
+    const path = join(dir, 'vnc.sock');
+    const server = createServer((s) => s.end('RFB 003.008\n'));
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const { launcher } = await setup({ ...ctx, vncSocket: path });
+      await launcher.sync({ vmi: vmi() });
+      const s = await launcher.vnc({});
+      let seen = '';
+      for await (const b of s) seen += (b as Buffer).toString();
+      expect(seen).toBe('RFB 003.008\n');
+      await launcher.stop();
+
+      const other = await setup({ ...ctx, vncSocket: path });
+      await other.launcher.sync({ vmi: vmi('uid-2', { devices: { autoattachGraphicsDevice: false } }) });
+      await expect(other.launcher.vnc({})).rejects.toMatchObject({ code: 'NoGraphics' });
+      await other.launcher.stop();
+
+      const gone = await setup({ ...ctx, vncSocket: join(dir, 'absent.sock') });
+      await gone.launcher.sync({ vmi: vmi('uid-3') });
+      await expect(gone.launcher.vnc({})).rejects.toMatchObject({ code: 'VncUnavailable' });
+      await gone.launcher.stop();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,9 @@ import { defaultVmiSpec } from '../api/defaults/index.js';
 import type { VirtualMachineInstance } from '../api/index.js';
 import { gracePeriodSecondsOf } from '../api/defaults/vmi-spec.js';
 import { LauncherFault, SUPPORTED_VERSIONS, type Accelerator, type DomainInfo, type LauncherApi, type LauncherMethods, type MigrationStatus, type SyncOptions } from '../protocol/index.js';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { shortSocketPath } from '../protocol/client.js';
 import type { ConverterContext } from './domain/context.js';
 import { domainName, vmiToDomainXml } from './domain/convert.js';
 import { ConversionError } from './domain/errors.js';
@@ -53,6 +55,8 @@ export class Launcher implements LauncherApi {
   private checking = false;
   private accel: { accelerator: Accelerator; reason: string } | undefined;
   private release: (() => Promise<void>) | undefined;
+  /** QEMU's VNC server (a unix socket in the pod); undefined when the VM has no graphics device. */
+  private vncSocket: string | undefined;
   /** Carries the VMI's kind/namespace/name/uid once synced. */
   private log: Logger;
 
@@ -161,6 +165,7 @@ export class Launcher implements LauncherApi {
       throw err;
     }
     this.accel = { accelerator: prepared.context.accelerator, reason: prepared.acceleratorReason };
+    if (vmi.spec.domain.devices.autoattachGraphicsDevice !== false) this.vncSocket = prepared.context.vncSocket;
     this.release = prepared.release;
     if (options?.migrationTarget) {
       this.expectingIncoming = true;
@@ -302,8 +307,62 @@ export class Launcher implements LauncherApi {
     }
   }
 
+  /** The domain's state, as a fault naming what to do when it is not running at all. */
+  private async runningState(method: string): Promise<{ dom: Domain; paused: boolean }> {
+    const dom = this.requireDomain(method);
+    let st;
+    try {
+      st = await dom.getState();
+    } catch (err) {
+      if (isLibvirtError(err, VirErrorCode.NO_DOMAIN)) throw new LauncherFault('NotRunning', `${method}: the VM is not running`, 'start the VM first', { cause: err });
+      throw err;
+    }
+    if (st.state === DomainState.Paused && st.reasonName !== 'User') {
+      // Paused by libvirt itself (migration switch-over, I/O error, starting up): not the user's to toggle.
+      throw new LauncherFault('NotRunning', `${method}: the VM is paused by libvirt (${st.reasonName}), not by a user`, 'wait for the migration or start to finish; an I/O error needs the disk fixed');
+    }
+    if (st.state !== DomainState.Running && st.state !== DomainState.Paused) throw new LauncherFault('NotRunning', `${method}: the VM is not running (${st.stateName})`, 'start the VM first');
+    return { dom, paused: st.state === DomainState.Paused };
+  }
+
+  async pause(_p: P<'pause'>): R<'pause'> {
+    if (this.migration?.phase === 'Running') throw new LauncherFault('MigrationInProgress', 'pause: the VM is migrating', 'wait for the migration to end, or cancel it');
+    const { dom, paused } = await this.runningState('pause');
+    if (paused) throw new LauncherFault('AlreadyPaused', 'pause: the VM is already paused', 'unpause it first');
+    await dom.suspend();
+    this.log.info('domain paused by the user');
+    return (await this.info())!;
+  }
+
+  async unpause(_p: P<'unpause'>): R<'unpause'> {
+    const { dom, paused } = await this.runningState('unpause');
+    if (!paused) throw new LauncherFault('NotPaused', 'unpause: the VM is not paused', 'pause it first');
+    await dom.resume();
+    this.log.info('domain unpaused by the user');
+    return (await this.info())!;
+  }
+
   async console({ serial }: P<'console'>): Promise<Duplex> {
     return this.requireDomain('console').openConsole(serial);
+  }
+
+  /** A connection to QEMU's VNC server: RFB from its first byte (QEMU speaks first). */
+  async vnc(_p: P<'vnc'>): Promise<Duplex> {
+    await this.runningState('vnc');
+    const path = this.vncSocket;
+    if (!path) throw new LauncherFault('NoGraphics', 'vnc: the VM has no graphics device', 'remove autoattachGraphicsDevice: false from the VMI spec');
+    const short = shortSocketPath(path);
+    return new Promise<Duplex>((resolve, reject) => {
+      const s = connect(short.path);
+      s.once('connect', () => {
+        short.release();
+        resolve(s);
+      });
+      s.once('error', (err) => {
+        short.release();
+        reject(new LauncherFault('VncUnavailable', `vnc: cannot connect to QEMU's VNC server at ${path}: ${err.message}`, 'is the domain running with its graphics device?', { cause: err }));
+      });
+    });
   }
 }
 

@@ -5,9 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { LauncherCallError } from './errors.js';
 import { LineReader } from './line-reader.js';
-import { PROTOCOL_VERSION, type ErrorBody, type LauncherMethods, type MethodName } from './messages.js';
-
-type CallMethods = Exclude<MethodName, 'console'>;
+import { PROTOCOL_VERSION, type CallMethod, type ErrorBody, type LauncherMethods, type StreamMethod } from './messages.js';
 
 interface Pending {
   method: string;
@@ -107,7 +105,7 @@ export class LauncherClient {
     else p.resolve(msg.result);
   }
 
-  call<M extends CallMethods>(method: M, params: LauncherMethods[M]['params'], timeoutMs?: number): Promise<LauncherMethods[M]['result']> {
+  call<M extends CallMethod>(method: M, params: LauncherMethods[M]['params'], timeoutMs?: number): Promise<LauncherMethods[M]['result']> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -123,9 +121,19 @@ export class LauncherClient {
   }
 
   /** A new connection carrying the guest's serial console, returned paused (pipe it, or resume it after adding listeners). */
-  async console(params: LauncherMethods['console']['params'] = {}, timeoutMs = 10_000): Promise<Socket> {
+  console(params: LauncherMethods['console']['params'] = {}, timeoutMs = 10_000): Promise<Socket> {
+    return this.stream('console', params, timeoutMs);
+  }
+
+  /** A new connection carrying the domain's VNC server (RFB), returned paused like console(). */
+  vnc(timeoutMs = 10_000): Promise<Socket> {
+    return this.stream('vnc', {}, timeoutMs);
+  }
+
+  /** A new connection turned into the byte stream of a stream method once the launcher answered. */
+  async stream<M extends StreamMethod>(method: M, params: LauncherMethods[M]['params'], timeoutMs = 10_000): Promise<Socket> {
     const s = await open(this.path, timeoutMs);
-    s.write(JSON.stringify({ v: PROTOCOL_VERSION, id: 1, method: 'console', params }) + '\n');
+    s.write(JSON.stringify({ v: PROTOCOL_VERSION, id: 1, method, params }) + '\n');
     return new Promise((resolve, reject) => {
       const reader = new LineReader();
       const onData = (chunk: Buffer) => {
@@ -137,7 +145,7 @@ export class LauncherClient {
         const msg = JSON.parse(first) as { error?: ErrorBody };
         if (msg.error) {
           s.destroy();
-          reject(new LauncherCallError('console', msg.error));
+          reject(new LauncherCallError(method, msg.error));
           return;
         }
         const rest = Buffer.concat([...lines.slice(1).map((l) => Buffer.from(l + '\n')), reader.rest()]);

@@ -1,6 +1,7 @@
 // The handler <-> launcher contract, version 1. One unix socket per launcher; newline-delimited JSON
-// requests {v, id, method, params} and responses {v, id, result | error}. A "console" request turns its
-// connection into a raw byte stream to the guest's serial console once answered.
+// requests {v, id, method, params} and responses {v, id, result | error}. A stream request ("console",
+// "vnc") turns its connection into a raw byte stream once answered: to the guest's serial console, or to
+// the domain's VNC server (RFB, as a VNC viewer speaks it).
 import type { VirtualMachineInstance } from '../api/index.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -130,10 +131,20 @@ export interface LauncherMethods {
   kill: { params: Record<string, never>; result: { killed: boolean } };
   migrate: { params: { target: MigrationTarget; options?: MigrationOptions }; result: MigrationResult };
   cancelMigration: { params: Record<string, never>; result: { cancelled: boolean } };
+  /** virDomainSuspend. Faults: NoDomain, NotRunning (not running), AlreadyPaused. */
+  pause: { params: Record<string, never>; result: DomainInfo };
+  /** virDomainResume. Faults: NoDomain, NotRunning, NotPaused. */
+  unpause: { params: Record<string, never>; result: DomainInfo };
   console: { params: { serial?: string }; result: { attached: true } };
+  /** Faults: NoDomain, NoGraphics (autoattachGraphicsDevice: false). */
+  vnc: { params: Record<string, never>; result: { attached: true } };
 }
 export type MethodName = keyof LauncherMethods;
-export const METHOD_NAMES: readonly MethodName[] = ['ping', 'sync', 'getDomain', 'shutdown', 'kill', 'migrate', 'cancelMigration', 'console'];
+/** Methods whose answer turns the connection into a byte stream. */
+export type StreamMethod = 'console' | 'vnc';
+export type CallMethod = Exclude<MethodName, StreamMethod>;
+export const STREAM_METHODS: readonly StreamMethod[] = ['console', 'vnc'];
+export const METHOD_NAMES: readonly MethodName[] = ['ping', 'sync', 'getDomain', 'shutdown', 'kill', 'migrate', 'cancelMigration', 'pause', 'unpause', 'console', 'vnc'];
 
 export interface Request<M extends MethodName = MethodName> {
   v: number;

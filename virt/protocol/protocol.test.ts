@@ -19,7 +19,10 @@ function api(over: Partial<LauncherApi> = {}): LauncherApi {
     kill: async () => ({ killed: true }),
     migrate: async () => ({ totalMs: 1 }),
     cancelMigration: async () => ({ cancelled: false }),
+    pause: async () => ({ ...domain, state: 'Paused', reason: 'User' }),
+    unpause: async () => ({ ...domain, state: 'Running', reason: 'Unpaused' }),
     console: async (): Promise<Duplex> => new PassThrough(),
+    vnc: async (): Promise<Duplex> => new PassThrough(),
     ...over,
   };
 }
@@ -123,6 +126,46 @@ describe('launcher protocol', () => {
     while (seen !== 'LS -L\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(seen).toBe('LS -L\n');
     s.destroy();
+    c.close();
+  });
+
+  it('turns a vnc request into its own byte stream, the server speaking first as RFB does', async () => {
+    let opened = 0;
+    const rfb = (): Duplex => {
+      opened++;
+      const d = new PassThrough();
+      d.write('RFB 003.008\n');
+      return d;
+    };
+    server = new LauncherServer(api({ vnc: async () => rfb(), console: async () => { throw new LauncherFault('Wrong', 'console asked instead of vnc'); } }), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    const s = await c.vnc();
+    let seen = '';
+    s.on('data', (b: Buffer) => (seen += b.toString())).resume();
+    s.write('RFB 003.008\n');
+    const deadline = Date.now() + 5000;
+    while (seen !== 'RFB 003.008\nRFB 003.008\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toBe('RFB 003.008\nRFB 003.008\n');
+    expect(opened).toBe(1);
+    s.destroy();
+    c.close();
+  });
+
+  it('answers a failed stream request with its fault and closes the connection', async () => {
+    server = new LauncherServer(api({ vnc: async () => { throw new LauncherFault('NoGraphics', 'the VM has no graphics device', 'set autoattachGraphicsDevice'); } }), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    await expect(c.vnc()).rejects.toMatchObject({ name: 'LauncherCallError', method: 'vnc', code: 'NoGraphics' });
+    c.close();
+  });
+
+  it('carries pause and unpause as calls', async () => {
+    server = new LauncherServer(api(), { warn: () => undefined });
+    await server.listen(sock);
+    const c = await LauncherClient.connect(sock);
+    await expect(c.call('pause', {})).resolves.toMatchObject({ state: 'Paused', reason: 'User' });
+    await expect(c.call('unpause', {})).resolves.toMatchObject({ state: 'Running' });
     c.close();
   });
 

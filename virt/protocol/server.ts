@@ -6,13 +6,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { LauncherFault } from './errors.js';
 import { LineReader } from './line-reader.js';
-import { METHOD_NAMES, PROTOCOL_VERSION, SUPPORTED_VERSIONS, type ErrorBody, type LauncherMethods, type MethodName } from './messages.js';
+import { METHOD_NAMES, PROTOCOL_VERSION, STREAM_METHODS, SUPPORTED_VERSIONS, type CallMethod, type ErrorBody, type LauncherMethods, type MethodName, type StreamMethod } from './messages.js';
 
-type CallMethods = Exclude<MethodName, 'console'>;
 export type LauncherApi = {
-  [M in CallMethods]: (params: LauncherMethods[M]['params']) => Promise<LauncherMethods[M]['result']>;
+  [M in CallMethod]: (params: LauncherMethods[M]['params']) => Promise<LauncherMethods[M]['result']>;
 } & {
-  console(params: LauncherMethods['console']['params']): Promise<Duplex>;
+  [M in StreamMethod]: (params: LauncherMethods[M]['params']) => Promise<Duplex>;
 };
 
 export interface ServerLog {
@@ -90,7 +89,7 @@ export class LauncherServer {
     socket.on('data', onData);
   }
 
-  /** Returns true when the connection was handed over to a console stream. */
+  /** Returns true when the connection was handed over to a stream (console, vnc). */
   private handleLine(socket: Socket, line: string, detach: () => Buffer): boolean {
     let req: { v?: unknown; id?: unknown; method?: unknown; params?: unknown };
     try {
@@ -110,10 +109,11 @@ export class LauncherServer {
       return false;
     }
     const params = (req.params ?? {}) as never;
-    if (method === 'console') {
+    if (STREAM_METHODS.includes(method as StreamMethod)) {
       const early = detach();
       socket.pause();
-      this.api.console(params).then(
+      const open = this.api[method as StreamMethod] as (p: never) => Promise<Duplex>;
+      open.call(this.api, params).then(
         (stream) => {
           this.reply(socket, id, { result: { attached: true } });
           if (early.length) stream.write(early);
@@ -137,7 +137,7 @@ export class LauncherServer {
       );
       return true;
     }
-    const fn = this.api[method as CallMethods] as (p: never) => Promise<unknown>;
+    const fn = this.api[method as CallMethod] as (p: never) => Promise<unknown>;
     this.inFlight++;
     fn.call(this.api, params)
       .then(

@@ -55,6 +55,10 @@ export interface Domain {
   /** ACPI power button by default (what a guest OS reacts to). */
   shutdown(flags?: number): Promise<void>;
   destroy(flags?: number): Promise<void>;
+  /** virDomainSuspend: QEMU stops the vCPUs; the domain goes Paused (reason User). */
+  suspend(): Promise<void>;
+  /** virDomainResume: the vCPUs run again; Running (reason Unpaused). */
+  resume(): Promise<void>;
   undefine(flags?: number): Promise<void>;
   getJobInfo(): Promise<JobInfo>;
   /** completed: the statistics of the last finished job (VIR_DOMAIN_JOB_STATS_COMPLETED). */

@@ -207,6 +207,22 @@ class FakeDomain implements Domain {
     this.hv.stop(this.requireRunning('virDomainDestroyFlags'), 2);
   }
 
+  async suspend(): Promise<void> {
+    const r = this.requireRunning('virDomainSuspend');
+    if (r.state === DomainState.Paused) throw new LibvirtError({ code: VirErrorCode.OPERATION_INVALID, domain: 10, message: 'Requested operation is not valid: domain is already paused', operation: 'virDomainSuspend', object: this.name });
+    r.state = DomainState.Paused;
+    r.reason = 1;
+    this.hv.emit(r.name, DomainEventType.Suspended);
+  }
+
+  async resume(): Promise<void> {
+    const r = this.requireRunning('virDomainResume');
+    if (r.state !== DomainState.Paused) throw new LibvirtError({ code: VirErrorCode.OPERATION_INVALID, domain: 10, message: 'Requested operation is not valid: domain is not paused', operation: 'virDomainResume', object: this.name });
+    r.state = DomainState.Running;
+    r.reason = 5;
+    this.hv.emit(r.name, DomainEventType.Resumed);
+  }
+
   async undefine(): Promise<void> {
     const r = this.r;
     if (r.state === DomainState.Shutoff) this.hv.domains.delete(r.name);

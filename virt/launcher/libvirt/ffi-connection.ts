@@ -284,6 +284,14 @@ class FfiDomain implements Domain {
     await this.call<number>('virDomainDestroyFlags', this.ffi.virDomainDestroyFlags, flags);
   }
 
+  async suspend(): Promise<void> {
+    await this.call<number>('virDomainSuspend', this.ffi.virDomainSuspend);
+  }
+
+  async resume(): Promise<void> {
+    await this.call<number>('virDomainResume', this.ffi.virDomainResume);
+  }
+
   async undefine(flags = 0): Promise<void> {
     await this.call<number>('virDomainUndefineFlags', this.ffi.virDomainUndefineFlags, flags);
   }

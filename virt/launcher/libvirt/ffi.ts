@@ -37,6 +37,8 @@ export interface LibvirtFFI {
   virDomainGetXMLDesc: AsyncFn<string | null>;
   virDomainShutdownFlags: AsyncFn<number>;
   virDomainDestroyFlags: AsyncFn<number>;
+  virDomainSuspend: AsyncFn<number>;
+  virDomainResume: AsyncFn<number>;
   virDomainUndefineFlags: AsyncFn<number>;
   virDomainFree: AsyncFn<number>;
   virDomainRef: AsyncFn<number>;
@@ -114,6 +116,8 @@ export function loadLibvirt(path = 'libvirt.so.0'): LibvirtFFI {
     virDomainGetXMLDesc: f('str! virDomainGetXMLDesc(void *dom, unsigned int flags)') as AsyncFn<string | null>,
     virDomainShutdownFlags: f('int virDomainShutdownFlags(void *dom, unsigned int flags)') as AsyncFn<number>,
     virDomainDestroyFlags: f('int virDomainDestroyFlags(void *dom, unsigned int flags)') as AsyncFn<number>,
+    virDomainSuspend: f('int virDomainSuspend(void *dom)') as AsyncFn<number>,
+    virDomainResume: f('int virDomainResume(void *dom)') as AsyncFn<number>,
     virDomainUndefineFlags: f('int virDomainUndefineFlags(void *dom, unsigned int flags)') as AsyncFn<number>,
     virDomainFree: f('int virDomainFree(void *dom)') as AsyncFn<number>,
     virDomainRef: f('int virDomainRef(void *dom)') as AsyncFn<number>,
