@@ -1,0 +1,2 @@
+// The DataVolume controller <-> importer contract (see importer-pod.ts).
+export * from './importer-pod.js';

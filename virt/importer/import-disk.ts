@@ -1,0 +1,183 @@
+// One import, start to end: the source's bytes (downloaded, or none for a blank disk), decompressed,
+// identified, checked against the claim's size, written as a sparse raw image, and only then renamed to
+// disk.img. Everything in flight lives in the claim's scratch folder, which a retry empties first: an
+// import that fails or is killed at any point leaves either no disk.img or the previous complete one.
+import { spawn } from 'node:child_process';
+import { mkdir, open, readdir, rename, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DISK_IMAGE_FILE, SCRATCH_DIR, usableBytes } from '../import-contract/index.js';
+import type { Logger } from '../logger/logger.js';
+import { counted, decompress, peek, type ByteStream } from './byte-stream.js';
+import { openHttp } from './http-source.js';
+import { compressionOf, formatOf, isTar, qcow2Header, SNIFF_BYTES } from './image-format.js';
+import { describeBytes, ImportError } from './import-error.js';
+import { convertToRaw, imageInfo } from './qemu-img.js';
+import { writePlain, writeSparse } from './sparse-writer.js';
+
+export interface ImportRequest {
+  source: 'http' | 'none';
+  /** The URL (http). */
+  endpoint?: string;
+  contentType: 'kubevirt' | 'archive';
+  /** The claim's size in bytes. */
+  claimBytes: number;
+  /** The Filesystem claim's overhead fraction (0 for Block). */
+  filesystemOverhead: number;
+  basicAuth?: { user: string; password: string };
+  ca?: string[];
+  extraHeaders?: string[];
+  /** Where the claim is mounted. */
+  dataDir: string;
+  log: Logger;
+  /** Percent done, 0..100, as it moves. */
+  onProgress?: (pct: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportResult {
+  /** What was found: blank, raw, qcow2, archive; and the compression around it. */
+  format: string;
+  compression?: string;
+  /** Size of the disk written (raw, after the resize to the claim) or of the extracted archive's files. */
+  bytes: number;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Makes `file` the claim's disk.img in one rename, durable before it is reported done. */
+async function publish(file: string, dataDir: string): Promise<void> {
+  await rename(file, join(dataDir, DISK_IMAGE_FILE));
+  await fsyncDir(dataDir);
+}
+
+const tooLarge = (virtual: number, limit: number, claimBytes: number): ImportError =>
+  new ImportError('size', `the disk image's virtual size is ${describeBytes(virtual)}, larger than the ${describeBytes(limit)} the claim of ${describeBytes(claimBytes)} can hold; request a larger claim (spec.storage.resources.requests.storage)`, { fatal: true });
+
+async function extractTar(src: ByteStream, into: string): Promise<void> {
+  const child = spawn('tar', ['--extract', '--no-same-owner', '--no-same-permissions', '--directory', into, '--file', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  child.stdin.on('error', () => {});
+  for await (const chunk of src) {
+    if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once('drain', r));
+  }
+  child.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new ImportError('format', `the archive could not be extracted: ${stderr.trim() || `tar exited ${code}`}`);
+}
+
+/** A connection that breaks mid-body is a network error naming the URL (Node says only "aborted"). */
+async function* networkErrors(src: AsyncIterable<Buffer>, url: string): AsyncGenerator<Buffer> {
+  try {
+    yield* src;
+  } catch (e) {
+    if (e instanceof ImportError) throw e;
+    throw new ImportError('network', `the download from ${url} broke off: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function importDisk(r: ImportRequest): Promise<ImportResult> {
+  const scratch = join(r.dataDir, SCRATCH_DIR);
+  // A previous attempt's leftovers are never resumed: their state is unknown.
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true, mode: 0o770 });
+  const limit = usableBytes(r.claimBytes, r.filesystemOverhead);
+  const progress = (pct: number): void => r.onProgress?.(Math.max(0, Math.min(100, pct)));
+
+  if (r.source === 'none') {
+    const file = join(scratch, DISK_IMAGE_FILE);
+    await (await open(file, 'w', 0o660)).close();
+    await truncate(file, limit);
+    await publish(file, r.dataDir);
+    await rm(scratch, { recursive: true, force: true });
+    progress(100);
+    r.log.info('created a blank disk image', { bytes: limit });
+    return { format: 'blank', bytes: limit };
+  }
+
+  if (!r.endpoint) throw new ImportError('config', 'no endpoint: the http source needs a URL', { fatal: true });
+  const http = await openHttp({
+    url: r.endpoint,
+    ...(r.ca ? { ca: r.ca } : {}),
+    ...(r.basicAuth ? { basicAuth: r.basicAuth } : {}),
+    ...(r.extraHeaders ? { extraHeaders: r.extraHeaders } : {}),
+    ...(r.signal ? { signal: r.signal } : {}),
+  });
+  r.log.info('downloading', { url: http.url, bytes: http.length });
+  // The download is the work, weighted by `share` of the whole: all of it for a raw image, most of it
+  // when qemu-img converts afterwards.
+  let share = 100;
+  let read = 0;
+  const body = counted(networkErrors(http.body as AsyncIterable<Buffer>, http.url), (n) => {
+    read += n;
+    if (http.length) progress((read / http.length) * share);
+  });
+  const ended = (): void => {
+    if (http.length !== undefined && read < http.length) throw new ImportError('network', `the download from ${http.url} ended after ${describeBytes(read)} of ${describeBytes(http.length)}`);
+  };
+
+  let { head, rest } = await peek(body, SNIFF_BYTES);
+  const compression = compressionOf(head);
+  if (compression) ({ head, rest } = await peek(decompress(rest, compression), SNIFF_BYTES));
+  const c = compression ? { compression } : {};
+
+  if (r.contentType === 'archive') {
+    if (!isTar(head)) throw new ImportError('format', 'contentType is archive, but the source is not a tar archive', { fatal: true });
+    const into = join(scratch, 'archive');
+    await mkdir(into);
+    await extractTar(rest, into);
+    ended();
+    for (const e of await readdir(into)) await rename(join(into, e), join(r.dataDir, e));
+    await fsyncDir(r.dataDir);
+    await rm(scratch, { recursive: true, force: true });
+    progress(100);
+    return { format: 'archive', ...c, bytes: read };
+  }
+
+  const format = formatOf(head);
+  const out = join(scratch, DISK_IMAGE_FILE);
+  if (format === 'qcow2') {
+    const h = qcow2Header(head);
+    if (!h) throw new ImportError('format', 'the qcow2 header is truncated', { fatal: true });
+    if (h.hasBackingFile) throw new ImportError('format', 'the qcow2 image has a backing file; import a standalone image (qemu-img convert it first)', { fatal: true });
+    if (h.virtualSize > limit) throw tooLarge(h.virtualSize, limit, r.claimBytes);
+    share = 90;
+    const src = join(scratch, 'source.qcow2');
+    await writePlain(rest, src);
+    ended();
+    const info = await imageInfo(src, 'qcow2');
+    if (info.virtualSize > limit) throw tooLarge(info.virtualSize, limit, r.claimBytes);
+    r.log.info('converting qcow2 to raw', { virtualSize: info.virtualSize });
+    await convertToRaw(src, 'qcow2', out, (p) => progress(90 + p / 10), r.signal);
+    await rm(src);
+  } else {
+    if (!compression && http.length !== undefined && http.length > limit) throw tooLarge(http.length, limit, r.claimBytes);
+    await writeSparse(rest, out, limit, `claim of ${describeBytes(r.claimBytes)}`);
+    ended();
+  }
+  // As CDI: the disk takes the whole claim (the guest can grow into it).
+  await truncate(out, limit);
+  const fh = await open(out, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await publish(out, r.dataDir);
+  await rm(scratch, { recursive: true, force: true });
+  progress(100);
+  return { format, ...c, bytes: limit };
+}
