@@ -1,7 +1,9 @@
 // virt-handler entry: the node daemon (DaemonSet, privileged, hostPID). Reads flags, builds its
 // dependencies, runs until SIGTERM. VMs keep running when it stops: they live in their own pods.
 import { parseArgs } from 'node:util';
+import { watchTlsSecret } from '../certs/tls-secret.js';
 import { startNodeDevicePlugins } from '../handler/device-plugin/index.js';
+import { HANDLER_ENDPOINT_PORT } from '../handler/endpoint/index.js';
 import { runNodeHandler } from '../handler/node-handler.js';
 import { NodePodNetwork } from '../handler/network/node-pod-network.js';
 import { HttpKubeApi } from '../kube/http-api.js';
@@ -14,6 +16,7 @@ const USAGE = `usage: node dist/virt/cmd/handler.js --node-name NAME [options]
   --kubelet-root-dir DIR   the kubelet's root directory, mounted at the same path (default /var/lib/kubelet)
   --state-dir DIR          node-level state such as the KVM probe's verdict (default /var/lib/virtstack/node/handler)
   --namespace NAME         the stack's namespace (default virtstack)
+  --endpoint-port PORT     the mutual-TLS endpoint for the api: pause, console, vnc (default 8186; 0: none)
   --log-level LEVEL        debug, info, warn, error (default info)
   --kubeconfig FILE        out of cluster only; in a pod the service account is used
 `;
@@ -26,6 +29,7 @@ function parse() {
       'kubelet-root-dir': { type: 'string', default: '/var/lib/kubelet' },
       'state-dir': { type: 'string', default: '/var/lib/virtstack/node/handler' },
       namespace: { type: 'string', default: 'virtstack' },
+      'endpoint-port': { type: 'string', default: String(HANDLER_ENDPOINT_PORT) },
       'log-level': { type: 'string', default: 'info' },
       kubeconfig: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -63,6 +67,13 @@ try {
   process.exit(2);
 }
 const kubeletRootDir = values['kubelet-root-dir'];
+const endpointPort = Number(values['endpoint-port']);
+if (!Number.isInteger(endpointPort) || endpointPort < 0 || endpointPort > 65535) {
+  process.stderr.write(`virt-handler: --endpoint-port must be a port number (0 for none), not ${values['endpoint-port']}\n`);
+  process.exit(2);
+}
+// The endpoint's certificate, as the api's leader issues and rotates it (contract §2).
+const handlerCerts = endpointPort > 0 ? watchTlsSecret(api, values.namespace, 'virt-handler-certs', log) : undefined;
 
 const stop = new AbortController();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -82,6 +93,7 @@ try {
       network: new NodePodNetwork({ log }),
       startDevicePlugins: async (kvmUsable) => (await startNodeDevicePlugins({ kubeletRootDir, kvmUsable, log })).stop,
       log,
+      ...(handlerCerts ? { endpoint: { tls: handlerCerts, port: endpointPort } } : {}),
     },
     stop.signal,
   );
@@ -91,4 +103,5 @@ try {
   log.error('virt-handler failed', { error: e.message, hint: e.hint });
   process.exitCode = 1;
 }
+await handlerCerts?.stop().catch(() => undefined);
 process.exit(process.exitCode);

@@ -5,7 +5,7 @@ import type { Pod } from '../kube/core-types.js';
 import type { Logger } from '../logger/logger.js';
 import { LauncherClient } from '../protocol/client.js';
 import { launcherSocketOnNode } from '../protocol/launcher-pod.js';
-import type { LauncherCaller, LauncherConnector } from './vmi-sync.js';
+import type { LauncherConnector } from './vmi-sync.js';
 
 export class LauncherConnections implements LauncherConnector {
   private readonly open = new Map<string, Promise<LauncherClient>>();
@@ -19,7 +19,8 @@ export class LauncherConnections implements LauncherConnector {
     return launcherSocketOnNode(this.kubeletRootDir, podUid);
   }
 
-  async get(pod: Pod): Promise<LauncherCaller | undefined> {
+  /** The pod's launcher connection (calls, and streams for the endpoint's console and vnc). */
+  async get(pod: Pod): Promise<LauncherClient | undefined> {
     const uid = pod.metadata.uid;
     if (!uid) return undefined;
     const path = this.socketOf(uid);

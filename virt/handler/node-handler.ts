@@ -4,7 +4,7 @@
 // idempotent) and resumes their status. Launchers whose VMI is gone (an orphan domain) are killed.
 import { join } from 'node:path';
 import type { VirtualMachineInstance, VirtualMachineInstanceStatus } from '../api/index.js';
-import { isNotFound, splitKey, type KubeApi } from '../kube/api.js';
+import { isNotFound, objectKey, splitKey, type KubeApi } from '../kube/api.js';
 import type { Pod } from '../kube/core-types.js';
 import { enqueueHandlers, runController } from '../kube/controller.js';
 import { EventRecorder } from '../kube/events.js';
@@ -14,9 +14,10 @@ import { writeStatus } from '../kube/status.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../logger/logger.js';
 import { LABELS } from '../protocol/launcher-pod.js';
+import { NodeEndpoint, vmiRoutes, type TlsSource } from './endpoint/index.js';
 import { LauncherConnections } from './launcher-connections.js';
 import { markUnschedulable, probeAndLabel } from './node-labeller.js';
-import { VmiSync, vmiKeyOfPod, type PodNetworkSetup } from './vmi-sync.js';
+import { launcherPodFor, VmiSync, vmiKeyOfPod, type PodNetworkSetup } from './vmi-sync.js';
 
 export interface NodeHandlerOptions {
   api: KubeApi;
@@ -31,6 +32,8 @@ export interface NodeHandlerOptions {
   workers?: number;
   /** How often launchers without a VMI are looked for. */
   orphanCheckMs?: number;
+  /** The mutual-TLS endpoint the api reaches the node through (pause, console, vnc); none when omitted. */
+  endpoint?: { tls: TlsSource; port?: number };
 }
 
 const VMI_UID_INDEX = 'vmiUid';
@@ -68,13 +71,42 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
     log,
   });
 
+  const endpoint = o.endpoint
+    ? new NodeEndpoint({
+        tls: o.endpoint.tls,
+        ...(o.endpoint.port !== undefined ? { port: o.endpoint.port } : {}),
+        log: log.child({ subsystem: 'endpoint' }),
+        routes: vmiRoutes(
+          {
+            nodeName: o.nodeName,
+            get: (namespace, name) => {
+              const v = vmis.store.get(`${namespace}/${name}`);
+              return v?.status?.nodeName === o.nodeName ? v : undefined;
+            },
+            launcher: async (vmi) => {
+              const pod = vmi.metadata.uid ? launcherPodFor(pods.store.byIndex(VMI_UID_INDEX, vmi.metadata.uid)) : undefined;
+              return pod ? connections.get(pod) : undefined;
+            },
+            resync: (vmi) => queue.add(objectKey(vmi)),
+          },
+          log.child({ subsystem: 'endpoint' }),
+        ),
+      })
+    : undefined;
+
   const orphanTimer = setInterval(() => void killOrphans(o.api, pods, connections, log), o.orphanCheckMs ?? 30_000);
   vmis.start();
   pods.start();
+  // In the background: the certificate may not exist yet (the api's leader issues it), and VMs must be
+  // synced meanwhile.
+  void endpoint?.start(signal).catch((err: unknown) => {
+    if (!signal.aborted) log.error('the handler endpoint could not start: pause, console and vnc are unavailable on this node', { error: (err as Error).message });
+  });
   try {
     await runController({ name: 'virt-handler', queue, informers: [vmis, pods], workers: o.workers ?? 4, sync: (k) => sync.sync(k), log, signal });
   } finally {
     clearInterval(orphanTimer);
+    await endpoint?.close().catch(() => undefined);
     connections.closeAll();
     await Promise.all([vmis.stop(), pods.stop()]);
     await stopPlugins().catch(() => undefined);

@@ -77,6 +77,16 @@ describe('VmiSync', () => {
     expect(h.writes[0]!.phaseTransitionTimestamps).toEqual([{ phase: 'Running', phaseTransitionTimestamp: 't0' }]);
   });
 
+  test('a domain paused by the user shows as the Paused condition, and goes when it runs again', async () => {
+    const h = harness(vmi({ phase: 'Running', nodeName: 'node-1' }), [pod(running)], { ...domain, state: 'Paused', reason: 'User' });
+    expect(await h.sync.sync('ns/vm1')).toEqual({ requeueAfterMs: 15_000 });
+    expect(h.writes[0]!.phase).toBe('Running');
+    expect(h.writes[0]!.conditions).toEqual([expect.objectContaining({ type: 'Paused', status: 'True', reason: 'PausedByUser' })]);
+    const again = harness(vmi({ phase: 'Running', nodeName: 'node-1', conditions: h.writes[0]!.conditions! }), [pod(running)]);
+    await again.sync.sync('ns/vm1');
+    expect(again.writes[0]!.conditions).toEqual([]);
+  });
+
   test('a VMI on another node is not touched', async () => {
     const h = harness(vmi({ phase: 'Scheduled', nodeName: 'node-2' }), [pod(running)]);
     await h.sync.sync('ns/vm1');

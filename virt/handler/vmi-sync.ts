@@ -9,6 +9,7 @@ import type { ContainerStatus, Pod } from '../kube/core-types.js';
 import type { Logger } from '../logger/logger.js';
 import type { Accelerator, CallMethod, DomainInfo, LauncherMethods, PodNetworkPrepared, SyncOptions } from '../protocol/messages.js';
 import { LABELS, LAUNCHER_POD } from '../protocol/launcher-pod.js';
+import { withPausedCondition } from './paused-condition.js';
 
 /** What the handler needs of a launcher connection (LauncherClient implements it). */
 export interface LauncherCaller {
@@ -134,7 +135,9 @@ export class VmiSync {
     if (!info) return { requeueAfterMs: WAIT_MS };
     const running = info.state === 'Running' || info.state === 'Paused';
     if (!running) return { requeueAfterMs: WAIT_MS };
-    const next = { ...withPhase(status, 'Running', this.now()), interfaces: interfacesFor(vmi, pod), accelerator: info.accelerator };
+    const next: VirtualMachineInstanceStatus = { ...withPhase(status, 'Running', this.now()), interfaces: interfacesFor(vmi, pod), accelerator: info.accelerator };
+    const conditions = withPausedCondition(status.conditions, info, this.now());
+    if (conditions !== undefined) next.conditions = conditions;
     if (status.phase !== 'Running') {
       this.d.event(vmi, 'Normal', 'Started', `VirtualMachineInstance started on ${this.d.nodeName} (${info.accelerator}).`);
       log.info('domain running', { node: this.d.nodeName, accelerator: info.accelerator, pod: pod.metadata.name });

@@ -38,7 +38,7 @@ describe('installManifests', () => {
     const handlerPods = HANDLER_RULES.filter((r) => r.resources.includes('pods') || r.resources.includes('virtualmachineinstances')).flatMap((r) => r.verbs);
     expect(handlerPods).not.toContain('create');
     expect(handlerPods).not.toContain('delete');
-    expect(HANDLER_RULES.some((r) => r.resources.includes('secrets'))).toBe(false);
+    expect(HANDLER_RULES.filter((r) => r.resources.includes('secrets'))).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['virt-handler-certs'], verbs: ['get', 'list', 'watch'] }]);
   });
 
   test('options reach the workloads: namespace, images, emulation, kubelet folder, replicas', () => {

@@ -39,8 +39,10 @@ export const CONTROLLER_RULES: readonly Rule[] = [
 /** Only in the stack's namespace: the leader-election Lease. */
 export const CONTROLLER_NAMESPACE_RULES: readonly Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
-export const HANDLER_RULES: readonly Rule[] = [
+export const HANDLER_RULES: readonly (Rule & { resourceNames?: string[] })[] = [
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: READ },
+  // Its endpoint's certificate, by name only (the watch is narrowed to it with a fieldSelector).
+  { apiGroups: [''], resources: ['secrets'], resourceNames: ['virt-handler-certs'], verbs: READ },
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
   { apiGroups: [''], resources: ['pods'], verbs: READ },
   // Its own node's labels (RBAC cannot narrow this to one node; upstream's handler has the same).
@@ -151,6 +153,8 @@ function handlerDaemonSet(o: ResolvedInstallOptions): Obj {
               command: NODE_ENTRY('handler'),
               args: [`--node-name=$(NODE_NAME)`, `--namespace=${o.namespace}`, `--kubelet-root-dir=${o.kubeletRootDir}`, `--state-dir=${o.handlerStateDir}`, `--log-level=${o.logLevel}`],
               env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+              // The mutual-TLS endpoint the api reaches the node through (pause, console, vnc), on the pod IP.
+              ports: [{ name: HANDLER_NAME, containerPort: 8186, protocol: 'TCP' }],
               resources: { requests: { cpu: '10m', memory: '128Mi' } },
               // The only privileged pod of the stack: taps and NAT in pods' network namespaces, /dev/kvm, device plugins.
               securityContext: { privileged: true },

@@ -1,0 +1,14 @@
+// Who is calling: the common name of the client certificate the TLS handshake already verified against the
+// stack's CA (the server rejects unverified chains), checked against the names of contract §2.
+import type { TLSSocket } from 'node:tls';
+
+/** The peers the handler's endpoint ever accepts: the api, and other handlers (issue 12's migrations). */
+export const ENDPOINT_PEERS = ['virt-api', 'virt-handler'] as const;
+
+/** The verified client's common name, or undefined when the connection carries no verified certificate. */
+export function verifiedPeer(socket: TLSSocket): string | undefined {
+  if (!socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate()?.subject?.CN;
+  // A certificate may carry several CNs (an array): none of ours does, so such a peer is nobody.
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
+}
