@@ -24,7 +24,10 @@ export interface LeafSpec {
 }
 
 /** Backdating absorbs clock skew between the issuing pod and the verifying one. */
-const BACKDATE_MS = 5 * 60_000;
+export const BACKDATE_MS = 5 * 60_000;
+
+/** forge writes CRLF; everything else (Secrets, bundles, comparisons) uses LF. */
+const pem = (cert: forge.pki.Certificate): string => forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 
 function newKeyPair(): { publicKey: forge.pki.PublicKey; pem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -71,7 +74,7 @@ export function issueCa(commonName: string, lifetimeMs: number, now: Date = new 
     { name: 'subjectKeyIdentifier' },
   ]);
   signNatively(cert, keys.pem);
-  return { cert: forge.pki.certificateToPem(cert), key: keys.pem, notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
+  return { cert: pem(cert), key: keys.pem, notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
 }
 
 /** A leaf signed by `ca`; its lifetime never reaches past the CA's own expiry. */
@@ -95,7 +98,7 @@ export function issueLeaf(ca: KeyPairPem, spec: LeafSpec, lifetimeMs: number, no
   if (spec.dnsNames?.length) extensions.push({ name: 'subjectAltName', altNames: spec.dnsNames.map((value) => ({ type: 2, value })) });
   cert.setExtensions(extensions);
   signNatively(cert, ca.key);
-  return { cert: forge.pki.certificateToPem(cert), key: keys.pem, notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
+  return { cert: pem(cert), key: keys.pem, notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
 }
 
 export interface CertificateFacts {
