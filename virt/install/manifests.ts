@@ -12,13 +12,15 @@ export const HANDLER_NAME = 'virt-handler';
 /** The Lease the controller replicas elect their leader on. */
 export const CONTROLLER_LEASE = 'virt-controller';
 
-type Obj = KubeObject & Record<string, unknown>;
+export type Obj = KubeObject & Record<string, unknown>;
 
-const labels = (component: string): Record<string, string> => ({ ...PART_OF, 'app.kubernetes.io/component': component, 'kubevirt.io': component });
+export const labels = (component: string): Record<string, string> => ({ ...PART_OF, 'app.kubernetes.io/component': component, 'kubevirt.io': component });
 
-interface Rule {
+export interface Rule {
   apiGroups: string[];
   resources: string[];
+  /** Narrows the rule to these objects (get, update, patch, delete; list/watch with a metadata.name field selector). */
+  resourceNames?: string[];
   verbs: string[];
 }
 
@@ -31,8 +33,11 @@ export const CONTROLLER_RULES: readonly Rule[] = [
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
   { apiGroups: [''], resources: ['pods'], verbs: [...READ, 'create', 'delete'] },
   { apiGroups: [''], resources: ['nodes'], verbs: READ },
-  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: READ },
-  { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes'], verbs: READ },
+  // DataVolumes: their claims (CDI's import annotations on them) and importer pods; a VM's dataVolumeTemplates.
+  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: [...READ, 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes'], verbs: [...READ, 'create'] },
+  { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/status'], verbs: ['update', 'patch'] },
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: READ },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
 ];
 
@@ -50,15 +55,15 @@ export const HANDLER_RULES: readonly (Rule & { resourceNames?: string[] })[] = [
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
 ];
 
-function serviceAccount(o: ResolvedInstallOptions, name: string): Obj {
+export function serviceAccount(o: ResolvedInstallOptions, name: string): Obj {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: o.namespace, labels: labels(name) } };
 }
 
-function clusterRole(name: string, rules: readonly Rule[]): Obj {
+export function clusterRole(name: string, rules: readonly Rule[]): Obj {
   return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `virtstack:${name}`, labels: labels(name) }, rules: rules.map((r) => ({ ...r })) };
 }
 
-function clusterRoleBinding(o: ResolvedInstallOptions, name: string): Obj {
+export function clusterRoleBinding(o: ResolvedInstallOptions, name: string): Obj {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
@@ -68,7 +73,7 @@ function clusterRoleBinding(o: ResolvedInstallOptions, name: string): Obj {
   };
 }
 
-function role(o: ResolvedInstallOptions, name: string, rules: readonly Rule[]): Obj[] {
+export function role(o: ResolvedInstallOptions, name: string, rules: readonly Rule[]): Obj[] {
   return [
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `virtstack:${name}`, namespace: o.namespace, labels: labels(name) }, rules: rules.map((r) => ({ ...r })) },
     {
@@ -82,7 +87,7 @@ function role(o: ResolvedInstallOptions, name: string, rules: readonly Rule[]): 
 }
 
 // tini as PID 1 reaps what the processes' children leave (the handler runs nsenter, iptables, QEMU probes).
-const NODE_ENTRY = (entry: string): string[] => ['/usr/bin/tini', '-s', '--', 'node', `/opt/virtstack/dist/virt/cmd/${entry}.js`];
+export const NODE_ENTRY = (entry: string): string[] => ['/usr/bin/tini', '-s', '--', 'node', `/opt/virtstack/dist/virt/cmd/${entry}.js`];
 
 function controllerDeployment(o: ResolvedInstallOptions): Obj {
   const l = labels(CONTROLLER_NAME);
@@ -112,7 +117,7 @@ function controllerDeployment(o: ResolvedInstallOptions): Obj {
               image: imageOf(o, 'controller'),
               imagePullPolicy: o.imagePullPolicy,
               command: NODE_ENTRY('controller'),
-              args: [`--namespace=${o.namespace}`, `--launcher-image=${imageOf(o, 'launcher')}`, `--emulation=${o.emulation}`, `--log-level=${o.logLevel}`],
+              args: [`--namespace=${o.namespace}`, `--launcher-image=${imageOf(o, 'launcher')}`, `--importer-image=${o.imagePrefix}importer:${o.imageTag}`, `--emulation=${o.emulation}`, `--log-level=${o.logLevel}`],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
