@@ -1,5 +1,5 @@
 // virt-controller entry: reads flags and environment, connects to the API server, and while this replica
-// holds the `virt-controller` Lease runs the VM and VMI controllers. Exits 0 on SIGTERM/SIGINT (after
+// holds the `virt-controller` Lease runs the VM, VMI and DataVolume controllers. Exits 0 on SIGTERM/SIGINT (after
 // releasing the lease), 2 on bad flags, 1 on any other fatal error.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,9 @@ const USAGE = `usage: node dist/virt/cmd/controller.js --namespace NS --launcher
 
   --namespace NS                  the stack's namespace, where the leader Lease lives (default: $POD_NAMESPACE)
   --launcher-image IMAGE          image of the launcher pods, e.g. localhost/virtstack/launcher:dev
-  --launcher-image-pull-policy P  Always, IfNotPresent or Never (default IfNotPresent)
+  --launcher-image-pull-policy P  Always, IfNotPresent or Never (default IfNotPresent); also the importers'
+  --importer-image IMAGE          image of the DataVolume importer pods (default: the launcher image's
+                                  registry and tag with the name importer)
   --emulation MODE                auto: request KVM where a node reports it usable, else TCG;
                                   on: always TCG; off: KVM only (default auto)
   --log-level LEVEL               debug, info, warn, error (default info); also the launchers'
@@ -37,6 +39,7 @@ try {
       namespace: { type: 'string' },
       'launcher-image': { type: 'string' },
       'launcher-image-pull-policy': { type: 'string' },
+      'importer-image': { type: 'string' },
       emulation: { type: 'string' },
       'log-level': { type: 'string' },
       identity: { type: 'string' },
@@ -60,6 +63,7 @@ try {
     namespace: values.namespace ?? process.env.POD_NAMESPACE,
     launcherImage: values['launcher-image'],
     launcherImagePullPolicy: values['launcher-image-pull-policy'],
+    importerImage: values['importer-image'],
     emulation: values.emulation,
     logLevel: values['log-level'],
     identity: values.identity ?? process.env.POD_NAME ?? hostname(),
@@ -82,7 +86,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
 try {
   const api = new HttpKubeApi(loadKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), { userAgent: `${CONTROLLER_COMPONENT}/${config.identity}` });
   const elector = new LeaderElector(api, { namespace: config.namespace, name: CONTROLLER_LEASE, identity: config.identity, log });
-  log.info('starting', { namespace: config.namespace, launcherImage: config.launcherImage, emulation: config.emulation });
+  log.info('starting', { namespace: config.namespace, launcherImage: config.launcherImage, importerImage: config.importerImage, emulation: config.emulation });
   // A fresh set of caches and queues per term: a replica that leads again starts from the API's state.
   await elector.run((leading) => new VirtControllers({ api, config, log }).run(leading), stop.signal);
   log.info('stopped');

@@ -8,11 +8,18 @@ describe('parseControllerConfig', () => {
       namespace: 'virtstack',
       launcherImage: 'localhost/virtstack/launcher:dev',
       launcherImagePullPolicy: 'IfNotPresent',
+      importerImage: 'localhost/virtstack/importer:dev',
       emulation: 'auto',
       logLevel: 'info',
       identity: 'virt-controller-abc',
       workers: 2,
     });
+  });
+
+  it('the importer image defaults to the launcher\'s registry and tag, or is given', () => {
+    expect(parseControllerConfig({ ...base, launcherImage: 'reg.example:5000/vs/launcher@sha256:ab' }).importerImage).toBe('reg.example:5000/vs/importer@sha256:ab');
+    expect(parseControllerConfig({ ...base, importerImage: 'reg/imp:1' }).importerImage).toBe('reg/imp:1');
+    expect(() => parseControllerConfig({ ...base, launcherImage: 'reg/vm-runner:1' })).toThrow(/^--importer-image: /);
   });
 
   it('takes every setting', () => {

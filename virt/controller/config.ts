@@ -17,6 +17,8 @@ export interface ControllerConfig {
   namespace: string;
   launcherImage: string;
   launcherImagePullPolicy: PullPolicy;
+  /** Image of the DataVolume importer pods (pulled with the launcher's policy). */
+  importerImage: string;
   emulation: Emulation;
   logLevel: LogLevel;
   /** This replica's name in the Lease (the pod name). */
@@ -43,6 +45,7 @@ export interface RawControllerConfig {
   namespace?: string;
   launcherImage?: string;
   launcherImagePullPolicy?: string;
+  importerImage?: string;
   emulation?: string;
   logLevel?: string;
   identity?: string;
@@ -59,6 +62,9 @@ export function parseControllerConfig(raw: RawControllerConfig): ControllerConfi
   if (!DNS_LABEL.test(namespace)) throw new ConfigError('--namespace', namespace ? `"${namespace}" is not a namespace name` : 'is required', 'the stack\'s namespace, e.g. --namespace=virtstack (or POD_NAMESPACE)');
   const launcherImage = raw.launcherImage ?? '';
   if (!launcherImage) throw new ConfigError('--launcher-image', 'is required', 'e.g. --launcher-image=localhost/virtstack/launcher:dev');
+  // The importer ships beside the launcher: without the flag, the same registry and tag.
+  const importerImage = raw.importerImage || launcherImage.replace(/launcher(?=(:[^/]*)?$|@)/, 'importer');
+  if (importerImage === launcherImage) throw new ConfigError('--importer-image', 'is required when the launcher image is not named "launcher"', 'e.g. --importer-image=localhost/virtstack/importer:dev');
   const identity = raw.identity ?? '';
   if (!identity) throw new ConfigError('--identity', 'is required', 'the pod name (POD_NAME), unique among the replicas');
   const workers = Number(raw.workers ?? '2');
@@ -67,6 +73,7 @@ export function parseControllerConfig(raw: RawControllerConfig): ControllerConfi
     namespace,
     launcherImage,
     launcherImagePullPolicy: oneOf('--launcher-image-pull-policy', raw.launcherImagePullPolicy ?? 'IfNotPresent', PULL),
+    importerImage,
     emulation: oneOf('--emulation', raw.emulation ?? 'auto', EMULATIONS),
     logLevel: oneOf('--log-level', raw.logLevel ?? 'info', LEVELS),
     identity,

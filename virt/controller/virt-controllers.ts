@@ -13,19 +13,26 @@ import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../logger/logger.js';
 import { LABELS } from '../protocol/launcher-pod.js';
 import type { ControllerConfig } from './config.js';
-import { VmController, vmIndexers, type Claim } from './vm/vm-controller.js';
+import { DataVolumeController } from './datavolume/dv-controller.js';
+import { LABELS as CDI_LABELS } from './datavolume/cdi-names.js';
+import type { PersistentVolumeClaim } from './datavolume/claim.js';
+import type { ProgressFetcher } from './datavolume/progress.js';
+import { STORAGE_CLASSES, type StorageClass } from './datavolume/storage-class.js';
+import { VmController, vmIndexers } from './vm/vm-controller.js';
 import { POD_INDEXERS, VMI_INDEXERS, VmiController } from './vmi/vmi-controller.js';
 
 export const CONTROLLER_COMPONENT = 'virt-controller';
 
 export interface VirtControllersOptions {
   api: KubeApi;
-  config: Pick<ControllerConfig, 'launcherImage' | 'launcherImagePullPolicy' | 'emulation' | 'logLevel' | 'identity' | 'workers'>;
+  config: Pick<ControllerConfig, 'launcherImage' | 'launcherImagePullPolicy' | 'importerImage' | 'emulation' | 'logLevel' | 'identity' | 'workers'>;
   log: Logger;
   /** Where the informers list and watch; `api` unless given (tests put a lagging cache here). */
   readApi?: KubeApi;
   now?: () => Date;
   random?: () => number;
+  /** How the DataVolume controller reads a running importer's progress (tests pass a fake). */
+  fetchProgress?: ProgressFetcher;
   /** Expectations older than this count as met (a lost watch event must not wedge a key). */
   expectationsTtlMs?: number;
 }
@@ -33,8 +40,10 @@ export interface VirtControllersOptions {
 export class VirtControllers {
   readonly vm: VmController;
   readonly vmi: VmiController;
+  readonly dataVolume: DataVolumeController;
   readonly vmQueue = new WorkQueue();
   readonly vmiQueue = new WorkQueue();
+  readonly dataVolumeQueue = new WorkQueue();
   readonly events: EventRecorder;
   /** The shared caches (read-only views for tests and diagnostics; the controllers own them). */
   readonly caches: {
@@ -42,8 +51,10 @@ export class VirtControllers {
     vmis: Informer<VirtualMachineInstance>;
     pods: Informer<Pod>;
     nodes: Informer<NodeObject>;
-    claims: Informer<Claim>;
+    claims: Informer<PersistentVolumeClaim>;
     dataVolumes: Informer<DataVolume>;
+    importerPods: Informer<Pod>;
+    storageClasses: Informer<StorageClass>;
   };
   private readonly informers: { start(): void; stop(): Promise<void> }[];
 
@@ -55,10 +66,13 @@ export class VirtControllers {
     // Only launcher pods: the controller has no business with any other pod.
     const pods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${LABELS.app}=${LABELS.appLauncher}`, indexers: POD_INDEXERS });
     const nodes = new Informer<NodeObject>(read, RESOURCES.nodes, { log });
-    const claims = new Informer<Claim>(read, RESOURCES.persistentVolumeClaims, { log });
+    const claims = new Informer<PersistentVolumeClaim>(read, RESOURCES.persistentVolumeClaims, { log });
     const dataVolumes = new Informer<DataVolume>(read, RESOURCES.dataVolumes, { log });
-    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes };
-    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes];
+    // Only importer pods (CDI's label): the DataVolume controller's.
+    const importerPods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${CDI_LABELS.app}=${CDI_LABELS.appValue}` });
+    const storageClasses = new Informer<StorageClass>(read, STORAGE_CLASSES, { log });
+    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses };
+    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses];
     this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });
     const opt = { ...(o.now ? { now: o.now } : {}) };
     const expectations = () => new Expectations(o.expectationsTtlMs !== undefined ? { ttlMs: o.expectationsTtlMs } : {});
@@ -70,6 +84,11 @@ export class VirtControllers {
       api: o.api, vmis, pods, nodes, claims, dataVolumes, queue: this.vmiQueue, expectations: expectations(), events: this.events, log,
       config: { launcherImage: o.config.launcherImage, launcherImagePullPolicy: o.config.launcherImagePullPolicy, emulation: o.config.emulation, launcherLogLevel: o.config.logLevel },
       ...opt,
+    });
+    this.dataVolume = new DataVolumeController({
+      api: o.api, dataVolumes, claims, pods: importerPods, storageClasses, queue: this.dataVolumeQueue, events: this.events, log,
+      config: { importerImage: o.config.importerImage, importerImagePullPolicy: o.config.launcherImagePullPolicy },
+      ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}),
     });
   }
 
@@ -83,13 +102,13 @@ export class VirtControllers {
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 
-  /** Runs both controllers until `signal` aborts, then stops the informers and flushes the Events. */
+  /** Runs the controllers until `signal` aborts, then stops the informers and flushes the Events. */
   async run(signal: AbortSignal): Promise<void> {
     // Every informer and worker listens for the abort: more than Node's default warning threshold.
     setMaxListeners(64, signal);
     this.startCaches();
     try {
-      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers)]);
+      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers)]);
     } finally {
       await Promise.all(this.informers.map((i) => i.stop()));
       await this.events.flush();

@@ -10,6 +10,7 @@ import { captureLogger, type LogLine } from '../../kube/testing/capture-logger.j
 import { pollUntil } from '../../kube/testing/poll.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import type { ControllerConfig } from '../config.js';
+import type { ProgressFetcher } from '../datavolume/progress.js';
 import { VirtControllers } from '../virt-controllers.js';
 
 /** Delivers watch events of held kinds only when released: an informer that lags behind the API server. */
@@ -65,6 +66,8 @@ export interface HarnessOptions {
   config?: Partial<ControllerConfig>;
   /** Nodes to create, with their accelerator label. @default node-1 and node-2, tcg */
   nodes?: { name: string; accelerator: 'kvm' | 'tcg' }[];
+  /** What a running importer's progress metric answers. @default nothing (no answer) */
+  fetchProgress?: ProgressFetcher;
 }
 
 export class Harness {
@@ -85,9 +88,10 @@ export class Harness {
       api: this.api,
       readApi: this.lag,
       log,
-      config: { launcherImage: 'localhost/virtstack/launcher:dev', launcherImagePullPolicy: 'IfNotPresent', emulation: 'auto', logLevel: 'info', identity: 'virt-controller-test', workers: 2, ...opts.config },
+      config: { launcherImage: 'localhost/virtstack/launcher:dev', launcherImagePullPolicy: 'IfNotPresent', importerImage: 'localhost/virtstack/importer:dev', emulation: 'auto', logLevel: 'info', identity: 'virt-controller-test', workers: 2, ...opts.config },
       now: () => new Date(this.clock),
       random: () => 0,
+      fetchProgress: opts.fetchProgress ?? (() => Promise.resolve(undefined)),
     });
   }
 
@@ -104,7 +108,7 @@ export class Harness {
     this.cachesOnly = true;
     this.controllers.startCaches();
     const c = this.controllers.caches;
-    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes].map((i) => i.waitForSync()));
+    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes, c.importerPods, c.storageClasses].map((i) => i.waitForSync()));
   }
 
   async stop(): Promise<void> {
@@ -113,6 +117,7 @@ export class Harness {
     if (this.cachesOnly) {
       this.controllers.vmQueue.shutDown();
       this.controllers.vmiQueue.shutDown();
+      this.controllers.dataVolumeQueue.shutDown();
       await this.controllers.stopCaches();
       await this.controllers.events.flush();
     }

@@ -14,6 +14,7 @@ import { RESOURCES } from '../../kube/resources.js';
 import { writeStatus } from '../../kube/status.js';
 import type { WorkQueue } from '../../kube/work-queue.js';
 import type { Logger } from '../../logger/logger.js';
+import type { PersistentVolumeClaim } from '../datavolume/claim.js';
 import { decideRun } from './run-strategy.js';
 import { isFinal } from './start-failure.js';
 import { vmStatus, withStartRequest, type SyncFailure } from './vm-status.js';
@@ -27,10 +28,8 @@ export const VM_REASONS = {
   failedDelete: 'FailedDelete',
 } as const;
 
-/** A PersistentVolumeClaim as far as the VM's status needs it. */
-export interface Claim extends KubeObject {
-  status?: { phase?: string };
-}
+/** A PersistentVolumeClaim (the one shape the controllers' shared claim cache holds). */
+export type Claim = PersistentVolumeClaim;
 
 export interface VmControllerDeps {
   api: KubeApi;

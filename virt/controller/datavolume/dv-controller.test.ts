@@ -1,0 +1,168 @@
+// The DataVolume controller against the in-memory API: the claim it makes, WaitForFirstConsumer, the
+// importer pod and the phases, conditions, progress and restartCount CDI shows while it runs, fails,
+// restarts and completes.
+import type { DataVolume } from '../../api/index.js';
+import { IMPORTER_ENV } from '../../import-contract/index.js';
+import type { Pod } from '../../kube/core-types.js';
+import { RESOURCES } from '../../kube/resources.js';
+import { Harness, NS } from '../testing/harness.js';
+import { ANN, importerPodName } from './cdi-names.js';
+import type { PersistentVolumeClaim } from './claim.js';
+import { STORAGE_CLASSES, type StorageClass } from './storage-class.js';
+
+let progress: number | undefined;
+let h: Harness;
+
+function seedClasses(mode: 'Immediate' | 'WaitForFirstConsumer'): void {
+  h.api.seed<StorageClass>(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path', volumeBindingMode: mode });
+}
+
+function dataVolume(name: string, over: Partial<DataVolume['spec']> = {}, annotations?: Record<string, string>): DataVolume {
+  return {
+    apiVersion: 'cdi.kubevirt.io/v1beta1',
+    kind: 'DataVolume',
+    metadata: { name, namespace: NS, ...(annotations ? { annotations } : {}) },
+    spec: { source: { http: { url: 'http://images.example/disk.qcow2', secretRef: 'creds', certConfigMap: 'ca' } }, storage: { resources: { requests: { storage: '1Gi' } } }, ...over },
+  };
+}
+
+const dv = (name = 'dv1') => h.api.all<DataVolume>(RESOURCES.dataVolumes).find((d) => d.metadata.name === name);
+const pvc = (name = 'dv1') => h.api.all<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims).find((d) => d.metadata.name === name);
+const importer = (name = 'dv1') => h.api.all<Pod>(RESOURCES.pods).find((p) => p.metadata.name === importerPodName(name));
+const cond = (d: DataVolume | undefined, type: string) => d?.status?.conditions?.find((c) => c.type === type);
+
+async function bindClaim(name = 'dv1'): Promise<void> {
+  const cur = await h.api.get<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, NS, name);
+  await h.api.updateStatus(RESOURCES.persistentVolumeClaims, { ...cur, status: { phase: 'Bound', capacity: { storage: cur.spec?.resources?.requests?.storage ?? '' } } });
+}
+
+async function containerState(name: string, state: NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number], phase: 'Running' | 'Succeeded' = 'Running'): Promise<void> {
+  const cur = await h.api.get<Pod>(RESOURCES.pods, NS, importerPodName(name));
+  await h.api.updateStatus<Pod>(RESOURCES.pods, { ...cur, status: { phase, podIP: '10.214.1.50', containerStatuses: [state] } });
+}
+
+beforeEach(() => {
+  progress = undefined;
+  h = new Harness({ fetchProgress: () => Promise.resolve(progress) });
+});
+afterEach(() => h.stop());
+
+describe('DataVolume controller', () => {
+  it('makes the claim from spec.storage with the class defaults and the filesystem overhead, owned by the DataVolume', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
+    const c = await h.until('claim', () => pvc());
+    expect(c.spec).toEqual({ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', storageClassName: 'local-path', resources: { requests: { storage: '1084Mi' } } });
+    expect(c.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'DataVolume', name: 'dv1', uid: dv()!.metadata.uid, controller: true });
+    expect(c.metadata.annotations).toMatchObject({ [ANN.source]: 'http', [ANN.endpoint]: 'http://images.example/disk.qcow2', [ANN.secret]: 'creds', [ANN.certConfigMap]: 'ca', [ANN.contentType]: 'kubevirt' });
+    await h.until('Pending with Bound=False', () => dv()?.status?.phase === 'Pending' && cond(dv(), 'Bound')?.reason === 'Pending');
+    // An Immediate class binds the claim by itself: no importer before that.
+    expect(importer()).toBeUndefined();
+    await bindClaim();
+    await h.until('importer pod once bound', () => importer());
+  });
+
+  it('waits for the first consumer on a late-binding class, unless immediate binding is asked for', async () => {
+    seedClasses('WaitForFirstConsumer');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
+    await h.until('WaitForFirstConsumer', () => dv()?.status?.phase === 'WaitForFirstConsumer');
+    expect(importer()).toBeUndefined();
+    expect(cond(dv(), 'Bound')).toMatchObject({ status: 'False', reason: 'Pending', message: 'PVC dv1 Pending' });
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv2', {}, { [ANN.immediateBinding]: 'true' }));
+    await h.until('importer pod of dv2', () => importer('dv2'));
+    // The scheduler picking a node for dv1's consumer starts its import too.
+    await h.api.patch(RESOURCES.persistentVolumeClaims, NS, 'dv1', { metadata: { annotations: { [ANN.selectedNode]: 'node-1' } } }, 'merge');
+    await h.until('importer pod of dv1', () => importer('dv1'));
+  });
+
+  it('runs the importer: ImportScheduled, ImportInProgress with progress, Succeeded; the pod goes', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
+    await h.until('claim', () => pvc());
+    await bindClaim();
+    const pod = await h.until('importer pod', () => importer());
+    expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PersistentVolumeClaim', name: 'dv1', controller: true });
+    const c = pod.spec!.containers![0]! as unknown as { env: { name: string; value?: string; valueFrom?: unknown }[]; volumeMounts: { mountPath: string }[] };
+    const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({ [IMPORTER_ENV.endpoint]: 'http://images.example/disk.qcow2', [IMPORTER_ENV.imageSize]: String(1084 * 2 ** 20), [IMPORTER_ENV.ownerUid]: dv()!.metadata.uid, [IMPORTER_ENV.certDir]: '/certs' });
+    expect(env[IMPORTER_ENV.accessKeyId]).toEqual({ secretKeyRef: { name: 'creds', key: 'accessKeyId' } });
+    expect(c.volumeMounts.map((m) => m.mountPath)).toEqual(['/data', '/certs']);
+    await h.until('ImportScheduled', () => dv()?.status?.phase === 'ImportScheduled' && cond(dv(), 'Bound')?.status === 'True');
+
+    progress = 42;
+    await containerState('dv1', { name: 'importer', ready: true, restartCount: 0, state: { running: { startedAt: '2026-03-01T10:00:05Z' } } });
+    await h.until('42.00%', () => dv()?.status?.phase === 'ImportInProgress' && dv()?.status?.progress === '42.00%');
+    expect(cond(dv(), 'Running')).toMatchObject({ status: 'True', reason: 'Pod is running' });
+    expect(cond(dv(), 'Ready')).toMatchObject({ status: 'False', reason: 'TransferRunning' });
+    progress = 87.5;
+    await h.until('87.50% (read again while it runs)', () => dv()?.status?.progress === '87.50%', 5000);
+
+    await containerState('dv1', { name: 'importer', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', message: '{"message":"Import Complete"}' } } }, 'Succeeded');
+    await h.until('Succeeded', () => dv()?.status?.phase === 'Succeeded');
+    expect(dv()!.status).toMatchObject({ progress: '100.0%', claimName: 'dv1', restartCount: 0 });
+    expect(cond(dv(), 'Ready')?.status).toBe('True');
+    expect(cond(dv(), 'Running')).toMatchObject({ status: 'False', reason: 'Completed', message: 'Import Complete' });
+    expect(pvc()!.metadata.annotations![ANN.podPhase]).toBe('Succeeded');
+    await h.until('importer pod deleted', () => !importer() || importer()!.metadata.deletionTimestamp !== undefined);
+    expect(h.events('ImportSucceeded').map((e) => e.message)).toEqual(['Successfully imported into PVC dv1']);
+  });
+
+  it('a failing importer: Running=False with its message, restartCount counting kubelet restarts and lost pods', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
+    await h.until('claim', () => pvc());
+    await bindClaim();
+    await h.until('importer pod', () => importer());
+    await containerState('dv1', { name: 'importer', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: '{"message":"HTTP 404 Not Found from http://images.example/disk.qcow2"}' } } });
+    await h.until('restartCount 2', () => dv()?.status?.restartCount === 2);
+    expect(dv()!.status!.phase).toBe('ImportInProgress');
+    expect(cond(dv(), 'Running')).toMatchObject({ status: 'False', reason: 'Error', message: 'HTTP 404 Not Found from http://images.example/disk.qcow2' });
+    // The pod is killed: a new one, and the restarts so far plus this one are kept.
+    const old = importer()!;
+    await h.api.delete(RESOURCES.pods, NS, old.metadata.name!, { gracePeriodSeconds: 0 });
+    await h.until('a new importer pod', () => importer() && importer()!.metadata.uid !== old.metadata.uid);
+    await h.until('restartCount 3', () => dv()?.status?.restartCount === 3);
+    await containerState('dv1', { name: 'importer', ready: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: '{"message":"x"}' } } });
+    await h.until('restartCount 4', () => dv()?.status?.restartCount === 4);
+  });
+
+  it('a fatal failure (the image does not fit) ends Failed with both sizes, the pod deleted', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
+    await h.until('claim', () => pvc());
+    await bindClaim();
+    await h.until('importer pod', () => importer());
+    const msg = "the disk image's virtual size is 2 GiB (2147483648 bytes), larger than the 1 GiB (1073741824 bytes) the claim of 1084 MiB (1136656384 bytes) can hold";
+    await containerState('dv1', { name: 'importer', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error', message: JSON.stringify({ message: msg, fatal: true }) } } });
+    await h.until('Failed', () => dv()?.status?.phase === 'Failed');
+    expect(cond(dv(), 'Running')).toMatchObject({ status: 'False', reason: 'Error', message: msg });
+    await h.until('importer pod deleted', () => !importer());
+    expect(h.events('ImportFailed')).toHaveLength(1);
+  });
+
+  it('a blank DataVolume runs the importer with source none; a claim it does not own is reported', async () => {
+    seedClasses('WaitForFirstConsumer');
+    h.api.seed<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'taken', namespace: NS }, spec: {} });
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('blank', { source: { blank: {} } }, { [ANN.immediateBinding]: 'true' }));
+    const pod = await h.until('importer pod', () => importer('blank'));
+    const env = (pod.spec!.containers![0]! as unknown as { env: { name: string; value?: string }[] }).env;
+    expect(env.find((e) => e.name === IMPORTER_ENV.source)?.value).toBe('none');
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('taken'));
+    await h.until('ErrResourceExists', () => cond(dv('taken'), 'Bound')?.reason === 'ErrResourceExists');
+    expect(cond(dv('taken'), 'Bound')?.message).toBe('Resource "taken" already exists and is not managed by DataVolume');
+  });
+
+  it('a spec.pvc without a size names the field', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('nosize', { storage: undefined, pvc: { accessModes: ['ReadWriteOnce'] } }));
+    await h.until('ErrClaimNotValid', () => cond(dv('nosize'), 'Bound')?.reason === 'ErrClaimNotValid');
+    expect(cond(dv('nosize'), 'Bound')?.message).toBe('spec.pvc.resources.requests.storage: is required');
+  });
+});
