@@ -31,6 +31,7 @@ async function fetch<T extends KubeObject>(api: KubeApi, q: Qualified, res: type
   }
 }
 
+// How the kube-apiserver (evanphx/json-patch) and the in-memory test server word a failed `test` operation.
 const JSON_PATCH_TEST_FAILED = /test operation does not apply|testing value .* failed|test failed/i;
 
 /** A patch the kube-apiserver refused, as the user's Status. */

@@ -76,16 +76,12 @@ export function runningPatch(vm: VirtualMachine, running: boolean): Patch {
   return { target: 'vm', ops: [{ op: 'add', path: '/spec/runStrategy', value: running ? 'Always' : 'Halted' }] };
 }
 
-/** The VMI's terminationGracePeriodSeconds set to `seconds`, guarded by a test of its current value. */
+/** The VMI's terminationGracePeriodSeconds set to `seconds`, guarded by a test of its current value when it has one. */
 export function gracePeriodPatch(vmi: VirtualMachineInstance, seconds: number): Patch {
   const current = vmi.spec.terminationGracePeriodSeconds;
-  return {
-    target: 'vmi',
-    ops: [
-      { op: 'test', path: '/spec/terminationGracePeriodSeconds', value: current ?? null },
-      { op: current === undefined ? 'add' : 'replace', path: '/spec/terminationGracePeriodSeconds', value: seconds },
-    ],
-  };
+  const path = '/spec/terminationGracePeriodSeconds';
+  if (current === undefined) return { target: 'vmi', ops: [{ op: 'add', path, value: seconds }] };
+  return { target: 'vmi', ops: [{ op: 'test', path, value: current }, { op: 'replace', path, value: seconds }] };
 }
 
 const withQueue = (patches: Patch[], queue: Patch | StatusError): Decision => (queue instanceof StatusError ? refuse(queue) : { patches: [...patches, queue] });
