@@ -3,22 +3,11 @@
 // and what the api's service account needs to serve it: delegated authentication and authorization, the
 // front-proxy ConfigMap, and the objects its handlers read and patch. The caBundle is not here: the api's
 // leader injects it at runtime (contract §2), so a static manifest never carries one.
-import type { KubeObject } from '../kube/api.js';
+import { API_NAME, SUBRESOURCE_API_SERVICE } from './apiserver-manifests.js';
 import type { ResolvedInstallOptions } from './install-options.js';
-import { PART_OF } from './manifests.js';
+import { PART_OF, type Obj, type Rule } from './manifests.js';
 
-type Obj = KubeObject & Record<string, unknown>;
-
-export const API_NAME = 'virt-api';
 export const SUBRESOURCE_GROUP = 'subresources.kubevirt.io';
-export const API_SERVICE_NAME = `v1.${SUBRESOURCE_GROUP}`;
-
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const labels = (): Record<string, string> => ({ ...PART_OF, 'app.kubernetes.io/component': API_NAME, 'kubevirt.io': '' });
@@ -101,7 +90,7 @@ export function subresourceManifests(o: ResolvedInstallOptions): Obj[] {
     {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
-      metadata: { name: API_SERVICE_NAME, labels: labels() },
+      metadata: { name: SUBRESOURCE_API_SERVICE, labels: labels() },
       spec: {
         group: SUBRESOURCE_GROUP,
         version: 'v1',
