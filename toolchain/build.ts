@@ -46,13 +46,14 @@ function listFiles(dir: string): string[] {
 
 /**
  * Hash of everything that decides the build output: the product's recipe and every file of its wrapper
- * module. Cheap enough (no `go` process) to keep the cached path well under a second.
+ * module (for pulumi, the language hosts' sources too, so a changed host is rebuilt). Cheap enough (no
+ * `go` process) to keep the cached path well under a second. `sourceDir` is the toolchain folder.
  */
-export function inputsHash(p: Product): string {
+export function inputsHash(p: Product, sourceDir: string = toolchainSourceDir()): string {
   const h = createHash('sha256');
   h.update(JSON.stringify(p));
   if (p.wrapper) {
-    const dir = join(toolchainSourceDir(), p.wrapper);
+    const dir = join(sourceDir, p.wrapper);
     for (const f of listFiles(dir)) {
       h.update(f.slice(dir.length));
       h.update(readFileSync(f));

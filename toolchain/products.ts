@@ -84,11 +84,18 @@ export const PRODUCTS: readonly Product[] = [
   {
     name: 'pulumi',
     version: PULUMI_VERSION,
-    description: 'Pulumi CLI, virtstack\'s Node.js and Python language hosts, the dynamic-provider shims',
+    description: 'Pulumi CLI, virtstack\'s Node.js, Python and Go language hosts (programs and SDK generation), the dynamic-provider shims',
     upstream: `github.com/pulumi/pulumi/pkg/v3@${PULUMI_VERSION}`,
     wrapper: 'pulumi',
-    packages: ['github.com/pulumi/pulumi/pkg/v3/cmd/pulumi', './cmd/pulumi-language-nodejs', './cmd/pulumi-language-python'],
-    outputs: ['pulumi', 'pulumi-language-nodejs', 'pulumi-language-python'],
+    // The hosts generate SDKs with upstream's generators in pkg/v3/codegen (the CLI calls their
+    // GeneratePackage and Link for `pulumi package gen-sdk` and `pulumi package add`).
+    packages: [
+      'github.com/pulumi/pulumi/pkg/v3/cmd/pulumi',
+      './cmd/pulumi-language-nodejs',
+      './cmd/pulumi-language-python',
+      './cmd/pulumi-language-go',
+    ],
+    outputs: ['pulumi', 'pulumi-language-nodejs', 'pulumi-language-python', 'pulumi-language-go'],
     tags: ['osusergo', 'grpcnotrace'],
     ldflags: [
       `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}`,

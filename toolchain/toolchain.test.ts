@@ -1,11 +1,11 @@
 // The toolchain driver's own behaviour, without building anything: cache freshness, the sub-second cached
 // path, the lock, and the words it uses when the Go module proxy says no.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explainGoFailure, inputsHash, isFresh } from './build.js';
-import { DEFAULT_PRODUCTS, product, productDir, repoRoot } from './products.js';
+import { DEFAULT_PRODUCTS, product, productDir, repoRoot, toolchainSourceDir } from './products.js';
 
 const main = join(repoRoot(), 'dist', 'toolchain', 'main.js');
 let cache: string;
@@ -45,6 +45,20 @@ test('a product is fresh only with its stamp, matching inputs and every output',
   fakeBuilt('etcd');
   rmSync(join(productDir('etcd'), 'etcd'));
   expect(isFresh(product('etcd'))).toBe(false);
+});
+
+test('the pulumi product is rebuilt when a language host changes: its sources are part of the cache key', () => {
+  const p = product('pulumi');
+  expect(p.outputs).toEqual(['pulumi', 'pulumi-language-nodejs', 'pulumi-language-python', 'pulumi-language-go']);
+  const copy = join(cache, 'toolchain');
+  cpSync(join(toolchainSourceDir(), 'pulumi'), join(copy, 'pulumi'), { recursive: true });
+  const before = inputsHash(p, copy);
+  expect(before).toBe(inputsHash(p));
+  appendFileSync(join(copy, 'pulumi', 'cmd', 'pulumi-language-go', 'codegen.go'), '\n// changed\n');
+  const afterGo = inputsHash(p, copy);
+  expect(afterGo).not.toBe(before);
+  appendFileSync(join(copy, 'pulumi', 'langhost', 'generate.go'), '\n// changed\n');
+  expect(inputsHash(p, copy)).not.toBe(afterGo);
 });
 
 test('a second run with everything cached does nothing, in well under a second, without Go', () => {

@@ -6,9 +6,11 @@
 // the pinned version), and the contract between a host and the program is the command line of
 // @pulumi/pulumi's cmd/run and cmd/run-plugin, read from the npm package we pin. This host
 // implements exactly that: it runs programs and Node.js plugins, reports the plugins a program
-// needs, installs dependencies with npm and answers `pulumi about`. Code generation (Template,
-// GenerateProgram/Project/Package, Pack, Link) is left unimplemented, so `pulumi new` and
-// `pulumi package gen-sdk nodejs` are not available through this host.
+// needs, installs dependencies with npm and answers `pulumi about`. It generates TypeScript SDKs
+// (GeneratePackage, upstream's pkg/v3/codegen/nodejs) and links them into a program's package.json
+// (Link), which is what `pulumi package gen-sdk` and `pulumi package add` call (codegen.go). Not
+// implemented: Template, GenerateProgram/GenerateProject (`pulumi new`, `pulumi convert`,
+// `pulumi import --generate-code`) and Pack (`pulumi package pack-sdk`).
 package main
 
 import (

@@ -5,8 +5,10 @@
 // this binary by the toolchain), with the Python of the project's virtualenv (runtime option
 // `virtualenv`), else PULUMI_PYTHON_CMD, else python3. It reports the resource plugins the installed
 // packages declare (their pulumi-plugin.json), installs requirements.txt into the virtualenv, and
-// answers `pulumi about`. Not implemented: running plugins written in Python (RunPlugin), the uv and
-// poetry toolchains, and code generation.
+// answers `pulumi about`. It generates Python SDKs (GeneratePackage, upstream's pkg/v3/codegen/python)
+// and adds them to a program's requirements.txt (Link), for `pulumi package gen-sdk` and
+// `pulumi package add` (codegen.go). Not implemented: running plugins written in Python (RunPlugin),
+// the uv and poetry toolchains, program conversion (GenerateProgram/GenerateProject) and Pack.
 package main
 
 import (
