@@ -2,10 +2,13 @@
 // Established, every workload rolled out, every node labelled by its handler) and saying what it waits
 // for. Removal goes in the order upstream's operator insists on: VMs and their launcher pods first, so no
 // finalizer is stranded, then the stack, then its marks on the nodes.
-import { isNotFound, type KubeApi, type KubeObject, type ResourceRef } from '../kube/api.js';
+import { ApiError, isNotFound, type KubeApi, type KubeObject, type ResourceRef } from '../kube/api.js';
 import type { NodeObject, Pod } from '../kube/core-types.js';
 import { RESOURCES } from '../kube/resources.js';
 import { LABELS } from '../protocol/launcher-pod.js';
+import { API_SERVICES, MUTATING_WEBHOOKS, VALIDATING_WEBHOOKS } from '../certs/cert-manager.js';
+import { ALL_CERT_SECRETS } from '../certs/stack-certificates.js';
+import { API_LEASE } from './apiserver-manifests.js';
 import { installManifests } from './manifests.js';
 import { resolveInstallOptions, type InstallOptions } from './install-options.js';
 
@@ -21,7 +24,15 @@ const KIND_RESOURCES: Record<string, ResourceRef> = {
   RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   DaemonSet: { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true },
+  Service: RESOURCES.services,
+  PodDisruptionBudget: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true },
+  MutatingWebhookConfiguration: MUTATING_WEBHOOKS,
+  ValidatingWebhookConfiguration: VALIDATING_WEBHOOKS,
+  APIService: API_SERVICES,
 };
+
+/** Admission and aggregated-API registrations: they route requests to the api, so they go first on removal. */
+const REGISTRATION_KINDS: ReadonlySet<string> = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
 
 export class InstallError extends Error {
   constructor(
@@ -123,6 +134,7 @@ export async function install(api: KubeApi, options: InstallOptions, progress: P
     await poll(`${w.kind?.toLowerCase()}/${w.metadata.name} to roll out`, timeoutMs, progress, async () => (rolledOut(w.kind ?? '', await get()) === undefined ? true : undefined), async () => rolledOut(w.kind ?? '', await get()) ?? 'ready');
     progress(`${w.kind?.toLowerCase()}/${w.metadata.name} rolled out`);
   }
+  await waitForRegistrations(api, objs, o.namespace, timeoutMs, progress);
   const nodes = await poll('every node to be labelled by its handler', timeoutMs, progress, async () => {
     const list = await api.list<NodeObject>(RESOURCES.nodes);
     const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -132,10 +144,59 @@ export async function install(api: KubeApi, options: InstallOptions, progress: P
   return { nodes };
 }
 
-/** VMs and VMIs of every namespace, then their launcher pods, then the stack, then the node labels. */
+interface CaBundleHolder extends KubeObject {
+  webhooks?: { name: string; clientConfig?: { caBundle?: string } }[];
+  spec?: { caBundle?: string };
+}
+
+/**
+ * The api's leader injects the CA bundle at run time (no static manifest carries it): until every webhook
+ * and APIService has it, the kube-apiserver cannot call the api. Then a dry-run VM create proves admission
+ * answers end to end before the install says it is done.
+ */
+async function waitForRegistrations(api: KubeApi, objs: KubeObject[], namespace: string, timeoutMs: number, progress: Progress): Promise<void> {
+  const regs = objs.filter((x) => REGISTRATION_KINDS.has(x.kind ?? ''));
+  for (const r of regs) {
+    const what = `${r.kind?.toLowerCase()}/${r.metadata.name}`;
+    await poll(`the CA bundle in ${what}`, timeoutMs, progress, async () => {
+      const cur = await api.get<CaBundleHolder>(resourceOf(r), undefined, r.metadata.name ?? '');
+      const bundles = r.kind === 'APIService' ? [cur.spec?.caBundle] : (cur.webhooks ?? []).map((w) => w.clientConfig?.caBundle);
+      return bundles.length > 0 && bundles.every((b) => b) ? true : undefined;
+    });
+  }
+  if (regs.some((r) => r.kind === 'ValidatingWebhookConfiguration')) {
+    // An object admission must refuse: refused naming the field means both webhooks were called and
+    // answered; nothing is created. An error without the field is the webhook not reachable yet.
+    const field = 'spec.template.spec.domain.devices.gpus';
+    const probe = {
+      apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: 'virtstack-install-probe', namespace },
+      spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: { gpus: [{ name: 'probe', deviceName: 'example.com/none' }] }, memory: { guest: '64Mi' } } } } },
+    };
+    let last = '';
+    await poll('admission to answer (a VirtualMachine it must refuse)', timeoutMs, progress, async () => {
+      try {
+        await api.create(RESOURCES.virtualMachines, probe);
+        last = 'the probe VirtualMachine was admitted: the validating webhook is not in effect yet';
+        await api.delete(RESOURCES.virtualMachines, namespace, probe.metadata.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+        return undefined;
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 422 && e.message.includes(field)) return true;
+        last = (e as Error).message;
+        return undefined;
+      }
+    }, async () => last);
+    progress('admission webhooks answer');
+  }
+}
+
+/** Registrations first (nothing is left behind a dead webhook), then VMs, VMIs, their launcher pods, the stack, the certificates, the node labels. */
 export async function uninstall(api: KubeApi, options: InstallOptions, progress: Progress, timeoutMs = 300_000): Promise<void> {
   const o = resolveInstallOptions(options);
   const objs = installManifests(o);
+  const ignoreAbsent = (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e));
+  const regs = objs.filter((x) => REGISTRATION_KINDS.has(x.kind ?? ''));
+  for (const r of regs) await api.delete(resourceOf(r), undefined, r.metadata.name ?? '').catch(ignoreAbsent);
+  if (regs.length) progress(`deleted ${regs.length} webhook and API registrations`);
   const crdsThere = await api.get(KIND_RESOURCES.CustomResourceDefinition!, undefined, `virtualmachines.kubevirt.io`).then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)));
   if (crdsThere) {
     for (const res of [RESOURCES.virtualMachines, RESOURCES.virtualMachineInstances]) {
@@ -147,9 +208,13 @@ export async function uninstall(api: KubeApi, options: InstallOptions, progress:
     await poll('VMIs to go', timeoutMs, progress, async () => ((await api.list(RESOURCES.virtualMachineInstances)).items.length === 0 ? true : undefined));
   }
   for (const obj of [...objs].reverse()) {
-    await api.delete(resourceOf(obj), obj.metadata.namespace, obj.metadata.name ?? '', { propagationPolicy: 'Background' }).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    if (REGISTRATION_KINDS.has(obj.kind ?? '')) continue;
+    await api.delete(resourceOf(obj), obj.metadata.namespace, obj.metadata.name ?? '', { propagationPolicy: 'Background' }).catch(ignoreAbsent);
   }
-  progress(`deleted ${objs.length} objects`);
+  // Made at run time by the api, so in no manifest: the certificates and the api's Lease.
+  for (const name of ALL_CERT_SECRETS) await api.delete(RESOURCES.secrets, o.namespace, name).catch(ignoreAbsent);
+  await api.delete(RESOURCES.leases, o.namespace, API_LEASE).catch(ignoreAbsent);
+  progress(`deleted ${objs.length} objects and the certificate Secrets`);
   for (const obj of objs.filter((x) => x.kind === 'Namespace' || x.kind === 'CustomResourceDefinition')) {
     await poll(`${obj.kind?.toLowerCase()}/${obj.metadata.name} to go`, timeoutMs, progress, async () =>
       api.get(resourceOf(obj), undefined, obj.metadata.name ?? '').then(() => undefined, (e: unknown) => (isNotFound(e) ? true : Promise.reject(e))),

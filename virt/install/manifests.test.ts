@@ -1,5 +1,6 @@
 import { SERVED_KINDS } from '../api/kinds.js';
 import { InstallOptionsError } from './install-options.js';
+import { API_NAMESPACE_RULES, API_RULES } from './apiserver-manifests.js';
 import { CONTROLLER_RULES, HANDLER_RULES, installManifests } from './manifests.js';
 
 type AnyObj = { kind?: string; metadata: { name?: string; namespace?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
@@ -17,8 +18,12 @@ describe('installManifests', () => {
   test('namespace first, then every served CRD, then RBAC and workloads', () => {
     expect(objs[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'virtstack' } });
     expect(byKind(objs, 'CustomResourceDefinition').map((c) => c.metadata.name)).toEqual(SERVED_KINDS.map((k) => `${k.plural}.${k.group}`));
-    const order = objs.map((o) => o.kind);
-    expect(order.indexOf('Deployment')).toBeGreaterThan(order.lastIndexOf('ClusterRoleBinding'));
+    // Each workload after the binding of its service account; webhooks after the api they call.
+    const at = (kind: string, name: string) => objs.findIndex((o) => o.kind === kind && o.metadata.name === name);
+    for (const w of objs.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet')) {
+      expect(at(w.kind!, w.metadata.name!)).toBeGreaterThan(at('ClusterRoleBinding', `virtstack:${w.metadata.name}`));
+    }
+    expect(at('ValidatingWebhookConfiguration', 'virtstack-validator')).toBeGreaterThan(at('Deployment', 'virt-api'));
   });
 
   test('only the handler is privileged; the controller runs as non-root with no capabilities', () => {
@@ -32,7 +37,7 @@ describe('installManifests', () => {
   });
 
   test('no RBAC rule uses a wildcard; the handler cannot create or delete pods or VMIs', () => {
-    for (const r of [...CONTROLLER_RULES, ...HANDLER_RULES]) {
+    for (const r of [...CONTROLLER_RULES, ...HANDLER_RULES, ...API_RULES, ...API_NAMESPACE_RULES]) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain('*');
     }
     const handlerPods = HANDLER_RULES.filter((r) => r.resources.includes('pods') || r.resources.includes('virtualmachineinstances')).flatMap((r) => r.verbs);
@@ -62,5 +67,21 @@ describe('installManifests', () => {
     expect(() => installManifests({ emulation: 'maybe' as 'on' })).toThrow(/^emulation: /);
     expect(() => installManifests({ controllerReplicas: 0 })).toThrow(/^controllerReplicas: /);
     expect(() => installManifests({ kubeletRootDir: 'var/lib/kubelet' })).toThrow(/^kubeletRootDir: /);
+  });
+
+  test('the api: 2 replicas that never all go at once, webhooks that fail closed and carry no caBundle', () => {
+    const dep = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'virt-api')!;
+    expect(dep.spec).toMatchObject({ replicas: 2, strategy: { rollingUpdate: { maxUnavailable: 0 } } });
+    expect(byKind(objs, 'PodDisruptionBudget')).toMatchObject([{ metadata: { name: 'virt-api' }, spec: { minAvailable: 1 } }]);
+    const hooks = [...byKind(objs, 'MutatingWebhookConfiguration'), ...byKind(objs, 'ValidatingWebhookConfiguration')].flatMap((c) => c.webhooks as Record<string, unknown>[]);
+    expect(hooks.length).toBeGreaterThanOrEqual(8);
+    for (const h of hooks) {
+      expect(h).toMatchObject({ failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], clientConfig: { service: { name: 'virt-api', namespace: 'virtstack', port: 443 } } });
+      expect((h.clientConfig as Record<string, unknown>).caBundle).toBeUndefined();
+      expect(h.timeoutSeconds).toBeLessThanOrEqual(10);
+    }
+    expect(JSON.stringify(objs)).not.toMatch(/BEGIN (CERTIFICATE|PRIVATE KEY)|caBundle/);
+    const kinds = hooks.flatMap((h) => (h.rules as { resources: string[] }[]).flatMap((r) => r.resources));
+    expect(new Set(kinds)).toEqual(new Set(['virtualmachines', 'virtualmachineinstances', 'virtualmachines/status', 'virtualmachineinstances/status', 'virtualmachineinstancemigrations', 'virtualmachinepools', 'datavolumes']));
   });
 });

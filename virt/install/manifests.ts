@@ -4,6 +4,7 @@
 import { crdFor } from '../api/crd/crd.js';
 import { SERVED_KINDS } from '../api/kinds.js';
 import type { KubeObject } from '../kube/api.js';
+import { apiserverManifests } from './apiserver-manifests.js';
 import { imageOf, resolveInstallOptions, type InstallOptions, type ResolvedInstallOptions } from './install-options.js';
 
 export const PART_OF = { 'app.kubernetes.io/part-of': 'virtstack' } as const;
@@ -205,5 +206,6 @@ export function installManifests(options: InstallOptions = {}): Obj[] {
     clusterRoleBinding(o, HANDLER_NAME),
     controllerDeployment(o),
     handlerDaemonSet(o),
+    ...apiserverManifests(o),
   ];
 }
