@@ -102,6 +102,19 @@ describe('CertManager', () => {
     expect(lines.some((l) => l.msg === 'issued a certificate' && l.secret === HANDLER_SECRET && l.why === 'not signed by a trusted CA')).toBe(true);
   });
 
+  it('re-issues at once when the configured lifetime was shortened', async () => {
+    const { api, clock, mgr, material } = world();
+    await mgr.reconcile();
+    const first = (await material(API_SERVING_SECRET))!.cert;
+    const { log, lines } = captureLogger();
+    const shorter = new CertManager({ api, namespace: NS, log, leafLifetimeMs: 2 * MIN, caLifetimeMs: 300 * MIN, now: clock.now, targets: { mutatingWebhookConfigurations: [], validatingWebhookConfigurations: [], apiServices: [] } });
+    expect(await shorter.reconcile()).toBeLessThanOrEqual(80_000);
+    const second = (await material(API_SERVING_SECRET))!.cert;
+    expect(second).not.toBe(first);
+    expect(certificateFacts(second)!.notAfter.getTime()).toBe(clock.now().getTime() + 2 * MIN);
+    expect(lines.filter((l) => l.why === 'lifetime shortened').map((l) => l.secret).sort()).toEqual([API_CLIENT_SECRET, API_SERVING_SECRET, HANDLER_SECRET].sort());
+  });
+
   it('refuses a CA lifetime shorter than three leaf lifetimes', () => {
     const { log } = captureLogger();
     expect(() => new CertManager({ api: new MemoryApi(), namespace: NS, log, leafLifetimeMs: MIN, caLifetimeMs: 2 * MIN, targets: { mutatingWebhookConfigurations: [], validatingWebhookConfigurations: [], apiServices: [] } })).toThrow(/three leaf lifetimes/);

@@ -172,13 +172,16 @@ export class CertManager {
     const facts = m ? certificateFacts(m.cert) : undefined;
     const trusted = m !== undefined && splitBundle(ca.bundle).some((c) => matchesCa(m.cert, m.key, c));
     const namesOk = facts !== undefined && facts.commonName === spec.commonName && [...(spec.dnsNames ?? [])].sort().join(',') === [...facts.dnsNames].sort().join(',');
-    if (m && facts && trusted && namesOk && now.getTime() < renewAt(facts)) {
+    // A certificate that outlives the configured lifetime was issued under a longer one: a shortened
+    // --cert-lifetime takes effect now, not when the old certificate comes due.
+    const lifetimeOk = facts !== undefined && facts.notAfter.getTime() <= now.getTime() + this.opts.leafLifetimeMs + 1000;
+    if (m && facts && trusted && namesOk && lifetimeOk && now.getTime() < renewAt(facts)) {
       if (m.ca !== ca.bundle) await this.writeSecret(secret, name, { [TLS_CERT_KEY]: m.cert, [TLS_KEY_KEY]: m.key, [CA_CERT_KEY]: ca.bundle });
       return renewAt(facts);
     }
     const leaf = issueLeaf(ca, spec, this.opts.leafLifetimeMs, now);
     await this.writeSecret(secret, name, { [TLS_CERT_KEY]: leaf.cert, [TLS_KEY_KEY]: leaf.key, [CA_CERT_KEY]: ca.bundle });
-    const why = !m ? 'absent' : !trusted ? 'not signed by a trusted CA' : !namesOk ? 'names changed' : 'due for renewal';
+    const why = !m ? 'absent' : !trusted ? 'not signed by a trusted CA' : !namesOk ? 'names changed' : !lifetimeOk ? 'lifetime shortened' : 'due for renewal';
     this.log.info('issued a certificate', { secret: name, commonName: spec.commonName, why, notAfter: leaf.notAfter.toISOString() });
     const f = certificateFacts(leaf.cert);
     return f ? renewAt(f) : now.getTime() + this.opts.leafLifetimeMs * RENEW_AT;
