@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderCrds } from '../crd/render.js';
 import { renderReference } from '../docs/render.js';
+import { GENERATED_ARGS_FILE, renderComponentArgs } from './component-args.js';
 
 // dist/virt/api/generate → virt/api/crds in the source tree
 const crdDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'virt', 'api', 'crds');
@@ -27,3 +28,10 @@ const ref = renderReference();
 let oldRef = '';
 try { oldRef = readFileSync(refPath, 'utf8'); } catch { /* new file */ }
 if (oldRef !== ref) { writeFileSync(refPath, ref); process.stdout.write(`generate: wrote ${refPath}\n`); }
+
+// The Pulumi VirtualMachine component's argument interfaces: components/generated/ in the source tree
+const argsPath = join(crdDir, '..', '..', '..', GENERATED_ARGS_FILE);
+const args = renderComponentArgs();
+let oldArgs = '';
+try { oldArgs = readFileSync(argsPath, 'utf8'); } catch { /* new file */ }
+if (oldArgs !== args) { mkdirSync(dirname(argsPath), { recursive: true }); writeFileSync(argsPath, args); process.stdout.write(`generate: wrote ${argsPath}\n`); }

@@ -1,0 +1,71 @@
+// Two dynamic resources that give KubeVirtInstall's `pulumi destroy` its order (Pulumi deletes dependents
+// before what they depend on): the drain depends on every workload, so it is deleted first and removes the
+// VMs while the controller still releases their finalizers; the DaemonSet depends on the node-label
+// cleanup, so that is deleted only after the handler is gone and cannot label its node again.
+// A dynamic provider is serialized into the state and run from there on destroy; its functions capture
+// only the teardown module's path and load it then (it holds the cluster code and its imports).
+import { fileURLToPath } from 'node:url';
+import * as pulumi from '@pulumi/pulumi';
+import type { ClusterTarget } from './cluster-connection.js';
+
+const TEARDOWN_MODULE = fileURLToPath(new URL('./install-teardown.js', import.meta.url));
+
+interface LifecycleInputs {
+  /** What the teardown connects to; a kubeconfig given as contents is a secret. */
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  timeoutSeconds?: number;
+  module: string;
+}
+
+const drainProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: LifecycleInputs) {
+    return { id: `drain-${inputs.namespace}`, outs: inputs };
+  },
+  async delete(_id: string, props: LifecycleInputs) {
+    const m = (await import(props.module)) as { onDrainDeleted: (t: ClusterTarget, timeoutMs: number) => Promise<void> };
+    await m.onDrainDeleted({ ...(props.kubeconfig ? { kubeconfig: props.kubeconfig } : {}), ...(props.context ? { context: props.context } : {}) }, (props.timeoutSeconds ?? 600) * 1000);
+  },
+};
+
+const nodeLabelsProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: LifecycleInputs) {
+    return { id: `node-labels-${inputs.namespace}`, outs: inputs };
+  },
+  async delete(_id: string, props: LifecycleInputs) {
+    const m = (await import(props.module)) as { onNodeLabelsDeleted: (t: ClusterTarget) => Promise<void> };
+    await m.onNodeLabelsDeleted({ ...(props.kubeconfig ? { kubeconfig: props.kubeconfig } : {}), ...(props.context ? { context: props.context } : {}) });
+  },
+};
+
+export interface LifecycleArgs {
+  target: ClusterTarget;
+  namespace: string;
+  timeoutSeconds: number;
+}
+
+function inputsOf(a: LifecycleArgs): pulumi.Inputs {
+  const k = a.target.kubeconfig;
+  return {
+    ...(k ? { kubeconfig: k.includes('\n') ? pulumi.secret(k) : k } : {}),
+    ...(a.target.context ? { context: a.target.context } : {}),
+    namespace: a.namespace,
+    timeoutSeconds: a.timeoutSeconds,
+    module: TEARDOWN_MODULE,
+  };
+}
+
+/** Deleted first on destroy: every VM, VMI and DataVolume of the cluster, and their launcher pods. */
+export class InstallDrain extends pulumi.dynamic.Resource {
+  constructor(name: string, args: LifecycleArgs, opts: pulumi.CustomResourceOptions) {
+    super(drainProvider, name, inputsOf(args), opts, 'virtstack', 'InstallDrain');
+  }
+}
+
+/** Deleted after the handler DaemonSet: the labels the handlers put on the nodes. */
+export class InstallNodeLabels extends pulumi.dynamic.Resource {
+  constructor(name: string, args: LifecycleArgs, opts: pulumi.CustomResourceOptions) {
+    super(nodeLabelsProvider, name, inputsOf(args), opts, 'virtstack', 'InstallNodeLabels');
+  }
+}

@@ -1,0 +1,46 @@
+// One Kubernetes object of a generated manifest as a Pulumi resource of @pulumi/kubernetes, with the type
+// token the provider and users know (`kubernetes:core/v1:Namespace`, `kubernetes:apps/v1:Deployment`): the
+// typed class for core objects (whose token is not derivable from apiVersion), CustomResource otherwise
+// (its token, `kubernetes:<group>/<version>:<Kind>`, is the typed classes' own for every other group).
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import type { KubeObject } from '../virt/kube/api.js';
+
+export type ManifestObject = KubeObject & Record<string, unknown>;
+
+type CoreConstructor = new (name: string, args: Record<string, unknown>, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+const CORE: Record<string, CoreConstructor> = {
+  Namespace: k8s.core.v1.Namespace as unknown as CoreConstructor,
+  ServiceAccount: k8s.core.v1.ServiceAccount as unknown as CoreConstructor,
+  Service: k8s.core.v1.Service as unknown as CoreConstructor,
+  Secret: k8s.core.v1.Secret as unknown as CoreConstructor,
+  ConfigMap: k8s.core.v1.ConfigMap as unknown as CoreConstructor,
+};
+
+/** The Pulumi type token of an object, e.g. kubernetes:core/v1:Namespace. */
+export function typeTokenOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): string {
+  const apiVersion = obj.apiVersion ?? '';
+  return `kubernetes:${apiVersion.includes('/') ? apiVersion : `core/${apiVersion}`}:${obj.kind ?? ''}`;
+}
+
+/**
+ * The resource for `obj`. A `gate` holds its metadata back until it resolves (a refusal rejects it, so
+ * nothing is sent, and resources that depend on this one fail with the same error, reported once).
+ */
+export function kubeResource(name: string, obj: ManifestObject, opts: pulumi.CustomResourceOptions, gate?: pulumi.Output<unknown>): pulumi.CustomResource {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  if (!apiVersion || !kind) throw new Error(`manifest object ${name} has no apiVersion or kind`);
+  const args = { apiVersion, kind, metadata: gate ? gate.apply(() => metadata) : metadata, ...rest };
+  if (!apiVersion.includes('/')) {
+    const ctor = CORE[kind];
+    if (!ctor) throw new Error(`${kind} (${apiVersion}): no @pulumi/kubernetes class is mapped for this core kind; add it to CORE in components/kube-object.ts`);
+    return new ctor(name, args, opts);
+  }
+  return new k8s.apiextensions.CustomResource(name, args as k8s.apiextensions.CustomResourceArgs, opts);
+}
+
+/** A Pulumi resource name for an object of the component `prefix`: unique per kind, no colons (URN separators). */
+export function childName(prefix: string, obj: KubeObject): string {
+  return `${prefix}-${(obj.metadata.name ?? '').replace(/:/g, '-')}`;
+}

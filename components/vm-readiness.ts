@@ -1,0 +1,155 @@
+// Waiting for a VirtualMachine to be Ready, and saying why when it is not: the VM's and its VMI's
+// conditions and the last Warning events of the VM, its VMI and its launcher pods (unschedulable, image
+// missing, …) — what `kubectl describe` would show, in the error of the `pulumi up` that waited.
+import { isNotFound, type KubeApi, type KubeObject } from '../virt/kube/api.js';
+import { RESOURCES } from '../virt/kube/resources.js';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+interface VmObject extends KubeObject {
+  spec?: { runStrategy?: string };
+  status?: { ready?: boolean; printableStatus?: string; conditions?: Condition[] };
+}
+
+interface VmiObject extends KubeObject {
+  status?: { phase?: string; nodeName?: string; interfaces?: { ipAddress?: string }[]; conditions?: Condition[] };
+}
+
+interface EventObject extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  involvedObject?: { kind?: string; name?: string };
+  lastTimestamp?: string;
+  eventTime?: string;
+  firstTimestamp?: string;
+}
+
+/** What the component reports of a VM: its outputs. */
+export interface VmState {
+  ready: boolean;
+  printableStatus: string;
+  /** Empty while no VMI runs. */
+  nodeName: string;
+  ipAddress: string;
+  vmiName: string;
+  /** The VM's uid, to tell a VM from another of the same name. */
+  uid: string;
+  conditions: Condition[];
+}
+
+export class VmNotReadyError extends Error {
+  constructor(
+    message: string,
+    readonly state: VmState | undefined,
+  ) {
+    super(message);
+    this.name = 'VmNotReadyError';
+  }
+}
+
+async function getOrUndefined<T extends KubeObject>(get: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await get();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export async function vmState(api: KubeApi, namespace: string, name: string): Promise<VmState | undefined> {
+  const vm = await getOrUndefined(() => api.get<VmObject>(RESOURCES.virtualMachines, namespace, name));
+  if (!vm) return undefined;
+  const vmi = await getOrUndefined(() => api.get<VmiObject>(RESOURCES.virtualMachineInstances, namespace, name));
+  const conditions = vm.status?.conditions ?? [];
+  return {
+    ready: vm.status?.ready === true && conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+    printableStatus: vm.status?.printableStatus ?? '',
+    nodeName: vmi?.status?.nodeName ?? '',
+    ipAddress: vmi?.status?.interfaces?.find((i) => i.ipAddress)?.ipAddress ?? '',
+    vmiName: vmi ? (vmi.metadata.name ?? '') : '',
+    uid: vm.metadata.uid ?? '',
+    conditions,
+  };
+}
+
+function describeConditions(conds: Condition[] | undefined): string {
+  if (!conds?.length) return 'none';
+  return conds.map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`).join('; ');
+}
+
+const when = (e: EventObject): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '';
+
+/** The VM's, its VMI's and its launcher pods' Warning events, newest last. */
+export async function warningEvents(api: KubeApi, namespace: string, name: string, limit = 5): Promise<string[]> {
+  const events = (await api.list<EventObject>(RESOURCES.events, { namespace })).items;
+  const mine = events.filter((e) => {
+    const o = e.involvedObject ?? {};
+    if (e.type !== 'Warning') return false;
+    if ((o.kind === 'VirtualMachine' || o.kind === 'VirtualMachineInstance') && o.name === name) return true;
+    return o.kind === 'Pod' && (o.name ?? '').startsWith(`virt-launcher-${name}-`);
+  });
+  mine.sort((a, b) => when(a).localeCompare(when(b)));
+  return mine.slice(-limit).map((e) => `${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.reason ?? ''}: ${e.message ?? ''}${(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`);
+}
+
+/** Everything the error of a VM that did not get Ready says about it. */
+export async function diagnose(api: KubeApi, namespace: string, name: string): Promise<string> {
+  const vm = await getOrUndefined(() => api.get<VmObject>(RESOURCES.virtualMachines, namespace, name));
+  const vmi = await getOrUndefined(() => api.get<VmiObject>(RESOURCES.virtualMachineInstances, namespace, name));
+  const events = await warningEvents(api, namespace, name).catch((e: unknown) => [`(events not readable: ${(e as Error).message})`]);
+  return [
+    `VM conditions: ${describeConditions(vm?.status?.conditions)}`,
+    vmi ? `VMI ${vmi.metadata.name} (phase ${vmi.status?.phase ?? 'unknown'}) conditions: ${describeConditions(vmi.status?.conditions)}` : 'VMI: none',
+    `Warning events: ${events.length ? events.join(' | ') : 'none'}`,
+  ].join('\n');
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** The VM incarnation created or updated by this run; another uid means another cluster or object. */
+  uid?: string;
+  pollMs?: number;
+}
+
+/** Waits until the VM is Ready; a timeout throws VmNotReadyError quoting conditions and events. */
+export async function waitForVmReady(api: KubeApi, namespace: string, name: string, o: WaitOptions): Promise<VmState> {
+  const deadline = Date.now() + o.timeoutMs;
+  let last: VmState | undefined;
+  for (;;) {
+    last = await vmState(api, namespace, name);
+    if (last && o.uid && last.uid !== o.uid) {
+      throw new VmNotReadyError(
+        `VirtualMachine ${namespace}/${name} on the cluster this component reaches has uid ${last.uid}, not ${o.uid} as the Kubernetes provider created it: the component and the provider see different clusters (pass the provider's kubeconfig as the component's kubeconfig arg)`,
+        last,
+      );
+    }
+    if (last?.ready) return last;
+    if (Date.now() > deadline) {
+      const why = await diagnose(api, namespace, name);
+      const status = last ? `printableStatus ${last.printableStatus || 'none'}` : 'not found on the cluster';
+      throw new VmNotReadyError(`VirtualMachine ${namespace}/${name} did not become Ready within ${Math.round(o.timeoutMs / 1000)} s (${status}).\n${why}\nFix the cause (or raise readyTimeoutSeconds) and run pulumi up again.`, last);
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
+  }
+}
+
+/** Deletes the VM's VMI so its controller starts a new one from the current spec (upstream's restart for runStrategy Always). */
+export async function restartVm(api: KubeApi, namespace: string, name: string, timeoutMs: number): Promise<VmState> {
+  const old = await getOrUndefined(() => api.get<VmiObject>(RESOURCES.virtualMachineInstances, namespace, name));
+  if (old) await api.delete(RESOURCES.virtualMachineInstances, namespace, name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const vmi = await getOrUndefined(() => api.get<VmiObject>(RESOURCES.virtualMachineInstances, namespace, name));
+    if (!old || (vmi && vmi.metadata.uid !== old.metadata.uid)) break;
+    if (Date.now() > deadline) throw new VmNotReadyError(`VirtualMachine ${namespace}/${name}: its VMI was not replaced within ${Math.round(timeoutMs / 1000)} s after the restart`, undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return waitForVmReady(api, namespace, name, { timeoutMs: Math.max(deadline - Date.now(), 1000) });
+}

@@ -1,0 +1,34 @@
+// The e2e tier's program for the components (test/e2e/pulumi-components.test.ts): the root program's
+// install and demo VM (stack-examples/single-vm), plus VMs the tests switch on through stack config:
+//   virtstack:stuckVm      a VM whose nodeSelector no node matches (never Ready)
+//   virtstack:brokenImage  a containerDisk image for a VM `img` (a missing one never pulls)
+//   virtstack:readyTimeout seconds those VMs may take (default 40)
+import * as pulumi from '@pulumi/pulumi';
+import { VirtualMachine } from '../../../components/index.js';
+import * as single from '../../../stack-examples/single-vm/index.js';
+
+const config = new pulumi.Config('virtstack');
+const timeout = config.getNumber('readyTimeout') ?? 40;
+const namespace = config.get('vmNamespace') ?? 'virtstack-demo';
+
+function guest(name: string, image: string, nodeSelector?: Record<string, string>) {
+  return new VirtualMachine(name, {
+    namespace,
+    readyTimeoutSeconds: timeout,
+    template: {
+      spec: {
+        domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] } },
+        volumes: [{ name: 'root', containerDisk: { image, imagePullPolicy: image.startsWith('localhost/') ? 'Never' : 'IfNotPresent' } }],
+        ...(nodeSelector ? { nodeSelector } : {}),
+      },
+    },
+  });
+}
+
+const extra: Record<string, VirtualMachine> = {};
+if (config.getBoolean('stuckVm')) extra.stuck = guest('stuck', 'localhost/virtstack/test-guest:dev', { 'virtstack.io/no-such-node': 'true' });
+const broken = config.get('brokenImage');
+if (broken) extra.img = guest('img', broken);
+
+export const { version, stackNamespace, nodes, vmNamespaceName, vmStatus, vmReady, vmNode, vmIp, vmiName } = single;
+export const extraVms = pulumi.all(Object.values(extra).map((v) => pulumi.interpolate`${v.name}=${v.printableStatus}`));
