@@ -15,6 +15,7 @@ import { writeStatus } from '../../kube/status.js';
 import type { WorkQueue } from '../../kube/work-queue.js';
 import type { Logger } from '../../logger/logger.js';
 import type { PersistentVolumeClaim } from '../datavolume/claim.js';
+import { dataVolumeFromTemplate, DV_TEMPLATE_REASONS, templateReady } from './data-volume-templates.js';
 import { decideRun } from './run-strategy.js';
 import { isFinal } from './start-failure.js';
 import { vmStatus, withStartRequest, type SyncFailure } from './vm-status.js';
@@ -48,7 +49,7 @@ export interface VmControllerDeps {
 /** Index of the VM informer: "namespace/claim" of every PVC and DataVolume its template names. */
 export const VM_CLAIMS_INDEX = 'claims';
 
-/** The template's claims: its PVCs and DataVolumes (a DataVolume's disk is the PVC of the same name). */
+/** The template's claims: its PVCs and DataVolumes (a DataVolume's disk is the PVC of the same name), and its dataVolumeTemplates'. */
 export function templateClaims(vm: VirtualMachine): string[] {
   const ns = vm.metadata.namespace ?? '';
   const names = new Set<string>();
@@ -56,6 +57,7 @@ export function templateClaims(vm: VirtualMachine): string[] {
     const n = v.persistentVolumeClaim?.claimName ?? v.dataVolume?.name;
     if (n) names.add(`${ns}/${n}`);
   }
+  for (const t of vm.spec.dataVolumeTemplates ?? []) if (t.metadata.name) names.add(`${ns}/${t.metadata.name}`);
   return [...names];
 }
 
@@ -132,6 +134,7 @@ export class VmController {
       }
     }
 
+    if (vm.metadata.deletionTimestamp === undefined) failure = await this.ensureDataVolumes(vm, log);
     const satisfied = d.expectations.satisfied(key);
     if (satisfied) this.pending.delete(key);
     let base = vm;
@@ -142,6 +145,13 @@ export class VmController {
         : decideRun(vm, runStrategy, vmi, now);
       switch (decision.action) {
         case 'start':
+          // The VMI waits for the VM's own DataVolumes (the printable status says Provisioning meanwhile);
+          // a DataVolume's change enqueues the VM.
+          if (failure) break;
+          if (!this.dataVolumesReady(vm)) {
+            log.debug('waiting for the dataVolumeTemplates to be populated');
+            break;
+          }
           failure = await this.createVmi(vm, log);
           break;
         case 'wait':
@@ -198,6 +208,39 @@ export class VmController {
       throw new SyncError(failure.message, failure.reason);
     }
     return result;
+  }
+
+  /** Creates the template DataVolumes that do not exist; one in the way that is not the VM's is a failure. */
+  private async ensureDataVolumes(vm: VirtualMachine, log: Logger): Promise<SyncFailure | undefined> {
+    const d = this.d;
+    const ns = vm.metadata.namespace ?? '';
+    for (const t of vm.spec.dataVolumeTemplates ?? []) {
+      const name = t.metadata.name ?? '';
+      const existing = d.dataVolumes.store.get(`${ns}/${name}`);
+      if (existing) {
+        if (controllerOf(existing)?.uid !== vm.metadata.uid) {
+          return { reason: DV_TEMPLATE_REASONS.failedCreate, message: `DataVolume ${ns}/${name} of spec.dataVolumeTemplates exists and is not owned by this VirtualMachine; delete it or rename the template` };
+        }
+        continue;
+      }
+      try {
+        await d.api.create(RESOURCES.dataVolumes, dataVolumeFromTemplate(vm, t));
+      } catch (e) {
+        // The cache had not seen it yet: its add event brings the VM back.
+        if (isAlreadyExists(e)) continue;
+        const message = `Error creating DataVolume ${name}: ${(e as Error).message}`;
+        d.events.event(vm, 'Warning', DV_TEMPLATE_REASONS.failedCreate, message);
+        return { reason: DV_TEMPLATE_REASONS.failedCreate, message };
+      }
+      log.info('created the DataVolume of a dataVolumeTemplate', { dataVolume: name });
+      d.events.event(vm, 'Normal', DV_TEMPLATE_REASONS.successfulCreate, `Created DataVolume ${name}`);
+    }
+    return undefined;
+  }
+
+  private dataVolumesReady(vm: VirtualMachine): boolean {
+    const ns = vm.metadata.namespace ?? '';
+    return (vm.spec.dataVolumeTemplates ?? []).every((t) => templateReady(this.d.dataVolumes.store.get(`${ns}/${t.metadata.name ?? ''}`)));
   }
 
   private async createVmi(vm: VirtualMachine, log: Logger): Promise<SyncFailure | undefined> {

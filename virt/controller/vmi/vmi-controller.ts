@@ -4,7 +4,7 @@
 // ended, and writes the phase and conditions it derives from the pod. The finalizer is released when the
 // pods are gone — or when their node is, since a deleted node never reports its pods' end.
 import type { DataVolume, VirtualMachineInstance } from '../../api/index.js';
-import { ApiError, isNotFound, objectKey, splitKey, type KubeApi, type KubeObject } from '../../kube/api.js';
+import { ApiError, isAlreadyExists, isNotFound, objectKey, splitKey, type KubeApi, type KubeObject } from '../../kube/api.js';
 import { SyncError, enqueueHandlers, runController, type SyncResult } from '../../kube/controller.js';
 import type { NodeObject, Pod } from '../../kube/core-types.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -17,6 +17,7 @@ import type { Logger } from '../../logger/logger.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import type { Emulation } from '../config.js';
 import type { Claim } from '../vm/vm-controller.js';
+import { firstConsumerPod, isFirstConsumerPod } from './first-consumer-pod.js';
 import { launcherPod } from './launcher-pod.js';
 import type { PullPolicy } from './pod-manifest.js';
 import { currentPod, podIsDown } from './pod-state.js';
@@ -163,7 +164,10 @@ export class VmiController {
     const { namespace, name } = splitKey(key);
     const log = d.log.child({ kind: 'VirtualMachineInstance', namespace, name, uid: cached.metadata.uid });
     const deleting = cached.metadata.deletionTimestamp !== undefined;
-    let pods: readonly Pod[] = d.pods.store.byIndex('vmi', key).filter((p) => controllerOf(p)?.uid === cached.metadata.uid);
+    const owned = d.pods.store.byIndex('vmi', key).filter((p) => controllerOf(p)?.uid === cached.metadata.uid);
+    // The pod that only binds late-binding claims is not the VMI's pod: it never says anything about the VM.
+    const bindingPods = owned.filter(isFirstConsumerPod);
+    let pods: readonly Pod[] = owned.filter((p) => !isFirstConsumerPod(p));
     let pod = currentPod(pods, cached.status?.nodeName);
     let vmi: VirtualMachineInstance = cached;
     let failure: SyncFailure | undefined;
@@ -187,7 +191,10 @@ export class VmiController {
       const phase = vmi.status?.phase;
       if (!pod && (phase === undefined || phase === 'Pending')) {
         const blocked = this.volumesBlocking(vmi);
-        if (blocked === 'wait') log.debug('waiting for DataVolumes to be populated before creating the pod');
+        if (blocked !== 'bind') for (const p of bindingPods) if (p.metadata.deletionTimestamp === undefined) failure = (await this.deletePod(vmi, p, 0, log)) ?? failure;
+        if (blocked === 'bind') {
+          if (!bindingPods.length) await this.createBindingPod(vmi, log);
+        } else if (blocked === 'wait') log.debug('waiting for DataVolumes to be populated before creating the pod');
         else if (blocked) {
           failure = blocked;
           // The claim's appearance enqueues the VMI; no timer needed.
@@ -222,11 +229,15 @@ export class VmiController {
     return;
   }
 
-  /** Why the pod cannot be created yet: a missing claim (a failure), DataVolumes still importing ('wait'). */
-  private volumesBlocking(vmi: VirtualMachineInstance): SyncFailure | 'wait' | undefined {
+  /**
+   * Why the pod cannot be created yet: a missing claim (a failure), DataVolumes waiting for their first
+   * consumer ('bind': the binding pod is that consumer), or still importing ('wait').
+   */
+  private volumesBlocking(vmi: VirtualMachineInstance): SyncFailure | 'bind' | 'wait' | undefined {
     const d = this.d;
     const ns = vmi.metadata.namespace ?? '';
     let wait = false;
+    let bind = false;
     for (const v of vmi.spec.volumes ?? []) {
       if (v.persistentVolumeClaim) {
         const claim = v.persistentVolumeClaim.claimName;
@@ -237,12 +248,29 @@ export class VmiController {
         const dv = d.dataVolumes.store.get(`${ns}/${dvName}`);
         const claim = d.claims.store.get(`${ns}/${dvName}`);
         if (!dv && !claim) return { reason: FAILED_PVC_NOT_FOUND, message: `DataVolume ${ns}/${dvName} of volume ${v.name} does not exist, nor a PersistentVolumeClaim of that name; create it or fix spec.volumes` };
-        // Populated means Succeeded; WaitForFirstConsumer needs this very pod to bind.
-        if (dv && dv.status?.phase !== 'Succeeded' && dv.status?.phase !== 'WaitForFirstConsumer') wait = true;
+        // Populated means Succeeded; WaitForFirstConsumer needs a consumer pod to bind the claim first.
+        if (dv?.status?.phase === 'WaitForFirstConsumer') bind = true;
+        else if (dv && dv.status?.phase !== 'Succeeded') wait = true;
         else if (!claim && dv?.status?.phase === 'Succeeded') wait = true;
       }
     }
-    return wait ? 'wait' : undefined;
+    return bind ? 'bind' : wait ? 'wait' : undefined;
+  }
+
+  /** The first consumer of the VMI's late-binding claims (created once: a fixed name). */
+  private async createBindingPod(vmi: VirtualMachineInstance, log: Logger): Promise<void> {
+    const d = this.d;
+    const manifest = firstConsumerPod(launcherPod(vmi, {
+      image: d.config.launcherImage,
+      imagePullPolicy: d.config.launcherImagePullPolicy,
+      requireKvm: this.kvmRequired(),
+    }), vmi.metadata.name ?? '');
+    try {
+      await d.api.create(RESOURCES.pods, manifest);
+      log.info('created a pod to bind the DataVolumes waiting for their first consumer', { pod: manifest.metadata.name });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
   }
 
   private async createPod(vmi: VirtualMachineInstance, log: Logger): Promise<{ pod: Pod } | { failure: SyncFailure }> {
