@@ -32,7 +32,7 @@ export interface CertManagerOptions {
   caLifetimeMs: number;
   targets: CaBundleTargets;
   now?: () => Date;
-  /** How often the bundle in the targets is checked even when nothing is due. @default 30000 */
+  /** How often the bundle in the targets is checked even when nothing is due (a webhook added by a re-install has none). @default 5000 */
   recheckMs?: number;
 }
 
@@ -96,7 +96,7 @@ export class CertManager {
     let next = ca.nextAt;
     for (const leaf of leafSecrets(this.opts.namespace)) next = Math.min(next, await this.ensureLeaf(leaf.secret, leaf.spec, ca));
     const missing = await this.injectBundle(ca.bundle);
-    const wake = Math.min(next - now, missing ? MISSING_TARGET_RETRY_MS : (this.opts.recheckMs ?? 30_000));
+    const wake = Math.min(next - now, missing ? MISSING_TARGET_RETRY_MS : (this.opts.recheckMs ?? 5_000));
     return Math.max(100, wake);
   }
 

@@ -110,11 +110,22 @@ describe('mutateRequest', () => {
     expect((out.spec as { template: { spec: { domain: { machine: { type: string } } } } }).template.spec.domain.machine.type).toBe('q35');
   });
 
-  it('sends no patch when nothing is missing, and leaves an invalid object to the validating webhook', () => {
+  it('sends no patch when nothing is missing or the kind has no defaults', () => {
     const obj = vm();
     const done = { ...obj, spec: defaultVmSpec(obj.spec as never) };
     expect(mutateRequest(req(done), policy)).toEqual({ uid: 'u-1', allowed: true });
-    expect(mutateRequest(req(withGpu()), policy)).toEqual({ uid: 'u-1', allowed: true });
     expect(mutateRequest(req(dataVolume()), policy)).toEqual({ uid: 'u-1', allowed: true });
+  });
+
+  it('refuses what the validator rejects with the same answer as the validating webhook (it runs before the CRD schema)', () => {
+    expect(mutateRequest(req(withGpu()), policy)).toEqual(validateRequest(req(withGpu()), policy));
+    const stored = withGpu();
+    const relabelled = { ...stored, metadata: { ...(stored.metadata as object), labels: { a: 'b' } } };
+    expect(mutateRequest(req(relabelled, { operation: 'UPDATE', oldObject: stored }), policy).allowed).toBe(true);
+  });
+
+  it('defaults a VMI only when it is created', () => {
+    const obj = vmi();
+    expect(mutateRequest(req(obj, { operation: 'UPDATE', oldObject: obj, userInfo: CONTROLLER }), policy)).toEqual({ uid: 'u-1', allowed: true });
   });
 });

@@ -87,12 +87,19 @@ export function validateRequest(req: AdmissionRequest, policy: AdmissionPolicy):
   return errors.length ? refuse(req.uid, describe(req), errors) : allow(req.uid);
 }
 
+/**
+ * Validation first, then defaults. Mutating webhooks run before the kube-apiserver's CRD schema check, so
+ * refusing here gives the user the validator's whole answer; the validating webhook checks again after
+ * every mutation. Defaults assume the declared shape, so they are applied only to what the validator accepts.
+ */
 export function mutateRequest(req: AdmissionRequest, policy: AdmissionPolicy): AdmissionResponse {
   if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return allow(req.uid);
   if (req.subResource) return allow(req.uid);
-  // Defaults assume the declared shape: an object the validator refuses is left as sent and the validating
-  // webhook names its problems.
+  const verdict = validateRequest(req, policy);
+  if (!verdict.allowed) return verdict;
   if (!isObject(req.object) || validateDocument(req.object).outcome !== 'accepted') return allow(req.uid);
+  // upstream: a VMI is defaulted once, when it is created; a VM on every write (its machine type).
+  if (req.kind.kind === 'VirtualMachineInstance' && req.operation !== 'CREATE') return allow(req.uid);
   const spec = req.object.spec;
   const cluster = policy.cluster ?? VIRTSTACK_DEFAULTS;
   let defaulted: unknown;

@@ -21,8 +21,13 @@ export const VALIDATING_CONFIGURATION = 'virtstack-validator';
 const kv = { group: 'kubevirt.io', version: 'v1' } as const;
 
 export const WEBHOOKS: readonly WebhookSpec[] = [
+  // The mutating webhooks also validate: they run before the kube-apiserver checks the CRD schema, so a
+  // refusal names every field exactly as virtctl validate does, not just the first the schema catches.
   { name: 'virtualmachines-mutator.kubevirt.io', type: 'mutating', path: '/virtualmachines-mutate', ...kv, resources: ['virtualmachines'], operations: ['CREATE', 'UPDATE'] },
-  { name: 'virtualmachineinstances-mutator.kubevirt.io', type: 'mutating', path: '/virtualmachineinstances-mutate', ...kv, resources: ['virtualmachineinstances'], operations: ['CREATE'] },
+  { name: 'virtualmachineinstances-mutator.kubevirt.io', type: 'mutating', path: '/virtualmachineinstances-mutate', ...kv, resources: ['virtualmachineinstances'], operations: ['CREATE', 'UPDATE'] },
+  { name: 'migration-mutator.kubevirt.io', type: 'mutating', path: '/migration-mutate', ...kv, resources: ['virtualmachineinstancemigrations'], operations: ['CREATE', 'UPDATE'] },
+  { name: 'virtualmachinepools-mutator.kubevirt.io', type: 'mutating', path: '/virtualmachinepools-mutate', group: 'pool.kubevirt.io', version: 'v1beta1', resources: ['virtualmachinepools'], operations: ['CREATE', 'UPDATE'] },
+  { name: 'datavolume-mutate.cdi.kubevirt.io', type: 'mutating', path: '/datavolume-mutate', group: 'cdi.kubevirt.io', version: 'v1beta1', resources: ['datavolumes'], operations: ['CREATE', 'UPDATE'] },
   { name: 'virtualmachine-validator.kubevirt.io', type: 'validating', path: '/virtualmachines-validate', ...kv, resources: ['virtualmachines'], operations: ['CREATE', 'UPDATE'] },
   { name: 'virtualmachineinstances-validator.kubevirt.io', type: 'validating', path: '/virtualmachineinstances-validate', ...kv, resources: ['virtualmachineinstances'], operations: ['CREATE', 'UPDATE'] },
   { name: 'status-validator.kubevirt.io', type: 'validating', path: '/status-validate', ...kv, resources: ['virtualmachines/status', 'virtualmachineinstances/status'], operations: ['UPDATE'] },
