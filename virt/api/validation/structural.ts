@@ -1,5 +1,6 @@
 // Checks a value against a declaration from virt/api/schema: types, required fields, enums, patterns,
 // bounds, quantities, and — what a CRD's pruning would hide — every field outside the subset, by path.
+import { isJsonInt64 } from './json-integer.js';
 import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_OBJECT_META, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT, X_UPSTREAM_VALUES } from '../schema/builders.js';
 import type { SchemaNode } from '../schema/schema-node.js';
 import { OBJECT_META_FIELDS, UPSTREAM_ONLY_ANNOTATIONS } from '../object-meta.js';
@@ -26,7 +27,7 @@ export function checkValue(schema: unknown, value: unknown, path: string, errors
   const node = schema as Node;
   if (node[X_QUANTITY]) return checkQuantity(value, path, errors);
   if (node['x-kubernetes-int-or-string']) {
-    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
+    if (typeof value !== 'string' && !isJsonInt64(value)) {
       errors.push({ path, reason: 'TypeMismatch', message: `must be an integer or a string, got ${typeName(value)} ${describeValue(value)}`, value, allowed: 'integer or string' });
     }
     return;
@@ -61,6 +62,10 @@ function typeError(path: string, want: string, value: unknown): FieldError {
 function checkQuantity(value: unknown, path: string, errors: FieldError[]): void {
   if (typeof value !== 'string' && typeof value !== 'number') {
     errors.push({ path, reason: 'TypeMismatch', message: `must be a quantity such as "1Gi" or 512, got ${typeName(value)} ${describeValue(value)}`, value, allowed: 'quantity' });
+    return;
+  }
+  if (typeof value === 'number' && !isJsonInt64(value)) {
+    errors.push({ path, reason: 'Invalid', value, allowed: 'a whole number within int64, or a string', message: `${describeValue(value)} is not a whole number the API server can read as a quantity`, hint: 'write it as a string, e.g. "1500m" or "1Gi"' });
     return;
   }
   const n = parseQuantity(value);
