@@ -84,7 +84,9 @@ export function vmManifest(name: string, a: ResolvedArgs): Record<string, unknow
   const doc = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata, spec };
   const result = validateDocument(doc);
   if (result.errors.length) throw new ArgsError(name, result.errors);
-  return { ...doc, spec: defaultVmSpec(spec as unknown as VirtualMachineSpec) };
+  // Through JSON: the manifest is plain data, with no undefined members or foreign-realm arrays for the
+  // SDK's serializer to trip on (the defaulting deep-copies with structuredClone).
+  return JSON.parse(JSON.stringify({ ...doc, spec: defaultVmSpec(spec as unknown as VirtualMachineSpec) })) as Record<string, unknown> & { spec: VirtualMachineSpec };
 }
 
 export class ArgsError extends Error {
@@ -145,19 +147,21 @@ export class VirtualMachine extends pulumi.ComponentResource {
     const state: pulumi.Output<VmState> = pulumi.all([this.vm.id, this.vm.metadata, manifest]).apply(async ([, md, m]) => {
       const ns = md.namespace ?? 'default';
       const api = connectCluster(target);
-      const empty: VmState = { ready: false, printableStatus: '', nodeName: '', ipAddress: '', vmiName: '', uid: '', conditions: [] };
+      const empty: VmState = { ready: false, printableStatus: '', nodeName: '', ipAddress: '', vmiName: '', uid: '', conditions: [], vmiPhase: '', restartRequired: undefined, staleUnstarted: false };
       // A preview says what is there now; only an update waits.
       if (pulumi.runtime.isDryRun()) return (await vmState(api, ns, vmName).catch(() => undefined)) ?? empty;
       try {
         const runStrategy = String(m.spec.runStrategy);
-        let s = WAITS_FOR_READY.has(runStrategy) ? await waitForVmReady(api, ns, vmName, { timeoutMs: timeoutSeconds * 1000, ...(md.uid ? { uid: md.uid } : {}) }) : ((await vmState(api, ns, vmName)) ?? empty);
-        const restart = s.conditions.find((c) => c.type === 'RestartRequired' && c.status === 'True');
-        if (restart) {
+        const log = (line: string) => void pulumi.log.info(line, this);
+        let s = WAITS_FOR_READY.has(runStrategy)
+          ? await waitForVmReady(api, ns, vmName, { timeoutMs: timeoutSeconds * 1000, ...(md.uid ? { uid: md.uid } : {}), replaceStaleUnstarted: true, log })
+          : ((await vmState(api, ns, vmName)) ?? empty);
+        if (s.restartRequired) {
           if (args.restartOnChange && WAITS_FOR_READY.has(runStrategy)) {
-            pulumi.log.info(`VirtualMachine ${ns}/${vmName}: restarting to apply the change (${restart.message ?? 'RestartRequired'})`, this);
+            log(`VirtualMachine ${ns}/${vmName}: restarting to apply the change (${s.restartRequired})`);
             s = await restartVm(api, ns, vmName, timeoutSeconds * 1000);
           } else {
-            pulumi.log.warn(`VirtualMachine ${ns}/${vmName}: RestartRequired: ${restart.message ?? 'a change takes effect only after a restart'} (restart it with virtctl restart, or set restartOnChange: true)`, this);
+            pulumi.log.warn(`VirtualMachine ${ns}/${vmName}: RestartRequired: ${s.restartRequired}; the change takes effect at the next restart (virtctl restart, or set restartOnChange: true)`, this);
           }
         }
         return s;

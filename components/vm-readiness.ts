@@ -16,6 +16,9 @@ interface VmObject extends KubeObject {
   status?: { ready?: boolean; printableStatus?: string; conditions?: Condition[] };
 }
 
+/** upstream's annotation on a VMI: the VM generation it was created from. */
+export const VM_GENERATION_ANNOTATION = 'kubevirt.io/vm-generation';
+
 interface VmiObject extends KubeObject {
   status?: { phase?: string; nodeName?: string; interfaces?: { ipAddress?: string }[]; conditions?: Condition[] };
 }
@@ -42,6 +45,15 @@ export interface VmState {
   /** The VM's uid, to tell a VM from another of the same name. */
   uid: string;
   conditions: Condition[];
+  /** The VMI's phase; empty when none exists. */
+  vmiPhase: string;
+  /**
+   * The VMI runs an older spec than the VM's: upstream's RestartRequired condition, or (where the stack does
+   * not set it) a VMI created from an older VM generation.
+   */
+  restartRequired: string | undefined;
+  /** A VMI that never started and was created from an older spec (e.g. an image that did not exist). */
+  staleUnstarted: boolean;
 }
 
 export class VmNotReadyError extends Error {
@@ -68,7 +80,15 @@ export async function vmState(api: KubeApi, namespace: string, name: string): Pr
   if (!vm) return undefined;
   const vmi = await getOrUndefined(() => api.get<VmiObject>(RESOURCES.virtualMachineInstances, namespace, name));
   const conditions = vm.status?.conditions ?? [];
+  const vmiGen = Number(vmi?.metadata.annotations?.[VM_GENERATION_ANNOTATION] ?? NaN);
+  const older = vmi !== undefined && Number.isFinite(vmiGen) && vm.metadata.generation !== undefined && vmiGen < vm.metadata.generation;
+  const phase = vmi?.status?.phase ?? '';
+  const started = phase === 'Running' || phase === 'Succeeded' || phase === 'Failed';
+  const condition = conditions.find((c) => c.type === 'RestartRequired' && c.status === 'True');
   return {
+    vmiPhase: phase,
+    restartRequired: condition ? (condition.message ?? 'a change takes effect only after a restart') : older && started ? `the VMI runs generation ${vmiGen} of the spec, the VM is at ${vm.metadata.generation}` : undefined,
+    staleUnstarted: older && !started,
     ready: vm.status?.ready === true && conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
     printableStatus: vm.status?.printableStatus ?? '',
     nodeName: vmi?.status?.nodeName ?? '',
@@ -116,6 +136,9 @@ export interface WaitOptions {
   /** The VM incarnation created or updated by this run; another uid means another cluster or object. */
   uid?: string;
   pollMs?: number;
+  /** Replace a VMI that never started and was made from an older spec (nothing runs in it to lose). */
+  replaceStaleUnstarted?: boolean;
+  log?: (line: string) => void;
 }
 
 /** Waits until the VM is Ready; a timeout throws VmNotReadyError quoting conditions and events. */
@@ -131,6 +154,10 @@ export async function waitForVmReady(api: KubeApi, namespace: string, name: stri
       );
     }
     if (last?.ready) return last;
+    if (last?.staleUnstarted && o.replaceStaleUnstarted) {
+      o.log?.(`VirtualMachine ${namespace}/${name}: its VMI ${last.vmiName} never started and was made from an older spec; starting it again from the current one`);
+      await api.delete(RESOURCES.virtualMachineInstances, namespace, last.vmiName).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    }
     if (Date.now() > deadline) {
       const why = await diagnose(api, namespace, name);
       const status = last ? `printableStatus ${last.printableStatus || 'none'}` : 'not found on the cluster';

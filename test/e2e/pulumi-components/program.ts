@@ -2,6 +2,7 @@
 // install and demo VM (stack-examples/single-vm), plus VMs the tests switch on through stack config:
 //   virtstack:stuckVm      a VM whose nodeSelector no node matches (never Ready)
 //   virtstack:brokenImage  a containerDisk image for a VM `img` (a missing one never pulls)
+//   virtstack:typoVm       a VM whose args hold a misspelt field (refused before anything is sent)
 //   virtstack:readyTimeout seconds those VMs may take (default 40)
 import * as pulumi from '@pulumi/pulumi';
 import { VirtualMachine } from '../../../components/index.js';
@@ -29,6 +30,19 @@ const extra: Record<string, VirtualMachine> = {};
 if (config.getBoolean('stuckVm')) extra.stuck = guest('stuck', 'localhost/virtstack/test-guest:dev', { 'virtstack.io/no-such-node': 'true' });
 const broken = config.get('brokenImage');
 if (broken) extra.img = guest('img', broken);
+
+if (config.getBoolean('typoVm')) {
+  extra.typo = new VirtualMachine('typo', {
+    namespace,
+    template: {
+      spec: {
+        // A typo a user of JavaScript (or of a cast) can make; the validator names it by its arg path.
+        domain: { cpu: { corse: 2 } as never, devices: { disks: [] } },
+        volumes: [],
+      },
+    },
+  });
+}
 
 export const { version, stackNamespace, nodes, vmNamespaceName, vmStatus, vmReady, vmNode, vmIp, vmiName } = single;
 export const extraVms = pulumi.all(Object.values(extra).map((v) => pulumi.interpolate`${v.name}=${v.printableStatus}`));

@@ -1,0 +1,164 @@
+// The Pulumi components on the local cluster with the real CLI, a local file backend of this file's own and
+// the e2e program (test/e2e/pulumi-components/program.ts: the root program's KubeVirtInstall and VM plus
+// VMs switched on by config). KubeVirtInstall takes over the shared stack (the same objects stack:up
+// applies, so nothing restarts); the tests that make the stack unusable for a moment (a fake upstream
+// KubeVirt; the destroy, last, followed by a reinstall) hold the stack lock so other tests' ensureStack()
+// waits for them.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubeconfigPath } from '../cluster/paths.js';
+import { ensureStack, STACK_SETUP_TIMEOUT_MS } from '../cluster/stack.js';
+import { ensureToolchain, kubectl, kubectlOk, repoRoot, runNode } from '../cluster/testing.js';
+import { toolPath } from '../../toolchain/products.js';
+import { pulumiOk, runPulumi } from './pulumi-cli.js';
+import { resourceSummary } from './pulumi-summary.js';
+import { holdStackLock } from './stack-lock.js';
+
+const VM_NS = `pulumi-e2e-${Date.now().toString(36)}`;
+const KUBECTL_NS = `${VM_NS}-kubectl`;
+let project = '';
+
+const opts = () => ({ passphrase: 'virtstack-components', env: { KUBECONFIG: kubeconfigPath() }, timeoutMs: 600_000 });
+const pulumi = (args: string[]) => runPulumi(project, args, opts());
+const ok = (args: string[]) => pulumiOk(project, args, opts());
+const output = (name: string): unknown => JSON.parse(ok(['stack', 'output', name, '--json']));
+
+beforeAll(async () => {
+  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
+  // The images of the current tree on the nodes and the stack installed: what the install will adopt.
+  await ensureStack();
+  project = mkdtempSync(join(tmpdir(), 'virtstack-components-'));
+  mkdirSync(join(project, 'state'));
+  writeFileSync(join(project, 'Pulumi.yaml'), 'name: virtstack-e2e\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n');
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'virtstack-e2e', version: '1.0.0', type: 'module', main: 'index.js', dependencies: { '@pulumi/pulumi': '3.259.0', '@pulumi/kubernetes': '4.32.0' } }));
+  writeFileSync(join(project, 'index.js'), `export * from ${JSON.stringify(join(repoRoot, 'dist', 'test', 'e2e', 'pulumi-components', 'program.js'))};\n`);
+  // The program imports @pulumi/* from the repository's node_modules (it lives in dist/); the CLI reads
+  // the project's own package.json and node_modules for the plugins it needs.
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
+  ok(['plugin', 'install', 'resource', 'kubernetes', 'v4.32.0', '--file', toolPath('pulumi-kubernetes', 'pulumi-resource-kubernetes')]);
+  ok(['stack', 'init', 'e2e']);
+  ok(['config', 'set', 'virtstack:vmNamespace', VM_NS]);
+  ok(['config', 'set', 'virtstack:vmName', 'e2e']);
+}, STACK_SETUP_TIMEOUT_MS);
+
+afterAll(() => {
+  if (!project) return;
+  // The destroy test removes everything; when it did not run, forget the state without destroying the
+  // shared stack, and remove what is this file's own.
+  kubectl(['delete', 'namespace', VM_NS, KUBECTL_NS, '--ignore-not-found', '--wait=true'], undefined, 300_000);
+  rmSync(project, { recursive: true, force: true });
+});
+
+test('refuses to install over an upstream KubeVirt, naming the object and the fix, before anything is sent', async () => {
+  const release = await holdStackLock();
+  try {
+    kubectlOk(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'kubevirts.kubevirt.io' },
+      spec: { group: 'kubevirt.io', names: { kind: 'KubeVirt', plural: 'kubevirts', singular: 'kubevirt' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    }));
+    const r = pulumi(['up', '--yes', '--skip-preview']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/KubeVirtInstall virtstack: this cluster runs upstream KubeVirt \(crd\/kubevirts\.kubevirt\.io exists\); virtstack will not install over it \(uninstall KubeVirt first, or use another cluster\)/);
+    // Nothing of the stack was created (the namespace waits for the check, everything else for the namespace).
+    const state = JSON.parse(ok(['stack', 'export'])) as { deployment: { resources?: { type: string }[] } };
+    expect((state.deployment.resources ?? []).filter((x) => x.type.startsWith('kubernetes:apps') || x.type.includes('CustomResourceDefinition'))).toEqual([]);
+  } finally {
+    kubectl(['delete', 'crd', 'kubevirts.kubevirt.io', '--ignore-not-found', '--wait=true'], undefined, 120_000);
+    release();
+  }
+}, 600_000);
+
+test('pulumi up installs the stack with KubeVirtInstall and runs a VirtualMachine', () => {
+  ok(['up', '--yes', '--skip-preview']);
+  expect(output('stackNamespace')).toBe('virtstack');
+  expect(output('nodes')).toEqual([expect.objectContaining({ name: 'node-1', accelerator: expect.stringMatching(/^(kvm|tcg)$/) }), expect.objectContaining({ name: 'node-2' })]);
+  expect(output('vmStatus')).toBe('Running');
+  expect(output('vmReady')).toBe(true);
+  // what the component says is what kubectl sees
+  const vmi = kubectlOk(['-n', VM_NS, 'get', 'vmi', 'e2e', '-o', 'jsonpath={.status.phase} {.status.nodeName} {.status.interfaces[0].ipAddress}']).trim().split(' ');
+  expect(vmi).toEqual(['Running', output('vmNode'), output('vmIp')]);
+  expect(output('vmiName')).toBe('e2e');
+  const managers = kubectlOk(['-n', 'virtstack', 'get', 'ds', 'virt-handler', '--show-managed-fields', '-o', 'jsonpath={.metadata.managedFields[*].manager}']);
+  expect(managers.split(' ')).toContain('pulumi-kubernetes');
+  expect(kubectlOk(['-n', VM_NS, 'get', 'vm', 'e2e', '-o', 'jsonpath={.spec.runStrategy}|{.spec.running}'])).toBe('Always|');
+}, 600_000);
+
+test('pulumi preview then shows no changes', () => {
+  const out = ok(['preview', '--expect-no-changes', '--diff']);
+  expect(Object.keys(resourceSummary(out))).toEqual(['unchanged']);
+}, 300_000);
+
+test('a VM whose Ready never comes fails the update within its timeout, quoting its conditions and events', () => {
+  ok(['config', 'set', 'virtstack:stuckVm', 'true']);
+  ok(['config', 'set', 'virtstack:readyTimeout', '30']);
+  const r = pulumi(['up', '--yes', '--skip-preview']);
+  expect(r.code).not.toBe(0);
+  expect(r.out).toMatch(new RegExp(`VirtualMachine ${VM_NS}/stuck did not become Ready within 30 s \\(printableStatus ErrorUnschedulable\\)`));
+  expect(r.out).toMatch(/VM conditions: .*PodScheduled=False Unschedulable: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/);
+  expect(r.out).toMatch(/VMI stuck \(phase Scheduling\) conditions: .*PodScheduled=False Unschedulable/);
+  expect(r.out).toMatch(/Warning events: .*Pod\/virt-launcher-stuck-\w+: FailedScheduling: /);
+  // no stack trace for it
+  expect(r.out).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
+  ok(['config', 'rm', 'virtstack:stuckVm']);
+  expect(resourceSummary(ok(['up', '--yes', '--skip-preview']))).toEqual(expect.objectContaining({ deleted: 2 }));
+  expect(kubectl(['-n', VM_NS, 'get', 'vm', 'stuck']).code).not.toBe(0);
+}, 600_000);
+
+test('a VM whose image does not exist fails with ErrImagePull, and the fixed program repairs it', () => {
+  ok(['config', 'set', 'virtstack:brokenImage', 'registry.invalid/virtstack/no-such-guest:1']);
+  const r = pulumi(['up', '--yes', '--skip-preview']);
+  expect(r.code).not.toBe(0);
+  expect(r.out).toMatch(new RegExp(`VirtualMachine ${VM_NS}/img did not become Ready within 30 s`));
+  expect(r.out).toMatch(/Warning events: .*Pod\/virt-launcher-img-\w+: (Failed|BackOff): .*(ErrImagePull|ImagePullBackOff|registry\.invalid)/);
+  // the state holds the VM; the fixed program updates it in place and it runs
+  ok(['config', 'set', 'virtstack:brokenImage', 'localhost/virtstack/test-guest:dev']);
+  const fixed = ok(['up', '--yes', '--skip-preview']);
+  expect(resourceSummary(fixed)).toEqual(expect.objectContaining({ updated: 1 }));
+  expect(JSON.parse(ok(['stack', 'output', 'extraVms', '--json']))).toEqual(['img=Running']);
+  ok(['config', 'rm', 'virtstack:brokenImage']);
+  ok(['up', '--yes', '--skip-preview']);
+}, 900_000);
+
+test('misspelt args are refused by their arg path before anything is sent', () => {
+  ok(['config', 'set', 'virtstack:typoVm', 'true']);
+  const r = pulumi(['up', '--yes', '--skip-preview']);
+  expect(r.code).not.toBe(0);
+  expect(r.out).toMatch(/VirtualMachine typo has invalid args:\s+template\.spec\.domain\.cpu\.corse: unknown field "corse"; did you mean cores\?/);
+  expect(kubectl(['-n', VM_NS, 'get', 'vm', 'typo']).code).not.toBe(0);
+  ok(['config', 'rm', 'virtstack:typoVm']);
+}, 300_000);
+
+// Last: it takes the shared stack away (holding the lock) and reinstalls it with stack:up.
+test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, webhook, finalizer or node label', async () => {
+  const release = await holdStackLock();
+  try {
+    // A VM Pulumi does not know of, running: the install's drain must take it before the controller goes.
+    kubectlOk(['create', 'namespace', KUBECTL_NS]);
+    kubectlOk(['-n', KUBECTL_NS, 'apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachine',
+      metadata: { name: 'outsider' },
+      spec: { runStrategy: 'Always', template: { spec: { domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] } }, volumes: [{ name: 'root', containerDisk: { image: 'localhost/virtstack/test-guest:dev', imagePullPolicy: 'Never' } }] } } },
+    }));
+    kubectlOk(['-n', KUBECTL_NS, 'wait', '--for=condition=Ready', 'vm/outsider', '--timeout=180s'], undefined, 200_000);
+    const out = ok(['destroy', '--yes', '--skip-preview']);
+    expect(resourceSummary(out).deleted).toBeGreaterThan(20);
+    expect(kubectl(['get', 'crd', '-l', 'app.kubernetes.io/part-of=virtstack', '-o', 'name']).stdout.trim()).toBe('');
+    for (const kind of ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'apiservices', 'clusterroles', 'clusterrolebindings']) {
+      expect(kubectl(['get', kind, '-l', 'app.kubernetes.io/part-of=virtstack', '-o', 'name']).stdout.trim()).toBe('');
+    }
+    expect(kubectl(['get', 'namespace', 'virtstack']).code).not.toBe(0);
+    expect(kubectl(['get', 'pods', '-A', '-l', 'kubevirt.io=virt-launcher', '-o', 'name']).stdout.trim()).toBe('');
+    expect(kubectlOk(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.labels}{"\\n"}{end}'])).not.toMatch(/kubevirt\.io\/schedulable|virtstack\.io\/accelerator/);
+    // The namespace of the outsider goes away: nothing in it is held by a finalizer.
+    kubectlOk(['delete', 'namespace', KUBECTL_NS, '--wait=true', '--timeout=60s'], undefined, 90_000);
+  } finally {
+    const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() });
+    release();
+    if (up.code !== 0) throw new Error(`reinstalling the shared stack (stack:up) failed:\n${up.output.slice(-3000)}`);
+  }
+}, 1_200_000);
