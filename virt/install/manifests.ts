@@ -6,6 +6,7 @@ import { SERVED_KINDS } from '../api/kinds.js';
 import type { KubeObject } from '../kube/api.js';
 import { apiserverManifests } from './apiserver-manifests.js';
 import { imageOf, resolveInstallOptions, type InstallOptions, type ResolvedInstallOptions } from './install-options.js';
+import { subresourceManifests } from './subresource-manifests.js';
 
 export const PART_OF = { 'app.kubernetes.io/part-of': 'virtstack' } as const;
 export const CONTROLLER_NAME = 'virt-controller';
@@ -207,5 +208,6 @@ export function installManifests(options: InstallOptions = {}): Obj[] {
     controllerDeployment(o),
     handlerDaemonSet(o),
     ...apiserverManifests(o),
+    ...subresourceManifests(o),
   ];
 }
