@@ -124,7 +124,12 @@ func (c *Children) RunProgram(cmd *exec.Cmd, what string) *pulumirpc.RunResponse
 
 // ConfigEnv is the program's configuration as the SDKs read it from the environment.
 func ConfigEnv(req *pulumirpc.RunRequest) ([]string, error) {
-	config, err := json.Marshal(req.GetConfig())
+	values := req.GetConfig()
+	if values == nil {
+		// A stack without config: the Python SDK iterates the decoded object and fails on JSON null.
+		values = map[string]string{}
+	}
+	config, err := json.Marshal(values)
 	if err != nil {
 		return nil, err
 	}
