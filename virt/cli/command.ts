@@ -1,5 +1,13 @@
 // The contract between virt/cmd/virtctl.ts and each subcommand: a command gets its arguments and an I/O
 // seam and returns the exit code, so only the entrypoint touches the process and tests run commands in-process.
+import type { Readable, Writable } from 'node:stream';
+
+/** The user's terminal, for interactive commands (console). */
+export interface CliTerminal {
+  input: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  output: Writable;
+}
+
 export interface CliIo {
   /** Report output (problems, summaries, JSON): what a pipeline reads. */
   stdout(text: string): void;
@@ -7,6 +15,10 @@ export interface CliIo {
   stderr(text: string): void;
   /** The whole of standard input, read on demand (`-f -`). */
   readStdin(): Promise<string>;
+  /** Standard input and output as streams; absent where a command cannot be interactive. */
+  terminal?: CliTerminal;
+  /** Aborts when the user interrupts (Ctrl+C outside a raw terminal, SIGTERM): long-running commands end cleanly. */
+  signal?: AbortSignal;
 }
 
 export interface CliCommand {

@@ -4,9 +4,10 @@ import { memoryIo } from './testing/memory-io.js';
 
 describe('virtctl dispatch', () => {
   it('lists exactly the commands that exist', () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(['validate']);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['start', 'stop', 'restart', 'pause', 'unpause', 'console', 'vnc', 'expose', 'validate']);
     expect(virtctlUsage()).toContain('  validate  check manifests offline');
-    expect(virtctlUsage()).not.toMatch(/\b(start|stop|console)\b/);
+    expect(virtctlUsage()).toContain('  console   connect to the serial console of a VMI (escape: Ctrl+])');
+    expect(virtctlUsage()).not.toMatch(/\b(migrate|port-forward)\b/);
   });
 
   it.each([['--help'], ['-h'], ['help']])('%s prints the usage on stdout with exit 0', async (flag) => {
@@ -24,7 +25,7 @@ describe('virtctl dispatch', () => {
   it('names an unknown command and lists the available ones, exit 2', async () => {
     const io = memoryIo();
     expect(await runVirtctl(['strat'], io)).toBe(2);
-    expect(io.err.split('\n')[0]).toBe("virtctl: unknown command 'strat'; available: validate");
+    expect(io.err.split('\n')[0]).toBe("virtctl: unknown command 'strat'; available: start, stop, restart, pause, unpause, console, vnc, expose, validate");
     expect(io.out).toBe('');
   });
 

@@ -1,9 +1,23 @@
 // virtctl's top level: picks the subcommand and answers --help and unknown commands. Only commands that
-// exist are listed; start, stop, console and the rest are added here as they land.
+// exist are listed.
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command.js';
+import { consoleCommand } from './console/index.js';
+import { exposeCommand } from './expose/index.js';
+import { vmActionCommand, vmiActionCommand } from './lifecycle/index.js';
 import { validateCommand } from './validate/index.js';
+import { vncCommand } from './vnc/index.js';
 
-export const COMMANDS: readonly CliCommand[] = [validateCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  vmActionCommand('start'),
+  vmActionCommand('stop'),
+  vmActionCommand('restart'),
+  vmiActionCommand('pause'),
+  vmiActionCommand('unpause'),
+  consoleCommand(),
+  vncCommand(),
+  exposeCommand(),
+  validateCommand,
+];
 
 export function virtctlUsage(commands: readonly CliCommand[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -9,10 +9,16 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Ctrl+C (outside a raw terminal) and SIGTERM end long-running commands (vnc --proxy-only, console) cleanly.
+const interrupted = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => interrupted.abort());
+
 const io: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   readStdin: () => text(process.stdin),
+  terminal: { input: process.stdin, output: process.stdout },
+  signal: interrupted.signal,
 };
 
 try {
@@ -25,3 +31,6 @@ try {
   else process.stderr.write('virtctl: this is a bug; rerun with VIRTCTL_DEBUG=1 for details and report it\n');
   process.exitCode = EXIT_USAGE;
 }
+// Streams and sockets a command leaves behind (stdin, keep-alive agents) must not hold the exit; what was
+// printed goes out first.
+process.stdout.write('', () => process.exit(process.exitCode));

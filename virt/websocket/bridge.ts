@@ -62,4 +62,6 @@ export function bridgeWebSocket(ws: WebSocket, stream: Duplex, opts: BridgeOptio
   ws.once('close', (code: number, reason: Buffer) => finish({ by: 'websocket', code, reason: reason.toString() }));
   ws.once('error', (error: Error) => finish({ by: 'websocket', error }));
   stream.resume();
+  // A caller may hold a socket paused until it is bridged, so early frames (an RFB greeting) wait, not drop.
+  if (ws.isPaused) ws.resume();
 }

@@ -1,0 +1,3 @@
+// virtctl console.
+export { consoleCommand, runConsoleSession } from './console-command.js';
+export { ESCAPE_BYTE, splitAtEscape } from './escape.js';

@@ -1,0 +1,2 @@
+// virtctl expose.
+export { exposeCommand, selectorOf, serviceFor, type Service } from './expose-command.js';

@@ -1,0 +1,2 @@
+// virtctl vnc.
+export { startVncProxy, vncCommand } from './vnc-command.js';
