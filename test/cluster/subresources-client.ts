@@ -76,9 +76,11 @@ export function openStream(path: string, who: Credentials = ADMIN): Promise<{ ws
           // not JSON
         }
         resolve({ code: res.statusCode ?? 0, status, body: data });
+        ws.terminate();
       });
     });
-    ws.once('error', reject);
+    // After a refused upgrade, terminate() reports the aborted handshake here too: the promise is already settled.
+    ws.on('error', reject);
   });
 }
 

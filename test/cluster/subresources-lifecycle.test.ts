@@ -42,7 +42,14 @@ test('discovery: the APIService is Available and the kube-apiserver lists the gr
     ['virtualmachineinstances/console', 'virtualmachineinstances/pause', 'virtualmachineinstances/unpause', 'virtualmachineinstances/vnc', 'virtualmachines/restart', 'virtualmachines/start', 'virtualmachines/stop'],
   );
   expect(ok(['api-versions'])).toMatch(/^subresources\.kubevirt\.io\/v1$/m);
-}, 60_000);
+  // the aggregator merged the api's OpenAPI documents into its own (what kubectl reads)
+  const v3 = await api<{ paths: Record<string, unknown> }>('GET', '/openapi/v3');
+  expect(Object.keys(v3.paths)).toContain('apis/subresources.kubevirt.io/v1');
+  await waitFor('the OpenAPI v2 document to hold the start path', 60_000, async () => {
+    const v2 = await api<{ paths: Record<string, unknown> }>('GET', '/openapi/v2');
+    return v2.paths['/apis/subresources.kubevirt.io/v1/namespaces/{namespace}/virtualmachines/{name}/start'] ? true : undefined;
+  });
+}, 120_000);
 
 test('Halted: start makes it Always and Running; a second start is 409; stop makes it Halted and Stopped; a second stop is 409', async () => {
   ok(['apply', '-f', '-'], vmManifest(ns.name, 'halted', 'Halted'));
