@@ -79,9 +79,6 @@ export const notFound = (q: Qualified, name: string): StatusError =>
 export const conflict = (q: Qualified, name: string, why: string): StatusError =>
   new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(q)} "${name}": ${why}`, { name, group: q.group, kind: q.resource });
 
-export const forbidden = (q: Qualified, name: string, why: string): StatusError =>
-  new StatusError(403, 'Forbidden', `${qualified(q)} "${name}" is forbidden: ${why}`, { name, group: q.group, kind: q.resource });
-
 export const internalError = (why: string, cause?: unknown): StatusError =>
   new StatusError(500, 'InternalError', `Internal error occurred: ${why}`, undefined, { cause });
 
