@@ -17,6 +17,7 @@ import { DataVolumeController } from './datavolume/dv-controller.js';
 import { LABELS as CDI_LABELS } from './datavolume/cdi-names.js';
 import type { PersistentVolumeClaim } from './datavolume/claim.js';
 import type { ProgressFetcher } from './datavolume/progress.js';
+import type { CloneAuthorizer } from './datavolume/clone-authorization.js';
 import { STORAGE_CLASSES, type StorageClass } from './datavolume/storage-class.js';
 import { VmController, vmIndexers } from './vm/vm-controller.js';
 import { POD_INDEXERS, VMI_INDEXERS, VmiController } from './vmi/vmi-controller.js';
@@ -33,6 +34,8 @@ export interface VirtControllersOptions {
   random?: () => number;
   /** How the DataVolume controller reads a running importer's progress (tests pass a fake). */
   fetchProgress?: ProgressFetcher;
+  /** Whether a cross-namespace clone is allowed (tests pass a fake; a SubjectAccessReview otherwise). */
+  authorizeClone?: CloneAuthorizer;
   /** Expectations older than this count as met (a lost watch event must not wedge a key). */
   expectationsTtlMs?: number;
 }
@@ -88,7 +91,7 @@ export class VirtControllers {
     this.dataVolume = new DataVolumeController({
       api: o.api, dataVolumes, claims, pods: importerPods, storageClasses, queue: this.dataVolumeQueue, events: this.events, log,
       config: { importerImage: o.config.importerImage, importerImagePullPolicy: o.config.launcherImagePullPolicy },
-      ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}),
+      ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}), ...(o.authorizeClone ? { authorizeClone: o.authorizeClone } : {}),
     });
   }
 

@@ -84,3 +84,7 @@ export function usableBytes(claimBytes: number, overhead: number): number {
   const mib = 2 ** 20;
   return Math.floor((claimBytes * (1 - overhead)) / mib) * mib;
 }
+
+/** The clone source pod's port and the disk's path under its token. */
+export const CLONE_SOURCE_PORT = 8080;
+export const cloneSourcePath = (token: string): string => `/${token}/${DISK_IMAGE_FILE}`;

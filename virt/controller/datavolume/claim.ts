@@ -8,6 +8,7 @@ import { parseQuantity } from '../../api/validation/quantity.js';
 import { DEFAULT_FILESYSTEM_OVERHEAD } from '../../import-contract/index.js';
 import type { KubeObject } from '../../kube/api.js';
 import { ANN, LABELS } from './cdi-names.js';
+import { CLONE_REQUEST_ANNOTATION } from './clone-source.js';
 import type { StorageClass } from './storage-class.js';
 
 export interface ClaimSpec {
@@ -53,12 +54,21 @@ export function importAnnotations(dv: DataVolume): Record<string, string> {
     if (h) a[ANN.extraHeaders] = JSON.stringify(h);
   } else if (s.blank) {
     a[ANN.source] = 'none';
+  } else if (s.pvc) {
+    // The importer downloads the source pod's disk: the endpoint is set once that pod runs.
+    a[ANN.source] = 'http';
+    a[CLONE_REQUEST_ANNOTATION] = `${s.pvc.namespace ?? dv.metadata.namespace ?? ''}/${s.pvc.name}`;
   }
   if (dv.spec.preallocation) a[ANN.preallocationRequested] = 'true';
   return a;
 }
 
-export function claimFor(dv: DataVolume, classes: { named(name: string): StorageClass | undefined; fallback: StorageClass | undefined }): PersistentVolumeClaim {
+/**
+ * The claim for `dv`. `ctx.sizeFallback`: the size when spec.storage names none (a clone: the source
+ * claim's, taken as it is since it already holds the source's overhead).
+ */
+export function claimFor(dv: DataVolume, ctx: { named(name: string): StorageClass | undefined; fallback: StorageClass | undefined; sizeFallback?: string }): PersistentVolumeClaim {
+  const classes = ctx;
   const name = dv.metadata.name ?? '';
   let spec: ClaimSpec;
   if (dv.spec.pvc) {
@@ -67,14 +77,15 @@ export function claimFor(dv: DataVolume, classes: { named(name: string): Storage
     if (!spec.resources?.requests?.storage) throw new ClaimSpecError('spec.pvc.resources.requests.storage', 'is required');
   } else {
     const st = structuredClone(dv.spec.storage ?? {}) as ClaimSpec;
-    const size = st.resources?.requests?.storage;
+    const given = st.resources?.requests?.storage;
+    const size = given ?? ctx.sizeFallback;
     if (!size) throw new ClaimSpecError('spec.storage.resources.requests.storage', 'is required (the size of the disk)');
     const bytes = parseQuantity(size);
     if (bytes === undefined || bytes <= 0) throw new ClaimSpecError('spec.storage.resources.requests.storage', `"${size}" is not a size`);
     const sc = st.storageClassName ? classes.named(st.storageClassName) : classes.fallback;
     const volumeMode = st.volumeMode ?? 'Filesystem';
     // CDI's storage API: a Filesystem claim is asked for enough that the disk gets the requested size.
-    const want = volumeMode === 'Filesystem' ? Math.ceil(bytes / (1 - DEFAULT_FILESYSTEM_OVERHEAD) / MIB) * MIB : bytes;
+    const want = volumeMode === 'Filesystem' && given ? Math.ceil(bytes / (1 - DEFAULT_FILESYSTEM_OVERHEAD) / MIB) * MIB : bytes;
     spec = {
       ...st,
       accessModes: st.accessModes?.length ? st.accessModes : ['ReadWriteOnce'],

@@ -11,6 +11,7 @@ import type { PersistentVolumeClaim } from './claim.js';
 import { STORAGE_CLASSES, type StorageClass } from './storage-class.js';
 
 let progress: number | undefined;
+let allowClone = true;
 let h: Harness;
 
 function seedClasses(mode: 'Immediate' | 'WaitForFirstConsumer'): void {
@@ -43,7 +44,8 @@ async function containerState(name: string, state: NonNullable<NonNullable<Pod['
 
 beforeEach(() => {
   progress = undefined;
-  h = new Harness({ fetchProgress: () => Promise.resolve(progress) });
+  allowClone = true;
+  h = new Harness({ fetchProgress: () => Promise.resolve(progress), authorizeClone: (t) => Promise.resolve({ allowed: allowClone, user: `system:serviceaccount:${t}:default` }) });
 });
 afterEach(() => h.stop());
 
@@ -164,5 +166,46 @@ describe('DataVolume controller', () => {
     await h.api.create(RESOURCES.dataVolumes, dataVolume('nosize', { storage: undefined, pvc: { accessModes: ['ReadWriteOnce'] } }));
     await h.until('ErrClaimNotValid', () => cond(dv('nosize'), 'Bound')?.reason === 'ErrClaimNotValid');
     expect(cond(dv('nosize'), 'Bound')?.message).toBe('spec.pvc.resources.requests.storage: is required');
+  });
+
+  it('clones a claim: target sized like the source, a source pod serving it, the importer downloading from it, CloneScheduled to Succeeded', async () => {
+    seedClasses('Immediate');
+    h.api.seed<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'golden', namespace: 'images' }, spec: { resources: { requests: { storage: '68Mi' } } }, status: { phase: 'Bound' } });
+    allowClone = false;
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('copy', { source: { pvc: { namespace: 'images', name: 'golden' } }, storage: {} }));
+    await h.until('CloneUnauthorized', () => cond(dv('copy'), 'Running')?.reason === 'CloneUnauthorized');
+    expect(cond(dv('copy'), 'Running')?.message).toContain(`system:serviceaccount:${NS}:default may not clone from namespace images`);
+    expect(pvc('copy')).toBeUndefined();
+    allowClone = true;
+    const c = await h.until('target claim', () => pvc('copy'), 8000);
+    expect(c.spec?.resources?.requests?.storage).toBe('68Mi');
+    expect(c.metadata.annotations?.['k8s.io/CloneRequest']).toBe('images/golden');
+    await bindClaim('copy');
+    const src = await h.until('source pod', () => h.api.all<Pod>(RESOURCES.pods).find((p) => p.metadata.namespace === 'images'));
+    expect(src.metadata.name).toBe(`${dv('copy')!.metadata.uid}-source-pod`);
+    expect((src.spec as { volumes: { persistentVolumeClaim: { claimName: string; readOnly: boolean } }[] }).volumes[0]!.persistentVolumeClaim).toEqual({ claimName: 'golden', readOnly: true });
+    await h.until('CloneScheduled', () => dv('copy')?.status?.phase === 'CloneScheduled');
+    expect(importer('copy')).toBeUndefined();
+    const cur = await h.api.get<Pod>(RESOURCES.pods, 'images', src.metadata.name!);
+    await h.api.updateStatus<Pod>(RESOURCES.pods, { ...cur, status: { phase: 'Running', podIP: '10.214.2.9', conditions: [{ type: 'Ready', status: 'True' }] } });
+    const target = await h.until('target importer', () => importer('copy'));
+    const token = pvc('copy')!.metadata.annotations!['virtstack.io/clone-token']!;
+    const env = (target.spec!.containers![0]! as unknown as { env: { name: string; value?: string }[] }).env;
+    expect(env.find((e) => e.name === IMPORTER_ENV.endpoint)?.value).toBe(`http://10.214.2.9:8080/${token}/disk.img`);
+    await containerState('copy', { name: 'importer', ready: true, restartCount: 0, state: { running: {} } });
+    await h.until('CloneInProgress', () => dv('copy')?.status?.phase === 'CloneInProgress');
+    await containerState('copy', { name: 'importer', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', message: '{"message":"Import Complete"}' } } }, 'Succeeded');
+    await h.until('Succeeded', () => dv('copy')?.status?.phase === 'Succeeded');
+    await h.until('source pod deleted', () => !h.api.all<Pod>(RESOURCES.pods).some((p) => p.metadata.namespace === 'images'));
+    expect(h.events('CloneSucceeded').map((e) => e.message)).toEqual([`Successfully cloned from images/golden into ${NS}/copy`]);
+  }, 20_000);
+
+  it('a clone of a missing claim says so and waits', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('orphan', { source: { pvc: { name: 'nothing' } } }));
+    await h.until('CloneWithoutSource', () => cond(dv('orphan'), 'Running')?.reason === 'CloneWithoutSource');
+    expect(cond(dv('orphan'), 'Running')?.message).toBe(`the source claim ${NS}/nothing does not exist; create it or fix spec.source.pvc`);
   });
 });

@@ -16,7 +16,11 @@ import type { WorkQueue } from '../../kube/work-queue.js';
 import type { Logger } from '../../logger/logger.js';
 import { kubeTime } from '../kube-time.js';
 import type { PullPolicy } from '../vmi/pod-manifest.js';
+import { randomBytes } from 'node:crypto';
+import { CLONE_SOURCE_PORT, cloneSourcePath } from '../../import-contract/index.js';
 import { ANN, importerPodName, REASONS } from './cdi-names.js';
+import { cloneAuthorizer, type CloneAuthorizer } from './clone-authorization.js';
+import { CLONE_TOKEN_ANNOTATION, cloneSourcePod, cloneSourcePodName, cloneTargetOf } from './clone-source.js';
 import { claimFor, ClaimSpecError, type PersistentVolumeClaim } from './claim.js';
 import { updateCondition, type ConditionValue, type DvCondition } from './dv-conditions.js';
 import { importerPod } from './importer-pod.js';
@@ -45,7 +49,12 @@ export interface DataVolumeControllerDeps {
   now?: () => Date;
   /** How progress is read from a running importer (tests pass a fake). */
   fetchProgress?: ProgressFetcher;
+  /** Whether a cross-namespace clone is allowed (a SubjectAccessReview unless given). */
+  authorizeClone?: CloneAuthorizer;
 }
+
+/** How often a clone waiting for its source (absent, in use, not yet authorized) looks again. */
+export const CLONE_RECHECK_MS = 5000;
 
 /** How often a running import's progress is read (CDI: 2 s). */
 export const PROGRESS_INTERVAL_MS = 2000;
@@ -71,6 +80,17 @@ const PHASE_EVENTS: Partial<Record<Phase, { type: 'Normal' | 'Warning'; reason: 
   Failed: { type: 'Warning', reason: REASONS.importFailed, message: (c) => `Failed to import into PVC ${c}` },
 };
 
+/** Where a clone comes from, for its phase events. */
+const clonePhaseEvent = (phase: Phase, from: string, to: string): { type: 'Normal' | 'Warning'; reason: string; message: string } | undefined => {
+  switch (phase) {
+    case 'CloneScheduled': return { type: 'Normal', reason: 'CloneScheduled', message: `Cloning from ${from} into ${to} scheduled` };
+    case 'CloneInProgress': return { type: 'Normal', reason: 'CloneInProgress', message: `Cloning from ${from} into ${to} in progress` };
+    case 'Succeeded': return { type: 'Normal', reason: 'CloneSucceeded', message: `Successfully cloned from ${from} into ${to}` };
+    case 'Failed': return { type: 'Warning', reason: 'CloneFailed', message: `Failed to clone from ${from} into ${to}` };
+    default: return undefined;
+  }
+};
+
 interface Observed {
   phase: Phase;
   running?: ConditionValue;
@@ -83,13 +103,15 @@ interface Observed {
 export class DataVolumeController {
   private readonly now: () => Date;
   private readonly fetch: ProgressFetcher;
+  private readonly authorizeClone: CloneAuthorizer;
 
   constructor(private readonly d: DataVolumeControllerDeps) {
     this.now = d.now ?? (() => new Date());
     this.fetch = d.fetchProgress ?? fetchProgress;
+    this.authorizeClone = d.authorizeClone ?? cloneAuthorizer(d.api);
     d.dataVolumes.addHandlers(enqueueHandlers(d.queue));
     d.claims.addHandlers(enqueueHandlers(d.queue, (c) => ownerKey(c, RESOURCES.dataVolumes.kind)));
-    d.pods.addHandlers(enqueueHandlers(d.queue, (p) => ownerKey(p, RESOURCES.persistentVolumeClaims.kind)));
+    d.pods.addHandlers(enqueueHandlers(d.queue, (p) => cloneTargetOf(p) ?? ownerKey(p, RESOURCES.persistentVolumeClaims.kind)));
     // A class appearing (or becoming the default) lets waiting DataVolumes go on.
     d.storageClasses.addHandlers({ add: () => this.enqueueAll(), update: () => this.enqueueAll() });
   }
@@ -112,17 +134,32 @@ export class DataVolumeController {
   async sync(key: string): Promise<SyncResult> {
     const d = this.d;
     const dv = d.dataVolumes.store.get(key);
-    if (!dv || dv.metadata.deletionTimestamp) return;
     const { namespace, name } = splitKey(key);
+    if (!dv || dv.metadata.deletionTimestamp) {
+      // A clone's source pod lives in another namespace, beyond garbage collection: it goes with the DataVolume.
+      for (const p of d.pods.store.list()) if (cloneTargetOf(p) === key && !p.metadata.deletionTimestamp) await this.deletePod(p, d.log.child({ kind: 'DataVolume', namespace, name }));
+      return;
+    }
     const log = d.log.child({ kind: 'DataVolume', namespace, name, uid: dv.metadata.uid });
     const src = dv.spec.source ?? {};
-    if (!src.http && !src.blank) {
+    if (!src.http && !src.blank && !src.pvc) {
       const kind = Object.keys(src)[0] ?? 'none';
-      return this.finish(dv, undefined, { phase: 'Pending', running: { status: 'False', reason: REASONS.unsupportedSource, message: `spec.source.${kind}: not supported by this virtstack controller yet; use http or blank` } }, log);
+      return this.finish(dv, undefined, { phase: 'Pending', running: { status: 'False', reason: REASONS.unsupportedSource, message: `spec.source.${kind}: not supported by this virtstack controller yet; use http, blank or pvc` } }, log);
+    }
+    const clone = src.pvc ? { key: `${src.pvc.namespace ?? namespace}/${src.pvc.name}`, namespace: src.pvc.namespace ?? namespace ?? '' } : undefined;
+    const ph = (p: Phase): Phase => (clone ? ({ ImportScheduled: 'CloneScheduled', ImportInProgress: 'CloneInProgress' } as Partial<Record<Phase, Phase>>)[p] ?? p : p);
+    let sourceClaim: PersistentVolumeClaim | undefined;
+    if (clone) {
+      sourceClaim = d.claims.store.get(clone.key);
+      const waiting = await this.cloneBlocked(dv, clone, sourceClaim);
+      if (waiting) {
+        await this.finish(dv, d.claims.store.get(key), { phase: dv.status?.phase === 'Succeeded' ? 'Succeeded' : 'Pending', running: waiting }, log);
+        return { requeueAfterMs: CLONE_RECHECK_MS };
+      }
     }
 
     const pvc = d.claims.store.get(key);
-    if (!pvc) return this.createClaim(dv, log);
+    if (!pvc) return this.createClaim(dv, log, sourceClaim?.spec?.resources?.requests?.storage);
     if (controllerOf(pvc)?.uid !== dv.metadata.uid) {
       const message = `Resource "${name}" already exists and is not managed by DataVolume`;
       d.events.event(dv, 'Warning', REASONS.errResourceExists, message);
@@ -135,9 +172,11 @@ export class DataVolumeController {
     const before = Number(ann[ANN.restartsBefore] ?? '0') || 0;
     const restartCount = Math.max(Number(ann[ANN.podRestarts] ?? '0') || 0, before);
 
+    const sourcePod = clone ? d.pods.store.get(`${clone.namespace}/${cloneSourcePodName(dv.metadata.uid ?? '')}`) : undefined;
     if (ann[ANN.podPhase] === 'Succeeded' || ann[ANN.importFatalError] === 'true') {
       const ok = ann[ANN.podPhase] === 'Succeeded';
       if (pod && !pod.metadata.deletionTimestamp) await this.deletePod(pod, log);
+      if (sourcePod && !sourcePod.metadata.deletionTimestamp) await this.deletePod(sourcePod, log);
       return this.finish(dv, pvc, { phase: ok ? 'Succeeded' : 'Failed', running: runningFromAnnotations(ann), restartCount, ...(ok ? { progress: '100.0%' } : {}) }, log);
     }
 
@@ -149,6 +188,11 @@ export class DataVolumeController {
         if (!bindsOnFirstConsumer(this.storageClassOf(pvc))) return this.finish(dv, pvc, { phase: 'Pending', restartCount }, log);
         if (dv.metadata.annotations?.[ANN.immediateBinding] !== 'true' && !ann[ANN.selectedNode]) return this.finish(dv, pvc, { phase: 'WaitForFirstConsumer', running: { status: 'False' }, restartCount }, log);
       }
+      if (clone && sourceClaim) {
+        // The target's importer downloads from the source pod: it must serve first.
+        const endpoint = await this.cloneEndpoint(dv, pvc, sourceClaim, sourcePod, log);
+        if (!endpoint) return this.finish(dv, pvc, { phase: 'CloneScheduled', running: { status: 'False', reason: REASONS.pending, message: `waiting for the clone source pod in ${clone.namespace}` }, restartCount }, log);
+      }
       // An earlier pod of this claim is gone without finishing (deleted, evicted): that was a restart.
       const lost = ann[ANN.importPod] !== undefined && cached === undefined;
       const nextBefore = lost ? restartCount + 1 : before;
@@ -156,10 +200,10 @@ export class DataVolumeController {
       await this.annotateClaim(pvc, { [ANN.importPod]: importerPodName(name), [ANN.restartsBefore]: String(nextBefore), [ANN.podRestarts]: String(nextBefore) });
       if (cached) {
         // A pod of that name not made for this claim (an earlier claim's, still terminating): wait for it.
-        return this.finish(dv, pvc, { phase: 'ImportScheduled', restartCount: nextBefore }, log);
+        return this.finish(dv, pvc, { phase: ph('ImportScheduled'), restartCount: nextBefore }, log);
       }
-      await this.createPod(dv, pvc, log);
-      return this.finish(dv, pvc, { phase: 'ImportScheduled', running: { status: 'False', reason: REASONS.pending, message: 'the importer pod is pending' }, restartCount: nextBefore }, log);
+      await this.createPod(dv, d.claims.store.get(key) ?? pvc, log);
+      return this.finish(dv, pvc, { phase: ph('ImportScheduled'), running: { status: 'False', reason: REASONS.pending, message: 'the importer pod is pending' }, restartCount: nextBefore }, log);
     }
 
     const st = importerState(pod);
@@ -176,35 +220,38 @@ export class DataVolumeController {
       await this.annotateClaim(pvc, record);
       log.info('import complete', { restartCount: restarts });
       await this.deletePod(pod, log);
+      if (sourcePod) await this.deletePod(sourcePod, log);
       return this.finish(dv, pvc, { phase: 'Succeeded', running, restartCount: restarts, progress: '100.0%' }, log);
     }
     if (st.termination?.fatal) {
       await this.annotateClaim(pvc, { ...record, [ANN.podPhase]: 'Failed', [ANN.importFatalError]: 'true' });
       log.warn('import failed for good', { error: st.termination.message });
       await this.deletePod(pod, log);
+      if (sourcePod) await this.deletePod(sourcePod, log);
       return this.finish(dv, pvc, { phase: 'Failed', running, restartCount: restarts }, log);
     }
     if (st.gone && !pod.metadata.deletionTimestamp) {
       // Evicted or failed as a pod: the next sync starts another (counted as a restart).
       await this.annotateClaim(pvc, record);
       await this.deletePod(pod, log);
-      return this.finish(dv, pvc, { phase: 'ImportScheduled', running, restartCount: restarts }, log);
+      return this.finish(dv, pvc, { phase: ph('ImportScheduled'), running, restartCount: restarts }, log);
     }
     await this.annotateClaim(pvc, record);
     if (running.status === 'True' && pod.status?.podIP) {
       const pct = await this.fetch(pod.status.podIP, dv.metadata.uid ?? '');
-      await this.finish(dv, pvc, { phase: 'ImportInProgress', running, restartCount: restarts, ...(pct !== undefined ? { progress: formatProgress(pct) } : {}) }, log);
+      await this.finish(dv, pvc, { phase: ph('ImportInProgress'), running, restartCount: restarts, ...(pct !== undefined ? { progress: formatProgress(pct) } : {}) }, log);
       return { requeueAfterMs: PROGRESS_INTERVAL_MS };
     }
-    const phase: Phase = st.podPhase === 'Running' || restarts > 0 ? 'ImportInProgress' : 'ImportScheduled';
+    const phase: Phase = ph(st.podPhase === 'Running' || restarts > 0 ? 'ImportInProgress' : 'ImportScheduled');
     return this.finish(dv, pvc, { phase, running, restartCount: restarts }, log);
   }
 
-  private async createClaim(dv: DataVolume, log: Logger): Promise<SyncResult> {
+  private async createClaim(dv: DataVolume, log: Logger, sizeFallback?: string): Promise<SyncResult> {
     const d = this.d;
     let manifest: PersistentVolumeClaim;
     try {
-      manifest = claimFor(dv, { named: (n) => d.storageClasses.store.list().find((c) => c.metadata.name === n), fallback: defaultStorageClass(d.storageClasses.store.list()) });
+      manifest = claimFor(dv, { named: (n) => d.storageClasses.store.list().find((c) => c.metadata.name === n), fallback: defaultStorageClass(d.storageClasses.store.list()), ...(sizeFallback ? { sizeFallback } : {}) });
+      if (dv.spec.source?.pvc) manifest.metadata.annotations = { ...manifest.metadata.annotations, [CLONE_TOKEN_ANNOTATION]: randomBytes(16).toString('hex') };
     } catch (e) {
       if (!(e instanceof ClaimSpecError)) throw e;
       d.events.event(dv, 'Warning', REASONS.errClaimNotValid, e.message);
@@ -220,9 +267,47 @@ export class DataVolumeController {
     return this.finish(dv, undefined, { phase: 'Pending' }, log);
   }
 
+  /** Why a clone cannot go on yet (the Running condition to show), or undefined. */
+  private async cloneBlocked(dv: DataVolume, clone: { key: string; namespace: string }, source: PersistentVolumeClaim | undefined): Promise<ConditionValue | undefined> {
+    if (dv.status?.phase === 'Succeeded') return undefined;
+    if (!source) return { status: 'False', reason: 'CloneWithoutSource', message: `the source claim ${clone.key} does not exist; create it or fix spec.source.pvc` };
+    if (clone.namespace !== dv.metadata.namespace) {
+      const { allowed, user } = await this.authorizeClone(dv.metadata.namespace ?? '', clone.namespace);
+      if (!allowed) {
+        return { status: 'False', reason: 'CloneUnauthorized', message: `${user} may not clone from namespace ${clone.namespace}: it needs create on datavolumes/source (cdi.kubevirt.io) there, e.g. a RoleBinding in ${clone.namespace} to a Role granting it` };
+      }
+    }
+    if (source.status?.phase !== 'Bound') return { status: 'False', reason: 'CloneSourceNotBound', message: `the source claim ${clone.key} is not bound yet` };
+    return undefined;
+  }
+
+  /** Makes sure the source pod serves; returns the URL once it does (written onto the target claim). */
+  private async cloneEndpoint(dv: DataVolume, pvc: PersistentVolumeClaim, source: PersistentVolumeClaim, sourcePod: Pod | undefined, log: Logger): Promise<string | undefined> {
+    const d = this.d;
+    const token = pvc.metadata.annotations?.[CLONE_TOKEN_ANNOTATION] ?? '';
+    if (!sourcePod) {
+      const manifest = cloneSourcePod(source, { key: objectKey(dv), uid: dv.metadata.uid ?? '' }, token, { image: d.config.importerImage, imagePullPolicy: d.config.importerImagePullPolicy });
+      try {
+        await d.api.create(RESOURCES.pods, manifest);
+        log.info('created the clone source pod', { pod: manifest.metadata.name, namespace: manifest.metadata.namespace });
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw new SyncError(`creating the clone source pod: ${(e as Error).message}`, REASONS.errStartingPod, { cause: e });
+      }
+      return undefined;
+    }
+    const ready = sourcePod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const ip = sourcePod.status?.podIP;
+    if (!ready || !ip || sourcePod.metadata.deletionTimestamp) return undefined;
+    const url = `http://${ip.includes(':') ? `[${ip}]` : ip}:${CLONE_SOURCE_PORT}${cloneSourcePath(token)}`;
+    await this.annotateClaim(pvc, { [ANN.endpoint]: url, [ANN.source]: 'http' });
+    return url;
+  }
+
   private async createPod(dv: DataVolume, pvc: PersistentVolumeClaim, log: Logger): Promise<void> {
     const d = this.d;
-    const manifest = importerPod(pvc, { image: d.config.importerImage, imagePullPolicy: d.config.importerImagePullPolicy, ownerUid: dv.metadata.uid ?? '' });
+    // The endpoint of a clone may have been written a moment ago: the API has it, the cache may not.
+    const fresh = dv.spec.source?.pvc ? await d.api.get<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, pvc.metadata.namespace, pvc.metadata.name ?? '') : pvc;
+    const manifest = importerPod(fresh, { image: d.config.importerImage, imagePullPolicy: d.config.importerImagePullPolicy, ownerUid: dv.metadata.uid ?? '' });
     try {
       await d.api.create(RESOURCES.pods, manifest);
       log.info('created the importer pod', { pod: manifest.metadata.name });
@@ -275,8 +360,15 @@ export class DataVolumeController {
     await writeStatus(this.d.api, RESOURCES.dataVolumes, dv, s);
     if (prev.phase !== o.phase) {
       log.info('phase', { from: prev.phase, to: o.phase, restartCount: s.restartCount });
-      const ev = PHASE_EVENTS[o.phase];
-      if (ev) this.d.events.event(dv, ev.type, ev.reason, ev.message(claim));
+      const src = dv.spec.source?.pvc;
+      if (src) {
+        const ev = clonePhaseEvent(o.phase, `${src.namespace ?? dv.metadata.namespace}/${src.name}`, `${dv.metadata.namespace}/${claim}`);
+        if (ev) this.d.events.event(dv, ev.type, ev.reason, ev.message);
+        else if (PHASE_EVENTS[o.phase]) this.d.events.event(dv, PHASE_EVENTS[o.phase]!.type, PHASE_EVENTS[o.phase]!.reason, PHASE_EVENTS[o.phase]!.message(claim));
+      } else {
+        const ev = PHASE_EVENTS[o.phase];
+        if (ev) this.d.events.event(dv, ev.type, ev.reason, ev.message(claim));
+      }
     }
     return;
   }
