@@ -29,6 +29,8 @@ let port: number;
 let handler: https.Server;
 let handlerCert: 'handler' | 'notHandler';
 const handlerCalls: { method: string; url: string; peer: string | undefined; protocol?: string }[] = [];
+/** The handler side of each stream the stand-in accepted. */
+const handlerStreams: WebSocket[] = [];
 const decisions: { user: UserInfo; attrs: ResourceAttributes }[] = [];
 let allow: (attrs: ResourceAttributes) => boolean;
 
@@ -52,6 +54,7 @@ function startHandler(): Promise<number> {
   handler.on('upgrade', (req: IncomingMessage, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       handlerCalls.push({ method: 'GET', url: req.url ?? '', peer: peer(req), protocol: ws.protocol });
+      handlerStreams.push(ws);
       // The guest's console, as far as this test goes: it answers each line in upper case.
       ws.on('message', (d: Buffer) => ws.send(Buffer.from(d.toString().toUpperCase())));
     });
@@ -65,6 +68,7 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   handlerCalls.length = 0;
+  handlerStreams.length = 0;
   decisions.length = 0;
   allow = () => true;
   handlerCert = 'handler';
@@ -339,6 +343,39 @@ describe('console', () => {
     expect(await answer).toBe('HELLO\n');
     expect(handlerCalls).toEqual([{ method: 'GET', url: `/v1/namespaces/${NS}/virtualmachineinstances/testvm/console`, peer: 'virt-api', protocol: 'plain.kubevirt.io' }]);
     ws.close();
+  });
+
+  test('either side closing closes the other', async () => {
+    api.seed(RESOURCES.virtualMachineInstances, newVmi());
+    const user = await openConsole();
+    await pollUntil(() => handlerStreams[0], 'the handler side');
+    const handlerClosed = new Promise<void>((resolve) => handlerStreams[0]!.once('close', () => resolve()));
+    user.close();
+    await handlerClosed;
+    const again = await openConsole();
+    await pollUntil(() => handlerStreams[1], 'the second handler side');
+    const userClosed = new Promise<void>((resolve) => again.once('close', () => resolve()));
+    handlerStreams[1]!.close();
+    await userClosed;
+  });
+
+  test('a large burst arrives whole and in order through both legs', async () => {
+    api.seed(RESOURCES.virtualMachineInstances, newVmi());
+    const user = await openConsole();
+    const payload = Buffer.alloc(4 << 20, 'abcdefghij');
+    let got = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      const expected = payload.toString().toUpperCase();
+      let text = '';
+      user.on('message', (d: Buffer) => {
+        text += d.toString();
+        got += d.length;
+        if (got >= payload.length) (text === expected ? resolve() : reject(new Error('bytes changed on the way')));
+      });
+    });
+    user.send(payload);
+    await done;
+    user.close();
   });
 
   test('a VMI that is not running is refused before the upgrade with a Status', async () => {
