@@ -64,3 +64,58 @@ export async function waitForNodeLabels(api: KubeApi, timeoutMs: number, pollMs 
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+const REGISTRATIONS: Record<string, ResourceRef> = {
+  MutatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false },
+  ValidatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false },
+  APIService: { group: 'apiregistration.k8s.io', version: 'v1', plural: 'apiservices', kind: 'APIService', namespaced: false },
+};
+
+interface CaBundleHolder extends KubeObject {
+  webhooks?: { clientConfig?: { caBundle?: string } }[];
+  spec?: { caBundle?: string };
+}
+
+async function poll(what: string, timeoutMs: number, check: () => Promise<string | undefined>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const missing = await check();
+    if (missing === undefined) return;
+    if (Date.now() > deadline) throw new InstallError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}: ${missing}`, 'kubectl -n <namespace> logs deploy/virt-api shows why the api has not registered');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * Until the api's leader has put the CA bundle into every webhook configuration and the APIService (no
+ * static manifest carries it), the kube-apiserver cannot call the api and every VM create fails closed; a
+ * VirtualMachine that admission must refuse then proves the webhooks answer. Nothing is created.
+ */
+export async function waitForAdmission(api: KubeApi, objs: readonly KubeObject[], namespace: string, timeoutMs: number): Promise<void> {
+  const regs = objs.filter((x) => REGISTRATIONS[x.kind ?? '']);
+  for (const r of regs) {
+    await poll(`the CA bundle in ${r.kind?.toLowerCase()}/${r.metadata.name}`, timeoutMs, async () => {
+      const cur = await api.get<CaBundleHolder>(REGISTRATIONS[r.kind ?? '']!, undefined, r.metadata.name ?? '');
+      const bundles = r.kind === 'APIService' ? [cur.spec?.caBundle] : (cur.webhooks ?? []).map((w) => w.clientConfig?.caBundle);
+      return bundles.length > 0 && bundles.every((b) => b) ? undefined : 'not injected yet';
+    });
+  }
+  if (!regs.some((r) => r.kind === 'ValidatingWebhookConfiguration')) return;
+  const field = 'spec.template.spec.domain.devices.gpus';
+  const probe = {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: 'virtstack-pulumi-probe', namespace },
+    spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: { gpus: [{ name: 'probe', deviceName: 'example.com/none' }] }, memory: { guest: '64Mi' } } } } },
+  };
+  await poll('admission to answer (a VirtualMachine it must refuse)', timeoutMs, async () => {
+    try {
+      await api.create(RESOURCES.virtualMachines, probe);
+      await api.delete(RESOURCES.virtualMachines, namespace, probe.metadata.name).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      return 'the probe VirtualMachine was admitted: the validating webhook is not in effect yet';
+    } catch (e) {
+      if ((e as { code?: number }).code === 422 && (e as Error).message.includes(field)) return undefined;
+      return (e as Error).message;
+    }
+  });
+}

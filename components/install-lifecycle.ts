@@ -39,6 +39,22 @@ const nodeLabelsProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+const readyProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: { ready: boolean; namespace: string }) {
+    return { id: `ready-${inputs.namespace}`, outs: inputs };
+  },
+};
+
+/**
+ * Holds the install's readiness (node labels, admission answering) as a child resource, so that whatever
+ * depends on the KubeVirtInstall (a VM with dependsOn) is created only once the stack works.
+ */
+export class InstallReady extends pulumi.dynamic.Resource {
+  constructor(name: string, args: { ready: pulumi.Input<boolean>; namespace: string }, opts: pulumi.CustomResourceOptions) {
+    super(readyProvider, name, { ready: args.ready, namespace: args.namespace }, opts, 'virtstack', 'InstallReady');
+  }
+}
+
 export interface LifecycleArgs {
   target: ClusterTarget;
   namespace: string;

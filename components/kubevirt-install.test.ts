@@ -3,6 +3,7 @@
 // node-label cleanup, the drain after every workload), the nodes' accelerators as output, and a refusal
 // over upstream KubeVirt that names the object and the fix before anything is sent.
 import { installManifests } from '../virt/install/manifests.js';
+import { ApiError } from '../virt/kube/api.js';
 import { RESOURCES } from '../virt/kube/resources.js';
 import { setClusterConnector } from './cluster-connection.js';
 import { checkInstallable } from './install-checks.js';
@@ -24,8 +25,28 @@ function seedNodes(labelled: boolean): void {
   }
 }
 
+/** What the api's leader does on a real cluster: the CA bundle in every registration, and a validating webhook that refuses the probe. */
+function seedAdmission(): void {
+  for (const obj of installManifests()) {
+    const res = REGISTRATIONS[obj.kind ?? ''];
+    if (!res) continue;
+    const o = JSON.parse(JSON.stringify(obj)) as { webhooks?: { clientConfig: Record<string, unknown> }[]; spec?: Record<string, unknown> };
+    for (const w of o.webhooks ?? []) w.clientConfig.caBundle = 'Q0E=';
+    if (obj.kind === 'APIService' && o.spec) o.spec.caBundle = 'Q0E=';
+    world.api.seed(res, o as never);
+  }
+  world.api.failNext('create', RESOURCES.virtualMachines, new ApiError('admission webhook "virtualmachine-validator.kubevirt.io" denied the request: spec.template.spec.domain.devices.gpus: supported by upstream KubeVirt, not by virtstack', 422, 'Invalid', { method: 'POST', path: '/apis/kubevirt.io/v1/namespaces/virtstack/virtualmachines' }));
+}
+
+const REGISTRATIONS: Record<string, { group: string; version: string; plural: string; kind: string; namespaced: boolean }> = {
+  MutatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false },
+  ValidatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false },
+  APIService: { group: 'apiregistration.k8s.io', version: 'v1', plural: 'apiservices', kind: 'APIService', namespaced: false },
+};
+
 beforeEach(() => {
   world = mockWorld();
+  seedAdmission();
 });
 afterEach(() => {
   setClusterConnector(undefined);
@@ -66,6 +87,11 @@ test('orders the children so that destroy drains VMs first and removes node labe
   const drain = world.one('pulumi-nodejs:dynamic/virtstack:InstallDrain', 'vs-drain').inputs;
   expect(drain).toEqual(expect.objectContaining({ namespace: 'virtstack', timeoutSeconds: 600 }));
   expect(String(drain.module)).toMatch(/components\/install-teardown\.(js|ts)$/);
+  // whatever depends on the install waits for its readiness, held by a child
+  expect(world.one('pulumi-nodejs:dynamic/virtstack:InstallReady', 'vs-ready').inputs).toEqual(expect.objectContaining({ ready: true }));
+  const registrations = world.registered.filter((r) => r.type.startsWith('kubernetes:admissionregistration') || r.type.startsWith('kubernetes:apiregistration'));
+  for (const r of registrations) expect(r.dependsOn).toEqual(expect.arrayContaining(['vs-virt-api', 'vs-virt-controller', 'vs-virt-handler']));
+  expect(deps('pulumi-nodejs:dynamic/virtstack:InstallDrain', 'vs-drain')).toEqual(expect.arrayContaining(registrations.map((r) => r.name)));
 });
 
 test('waits until every Ready node carries the handler\'s labels', async () => {

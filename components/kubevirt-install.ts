@@ -11,8 +11,8 @@ import { InstallError } from '../virt/install/apply.js';
 import { InstallOptionsError, resolveInstallOptions, type InstallOptions, type ResolvedInstallOptions } from '../virt/install/install-options.js';
 import { installManifests } from '../virt/install/manifests.js';
 import { clusterTarget, connectCluster, type ClusterTarget } from './cluster-connection.js';
-import { checkInstallable, labelledNodes, waitForNodeLabels, type NodeAccelerator } from './install-checks.js';
-import { InstallDrain, InstallNodeLabels } from './install-lifecycle.js';
+import { checkInstallable, labelledNodes, waitForAdmission, waitForNodeLabels, type NodeAccelerator } from './install-checks.js';
+import { InstallDrain, InstallNodeLabels, InstallReady } from './install-lifecycle.js';
 import { childName, kubeResource, type ManifestObject } from './kube-object.js';
 
 export interface KubeVirtInstallArgs {
@@ -126,17 +126,21 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
 
     this.version = pulumi.output(VIRTSTACK_VERSION);
     this.namespace = pulumi.all([drain.id, ...workloads.map((w) => w.id)]).apply(() => o.namespace);
-    this.nodes = pulumi.all([drain.id, ...workloads.map((w) => w.id)]).apply(async () => {
+    this.nodes = pulumi.all([...workloads.map((w) => w.id), ...admission.map((r) => r.id)]).apply(async () => {
       const api = connectCluster(target);
       // A preview reports what is there; only an update waits.
       if (pulumi.runtime.isDryRun()) return (await labelledNodes(api).catch(() => undefined)) ?? [];
       try {
-        return await waitForNodeLabels(api, timeoutSeconds * 1000);
+        const nodes = await waitForNodeLabels(api, timeoutSeconds * 1000);
+        await waitForAdmission(api, objs, o.namespace, timeoutSeconds * 1000);
+        return nodes;
       } catch (e) {
         if (e instanceof InstallError) throw new pulumi.ResourceError(`KubeVirtInstall ${name}: ${e.message} (${e.hint.replace('<namespace>', o.namespace)})`, this, true);
         throw e;
       }
     });
+    // A child whose input is the readiness: dependsOn this component then waits for it.
+    new InstallReady(`${name}-ready`, { ready: this.nodes.apply(() => true), namespace: o.namespace }, child({ dependsOn: [...workloads, ...admission] }));
     this.registerOutputs({ version: this.version, namespace: this.namespace, nodes: this.nodes });
   }
 

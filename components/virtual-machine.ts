@@ -114,8 +114,6 @@ export class VirtualMachine extends pulumi.ComponentResource {
   public readonly ipAddress: pulumi.Output<string>;
   /** Name of its VirtualMachineInstance; empty when none runs. */
   public readonly vmiName: pulumi.Output<string>;
-  /** The kubevirt.io/v1 VirtualMachine resource. */
-  public readonly vm: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: VirtualMachineArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('virtstack:index:VirtualMachine', name, args, opts);
@@ -138,13 +136,14 @@ export class VirtualMachine extends pulumi.ComponentResource {
         throw e;
       }
     });
-    this.vm = new k8s.apiextensions.CustomResource(
+    // A local, not a member: Pulumi's schema inference has no type for a CustomResource output.
+    const vm = new k8s.apiextensions.CustomResource(
       name,
       { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: manifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta), spec: manifest.apply((m) => m.spec) },
       { parent: this },
     );
     const target = clusterTarget(args.kubeconfig);
-    const state: pulumi.Output<VmState> = pulumi.all([this.vm.id, this.vm.metadata, manifest]).apply(async ([, md, m]) => {
+    const state: pulumi.Output<VmState> = pulumi.all([vm.id, vm.metadata, manifest]).apply(async ([, md, m]) => {
       const ns = md.namespace ?? 'default';
       const api = connectCluster(target);
       const empty: VmState = { ready: false, printableStatus: '', nodeName: '', ipAddress: '', vmiName: '', uid: '', conditions: [], vmiPhase: '', restartRequired: undefined, staleUnstarted: false };
@@ -171,7 +170,7 @@ export class VirtualMachine extends pulumi.ComponentResource {
       }
     });
     this.name = pulumi.output(vmName);
-    this.namespace = this.vm.metadata.apply((md) => md.namespace ?? 'default');
+    this.namespace = vm.metadata.apply((md) => md.namespace ?? 'default');
     this.ready = state.apply((s) => s.ready);
     this.printableStatus = state.apply((s) => s.printableStatus);
     this.nodeName = state.apply((s) => s.nodeName);
