@@ -26,5 +26,3 @@ export const apiResourceList = () => ({
   resources: ROUTES.map((r) => ({ name: `${r.parent}/${r.name}`, singularName: '', namespaced: true, kind: '', verbs: [r.verb] })),
 });
 
-/** `GET /`: the paths this server answers, as a Kubernetes API server lists them. */
-export const rootPaths = () => ({ paths: ['/apis', `/apis/${GROUP}`, `/apis/${GROUP_VERSION}`, '/openapi/v2', '/openapi/v3'] });

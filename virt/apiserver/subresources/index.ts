@@ -9,7 +9,7 @@ import type { KubeApi } from '../../kube/api.js';
 import type { Logger } from '../../logger/logger.js';
 import { Actions } from './actions.js';
 import { attributesFor, forbiddenFor, subjectAccessReviewAuthorizer, type Authorizer } from './authorization.js';
-import { apiGroup, apiGroupList, apiResourceList, rootPaths } from './discovery.js';
+import { apiGroup, apiGroupList, apiResourceList } from './discovery.js';
 import { authenticate, type RequestHeaderConfig, type UserInfo } from './front-proxy.js';
 import { watchRequestHeaderConfig } from './front-proxy-config.js';
 import { mutualTlsHandlerClient, podHandlerLocator, type HandlerClient, type HandlerLocator } from './handler-client.js';
@@ -80,7 +80,6 @@ export function createSubresourceApiFrom(deps: SubresourceApiDeps, parts: Subres
 
   const v3Body = JSON.stringify(openApiV3(parts.version));
   const documents = new Map<string, () => unknown>([
-    ['/', rootPaths],
     ['/apis', apiGroupList],
     [`/apis/${GROUP}`, apiGroup],
     [`/apis/${GROUP_VERSION}`, apiResourceList],
