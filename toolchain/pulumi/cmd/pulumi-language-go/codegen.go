@@ -117,7 +117,8 @@ func (h *goHost) Link(_ context.Context, req *pulumirpc.LinkRequest) (*pulumirpc
 		if err := program.AddReplace(module, "", local, ""); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&imports, "  import %s %q\n", strings.ReplaceAll(t.Name, "-", ""), importPath)
+		// The generator names the package after its folder, the last element of the import path.
+		fmt.Fprintf(&imports, "  import %s %q\n", path.Base(importPath), importPath)
 	}
 	program.Cleanup()
 	out, err := program.Format()
