@@ -46,6 +46,12 @@ export interface KubeVirtInstallArgs {
   kubeconfig?: string;
   /** How long to wait for the handlers to label the nodes, and on destroy for the VMs to go. @default 600 */
   timeoutSeconds?: number;
+  /**
+   * Talk to the cluster: refuse an upstream KubeVirt, wait until the stack works, and on destroy delete
+   * the VMs first and the node labels last. Set false with a provider that only renders YAML
+   * (renderYamlToDirectory, GitOps): then the component only emits the objects. @default true
+   */
+  clusterChecks?: boolean;
 }
 
 /** The version of virtstack this install deploys: its package's (the nearest package.json up from here, in the source tree or in dist/). */
@@ -98,8 +104,9 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) throw new pulumi.ResourceError(`KubeVirtInstall ${name}: timeoutSeconds: ${timeoutSeconds} is not a positive integer of seconds`, this, true);
     const target = clusterTarget(args.kubeconfig);
 
+    const live = args.clusterChecks ?? true;
     // Checked in previews too: a refusal stops the update before any object reaches the cluster.
-    const admitted = pulumi.output(this.admit(name, target));
+    const admitted = live ? pulumi.output(this.admit(name, target)) : undefined;
     const objs = installManifests(o);
     const child = (opts2: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, ...opts2 });
 
@@ -115,18 +122,19 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
     }
     const lifecycle = { target, namespace: o.namespace, timeoutSeconds };
     // The DaemonSet depends on this, so on destroy the labels go after the handlers that set them.
-    const nodeLabels = new InstallNodeLabels(`${name}-node-labels`, lifecycle, child({ dependsOn: base }));
+    const nodeLabels = live ? [new InstallNodeLabels(`${name}-node-labels`, lifecycle, child({ dependsOn: base }))] : [];
     const workloads = objs
       .filter((x) => WORKLOAD_KINDS.has(x.kind ?? ''))
-      .map((x) => kubeResource(childName(name, x), x, child({ dependsOn: x.kind === 'DaemonSet' ? [...base, nodeLabels] : base })));
+      .map((x) => kubeResource(childName(name, x), x, child({ dependsOn: x.kind === 'DaemonSet' ? [...base, ...nodeLabels] : base })));
     // Webhooks and the APIService only once their server runs, so they never point at nothing.
     const admission = objs.filter((x) => ADMISSION_KINDS.has(x.kind ?? '')).map((x) => kubeResource(childName(name, x), x, child({ dependsOn: [...base, ...workloads] })));
     // Deleted first on destroy: it depends on everything that must still run while VMs go.
-    const drain = new InstallDrain(`${name}-drain`, lifecycle, child({ dependsOn: [...workloads, ...admission] }));
+    const drain = live ? [new InstallDrain(`${name}-drain`, lifecycle, child({ dependsOn: [...workloads, ...admission] }))] : [];
 
     this.version = pulumi.output(VIRTSTACK_VERSION);
-    this.namespace = pulumi.all([drain.id, ...workloads.map((w) => w.id)]).apply(() => o.namespace);
-    this.nodes = pulumi.all([...workloads.map((w) => w.id), ...admission.map((r) => r.id)]).apply(async () => {
+    this.namespace = pulumi.all([...drain.map((d) => d.id), ...workloads.map((w) => w.id)]).apply(() => o.namespace);
+    this.nodes = pulumi.all([...workloads.map((w) => w.id), ...admission.map((r) => r.id)]).apply(async (): Promise<NodeAccelerator[]> => {
+      if (!live) return [];
       const api = connectCluster(target);
       // A preview reports what is there; only an update waits.
       if (pulumi.runtime.isDryRun()) return (await labelledNodes(api).catch(() => undefined)) ?? [];
@@ -140,7 +148,7 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
       }
     });
     // A child whose input is the readiness: dependsOn this component then waits for it.
-    new InstallReady(`${name}-ready`, { ready: this.nodes.apply(() => true), namespace: o.namespace }, child({ dependsOn: [...workloads, ...admission] }));
+    if (live) new InstallReady(`${name}-ready`, { ready: this.nodes.apply(() => true), namespace: o.namespace }, child({ dependsOn: [...workloads, ...admission] }));
     this.registerOutputs({ version: this.version, namespace: this.namespace, nodes: this.nodes });
   }
 

@@ -27,7 +27,7 @@ function seedRunning(ns: string, name: string, generation = 1): void {
   world.api.seed(RESOURCES.virtualMachines, {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
-    metadata: { name, namespace: ns, generation },
+    metadata: { name, namespace: ns, generation, uid: `${name}-uid` },
     status: { ready: true, printableStatus: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
   } as never);
   world.api.seed(RESOURCES.virtualMachineInstances, {

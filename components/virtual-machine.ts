@@ -145,10 +145,18 @@ export class VirtualMachine extends pulumi.ComponentResource {
     const target = clusterTarget(args.kubeconfig);
     const state: pulumi.Output<VmState> = pulumi.all([vm.id, vm.metadata, manifest]).apply(async ([, md, m]) => {
       const ns = md.namespace ?? 'default';
-      const api = connectCluster(target);
       const empty: VmState = { ready: false, printableStatus: '', nodeName: '', ipAddress: '', vmiName: '', uid: '', conditions: [], vmiPhase: '', restartRequired: undefined, staleUnstarted: false };
-      // A preview says what is there now; only an update waits.
-      if (pulumi.runtime.isDryRun()) return (await vmState(api, ns, vmName).catch(() => undefined)) ?? empty;
+      // A preview says what is there now (if it can reach the cluster); only an update waits.
+      if (pulumi.runtime.isDryRun()) {
+        try {
+          return (await vmState(connectCluster(target), ns, vmName)) ?? empty;
+        } catch {
+          return empty;
+        }
+      }
+      // Rendered to YAML (renderYamlToDirectory), not sent: no cluster object to wait for.
+      if (!md.uid) return empty;
+      const api = connectCluster(target);
       try {
         const runStrategy = String(m.spec.runStrategy);
         const log = (line: string) => void pulumi.log.info(line, this);

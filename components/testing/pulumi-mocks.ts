@@ -34,7 +34,10 @@ export function mockWorld(): MockWorld {
     {
       newResource: (args) => {
         inputsByName.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        return { id: `${args.name}-id`, state: args.inputs };
+        // As the Kubernetes provider does, the object comes back with a uid (a rendered one would not).
+        const inputs = args.inputs as { metadata?: Record<string, unknown> };
+        const state = args.type.startsWith('kubernetes:') ? { ...inputs, metadata: { ...inputs.metadata, uid: `${args.name}-uid` } } : inputs;
+        return { id: `${args.name}-id`, state };
       },
       call: (args) => args.inputs,
     },
