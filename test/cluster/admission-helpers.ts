@@ -9,7 +9,7 @@ import { parseYamlDocuments } from '../../virt/cli/validate/yaml-documents.js';
 import { CORPUS_DIR, corpusFiles } from '../compat/corpus-location.js';
 import { HAND_WRITTEN } from '../compat/hand-written-manifests.js';
 import { api, rawRequest } from './kube-api.js';
-import { STACK_NAMESPACE } from './stack.js';
+import { STACK_LOCK, STACK_NAMESPACE } from './stack.js';
 
 export interface ClusterAnswer {
   code: number;
@@ -90,4 +90,22 @@ export async function apiPods(): Promise<ApiPod[]> {
   return list.items
     .map((p) => ({ name: p.metadata.name, restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0), ready: (p.status?.containerStatuses ?? []).every((c) => c.ready) }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Holds the stack lock (the one ensureStack installs under) until the returned function is called: a test
+ * that changes the installed Deployment for a while keeps a concurrent `stack:up` from putting it back
+ * mid-test. Others' installs wait for it; they do not fail.
+ */
+export async function holdStackLock(): Promise<() => Promise<void>> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('flock', [STACK_LOCK, 'sh', '-c', 'echo locked; read _'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+    child.on('exit', (code) => reject(new Error(`flock ${STACK_LOCK} exited with ${code} before taking the lock`)));
+  });
+  return async () => {
+    child.stdin.end('\n');
+    await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', () => resolve())));
+  };
 }
