@@ -238,6 +238,9 @@ describe('package add of a source-based component package', () => {
     const out = pulumi(program, ['package', 'add', component], 900_000);
     expect(out).toContain('import pulumi_vmcomp as vmcomp');
     expect(readFileSync(join(program, 'requirements.txt'), 'utf8')).toBe('pulumi==3.259.0\n./sdks/vmcomp\n');
+    // Adding it again regenerates the SDK without listing it twice.
+    pulumi(program, ['package', 'add', component], 900_000);
+    expect(readFileSync(join(program, 'requirements.txt'), 'utf8')).toBe('pulumi==3.259.0\n./sdks/vmcomp\n');
     deploy(program, 'web-3x2Gi');
   }, 1_800_000);
 
