@@ -1,7 +1,9 @@
 // A real HTTP server in the test process that pods reach at the host's address on the cluster network
 // (HOST_IP: the nodes' default route), serving disk images for DataVolume imports: throttled (so progress
 // can be seen moving), cut off mid-stream a given number of times (an interrupted download), or missing.
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { HOST_IP } from './paths.js';
 
 export interface ServedImage {
@@ -23,6 +25,9 @@ export class ImageServer {
   /** Requests seen per path. */
   readonly hits = new Map<string, number>();
 
+  /** With `tls`, the server speaks https with that certificate (files, PEM). */
+  constructor(private readonly tls?: { certFile: string; keyFile: string }) {}
+
   serve(path: string, image: ServedImage): string {
     this.routes.set(path, image);
     return this.url(path);
@@ -34,11 +39,12 @@ export class ImageServer {
   }
 
   url(path: string): string {
-    return `http://${HOST_IP}:${this.port}${path}`;
+    return `${this.tls ? 'https' : 'http'}://${HOST_IP}:${this.port}${path}`;
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
+    const server: Server = this.tls ? createTlsServer({ cert: readFileSync(this.tls.certFile), key: readFileSync(this.tls.keyFile) }, handler) : createServer(handler);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

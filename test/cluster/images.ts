@@ -303,6 +303,14 @@ export function buildAllImages(log: (s: string) => void, only?: readonly string[
   return reports;
 }
 
+/**
+ * Pushes a built image from buildah's storage to a registry (`docker://HOST:PORT/REPO:TAG`), trusting the CA
+ * certificates (*.crt) in `certDir`: for tests of registry imports against a real local registry.
+ */
+export function pushImage(name: string, destination: string, certDir: string): void {
+  buildah(['push', '--cert-dir', certDir, imageRef(name), destination], { timeoutMs: 600_000 });
+}
+
 /** Builds the images that changed; returns the archive of every image pods can run (layer-only ones left out). */
 export function buildImages(log: (s: string) => void, only?: readonly string[]): BuildReport[] {
   return buildAllImages(log, only).flatMap((r) => (r.archive ? [{ name: r.name, built: r.built, seconds: r.seconds, archive: r.archive }] : []));

@@ -27,7 +27,7 @@ export const IMPORTER_METRICS_PATH = '/metrics';
 export const IMPORT_PROGRESS_METRIC = 'kubevirt_cdi_import_progress_total';
 
 /** The importer's source kinds (CDI's IMPORTER_SOURCE values; `none` is a blank disk). */
-export const IMPORTER_SOURCES = ['http', 'none'] as const;
+export const IMPORTER_SOURCES = ['http', 'none', 'registry'] as const;
 export type ImporterSource = (typeof IMPORTER_SOURCES)[number];
 
 /** Environment variables of the importer container. */

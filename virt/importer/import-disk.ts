@@ -3,7 +3,7 @@
 // disk.img. Everything in flight lives in the claim's scratch folder, which a retry empties first: an
 // import that fails or is killed at any point leaves either no disk.img or the previous complete one.
 import { spawn } from 'node:child_process';
-import { mkdir, open, readdir, rename, rm, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DISK_IMAGE_FILE, SCRATCH_DIR, usableBytes } from '../import-contract/index.js';
 import type { Logger } from '../logger/logger.js';
@@ -12,10 +12,11 @@ import { openHttp } from './http-source.js';
 import { compressionOf, formatOf, isTar, qcow2Header, SNIFF_BYTES } from './image-format.js';
 import { describeBytes, ImportError } from './import-error.js';
 import { convertToRaw, imageInfo } from './qemu-img.js';
+import { pullDisk } from './registry-source.js';
 import { writePlain, writeSparse } from './sparse-writer.js';
 
 export interface ImportRequest {
-  source: 'http' | 'none';
+  source: 'http' | 'none' | 'registry';
   /** The URL (http). */
   endpoint?: string;
   contentType: 'kubevirt' | 'archive';
@@ -89,6 +90,58 @@ async function* networkErrors(src: AsyncIterable<Buffer>, url: string): AsyncGen
   }
 }
 
+/** A disk image file on the scratch folder (a qcow2 or raw) made the claim's disk.img. */
+async function publishFile(src: string, r: ImportRequest, scratch: string, limit: number, progress: (p: number) => void, from: number): Promise<ImportResult> {
+  const fh = await open(src, 'r');
+  const head = Buffer.alloc(SNIFF_BYTES);
+  try {
+    await fh.read(head, 0, SNIFF_BYTES, 0);
+  } finally {
+    await fh.close();
+  }
+  const compression = compressionOf(head);
+  if (compression) throw new ImportError('format', `the image's disk file is ${compression}-compressed; a containerDisk holds a plain qcow2 or raw image`, { fatal: true });
+  const out = join(scratch, DISK_IMAGE_FILE);
+  const format = formatOf(head);
+  if (format === 'qcow2') {
+    const info = await imageInfo(src, 'qcow2');
+    if (info.backingFile) throw new ImportError('format', 'the qcow2 image has a backing file; import a standalone image (qemu-img convert it first)', { fatal: true });
+    if (info.virtualSize > limit) throw tooLarge(info.virtualSize, limit, r.claimBytes);
+    await convertToRaw(src, 'qcow2', out, (p) => progress(from + (p * (100 - from)) / 100), r.signal);
+    await rm(src);
+  } else {
+    const { size } = await stat(src);
+    if (size > limit) throw tooLarge(size, limit, r.claimBytes);
+    await rename(src, out);
+  }
+  await truncate(out, limit);
+  const h = await open(out, 'r+');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await publish(out, r.dataDir);
+  await rm(scratch, { recursive: true, force: true });
+  progress(100);
+  return { format, bytes: limit };
+}
+
+async function importFromRegistry(r: ImportRequest, scratch: string, limit: number, progress: (p: number) => void): Promise<ImportResult> {
+  const file = join(scratch, 'registry-disk');
+  const pulled = await pullDisk({
+    url: r.endpoint!,
+    ...(r.ca ? { ca: r.ca } : {}),
+    ...(r.basicAuth ? { basicAuth: r.basicAuth } : {}),
+    ...(r.signal ? { signal: r.signal } : {}),
+    onBytes: (n, total) => total && progress((n / total) * 90),
+  }, async (data) => {
+    await writePlain(data, file);
+  });
+  r.log.info('pulled the disk from the image', { path: pulled.path, bytes: pulled.size });
+  return publishFile(file, r, scratch, limit, progress, 90);
+}
+
 export async function importDisk(r: ImportRequest): Promise<ImportResult> {
   const scratch = join(r.dataDir, SCRATCH_DIR);
   // A previous attempt's leftovers are never resumed: their state is unknown.
@@ -108,7 +161,8 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
     return { format: 'blank', bytes: limit };
   }
 
-  if (!r.endpoint) throw new ImportError('config', 'no endpoint: the http source needs a URL', { fatal: true });
+  if (!r.endpoint) throw new ImportError('config', `no endpoint: the ${r.source} source needs a URL`, { fatal: true });
+  if (r.source === 'registry') return importFromRegistry(r, scratch, limit, progress);
   const http = await openHttp({
     url: r.endpoint,
     ...(r.ca ? { ca: r.ca } : {}),

@@ -52,6 +52,11 @@ export function importAnnotations(dv: DataVolume): Record<string, string> {
     if (s.http.certConfigMap) a[ANN.certConfigMap] = s.http.certConfigMap;
     const h = extraHeadersOf(dv.spec);
     if (h) a[ANN.extraHeaders] = JSON.stringify(h);
+  } else if (s.registry) {
+    a[ANN.source] = 'registry';
+    a[ANN.endpoint] = s.registry.url;
+    if (s.registry.secretRef) a[ANN.secret] = s.registry.secretRef;
+    if (s.registry.certConfigMap) a[ANN.certConfigMap] = s.registry.certConfigMap;
   } else if (s.blank) {
     a[ANN.source] = 'none';
   } else if (s.pvc) {

@@ -142,9 +142,9 @@ export class DataVolumeController {
     }
     const log = d.log.child({ kind: 'DataVolume', namespace, name, uid: dv.metadata.uid });
     const src = dv.spec.source ?? {};
-    if (!src.http && !src.blank && !src.pvc) {
+    if (!src.http && !src.blank && !src.pvc && !src.registry) {
       const kind = Object.keys(src)[0] ?? 'none';
-      return this.finish(dv, undefined, { phase: 'Pending', running: { status: 'False', reason: REASONS.unsupportedSource, message: `spec.source.${kind}: not supported by this virtstack controller yet; use http, blank or pvc` } }, log);
+      return this.finish(dv, undefined, { phase: 'Pending', running: { status: 'False', reason: REASONS.unsupportedSource, message: `spec.source.${kind}: not supported by this virtstack controller yet; use http, registry, blank or pvc` } }, log);
     }
     const clone = src.pvc ? { key: `${src.pvc.namespace ?? namespace}/${src.pvc.name}`, namespace: src.pvc.namespace ?? namespace ?? '' } : undefined;
     const ph = (p: Phase): Phase => (clone ? ({ ImportScheduled: 'CloneScheduled', ImportInProgress: 'CloneInProgress' } as Partial<Record<Phase, Phase>>)[p] ?? p : p);

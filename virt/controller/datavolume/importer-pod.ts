@@ -73,7 +73,10 @@ export function importerPod(pvc: PersistentVolumeClaim, o: ImporterPodOptions): 
           volumeMounts: mounts,
           // The termination message is the importer's JSON verdict; a crash before it falls back to the log tail.
           terminationMessagePolicy: 'FallbackToLogsOnError',
-          resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '512Mi' } },
+          // No memory limit: the image passes through the page cache, which counts against a limit, and a
+          // limit below the image's size throttles the import to the disk's writeback speed (the bench's 1 GiB
+          // import ran at 0.15x a plain curl + qemu-img with 512Mi). The importer's own heap stays small (it streams).
+          resources: { requests: { cpu: '10m', memory: '64Mi' } },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
         },
       ],
