@@ -5,7 +5,6 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './exec.js';
 import { kubeconfigPath } from './paths.js';
 import { kubectlOk, repoRoot } from './testing.js';
 
@@ -46,7 +45,18 @@ function child(cmd: string, args: string[]): VirtctlChild {
     errors: () => err,
     write: (d) => void proc.stdin.write(d),
     exited,
-    waitOutput: (what, test, timeoutMs = 120_000) => waitFor(what, timeoutMs, () => (test(out) ? out : undefined), 100),
+    waitOutput: async (what, test, timeoutMs = 120_000) => {
+      let ended: number | undefined;
+      void exited.then((c) => (ended = c));
+      const deadline = Date.now() + timeoutMs;
+      // Not exec.ts's waitFor: a virtctl that exited must end the wait at once, with what it printed.
+      for (;;) {
+        if (test(out)) return out;
+        const why = ended !== undefined ? `virtctl exited (${ended}) first` : Date.now() > deadline ? `timed out after ${Math.round(timeoutMs / 1000)} s` : undefined;
+        if (why) throw new Error(`waiting for ${what}: ${why}; virtctl printed:\n${out.slice(-2000)}${err ? `\nstderr:\n${err.slice(-2000)}` : ''}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
   };
 }
 

@@ -94,6 +94,21 @@ describe('virtctl console', () => {
     expect(io.err.split('\n')[0]).toBe('virtctl console: waiting for VirtualMachineInstance testns/vm1 to run (VMI is not running)');
   });
 
+  test('a 400 for a VMI that does not run yet is waited out; for a running VMI it is final', async () => {
+    let attempts = 0;
+    let phase = 'Scheduled';
+    api.respond = (r) => (r.method === 'GET' && r.path.endsWith('/virtualmachineinstances/vm1') ? { code: 200, body: { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'vm1' }, status: { phase } } } : undefined);
+    api.stream = () => (++attempts < 2 ? status(400, 'BadRequest', 'VMI is not running') : (ws) => ws.close(1000));
+    const io = Object.assign(memoryIo(), { terminal: terminal(false).term });
+    expect(await consoleCommand().run(['vm1', '--kubeconfig', api.kubeconfig], io)).toBe(0);
+    expect(attempts).toBe(2);
+    phase = 'Running';
+    api.stream = () => status(400, 'BadRequest', 'something else is wrong');
+    const io2 = Object.assign(memoryIo(), { terminal: terminal(false).term });
+    expect(await consoleCommand().run(['vm1', '--kubeconfig', api.kubeconfig], io2)).toBe(1);
+    expect(io2.err).toBe('virtctl console: something else is wrong\n');
+  });
+
   test('forbidden is one line at once, whatever the timeout', async () => {
     const msg = 'virtualmachineinstances.subresources.kubevirt.io "vm1" is forbidden: User "viewer" cannot get resource "virtualmachineinstances/console" in API group "subresources.kubevirt.io" in the namespace "testns"';
     api.stream = () => status(403, 'Forbidden', msg);
