@@ -1,6 +1,7 @@
 // virt-handler entry: the node daemon (DaemonSet, privileged, hostPID). Reads flags, builds its
 // dependencies, runs until SIGTERM. VMs keep running when it stops: they live in their own pods.
 import { parseArgs } from 'node:util';
+import { HANDLER_SECRET } from '../certs/stack-certificates.js';
 import { watchTlsSecret } from '../certs/tls-secret.js';
 import { startNodeDevicePlugins } from '../handler/device-plugin/index.js';
 import { HANDLER_ENDPOINT_PORT } from '../handler/endpoint/index.js';
@@ -73,7 +74,7 @@ if (!Number.isInteger(endpointPort) || endpointPort < 0 || endpointPort > 65535)
   process.exit(2);
 }
 // The endpoint's certificate, as the api's leader issues and rotates it (contract §2).
-const handlerCerts = endpointPort > 0 ? watchTlsSecret(api, values.namespace, 'virt-handler-certs', log) : undefined;
+const handlerCerts = endpointPort > 0 ? watchTlsSecret(api, values.namespace, HANDLER_SECRET, log) : undefined;
 
 const stop = new AbortController();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

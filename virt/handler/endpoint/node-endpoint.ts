@@ -95,7 +95,7 @@ export class NodeEndpoint {
 
   private peerFor(socket: TLSSocket, allowed: readonly string[]): string {
     const peer = verifiedPeer(socket);
-    if (!peer || !(ENDPOINT_PEERS as readonly string[]).includes(peer) || !allowed.includes(peer)) {
+    if (!peer || !ENDPOINT_PEERS.includes(peer) || !allowed.includes(peer)) {
       throw new EndpointError(403, 'Forbidden', `client certificate ${peer ? `"${peer}"` : '(none verified)'} may not call this path; allowed: ${allowed.join(', ')}`);
     }
     return peer;

@@ -1,9 +1,10 @@
 // Who is calling: the common name of the client certificate the TLS handshake already verified against the
 // stack's CA (the server rejects unverified chains), checked against the names of contract §2.
 import type { TLSSocket } from 'node:tls';
+import { API_CLIENT_CN, HANDLER_CN } from '../../certs/stack-certificates.js';
 
 /** The peers the handler's endpoint ever accepts: the api, and other handlers (issue 12's migrations). */
-export const ENDPOINT_PEERS = ['virt-api', 'virt-handler'] as const;
+export const ENDPOINT_PEERS: readonly string[] = [API_CLIENT_CN, HANDLER_CN];
 
 /** The verified client's common name, or undefined when the connection carries no verified certificate. */
 export function verifiedPeer(socket: TLSSocket): string | undefined {

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { VirtualMachineInstance } from '../../api/index.js';
+import { API_CLIENT_CN } from '../../certs/stack-certificates.js';
 import type { Logger } from '../../logger/logger.js';
 import { LauncherCallError } from '../../protocol/errors.js';
 import type { LauncherMethods, StreamMethod } from '../../protocol/messages.js';
@@ -31,7 +32,7 @@ export interface NodeVmis {
 
 const VMI_PATH = '/v1/namespaces/{namespace}/virtualmachineinstances/{name}';
 /** Only the api calls these; handlers talk to each other for migrations (issue 12). */
-const API_ONLY = ['virt-api'] as const;
+const API_ONLY: readonly string[] = [API_CLIENT_CN];
 const CALL_TIMEOUT_MS = 30_000;
 
 /** The launcher's faults as the api's answers: the VM's state is the caller's problem (409), the rest ours. */
