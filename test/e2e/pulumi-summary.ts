@@ -6,6 +6,12 @@ export function resourceSummary(out: string): Record<string, number> {
   if (!last) throw new Error(`no "Resources:" summary in the output:\n${out.slice(-3000)}`);
   const counts: Record<string, number> = {};
   for (const line of last.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    // After the changes listed above it: "2 changes. 42 unchanged".
+    const total = /^\d+ changes?\. (\d+) unchanged$/.exec(line);
+    if (total?.[1]) {
+      counts.unchanged = (counts.unchanged ?? 0) + Number(total[1]);
+      continue;
+    }
     const m = /^(?:[+~\-=±]+\s*)?(\d+) (?:to )?(unchanged|created|create|updated|update|replaced|replace|deleted|delete|errored|imported|import|read)\b/.exec(line);
     if (!m?.[1] || !m[2]) throw new Error(`unexpected line in the resource summary: "${line}"`);
     const op = { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted', import: 'imported' }[m[2]] ?? m[2];
