@@ -62,6 +62,7 @@ test('virtctl vnc --proxy-only prints {"port":N} and a viewer on that port gets 
 }, 600_000);
 
 test('virtctl expose vm creates a Service whose endpoints are the VM\'s launcher pod', async () => {
+  ok(['apply', '-f', '-'], vmManifest(ns.name, 'screen', 'Always'));
   await waitVmiPhase(ns.name, 'screen', 'Running', 300_000);
   const r = virtctl(['expose', 'vm', 'screen', '-n', ns.name, '--name', 'screen-http', '--port', '8080', '--target-port', '80']);
   expect(r).toEqual({ code: 0, stdout: 'Service screen-http successfully exposed for vm screen\n', stderr: '' });
