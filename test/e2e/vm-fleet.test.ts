@@ -46,8 +46,8 @@ test('pulumi preview then shows no changes', () => {
 
 test('pulumi destroy removes the VMs, their launcher pods, the Service and the namespace', () => {
   const out = ok(['destroy', '--yes', '--skip-preview']);
-  // 2 components, 2 VMs, the Service and the namespace
-  expect(resourceSummary(out).deleted).toBe(6);
+  // the stack, 2 components, 2 VMs, the Service and the namespace
+  expect(resourceSummary(out).deleted).toBe(7);
   expect(kubectl(['get', 'namespace', NS]).code).not.toBe(0);
   expect(kubectl(['get', 'pods', '-A', '-l', 'kubevirt.io=virt-launcher,app=fleet', '-o', 'name']).stdout.trim()).toBe('');
 }, 600_000);
