@@ -9,6 +9,7 @@
 // convert of that image. Needs the stack (installed like the cluster tests do).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchResult } from './main.js';
 import { buildTestGuest } from '../guest/guest.js';
@@ -32,7 +33,7 @@ function makeQcow2(dir: string, mib: number): string {
   return q;
 }
 
-async function importOnce(ns: string, name: string, url: string, size: string): Promise<{ seconds: number; inPod?: number }> {
+async function importOnce(ns: string, name: string, url: string, size: string): Promise<{ seconds: number; inPod?: number; split?: { download: number; convert: number } }> {
   const started = Date.now();
   kubectlOk(['apply', '-f', '-'], JSON.stringify(httpDataVolume(ns, name, url, size, { annotations: IMMEDIATE })));
   let logs = '';
@@ -54,9 +55,17 @@ async function importOnce(ns: string, name: string, url: string, size: string): 
   }, 100);
   const seconds = (Date.now() - started) / 1000;
   await readLogs();
+  const at = (msg: string): number | undefined => {
+    const l = logs.split('\n').find((x) => x.includes(`"msg":"${msg}"`));
+    return l ? Date.parse((JSON.parse(l) as { time: string }).time) : undefined;
+  };
   const line = logs.split('\n').find((l) => l.includes('"import complete"'));
   const inPod = line ? (JSON.parse(line) as { seconds?: number }).seconds : undefined;
-  return { seconds, ...(inPod !== undefined ? { inPod } : {}) };
+  const dl = at('downloading');
+  const conv = at('converting qcow2 to raw');
+  const done = at('import complete');
+  const split = dl !== undefined && conv !== undefined && done !== undefined ? { download: (conv - dl) / 1000, convert: (done - conv) / 1000 } : undefined;
+  return { seconds, ...(inPod !== undefined ? { inPod } : {}), ...(split ? { split } : {}) };
 }
 
 /** A child process, awaited without blocking the event loop (the image server runs in this process). */
@@ -72,11 +81,15 @@ function exec(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+const rawSplits: string[] = [];
+
 async function rawOnce(url: string, dir: string): Promise<number> {
   const started = Date.now();
   const src = join(dir, 'src.img');
   await exec('curl', ['-sSf', '-o', src, url]);
+  const downloaded = Date.now();
   await exec('qemu-img', ['convert', '-t', 'writeback', '-O', 'raw', src, join(dir, 'disk.img')]);
+  rawSplits.push(`download ${((downloaded - started) / 1000).toFixed(2)} s, convert+sync ${((Date.now() - downloaded) / 1000).toFixed(2)} s`);
   await exec('sync', ['-f', join(dir, 'disk.img')]);
   const s = (Date.now() - started) / 1000;
   rmSync(src);
@@ -122,6 +135,8 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `image: ${(bigBytes / MIB).toFixed(0)} MiB qcow2 of random data (${mib} MiB virtual); raw runs ${raw1.toFixed(2)} s and ${raw2.toFixed(2)} s around the import; virtstack ${imp.seconds.toFixed(2)} s end to end${imp.inPod !== undefined ? `, ${imp.inPod.toFixed(2)} s in the importer` : ''}`,
         'both download the qcow2 to the volume\'s file system and convert it there (a qcow2 needs random access); the importer also resizes the raw disk to the claim and fsyncs before its rename',
+        `importer split: ${imp.split ? `download ${imp.split.download.toFixed(2)} s, convert ${imp.split.convert.toFixed(2)} s` : 'n/a'}; raw splits: ${rawSplits.join('; ')}`,
+        `load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores shared with other work)`,
       ],
     };
   } finally {
