@@ -2,8 +2,8 @@
 // the e2e program (test/e2e/pulumi-components/program.ts: the root program's KubeVirtInstall and VM plus
 // VMs switched on by config). KubeVirtInstall takes over the shared stack (the same objects stack:up
 // applies, so nothing restarts); the tests that make the stack unusable for a moment (a fake upstream
-// KubeVirt; the destroy, last, followed by a reinstall) hold the stack lock so other tests' ensureStack()
-// waits for them.
+// KubeVirt; the destroy, last, followed by a fresh install with pulumi up) hold the stack lock so other
+// tests' ensureStack() waits for them.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,8 +45,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (!project) return;
-  // The destroy test removes everything; when it did not run, forget the state without destroying the
-  // shared stack, and remove what is this file's own.
+  // The stack stays installed for the tests after this file (the last test installs it again); only the
+  // state is forgotten, and what is this file's own removed.
   kubectl(['delete', 'namespace', VM_NS, KUBECTL_NS, '--ignore-not-found', '--wait=true'], undefined, 300_000);
   rmSync(project, { recursive: true, force: true });
 });
@@ -136,9 +136,11 @@ test('misspelt args are refused by their arg path before anything is sent', () =
   ok(['config', 'rm', 'virtstack:typoVm']);
 }, 300_000);
 
-// Last: it takes the shared stack away (holding the lock) and reinstalls it with stack:up.
-test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, webhook, finalizer or node label', async () => {
+// Last: it takes the shared stack away (holding the lock), then installs it again from nothing with
+// `pulumi up` (the fresh-install path: CRDs, api, CA bundle injection, then the VM), stack:up if that fails.
+test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, webhook, finalizer or node label; up installs it again from nothing', async () => {
   const release = await holdStackLock();
+  let reinstalled = false;
   try {
     // A VM Pulumi does not know of, running: the install's drain must take it before the controller goes.
     kubectlOk(['create', 'namespace', KUBECTL_NS]);
@@ -160,9 +162,16 @@ test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, web
     expect(kubectlOk(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.labels}{"\\n"}{end}'])).not.toMatch(/kubevirt\.io\/schedulable|virtstack\.io\/accelerator/);
     // The namespace of the outsider goes away: nothing in it is held by a finalizer.
     kubectlOk(['delete', 'namespace', KUBECTL_NS, '--wait=true', '--timeout=60s'], undefined, 90_000);
+
+    // From nothing: the VM is created only once the install works (admission answering), and runs.
+    ok(['up', '--yes', '--skip-preview']);
+    reinstalled = true;
+    expect(output('vmStatus')).toBe('Running');
+    expect(kubectlOk(['-n', VM_NS, 'get', 'vmi', 'e2e', '-o', 'jsonpath={.status.phase}'])).toBe('Running');
+    expect(kubectl(['get', 'validatingwebhookconfigurations', '-l', 'app.kubernetes.io/part-of=virtstack', '-o', 'name']).stdout.trim()).not.toBe('');
   } finally {
-    const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() });
+    const up = reinstalled ? { code: 0, output: '' } : await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() });
     release();
     if (up.code !== 0) throw new Error(`reinstalling the shared stack (stack:up) failed:\n${up.output.slice(-3000)}`);
   }
-}, 1_200_000);
+}, 1_500_000);
