@@ -13,8 +13,7 @@ import { createSubresourceApi } from '../apiserver/subresources/index.js';
 import { CertManager } from '../certs/cert-manager.js';
 import { API_CLIENT_SECRET, API_SERVING_SECRET } from '../certs/stack-certificates.js';
 import { watchTlsSecret } from '../certs/tls-secret.js';
-import { API_LEASE, API_NAME, API_PORT, SUBRESOURCE_API_SERVICE } from '../install/apiserver-manifests.js';
-import { CONTROLLER_NAME, HANDLER_NAME } from '../install/manifests.js';
+import { API_LEASE, API_NAME, API_PORT, stackServiceAccounts, SUBRESOURCE_API_SERVICE } from '../install/apiserver-manifests.js';
 import { HttpKubeApi } from '../kube/http-api.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { LeaderElector } from '../kube/leader-election.js';
@@ -101,7 +100,7 @@ try {
   const tls = await serving.ready(stop.signal).catch((e: unknown) => (stop.signal.aborted ? undefined : Promise.reject(e)));
   if (tls) {
     const subresources = createSubresourceApi({ api, log, namespace, handlerClientTls: () => client.current() });
-    const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, [CONTROLLER_NAME, HANDLER_NAME, API_NAME]) } });
+    const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, stackServiceAccounts()) } });
     serving.onChange((m) => server.setTls(m));
     await server.listen();
     log.info('serving', { port });

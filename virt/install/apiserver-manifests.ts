@@ -6,7 +6,8 @@
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION, WEBHOOKS, type WebhookSpec } from '../apiserver/admission/webhooks.js';
 import { ALL_CERT_SECRETS, API_CLIENT_SECRET, API_SERVING_SECRET } from '../certs/stack-certificates.js';
 import { imageOf, type ResolvedInstallOptions } from './install-options.js';
-import { clusterRole, clusterRoleBinding, labels, NODE_ENTRY, role, serviceAccount, type Obj, type Rule } from './manifests.js';
+import { stackUsernames } from '../apiserver/admission/admit.js';
+import { clusterRole, clusterRoleBinding, CONTROLLER_NAME, HANDLER_NAME, labels, NODE_ENTRY, role, serviceAccount, type Obj, type Rule } from './manifests.js';
 
 export const API_NAME = 'virt-api';
 /** The Lease the api replicas elect the certificate issuer on. */
@@ -14,6 +15,15 @@ export const API_LEASE = 'virt-api';
 export const API_PORT = 8443;
 /** The APIService whose caBundle the api injects (the object itself is the subresource API's). */
 export const SUBRESOURCE_API_SERVICE = 'v1.subresources.kubevirt.io';
+/**
+ * The stack's own service accounts: they write status and a VMI's spec (the admission policy's exception).
+ * A function, not a constant: manifests.ts and this file import each other, and a constant built from its
+ * names at load time would read them before manifests.ts has set them.
+ */
+export function stackServiceAccounts(): string[] {
+  return [CONTROLLER_NAME, HANDLER_NAME, API_NAME];
+}
+
 /** The kube-apiserver's wait for one webhook call; failurePolicy Fail refuses the request after it. */
 export const WEBHOOK_TIMEOUT_SECONDS = 10;
 
@@ -55,6 +65,11 @@ function webhookConfiguration(o: ResolvedInstallOptions, type: WebhookSpec['type
       sideEffects: 'None',
       timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
       ...(mutating ? { reinvocationPolicy: 'IfNeeded' } : {}),
+      // The stack's status writes are always allowed (update-rules.ts): not calling the webhook for them
+      // spares a round trip on every status change the controller and handlers make.
+      ...(w.resources.every((r) => r.endsWith('/status'))
+        ? { matchConditions: [{ name: 'not-the-stack', expression: `!(request.userInfo.username in ${JSON.stringify([...stackUsernames(o.namespace, stackServiceAccounts())])})` }] }
+        : {}),
     })),
   };
 }
