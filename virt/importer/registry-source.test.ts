@@ -8,6 +8,12 @@ import { ImportError } from './import-error.js';
 import { parseImageUrl } from './registry-source.js';
 import { readTar } from './tar-reader.js';
 
+async function collect(src: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of src) parts.push(c);
+  return Buffer.concat(parts);
+}
+
 async function* once(b: Buffer): AsyncGenerator<Buffer> {
   // Odd chunk sizes: entries and headers straddle chunks.
   for (let i = 0; i < b.length; i += 777) yield b.subarray(i, i + 777);
@@ -46,8 +52,8 @@ describe('readTar', () => {
     let got: Buffer | undefined;
     for await (const e of readTar(once(tar))) {
       seen.push({ path: e.path, type: e.type, size: e.size });
-      if (e.path === long) seen.at(-1)!.body = Buffer.concat(await Array.fromAsync(e.data)).toString();
-      if (e.path === 'disk/disk.img') got = Buffer.concat(await Array.fromAsync(e.data));
+      if (e.path === long) seen.at(-1)!.body = (await collect(e.data)).toString();
+      if (e.path === 'disk/disk.img') got = await collect(e.data);
     }
     expect(seen.map((s) => [s.path, s.type])).toEqual([['a.txt', 'file'], [long, 'file'], ['disk/', 'dir'], ['disk/disk.img', 'file']]);
     expect(seen[1]!.body).toBe('long name');
