@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { repoRoot } from '../products.js';
-import { pulumiOk, runPulumi } from '../../test/e2e/pulumi-cli.js';
+import { repoRoot } from '../../toolchain/products.js';
+import { pulumiOk, runPulumi } from './pulumi-cli.js';
 
 const root = repoRoot();
 const modules = join(root, 'node_modules');
-const schema = join(root, 'toolchain', 'codegen', 'fixtures', 'machine.schema.json');
+const schema = join(root, 'test', 'e2e', 'pulumi-codegen', 'machine.schema.json');
 const passphrase = 'virtstack-codegen';
 let work: string;
 
