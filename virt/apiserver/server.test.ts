@@ -76,6 +76,29 @@ describe('ApiServer', () => {
     expect((await call(port, '/virtualmachines-validate', '[]')).status).toBe(400);
     expect((await call(port, '/virtualmachines-validate', JSON.stringify({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: {} }))).body).toMatch(/admissionReviewVersions/);
     expect((await call(port, '/virtualmachines-validate', Buffer.alloc(2 * 1024 * 1024, 0x20)).catch(() => ({ status: 413 }))).status).toBe(413);
+    // A review whose object nests 100,000 deep: answered (refused), not a crash.
+    const deep = review('__DEEP__').replace('"__DEEP__"', `{"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"d"},"spec":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const deepAnswer = await call(port, '/virtualmachines-validate', deep);
+    expect(deepAnswer.status).toBe(200);
+    expect((JSON.parse(deepAnswer.body) as { response: { allowed: boolean } }).response.allowed).toBe(false);
+    // A body streamed without content-length is cut off at the limit too; the server stays up.
+    const streamed = await new Promise<number>((resolve) => {
+      const r = request({ host: '127.0.0.1', port, path: '/virtualmachines-validate', method: 'POST', ca: ca.cert, servername: 'virt-api.ns.svc', agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      r.on('error', () => resolve(-1));
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 40 && r.write(chunk)) sent++;
+        if (sent < 40) r.once('drain', pump);
+        else r.end();
+      };
+      pump();
+    });
+    expect([413, -1]).toContain(streamed);
+    expect((await call(port, '/healthz', undefined, false, 'GET')).status).toBe(200);
     expect((await call(port, '/virtualmachines-validate', undefined, false, 'GET')).status).toBe(405);
     const unknownKind = JSON.parse((await call(port, '/virtualmachines-validate', review({ apiVersion: 'x.io/v1', kind: 'Thing' }, 'Thing'))).body) as { response: { allowed: boolean } };
     expect(unknownKind.response.allowed).toBe(true);
