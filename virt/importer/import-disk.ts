@@ -16,7 +16,9 @@ import { pullDisk } from './registry-source.js';
 import { writePlain, writeSparse } from './sparse-writer.js';
 
 export interface ImportRequest {
-  source: 'http' | 'none' | 'registry';
+  source: 'http' | 'none' | 'registry' | 'upload';
+  /** The uploaded bytes (upload): a request body, streamed like a download. */
+  upload?: { body: AsyncIterable<Buffer>; length: number | undefined };
   /** The URL (http). */
   endpoint?: string;
   contentType: 'kubevirt' | 'archive';
@@ -161,21 +163,29 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
     return { format: 'blank', bytes: limit };
   }
 
-  if (!r.endpoint) throw new ImportError('config', `no endpoint: the ${r.source} source needs a URL`, { fatal: true });
-  if (r.source === 'registry') return importFromRegistry(r, scratch, limit, progress);
-  const http = await openHttp({
-    url: r.endpoint,
-    ...(r.ca ? { ca: r.ca } : {}),
-    ...(r.basicAuth ? { basicAuth: r.basicAuth } : {}),
-    ...(r.extraHeaders ? { extraHeaders: r.extraHeaders } : {}),
-    ...(r.signal ? { signal: r.signal } : {}),
-  });
-  r.log.info('downloading', { url: http.url, bytes: http.length });
+  let http: { body: AsyncIterable<Buffer>; length: number | undefined; url: string };
+  if (r.source === 'upload') {
+    if (!r.upload) throw new ImportError('config', 'the upload source needs the request body', { fatal: true });
+    http = { ...r.upload, url: 'the upload' };
+    r.log.info('receiving the upload', { bytes: http.length });
+  } else {
+    if (!r.endpoint) throw new ImportError('config', `no endpoint: the ${r.source} source needs a URL`, { fatal: true });
+    if (r.source === 'registry') return importFromRegistry(r, scratch, limit, progress);
+    const got = await openHttp({
+      url: r.endpoint,
+      ...(r.ca ? { ca: r.ca } : {}),
+      ...(r.basicAuth ? { basicAuth: r.basicAuth } : {}),
+      ...(r.extraHeaders ? { extraHeaders: r.extraHeaders } : {}),
+      ...(r.signal ? { signal: r.signal } : {}),
+    });
+    http = { body: got.body as AsyncIterable<Buffer>, length: got.length, url: got.url };
+    r.log.info('downloading', { url: http.url, bytes: http.length });
+  }
   // The download is the work, weighted by `share` of the whole: all of it for a raw image, most of it
   // when qemu-img converts afterwards.
   let share = 100;
   let read = 0;
-  const body = counted(networkErrors(http.body as AsyncIterable<Buffer>, http.url), (n) => {
+  const body = counted(networkErrors(http.body, http.url), (n) => {
     read += n;
     if (http.length) progress((read / http.length) * share);
   });

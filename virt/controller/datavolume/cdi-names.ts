@@ -26,6 +26,10 @@ export const ANN = {
   immediateBinding: `${CDI_GROUP}/storage.bind.immediate.requested`,
   /** The scheduler's pick for a WaitForFirstConsumer claim (set once a consumer pod is scheduled). */
   selectedNode: 'volume.kubernetes.io/selected-node',
+  /** CDI's mark of an upload target claim. */
+  uploadRequest: `${CDI_GROUP}/storage.upload.target`,
+  /** Ours: the per-claim key the upload proxy proves itself to the upload server with. */
+  uploadKey: 'virtstack.io/upload-key',
   /** Ours: restarts of earlier importer pods of this claim (deleted or evicted), added to the current pod's. */
   restartsBefore: 'virtstack.io/importer-restarts-before',
 } as const;
@@ -39,6 +43,8 @@ export const LABELS = {
 
 /** CDI's importer pod name: importer-<claim>. */
 export const importerPodName = (claim: string): string => `importer-${claim}`;
+/** CDI's upload server pod name: cdi-upload-<claim>. */
+export const uploadPodName = (claim: string): string => `cdi-upload-${claim}`;
 
 /** CDI's event and condition reasons (datavolume controllers and controller/util.go). */
 export const REASONS = {

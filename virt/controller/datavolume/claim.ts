@@ -59,6 +59,9 @@ export function importAnnotations(dv: DataVolume): Record<string, string> {
     if (s.registry.certConfigMap) a[ANN.certConfigMap] = s.registry.certConfigMap;
   } else if (s.blank) {
     a[ANN.source] = 'none';
+  } else if (s.upload) {
+    a[ANN.source] = 'upload';
+    a[ANN.uploadRequest] = '';
   } else if (s.pvc) {
     // The importer downloads the source pod's disk: the endpoint is set once that pod runs.
     a[ANN.source] = 'http';

@@ -208,4 +208,28 @@ describe('DataVolume controller', () => {
     await h.until('CloneWithoutSource', () => cond(dv('orphan'), 'Running')?.reason === 'CloneWithoutSource');
     expect(cond(dv('orphan'), 'Running')?.message).toBe(`the source claim ${NS}/nothing does not exist; create it or fix spec.source.pvc`);
   });
+
+  it('an upload DataVolume: the upload server pod with the claim\'s key, UploadScheduled, UploadReady once ready, Succeeded', async () => {
+    seedClasses('WaitForFirstConsumer');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('up', { source: { upload: {} } }, { [ANN.immediateBinding]: 'true' }));
+    const pod = await h.until('upload pod', () => h.api.all<Pod>(RESOURCES.pods).find((p) => p.metadata.name === 'cdi-upload-up'));
+    const key = pvc('up')!.metadata.annotations![ANN.uploadKey]!;
+    expect(key).toMatch(/^[0-9a-f]{48}$/);
+    expect(pvc('up')!.metadata.annotations![ANN.uploadRequest]).toBe('');
+    const c = pod.spec!.containers![0]! as unknown as { command: string[]; env: { name: string; value?: string }[]; readinessProbe?: unknown };
+    expect(c.command.at(-1)).toBe('/opt/virtstack/dist/virt/cmd/upload-server.js');
+    expect(c.env.find((e) => e.name === 'UPLOAD_KEY')?.value).toBe(key);
+    expect(c.readinessProbe).toBeDefined();
+    const set = async (ready: boolean, state: object, phase: 'Running' | 'Succeeded' = 'Running') => {
+      const cur = await h.api.get<Pod>(RESOURCES.pods, NS, 'cdi-upload-up');
+      await h.api.updateStatus<Pod>(RESOURCES.pods, { ...cur, status: { phase, podIP: '10.214.1.7', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }], containerStatuses: [{ name: 'importer', ready, restartCount: 0, state }] } });
+    };
+    await set(false, { running: {} });
+    await h.until('UploadScheduled', () => dv('up')?.status?.phase === 'UploadScheduled');
+    await set(true, { running: {} });
+    await h.until('UploadReady', () => dv('up')?.status?.phase === 'UploadReady');
+    await set(false, { terminated: { exitCode: 0, reason: 'Completed', message: '{"message":"Import Complete"}' } }, 'Succeeded');
+    await h.until('Succeeded', () => dv('up')?.status?.phase === 'Succeeded');
+  });
 });

@@ -18,7 +18,7 @@ import { kubeTime } from '../kube-time.js';
 import type { PullPolicy } from '../vmi/pod-manifest.js';
 import { randomBytes } from 'node:crypto';
 import { CLONE_SOURCE_PORT, cloneSourcePath } from '../../import-contract/index.js';
-import { ANN, importerPodName, REASONS } from './cdi-names.js';
+import { ANN, importerPodName, REASONS, uploadPodName } from './cdi-names.js';
 import { cloneAuthorizer, type CloneAuthorizer } from './clone-authorization.js';
 import { CLONE_TOKEN_ANNOTATION, cloneSourcePod, cloneSourcePodName, cloneTargetOf } from './clone-source.js';
 import { claimFor, ClaimSpecError, type PersistentVolumeClaim } from './claim.js';
@@ -75,6 +75,8 @@ const PHASE_EVENTS: Partial<Record<Phase, { type: 'Normal' | 'Warning'; reason: 
   Pending: { type: 'Normal', reason: REASONS.pending, message: (c) => `PVC ${c} Pending` },
   WaitForFirstConsumer: { type: 'Normal', reason: REASONS.waitForFirstConsumer, message: (c) => `PVC ${c} waiting for its first consumer` },
   ImportScheduled: { type: 'Normal', reason: REASONS.importScheduled, message: (c) => `Import into ${c} scheduled` },
+  UploadScheduled: { type: 'Normal', reason: 'UploadScheduled', message: (c) => `Upload into ${c} scheduled` },
+  UploadReady: { type: 'Normal', reason: 'UploadReady', message: (c) => `Upload into ${c} ready` },
   ImportInProgress: { type: 'Normal', reason: REASONS.importInProgress, message: (c) => `Import into ${c} in progress` },
   Succeeded: { type: 'Normal', reason: REASONS.importSucceeded, message: (c) => `Successfully imported into PVC ${c}` },
   Failed: { type: 'Warning', reason: REASONS.importFailed, message: (c) => `Failed to import into PVC ${c}` },
@@ -142,12 +144,14 @@ export class DataVolumeController {
     }
     const log = d.log.child({ kind: 'DataVolume', namespace, name, uid: dv.metadata.uid });
     const src = dv.spec.source ?? {};
-    if (!src.http && !src.blank && !src.pvc && !src.registry) {
+    if (!src.http && !src.blank && !src.pvc && !src.registry && !src.upload) {
       const kind = Object.keys(src)[0] ?? 'none';
-      return this.finish(dv, undefined, { phase: 'Pending', running: { status: 'False', reason: REASONS.unsupportedSource, message: `spec.source.${kind}: not supported by this virtstack controller yet; use http, registry, blank or pvc` } }, log);
+      return this.finish(dv, undefined, { phase: 'Pending', running: { status: 'False', reason: REASONS.unsupportedSource, message: `spec.source.${kind}: not supported by this virtstack controller yet; use http, registry, blank, pvc or upload` } }, log);
     }
     const clone = src.pvc ? { key: `${src.pvc.namespace ?? namespace}/${src.pvc.name}`, namespace: src.pvc.namespace ?? namespace ?? '' } : undefined;
-    const ph = (p: Phase): Phase => (clone ? ({ ImportScheduled: 'CloneScheduled', ImportInProgress: 'CloneInProgress' } as Partial<Record<Phase, Phase>>)[p] ?? p : p);
+    const renamed: Partial<Record<Phase, Phase>> = clone ? { ImportScheduled: 'CloneScheduled', ImportInProgress: 'CloneInProgress' } : src.upload ? { ImportScheduled: 'UploadScheduled', ImportInProgress: 'UploadReady' } : {};
+    const ph = (p: Phase): Phase => renamed[p] ?? p;
+    const podName = src.upload ? uploadPodName(name) : importerPodName(name);
     let sourceClaim: PersistentVolumeClaim | undefined;
     if (clone) {
       sourceClaim = d.claims.store.get(clone.key);
@@ -166,7 +170,7 @@ export class DataVolumeController {
       return this.finish(dv, pvc, { phase: 'Pending', bound: { status: 'False', reason: REASONS.errResourceExists, message } }, log);
     }
     const ann = pvc.metadata.annotations ?? {};
-    const podKey = `${namespace}/${importerPodName(name)}`;
+    const podKey = `${namespace}/${podName}`;
     const cached = d.pods.store.get(podKey);
     const pod = cached && controllerOf(cached)?.uid === pvc.metadata.uid ? cached : undefined;
     const before = Number(ann[ANN.restartsBefore] ?? '0') || 0;
@@ -197,7 +201,7 @@ export class DataVolumeController {
       const lost = ann[ANN.importPod] !== undefined && cached === undefined;
       const nextBefore = lost ? restartCount + 1 : before;
       if (lost) log.info('the importer pod is gone before it finished: starting another', { pod: ann[ANN.importPod], restartCount: nextBefore });
-      await this.annotateClaim(pvc, { [ANN.importPod]: importerPodName(name), [ANN.restartsBefore]: String(nextBefore), [ANN.podRestarts]: String(nextBefore) });
+      await this.annotateClaim(pvc, { [ANN.importPod]: podName, [ANN.restartsBefore]: String(nextBefore), [ANN.podRestarts]: String(nextBefore) });
       if (cached) {
         // A pod of that name not made for this claim (an earlier claim's, still terminating): wait for it.
         return this.finish(dv, pvc, { phase: ph('ImportScheduled'), restartCount: nextBefore }, log);
@@ -237,6 +241,9 @@ export class DataVolumeController {
       return this.finish(dv, pvc, { phase: ph('ImportScheduled'), running, restartCount: restarts }, log);
     }
     await this.annotateClaim(pvc, record);
+    if (src.upload && running.status === 'True' && !pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+      return this.finish(dv, pvc, { phase: 'UploadScheduled', running, restartCount: restarts }, log);
+    }
     if (running.status === 'True' && pod.status?.podIP) {
       const pct = await this.fetch(pod.status.podIP, dv.metadata.uid ?? '');
       await this.finish(dv, pvc, { phase: ph('ImportInProgress'), running, restartCount: restarts, ...(pct !== undefined ? { progress: formatProgress(pct) } : {}) }, log);
@@ -252,6 +259,7 @@ export class DataVolumeController {
     try {
       manifest = claimFor(dv, { named: (n) => d.storageClasses.store.list().find((c) => c.metadata.name === n), fallback: defaultStorageClass(d.storageClasses.store.list()), ...(sizeFallback ? { sizeFallback } : {}) });
       if (dv.spec.source?.pvc) manifest.metadata.annotations = { ...manifest.metadata.annotations, [CLONE_TOKEN_ANNOTATION]: randomBytes(16).toString('hex') };
+      if (dv.spec.source?.upload) manifest.metadata.annotations = { ...manifest.metadata.annotations, [ANN.uploadKey]: randomBytes(24).toString('hex') };
     } catch (e) {
       if (!(e instanceof ClaimSpecError)) throw e;
       d.events.event(dv, 'Warning', REASONS.errClaimNotValid, e.message);
@@ -307,7 +315,8 @@ export class DataVolumeController {
     const d = this.d;
     // The endpoint of a clone may have been written a moment ago: the API has it, the cache may not.
     const fresh = dv.spec.source?.pvc ? await d.api.get<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, pvc.metadata.namespace, pvc.metadata.name ?? '') : pvc;
-    const manifest = importerPod(fresh, { image: d.config.importerImage, imagePullPolicy: d.config.importerImagePullPolicy, ownerUid: dv.metadata.uid ?? '' });
+    const uploadKey = fresh.metadata.annotations?.[ANN.uploadKey];
+    const manifest = importerPod(fresh, { image: d.config.importerImage, imagePullPolicy: d.config.importerImagePullPolicy, ownerUid: dv.metadata.uid ?? '', ...(dv.spec.source?.upload && uploadKey ? { upload: { key: uploadKey } } : {}) });
     try {
       await d.api.create(RESOURCES.pods, manifest);
       log.info('created the importer pod', { pod: manifest.metadata.name });

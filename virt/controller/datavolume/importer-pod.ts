@@ -5,7 +5,7 @@
 import { DEFAULT_FILESYSTEM_OVERHEAD, IMPORTER_CERT_DIR, IMPORTER_DATA_DIR, IMPORTER_ENV, IMPORTER_METRICS_PORT, IMPORTER_UID } from '../../import-contract/index.js';
 import type { KubeObject } from '../../kube/api.js';
 import type { PullPolicy } from '../vmi/pod-manifest.js';
-import { ANN, importerPodName, LABELS } from './cdi-names.js';
+import { ANN, importerPodName, LABELS, uploadPodName } from './cdi-names.js';
 import { claimBytes, type PersistentVolumeClaim } from './claim.js';
 
 export interface ImporterPodOptions {
@@ -13,6 +13,8 @@ export interface ImporterPodOptions {
   imagePullPolicy: PullPolicy;
   /** The DataVolume's uid (the progress metric's label). */
   ownerUid: string;
+  /** An upload claim's pod: the upload server (CDI's cdi-upload-<claim>) instead of the importer. */
+  upload?: { key: string };
 }
 
 type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
@@ -47,13 +49,15 @@ export function importerPod(pvc: PersistentVolumeClaim, o: ImporterPodOptions): 
     mounts.push({ name: 'cdi-cert-vol', mountPath: IMPORTER_CERT_DIR, readOnly: true });
     volumes.push({ name: 'cdi-cert-vol', configMap: { name: a[ANN.certConfigMap] } });
   }
+  const upload = o.upload;
+  if (upload) env.push({ name: 'UPLOAD_KEY', value: upload.key });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: importerPodName(claim),
+      name: upload ? uploadPodName(claim) : importerPodName(claim),
       ...(pvc.metadata.namespace ? { namespace: pvc.metadata.namespace } : {}),
-      labels: { [LABELS.app]: LABELS.appValue, [LABELS.component]: LABELS.importerValue, 'app.kubernetes.io/part-of': 'virtstack' },
+      labels: { [LABELS.app]: LABELS.appValue, [LABELS.component]: upload ? 'cdi-upload-server' : LABELS.importerValue, 'app.kubernetes.io/part-of': 'virtstack' },
       annotations: { [ANN.createdBy]: 'yes' },
       ownerReferences: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: claim, uid: pvc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
     },
@@ -67,7 +71,8 @@ export function importerPod(pvc: PersistentVolumeClaim, o: ImporterPodOptions): 
           name: IMPORTER_CONTAINER,
           image: o.image,
           imagePullPolicy: o.imagePullPolicy,
-          command: ['/usr/bin/tini', '-s', '--', 'node', '/opt/virtstack/dist/virt/cmd/importer.js'],
+          command: ['/usr/bin/tini', '-s', '--', 'node', `/opt/virtstack/dist/virt/cmd/${upload ? 'upload-server' : 'importer'}.js`],
+          ...(upload ? { readinessProbe: { httpGet: { path: '/healthz', port: IMPORTER_METRICS_PORT }, periodSeconds: 2 } } : {}),
           env,
           ports: [{ name: 'metrics', containerPort: IMPORTER_METRICS_PORT, protocol: 'TCP' }],
           volumeMounts: mounts,
