@@ -1,0 +1,2 @@
+// virtctl image-upload.
+export { imageUploadCommand } from './image-upload-command.js';
