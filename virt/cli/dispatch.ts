@@ -3,6 +3,7 @@
 import { EXIT_OK, EXIT_USAGE, type CliCommand, type CliIo } from './command.js';
 import { consoleCommand } from './console/index.js';
 import { exposeCommand } from './expose/index.js';
+import { imageUploadCommand } from './image-upload/index.js';
 import { vmActionCommand, vmiActionCommand } from './lifecycle/index.js';
 import { validateCommand } from './validate/index.js';
 import { vncCommand } from './vnc/index.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   consoleCommand(),
   vncCommand(),
   exposeCommand(),
+  imageUploadCommand,
   validateCommand,
 ];
 

@@ -57,7 +57,7 @@ describe('virtctl (compiled) validate', () => {
     expect(usage.stderr.split('\n')[0]).toBe("virtctl validate: unknown option '--nope'");
     const unknown = runCompiledVirtctl(['launch']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe("virtctl: unknown command 'launch'; available: start, stop, restart, pause, unpause, console, vnc, expose, validate");
+    expect(unknown.stderr.split('\n')[0]).toBe("virtctl: unknown command 'launch'; available: start, stop, restart, pause, unpause, console, vnc, expose, image-upload, validate");
   });
 
   it('prints JSON for machines', () => {
