@@ -78,7 +78,10 @@ export async function writeSparse(src: ByteStream, path: string, limit: number, 
   }
 }
 
-/** Streams `src` into `path` as it is (a qcow2 qemu-img converts next: it needs random access). */
+/**
+ * Streams `src` into `path` as it is (a qcow2 qemu-img converts next: it needs random access). No fsync:
+ * the file is scratch, read back at once; only the converted disk is made durable.
+ */
 export async function writePlain(src: ByteStream, path: string): Promise<number> {
   const fh = await open(path, 'w', 0o660);
   let offset = 0;
@@ -87,7 +90,6 @@ export async function writePlain(src: ByteStream, path: string): Promise<number>
       await fh.write(chunk, 0, chunk.length, offset);
       offset += chunk.length;
     }
-    await fh.sync();
     return offset;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
