@@ -85,11 +85,24 @@ export async function writeSparse(src: ByteStream, path: string, limit: number, 
 export async function writePlain(src: ByteStream, path: string): Promise<number> {
   const fh = await open(path, 'w', 0o660);
   let offset = 0;
+  // Network chunks are 16-64 KiB: written in 1 MiB batches, the download is not bound by write calls.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (!pendingBytes) return;
+    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await fh.write(buf, 0, buf.length, offset);
+    offset += buf.length;
+  };
   try {
     for await (const chunk of src) {
-      await fh.write(chunk, 0, chunk.length, offset);
-      offset += chunk.length;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= BATCH) await flush();
     }
+    await flush();
     return offset;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
