@@ -194,6 +194,15 @@ describe('launcher', () => {
     await launcher.stop();
   });
 
+  it('a paused VM is resumed for a graceful shutdown, so its guest sees the power button', async () => {
+    const { hv, launcher } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    await launcher.pause({});
+    await expect(launcher.shutdown({ gracePeriodSeconds: 1 })).resolves.toMatchObject({ graceful: true });
+    expect(hv.domains.get('ns_vm1')?.state ?? DomainState.Shutoff).toBe(DomainState.Shutoff);
+    await launcher.stop();
+  });
+
   it('a VM paused by libvirt itself (not the user) is not the user\'s to unpause', async () => {
     const { hv, launcher } = await setup();
     await launcher.sync({ vmi: vmi() });

@@ -221,6 +221,12 @@ export class Launcher implements LauncherApi {
       }
     };
     if (await off()) return { graceful: true, elapsedMs: 0 };
+    // A guest paused by its user cannot react to the power button: let it run for its shutdown.
+    const st = await dom.getState().catch(() => undefined);
+    if (st?.state === DomainState.Paused && st.reasonName === 'User') {
+      this.log.info('resuming the paused domain so the guest can shut down');
+      await dom.resume().catch((err: unknown) => this.log.warn('cannot resume the paused domain before shutdown', { error: err as Error }));
+    }
     await dom.shutdown().catch((err: unknown) => {
       // Already stopping or stopped: not a failure of the shutdown.
       if (!isLibvirtError(err, VirErrorCode.OPERATION_INVALID)) throw err;

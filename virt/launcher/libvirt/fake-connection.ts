@@ -14,6 +14,8 @@ interface FakeDomainRecord {
   state: number;
   reason: number;
   console: PassThrough;
+  /** The power button was pressed while paused. */
+  shutdownPending?: boolean;
 }
 
 export interface FakeMigration {
@@ -200,7 +202,9 @@ class FakeDomain implements Domain {
 
   async shutdown(): Promise<void> {
     const r = this.requireRunning('virDomainShutdownFlags');
-    if (this.hv.behaviour.guestHonoursShutdown) queueMicrotask(() => this.hv.stop(r, 1));
+    // A paused guest's vCPUs do not run: the power button is seen only once it is resumed.
+    if (r.state === DomainState.Paused) r.shutdownPending = true;
+    else if (this.hv.behaviour.guestHonoursShutdown) queueMicrotask(() => this.hv.stop(r, 1));
   }
 
   async destroy(): Promise<void> {
@@ -221,6 +225,8 @@ class FakeDomain implements Domain {
     r.state = DomainState.Running;
     r.reason = 5;
     this.hv.emit(r.name, DomainEventType.Resumed);
+    if (r.shutdownPending && this.hv.behaviour.guestHonoursShutdown) queueMicrotask(() => this.hv.stop(r, 1));
+    r.shutdownPending = false;
   }
 
   async undefine(): Promise<void> {
