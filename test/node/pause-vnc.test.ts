@@ -1,7 +1,7 @@
 // pause/unpause and the VNC stream through one launcher against real libvirt and QEMU: virDomainSuspend
 // stops the guest (its counter on the serial console stands still), virDomainResume lets it go on, and the
 // protocol's vnc stream reaches QEMU's VNC server (the RFB greeting, then a version answer and the
-// security types).
+// security types); a paused guest asked to shut down is resumed and powers off by itself.
 import { jest } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,9 @@ it('pauses and unpauses a running guest, and serves its VNC through the protocol
   expect(await l.client.call('unpause', {})).toMatchObject({ state: 'Running', reason: 'Unpaused' });
   await waitFor('the counter to go on after unpause', () => (serial() > atPause ? true : undefined), 20_000);
 
-  await l.client.call('kill', {});
+  // A paused guest cannot see the power button: shutdown resumes it first, so it powers off by itself.
+  await l.client.call('pause', {});
+  expect(await l.client.call('shutdown', { gracePeriodSeconds: 60 }, 90_000)).toMatchObject({ graceful: true });
+  expect(readSerial(l.serialLog)).toContain('power button, powering off');
   expect((await l.exited).code).toBe(0);
 });
