@@ -37,6 +37,13 @@ describe('virtctl dispatch', () => {
     expect(seen).toEqual([['-x', 'y']]);
   });
 
+  it.each(COMMANDS.map((c) => [c.name]))('%s --help prints its usage on stdout, exit 0', async (name) => {
+    const io = memoryIo();
+    expect(await runVirtctl([name, '--help'], io)).toBe(0);
+    expect(io.out).toMatch(new RegExp(`^usage: virtctl ${name}\\b`));
+    expect(io.err).toBe('');
+  });
+
   it('help COMMAND shows that command\'s help', async () => {
     const io = memoryIo();
     expect(await runVirtctl(['help', 'validate'], io)).toBe(0);
