@@ -1,4 +1,7 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fakeApiserver, status, type FakeApiserver } from '../testing/fake-apiserver.js';
 import { memoryIo } from '../testing/memory-io.js';
 import { vncCommand } from './vnc-command.js';
@@ -76,6 +79,37 @@ describe('virtctl vnc', () => {
     const bad = memoryIo();
     expect(await vncCommand().run(['vm1', '--port', '70000'], bad)).toBe(2);
     expect(bad.err.split('\n')[0]).toBe('virtctl vnc: --port must be a port number (1-65535), not "70000"');
+  });
+
+  test('without --proxy-only it starts remote-viewer on the proxy and ends with it', async () => {
+    api.stream = () => (ws) => ws.send(Buffer.from('RFB 003.008\n'));
+    // A stand-in viewer: connects to the vnc:// address it is given, keeps the greeting, exits 0.
+    const dir = mkdtempSync(join(tmpdir(), 'viewer-'));
+    const seen = join(dir, 'seen');
+    writeFileSync(
+      join(dir, 'remote-viewer'),
+      `#!/usr/bin/env python3
+import socket, sys
+host, port = sys.argv[1][len('vnc://'):].rsplit(':', 1)
+s = socket.create_connection((host, int(port)))
+data = b''
+while len(data) < 12:
+    data += s.recv(64)
+open(${JSON.stringify(seen)}, 'wb').write(data + b' ' + sys.argv[1].encode())
+`,
+    );
+    chmodSync(join(dir, 'remote-viewer'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${dir}:${path}`;
+    try {
+      const io = memoryIo();
+      expect(await vncCommand().run(['vm1', '--kubeconfig', api.kubeconfig], io)).toBe(0);
+      expect(readFileSync(seen, 'utf8')).toMatch(/^RFB 003\.008\n vnc:\/\/127\.0\.0\.1:\d+$/);
+      expect(io.err).toMatch(/^virtctl vnc: proxy on 127\.0\.0\.1:\d+, starting remote-viewer\n$/);
+    } finally {
+      process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('without --proxy-only and no viewer on PATH, it says what to install or to use --proxy-only', async () => {
