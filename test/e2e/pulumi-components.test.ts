@@ -136,6 +136,25 @@ test('misspelt args are refused by their arg path before anything is sent', () =
   ok(['config', 'rm', 'virtstack:typoVm']);
 }, 300_000);
 
+test('a change that needs a restart is a RestartRequired warning, or a restart with restartOnChange', () => {
+  ok(['config', 'set', 'virtstack:restartMemory', '128Mi']);
+  ok(['up', '--yes', '--skip-preview']);
+  const vmiUid = () => kubectlOk(['-n', VM_NS, 'get', 'vmi', 'restart', '-o', 'jsonpath={.metadata.uid}']);
+  const first = vmiUid();
+  ok(['config', 'set', 'virtstack:restartMemory', '160Mi']);
+  const warned = ok(['up', '--yes', '--skip-preview']);
+  expect(warned).toMatch(new RegExp(`warning: VirtualMachine ${VM_NS}/restart: RestartRequired: the VMI runs generation 1 of the spec, the VM is at 2; the change takes effect at the next restart`));
+  expect(vmiUid()).toBe(first);
+  ok(['config', 'set', 'virtstack:restartOnChange', 'true']);
+  const restarted = ok(['up', '--yes', '--skip-preview']);
+  expect(restarted).not.toMatch(/RestartRequired/);
+  expect(vmiUid()).not.toBe(first);
+  expect(kubectlOk(['-n', VM_NS, 'get', 'vmi', 'restart', '-o', 'jsonpath={.status.phase} {.spec.domain.memory.guest}'])).toBe('Running 160Mi');
+  ok(['config', 'rm', 'virtstack:restartMemory']);
+  ok(['config', 'rm', 'virtstack:restartOnChange']);
+  ok(['up', '--yes', '--skip-preview']);
+}, 900_000);
+
 // Last: it takes the shared stack away (holding the lock), then installs it again from nothing with
 // `pulumi up` (the fresh-install path: CRDs, api, CA bundle injection, then the VM), stack:up if that fails.
 test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, webhook, finalizer or node label; up installs it again from nothing', async () => {

@@ -3,6 +3,7 @@
 //   virtstack:stuckVm      a VM whose nodeSelector no node matches (never Ready)
 //   virtstack:brokenImage  a containerDisk image for a VM `img` (a missing one never pulls)
 //   virtstack:typoVm       a VM whose args hold a misspelt field (refused before anything is sent)
+//   virtstack:restartMemory  a VM `restart` with this guest memory; virtstack:restartOnChange restarts it on changes
 //   virtstack:readyTimeout seconds those VMs may take (default 40)
 import * as pulumi from '@pulumi/pulumi';
 import { VirtualMachine } from '../../../components/index.js';
@@ -12,13 +13,14 @@ const config = new pulumi.Config('virtstack');
 const timeout = config.getNumber('readyTimeout') ?? 40;
 const namespace = config.get('vmNamespace') ?? 'virtstack-demo';
 
-function guest(name: string, image: string, nodeSelector?: Record<string, string>) {
+function guest(name: string, image: string, nodeSelector?: Record<string, string>, memory = '128Mi', restartOnChange = false) {
   return new VirtualMachine(name, {
     namespace,
     readyTimeoutSeconds: timeout,
+    restartOnChange,
     template: {
       spec: {
-        domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] } },
+        domain: { memory: { guest: memory }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] } },
         volumes: [{ name: 'root', containerDisk: { image, imagePullPolicy: image.startsWith('localhost/') ? 'Never' : 'IfNotPresent' } }],
         ...(nodeSelector ? { nodeSelector } : {}),
       },
@@ -31,6 +33,8 @@ if (config.getBoolean('stuckVm')) extra.stuck = guest('stuck', 'localhost/virtst
 const broken = config.get('brokenImage');
 if (broken) extra.img = guest('img', broken);
 
+const restartMemory = config.get('restartMemory');
+if (restartMemory) extra.restart = guest('restart', 'localhost/virtstack/test-guest:dev', undefined, restartMemory, config.getBoolean('restartOnChange') ?? false);
 if (config.getBoolean('typoVm')) {
   extra.typo = new VirtualMachine('typo', {
     namespace,
