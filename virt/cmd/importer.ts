@@ -24,6 +24,7 @@ DataVolume controller configures it through the environment:
   IMPORTER_CERT_DIR     folder of PEM CA bundles to trust besides the system's
   IMPORTER_EXTRA_HEADERS  JSON array of "Name: value" headers
   OWNER_UID             the DataVolume's uid (the progress metric's label)
+  PREALLOCATION         true: allocate the whole disk (spec.preallocation)
 `;
 
 let values;
@@ -78,13 +79,14 @@ try {
     ...(cfg.ca ? { ca: cfg.ca } : {}),
     ...(cfg.extraHeaders ? { extraHeaders: cfg.extraHeaders } : {}),
     dataDir: cfg.dataDir,
+    preallocation: cfg.preallocation,
     log: lg,
     onProgress: (p) => progress!.set(p),
     signal: stop.signal,
   });
   lg.info('import complete', { ...result, seconds: (Date.now() - started) / 1000 });
   await progress.close();
-  finish({ message: IMPORT_COMPLETE, preallocationApplied: false }, 0);
+  finish({ message: IMPORT_COMPLETE, preallocationApplied: result.preallocated === true }, 0);
 } catch (e) {
   const err = e as Error;
   const fatal = e instanceof ImportError && e.fatal;

@@ -44,11 +44,11 @@ const server = uploadServer({
   key,
   progress,
   log,
-  request: { contentType: cfg.contentType, claimBytes: cfg.claimBytes, filesystemOverhead: cfg.filesystemOverhead, dataDir: cfg.dataDir, log },
+  request: { contentType: cfg.contentType, claimBytes: cfg.claimBytes, filesystemOverhead: cfg.filesystemOverhead, dataDir: cfg.dataDir, preallocation: cfg.preallocation, log },
   onDone: (r) => {
     log.info('upload complete', { ...r });
     try {
-      writeFileSync(values['termination-log'] ?? '/dev/termination-log', JSON.stringify({ message: IMPORT_COMPLETE }));
+      writeFileSync(values['termination-log'] ?? '/dev/termination-log', JSON.stringify({ message: IMPORT_COMPLETE, preallocationApplied: r.preallocated === true }));
     } catch (e) {
       log.warn('cannot write the termination message', { error: e as Error });
     }

@@ -184,6 +184,19 @@ describe('importDisk', () => {
     expect(statSync(disk(r)).blocks).toBe(0);
   });
 
+  it('preallocation allocates every block of the disk (blank and imported), the data kept', async () => {
+    const blank = request({ source: 'none', claimBytes: 8 * MIB, preallocation: true });
+    expect(await importDisk(blank)).toMatchObject({ preallocated: true });
+    expect(statSync(disk(blank)).blocks * 512).toBeGreaterThanOrEqual(8 * MIB);
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    const img = rawImage(4);
+    serve('/p.raw', img);
+    const r = request({ endpoint: `${base}/p.raw`, claimBytes: 8 * MIB, preallocation: true });
+    await importDisk(r);
+    expect(statSync(disk(r)).blocks * 512).toBeGreaterThanOrEqual(8 * MIB);
+    expect(readFileSync(disk(r)).subarray(0, img.length).equals(img)).toBe(true);
+  });
+
   it('an archive is extracted onto the claim', async () => {
     const src = join(dir, 'tree');
     execFileSync('mkdir', ['-p', join(src, 'sub')]);

@@ -31,6 +31,8 @@ export interface ImportRequest {
   extraHeaders?: string[];
   /** Where the claim is mounted. */
   dataDir: string;
+  /** Allocate every block of the disk (spec.preallocation) before it is published. */
+  preallocation?: boolean;
   log: Logger;
   /** Percent done, 0..100, as it moves. */
   onProgress?: (pct: number) => void;
@@ -40,6 +42,8 @@ export interface ImportRequest {
 export interface ImportResult {
   /** What was found: blank, raw, qcow2, archive; and the compression around it. */
   format: string;
+  /** The disk's blocks were all allocated (spec.preallocation). */
+  preallocated?: boolean;
   compression?: string;
   /** Size of the disk written (raw, after the resize to the claim) or of the extracted archive's files. */
   bytes: number;
@@ -54,8 +58,20 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Allocates every block of a sparse raw file (fallocate keeps the data and fills the holes). */
+function preallocate(file: string, bytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = spawn('fallocate', ['--length', String(bytes), file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new ImportError('storage', `preallocating the disk failed: ${err.trim() || `fallocate exited ${code}`}`))));
+  });
+}
+
 /** Makes `file` the claim's disk.img in one rename, durable before it is reported done. */
-async function publish(file: string, dataDir: string): Promise<void> {
+async function publish(file: string, dataDir: string, prealloc?: { bytes: number }): Promise<void> {
+  if (prealloc) await preallocate(file, prealloc.bytes);
   await rename(file, join(dataDir, DISK_IMAGE_FILE));
   await fsyncDir(dataDir);
 }
@@ -123,10 +139,10 @@ async function publishFile(src: string, r: ImportRequest, scratch: string, limit
   } finally {
     await h.close();
   }
-  await publish(out, r.dataDir);
+  await publish(out, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
   await rm(scratch, { recursive: true, force: true });
   progress(100);
-  return { format, bytes: limit };
+  return { format, bytes: limit, ...(r.preallocation ? { preallocated: true } : {}) };
 }
 
 async function importFromRegistry(r: ImportRequest, scratch: string, limit: number, progress: (p: number) => void): Promise<ImportResult> {
@@ -156,11 +172,11 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
     const file = join(scratch, DISK_IMAGE_FILE);
     await (await open(file, 'w', 0o660)).close();
     await truncate(file, limit);
-    await publish(file, r.dataDir);
+    await publish(file, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
     await rm(scratch, { recursive: true, force: true });
     progress(100);
-    r.log.info('created a blank disk image', { bytes: limit });
-    return { format: 'blank', bytes: limit };
+    r.log.info('created a blank disk image', { bytes: limit, preallocated: r.preallocation === true });
+    return { format: 'blank', bytes: limit, ...(r.preallocation ? { preallocated: true } : {}) };
   }
 
   let http: { body: AsyncIterable<Buffer>; length: number | undefined; url: string };
@@ -240,8 +256,8 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
   } finally {
     await fh.close();
   }
-  await publish(out, r.dataDir);
+  await publish(out, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
   await rm(scratch, { recursive: true, force: true });
   progress(100);
-  return { format, ...c, bytes: limit };
+  return { format, ...c, bytes: limit, ...(r.preallocation ? { preallocated: true } : {}) };
 }

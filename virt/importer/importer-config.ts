@@ -16,6 +16,8 @@ export interface ImporterConfig {
   extraHeaders?: string[];
   ownerUid: string;
   dataDir: string;
+  /** Allocate the whole disk on the claim (spec.preallocation) instead of leaving it sparse. */
+  preallocation: boolean;
 }
 
 const bad = (name: string, msg: string): ImportError => new ImportError('config', `${name}: ${msg}`, { fatal: true });
@@ -68,5 +70,6 @@ export function importerConfig(env: NodeJS.ProcessEnv, dataDir = IMPORTER_DATA_D
     ...(extraHeaders ? { extraHeaders } : {}),
     ownerUid: env[E.ownerUid] ?? '',
     dataDir,
+    preallocation: env[E.preallocation] === 'true',
   };
 }

@@ -22,6 +22,8 @@ export const ANN = {
   extraHeaders: `${CDI_GROUP}/storage.import.extraHeaders`,
   importPod: `${CDI_GROUP}/storage.import.importPodName`,
   preallocationRequested: `${CDI_GROUP}/storage.preallocation.requested`,
+  /** CDI's record on the claim that the importer preallocated the disk. */
+  preallocationApplied: `${CDI_GROUP}/storage.preallocation`,
   /** On a DataVolume: bind the claim now, the importer being its first consumer (no WaitForFirstConsumer). */
   immediateBinding: `${CDI_GROUP}/storage.bind.immediate.requested`,
   /** The scheduler's pick for a WaitForFirstConsumer claim (set once a consumer pod is scheduled). */

@@ -232,4 +232,16 @@ describe('DataVolume controller', () => {
     await set(false, { terminated: { exitCode: 0, reason: 'Completed', message: '{"message":"Import Complete"}' } }, 'Succeeded');
     await h.until('Succeeded', () => dv('up')?.status?.phase === 'Succeeded');
   });
+
+  it('spec.preallocation reaches the importer, and its report lands on the claim', async () => {
+    seedClasses('WaitForFirstConsumer');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('pre', { preallocation: true }, { [ANN.immediateBinding]: 'true' }));
+    const pod = await h.until('importer pod', () => importer('pre'));
+    const env = (pod.spec!.containers![0]! as unknown as { env: { name: string; value?: string }[] }).env;
+    expect(env.find((e) => e.name === IMPORTER_ENV.preallocation)?.value).toBe('true');
+    await containerState('pre', { name: 'importer', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', message: '{"message":"Import Complete","preallocationApplied":true}' } } }, 'Succeeded');
+    await h.until('Succeeded', () => dv('pre')?.status?.phase === 'Succeeded');
+    expect(pvc('pre')!.metadata.annotations![ANN.preallocationApplied]).toBe('true');
+  });
 });

@@ -221,6 +221,7 @@ export class DataVolumeController {
       [ANN.runningConditionMessage]: running.message ?? '',
     };
     if (st.completed) {
+      if (st.termination?.preallocationApplied) record[ANN.preallocationApplied] = 'true';
       await this.annotateClaim(pvc, record);
       log.info('import complete', { restartCount: restarts });
       await this.deletePod(pod, log);

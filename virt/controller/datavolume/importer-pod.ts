@@ -36,6 +36,7 @@ export function importerPod(pvc: PersistentVolumeClaim, o: ImporterPodOptions): 
     { name: IMPORTER_ENV.ownerUid, value: o.ownerUid },
   ];
   if (a[ANN.endpoint]) env.push({ name: IMPORTER_ENV.endpoint, value: a[ANN.endpoint] });
+  if (a[ANN.preallocationRequested] === 'true') env.push({ name: IMPORTER_ENV.preallocation, value: 'true' });
   if (a[ANN.extraHeaders]) env.push({ name: IMPORTER_ENV.extraHeaders, value: a[ANN.extraHeaders] });
   const secret = a[ANN.secret];
   if (secret) {
