@@ -3,7 +3,7 @@
 // condition, no disk.img), an archive extracted onto the claim, and a blank DataVolume as a VM's disk
 // (the guest counts on it: the only all-zero disk it sees).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -72,6 +72,16 @@ test('contentType archive: a tar.gz is extracted onto the claim', async () => {
   const dir = await claimDir(ns.name, 'archive');
   expect(readFileSync(join(dir, 'hello.txt'), 'utf8')).toBe('hello from an archive\n');
   expect(readFileSync(join(dir, 'etc', 'motd'), 'utf8')).toBe('virtstack\n');
+}, 300_000);
+
+test('spec.preallocation: the imported disk has every block allocated, and the claim says so', async () => {
+  apply({ ...httpDataVolume(ns.name, 'prealloc', server.serve('/prealloc.qcow2', { body: qcow2 }), '64Mi', { annotations: IMMEDIATE }), spec: { source: { http: { url: server.url('/prealloc.qcow2') } }, storage: { resources: { requests: { storage: '64Mi' } } }, preallocation: true } });
+  const dv = await waitDv(ns.name, 'prealloc', (d) => ended(d.status?.phase), 'Succeeded', 240_000);
+  expect(dv.status?.phase).toBe('Succeeded');
+  const disk = join(await claimDir(ns.name, 'prealloc'), 'disk.img');
+  expect(statSync(disk).blocks * 512).toBeGreaterThanOrEqual(statSync(disk).size);
+  expect(diskMatches(disk, raw)).toBe(true);
+  expect(ok(['-n', ns.name, 'get', 'pvc', 'prealloc', '-o', 'jsonpath={.metadata.annotations.cdi\\.kubevirt\\.io/storage\\.preallocation}'])).toBe('true');
 }, 300_000);
 
 test('a blank DataVolume is a VM\'s empty disk: the guest counts on it', async () => {
