@@ -89,7 +89,7 @@ export class VirtControllers {
       ...opt,
     });
     this.dataVolume = new DataVolumeController({
-      api: o.api, dataVolumes, claims, pods: importerPods, storageClasses, queue: this.dataVolumeQueue, events: this.events, log,
+      api: o.api, dataVolumes, claims, pods: importerPods, launcherPods: pods, storageClasses, queue: this.dataVolumeQueue, events: this.events, log,
       config: { importerImage: o.config.importerImage, importerImagePullPolicy: o.config.launcherImagePullPolicy },
       ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}), ...(o.authorizeClone ? { authorizeClone: o.authorizeClone } : {}),
     });

@@ -244,4 +244,17 @@ describe('DataVolume controller', () => {
     await h.until('Succeeded', () => dv('pre')?.status?.phase === 'Succeeded');
     expect(pvc('pre')!.metadata.annotations![ANN.preallocationApplied]).toBe('true');
   });
+
+  it('a clone waits while a VM\'s launcher pod uses the source claim', async () => {
+    seedClasses('Immediate');
+    h.api.seed<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'busy', namespace: NS }, spec: { resources: { requests: { storage: '68Mi' } } }, status: { phase: 'Bound' } });
+    h.api.seed<Pod>(RESOURCES.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'virt-launcher-vm-x', namespace: NS, labels: { 'kubevirt.io': 'virt-launcher' } }, spec: { volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'busy' } }] } as Pod['spec'], status: { phase: 'Running' } });
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('busy-copy', { source: { pvc: { name: 'busy' } }, storage: {} }));
+    await h.until('CloneSourceInUse', () => cond(dv('busy-copy'), 'Running')?.reason === 'CloneSourceInUse');
+    expect(cond(dv('busy-copy'), 'Running')?.message).toBe(`pod ${NS}/virt-launcher-vm-x is using the source claim ${NS}/busy; stop the VM to clone its disk`);
+    expect(pvc('busy-copy')).toBeUndefined();
+    await h.api.delete(RESOURCES.pods, NS, 'virt-launcher-vm-x', { gracePeriodSeconds: 0 });
+    await h.until('target claim once the VM is gone', () => pvc('busy-copy'), 8000);
+  }, 20_000);
 });

@@ -41,6 +41,8 @@ export interface DataVolumeControllerDeps {
   claims: Informer<PersistentVolumeClaim>;
   /** Importer pods (label app=containerized-data-importer). */
   pods: Informer<Pod>;
+  /** VM launcher pods: a clone waits while one of them uses its source claim. */
+  launcherPods?: Informer<Pod>;
   storageClasses: Informer<StorageClass>;
   queue: WorkQueue;
   events: Pick<EventRecorder, 'event'>;
@@ -124,7 +126,7 @@ export class DataVolumeController {
 
   run(signal: AbortSignal, workers = 2): Promise<void> {
     const d = this.d;
-    return runController({ name: 'datavolume', queue: d.queue, informers: [d.dataVolumes, d.claims, d.pods, d.storageClasses], workers, sync: (k) => this.sync(k), log: d.log, signal });
+    return runController({ name: 'datavolume', queue: d.queue, informers: [d.dataVolumes, d.claims, d.pods, d.storageClasses, ...(d.launcherPods ? [d.launcherPods] : [])], workers, sync: (k) => this.sync(k), log: d.log, signal });
   }
 
   private storageClassOf(pvc: PersistentVolumeClaim | undefined): StorageClass | undefined {
@@ -287,6 +289,14 @@ export class DataVolumeController {
       }
     }
     if (source.status?.phase !== 'Bound') return { status: 'False', reason: 'CloneSourceNotBound', message: `the source claim ${clone.key} is not bound yet` };
+    // CDI's rule: a claim a running pod writes to is not copied (the copy would be torn). A clone that has
+    // begun goes on (its source pod is then the claim's user).
+    if (!dv.status?.phase?.startsWith('Clone')) {
+      const user = (this.d.launcherPods?.store.list() ?? []).find((p) => p.metadata.namespace === clone.namespace && !p.metadata.deletionTimestamp
+        && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed'
+        && ((p.spec?.volumes ?? []) as { persistentVolumeClaim?: { claimName: string } }[]).some((v) => v.persistentVolumeClaim?.claimName === source.metadata.name));
+      if (user) return { status: 'False', reason: 'CloneSourceInUse', message: `pod ${clone.namespace}/${user.metadata.name} is using the source claim ${clone.key}; stop the VM to clone its disk` };
+    }
     return undefined;
   }
 
