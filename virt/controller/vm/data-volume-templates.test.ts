@@ -91,4 +91,16 @@ describe('dataVolumeTemplates', () => {
     expect(h.vm()!.status!.conditions!.find((c) => c.type === 'Failure')!.message).toContain('DataVolume default/vm1-root of spec.dataVolumeTemplates exists and is not owned by this VirtualMachine');
     expect(h.vmi()).toBeUndefined();
   });
+
+  it('a failing import shows DataVolumeError on the VM', async () => {
+    h.api.seed<StorageClass>(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, volumeBindingMode: 'WaitForFirstConsumer' });
+    h.start();
+    await h.createVm(newVm(withRootFromTemplate, (vm) => {
+      vm.spec.dataVolumeTemplates![0]!.metadata.annotations = { [ANN.immediateBinding]: 'true' };
+    }));
+    const pod = await h.until('importer pod', () => h.api.all<Pod>(RESOURCES.pods).find((p) => p.metadata.name === 'importer-vm1-root'));
+    await h.api.updateStatus<Pod>(RESOURCES.pods, { ...pod, status: { phase: 'Running', containerStatuses: [{ name: 'importer', ready: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: '{"message":"HTTP 404 Not Found from http://images.example/guest.qcow2"}' } } }] } });
+    await h.until('DataVolumeError', () => h.vm()?.status?.printableStatus === 'DataVolumeError');
+    expect(h.vmi()).toBeUndefined();
+  });
 });
