@@ -1,7 +1,7 @@
 import { SERVED_KINDS } from '../api/kinds.js';
 import { InstallOptionsError } from './install-options.js';
 import { API_NAMESPACE_RULES, API_RULES } from './apiserver-manifests.js';
-import { CONTROLLER_RULES, HANDLER_RULES, installManifests } from './manifests.js';
+import { CONTROLLER_RULES, HANDLER_NAMESPACE_RULES, HANDLER_RULES, installManifests } from './manifests.js';
 
 type AnyObj = { kind?: string; metadata: { name?: string; namespace?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
 const byKind = (objs: AnyObj[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -37,13 +37,17 @@ describe('installManifests', () => {
   });
 
   test('no RBAC rule uses a wildcard; the handler cannot create or delete pods or VMIs', () => {
-    for (const r of [...CONTROLLER_RULES, ...HANDLER_RULES, ...API_RULES, ...API_NAMESPACE_RULES]) {
+    for (const r of [...CONTROLLER_RULES, ...HANDLER_RULES, ...HANDLER_NAMESPACE_RULES, ...API_RULES, ...API_NAMESPACE_RULES]) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain('*');
     }
     const handlerPods = HANDLER_RULES.filter((r) => r.resources.includes('pods') || r.resources.includes('virtualmachineinstances')).flatMap((r) => r.verbs);
     expect(handlerPods).not.toContain('create');
     expect(handlerPods).not.toContain('delete');
-    expect(HANDLER_RULES.filter((r) => r.resources.includes('secrets'))).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['virt-handler-certs'], verbs: ['get', 'list', 'watch'] }]);
+    // Its certificate only, and only in the stack's namespace (a Role, not the ClusterRole).
+    expect(HANDLER_RULES.filter((r) => r.resources.includes('secrets'))).toEqual([]);
+    expect(HANDLER_NAMESPACE_RULES).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['virt-handler-certs'], verbs: ['get', 'list', 'watch'] }]);
+    const role = installManifests().find((m) => m.kind === 'Role' && m.metadata.name === 'virtstack:virt-handler');
+    expect(role?.metadata.namespace).toBe('virtstack');
   });
 
   test('options reach the workloads: namespace, images, emulation, kubelet folder, replicas', () => {

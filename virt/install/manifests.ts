@@ -50,14 +50,18 @@ export const CONTROLLER_NAMESPACE_RULES: readonly Rule[] = [{ apiGroups: ['coord
 
 export const HANDLER_RULES: readonly (Rule & { resourceNames?: string[] })[] = [
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: READ },
-  // Its endpoint's certificate, by name only (the watch is narrowed to it with a fieldSelector).
-  { apiGroups: [''], resources: ['secrets'], resourceNames: ['virt-handler-certs'], verbs: READ },
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
   { apiGroups: [''], resources: ['pods'], verbs: READ },
   // Its own node's labels (RBAC cannot narrow this to one node; upstream's handler has the same).
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
 ];
+
+/**
+ * Only in the stack's namespace (a Role: a ClusterRole's resourceNames would match a Secret of that name
+ * in any namespace): its endpoint's certificate, by name (the watch is narrowed with a fieldSelector).
+ */
+export const HANDLER_NAMESPACE_RULES: readonly Rule[] = [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['virt-handler-certs'], verbs: READ }];
 
 export function serviceAccount(o: ResolvedInstallOptions, name: string): Obj {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: o.namespace, labels: labels(name) } };
@@ -207,6 +211,7 @@ export function installManifests(options: InstallOptions = {}): Obj[] {
     serviceAccount(o, HANDLER_NAME),
     clusterRole(HANDLER_NAME, HANDLER_RULES),
     clusterRoleBinding(o, HANDLER_NAME),
+    ...role(o, HANDLER_NAME, HANDLER_NAMESPACE_RULES),
     controllerDeployment(o),
     handlerDaemonSet(o),
     ...apiserverManifests(o),
