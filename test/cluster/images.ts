@@ -339,6 +339,24 @@ export function currentArchives(): BuildReport[] {
   return out;
 }
 
+/** The images the stack's own workloads run (the api runs from the controller image). */
+export const STACK_WORKLOAD_IMAGES = ['controller', 'handler'] as const;
+
+/**
+ * A token that changes whenever an image the stack's workloads run was rebuilt: the install stamps it on
+ * their pod templates (`--image-revision`), because a rebuilt `:dev` tag is no change Kubernetes sees.
+ * Undefined while one of them is not built from its current inputs.
+ */
+export function stackImageRevision(archives: readonly BuildReport[] = currentArchives()): string | undefined {
+  const h = createHash('sha256');
+  for (const name of STACK_WORKLOAD_IMAGES) {
+    const a = archives.find((r) => r.name === name);
+    if (!a) return undefined;
+    h.update(`${name}=${a.archive.split('/').pop()}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
 function nodeImagesState(node: NodeSpec): Record<string, string> {
   try {
     return JSON.parse(readFileSync(join(nodeDir(node), 'images.json'), 'utf8')) as Record<string, string>;

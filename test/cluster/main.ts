@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ClusterError } from './exec.js';
 import { down, leftovers, state, up } from './cluster.js';
-import { buildImages, importImages } from './images.js';
+import { buildImages, importImages, stackImageRevision } from './images.js';
 import { clusterRoot, kubeconfigPath, logsDir, NODES } from './paths.js';
 import { daemonAlive } from './host.js';
 import { ToolchainError } from '../../toolchain/build.js';
@@ -60,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       for (const n of NODES) {
         if (daemonAlive(`${n.name}-containerd`)) await importImages(n, reports, log);
       }
+      const revision = stackImageRevision();
+      if (revision) log(`images: stack revision ${revision} (npm run stack:up -- --image-revision=${revision} rolls the stack onto these images)`);
       return 0;
     }
     case 'status': {

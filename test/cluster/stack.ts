@@ -24,7 +24,9 @@ export async function ensureStack(): Promise<void> {
   await ensureCluster();
   const images = await runNode('dist/test/cluster/main.js', ['images'], {}, STACK_LOCK);
   if (images.code !== 0) throw new Error(`npm run images failed:\n${images.output.slice(-4000)}`);
-  const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600'], { KUBECONFIG: kubeconfigPath() }, STACK_LOCK);
+  // The revision rolls the stack's pods when their images were rebuilt (a `:dev` tag alone would not).
+  const revision = /^images: stack revision ([0-9a-f]+)/m.exec(images.output)?.[1];
+  const up = await runNode('dist/virt/cmd/install.js', ['up', '--timeout=600', ...(revision ? [`--image-revision=${revision}`] : [])], { KUBECONFIG: kubeconfigPath() }, STACK_LOCK);
   if (up.code !== 0) throw new Error(`stack:up failed:\n${up.output.slice(-4000)}`);
 }
 

@@ -11,7 +11,7 @@ import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
 
 const USAGE = `usage: node dist/virt/cmd/install.js <up|down|render> [options]
 
-  up       apply the stack (namespace, CRDs, RBAC, controller, handler) and wait until it works:
+  up       apply the stack (namespace, CRDs, RBAC, controller, handler, api with its webhooks and APIService) and wait until it works:
            CRDs Established, workloads rolled out, every node labelled by its handler
   down     delete every VM and VMI, wait for their launcher pods, then remove the stack and its node labels
   render   print the manifests as multi-document YAML (nothing is sent)
@@ -20,6 +20,8 @@ options:
   --namespace NAME         the stack's namespace (default virtstack)
   --image-prefix PREFIX    image reference prefix (default localhost/virtstack/, the locally built images)
   --image-tag TAG          (default dev)
+  --image-revision TOKEN   stamped on the pod templates: a new value rolls the workloads (e.g. the content
+                           hash of locally rebuilt :dev images; npm run images prints it)
   --emulation MODE         auto (KVM where usable, else TCG), on (always TCG), off (KVM only) (default auto)
   --kubelet-root-dir DIR   the kubelets' root directory on the nodes (default /var/lib/kubelet)
   --replicas N             controller replicas (default 2)
@@ -41,6 +43,7 @@ function parse() {
       namespace: { type: 'string' },
       'image-prefix': { type: 'string' },
       'image-tag': { type: 'string' },
+      'image-revision': { type: 'string' },
       emulation: { type: 'string' },
       'kubelet-root-dir': { type: 'string' },
       replicas: { type: 'string' },
@@ -68,6 +71,7 @@ const options: InstallOptions = {
   ...(values.namespace ? { namespace: values.namespace } : {}),
   ...(values['image-prefix'] ? { imagePrefix: values['image-prefix'] } : {}),
   ...(values['image-tag'] ? { imageTag: values['image-tag'] } : {}),
+  ...(values['image-revision'] ? { imageRevision: values['image-revision'] } : {}),
   ...(values.emulation ? { emulation: values.emulation as InstallOptions['emulation'] } : {}),
   ...(values['kubelet-root-dir'] ? { kubeletRootDir: values['kubelet-root-dir'] } : {}),
   ...(values.replicas ? { controllerReplicas: Number(values.replicas) } : {}),

@@ -5,7 +5,7 @@
 // (stack:up, Pulumi, rendered YAML) carries key material.
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION, WEBHOOKS, type WebhookSpec } from '../apiserver/admission/webhooks.js';
 import { ALL_CERT_SECRETS, API_CLIENT_SECRET, API_SERVING_SECRET } from '../certs/stack-certificates.js';
-import { imageOf, type ResolvedInstallOptions } from './install-options.js';
+import { imageOf, podTemplateMetadata, type ResolvedInstallOptions } from './install-options.js';
 import { stackUsernames } from '../apiserver/admission/admit.js';
 import { clusterRole, clusterRoleBinding, CONTROLLER_NAME, HANDLER_NAME, labels, NODE_ENTRY, role, serviceAccount, type Obj, type Rule } from './manifests.js';
 
@@ -87,7 +87,7 @@ function apiDeployment(o: ResolvedInstallOptions): Obj {
       // A new replica must be ready before an old one goes: admission is never down during a rollout.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: l },
+        metadata: podTemplateMetadata(o, l),
         spec: {
           serviceAccountName: API_NAME,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },

@@ -121,7 +121,7 @@ export async function install(api: KubeApi, options: InstallOptions, progress: P
     const res = resourceOf(obj);
     await api.patch(res, obj.metadata.namespace, obj.metadata.name ?? '', obj, 'apply', { fieldManager: FIELD_MANAGER, force: true });
   }
-  progress(`applied ${objs.length} objects (namespace ${o.namespace}, ${objs.filter((x) => x.kind === 'CustomResourceDefinition').length} CRDs, RBAC, controller, handler)`);
+  progress(`applied ${objs.length} objects (namespace ${o.namespace}, ${objs.filter((x) => x.kind === 'CustomResourceDefinition').length} CRDs, RBAC, controller, handler, api, webhooks, APIService)`);
   for (const crd of objs.filter((x) => x.kind === 'CustomResourceDefinition')) {
     await poll(`crd/${crd.metadata.name} to be Established`, timeoutMs, progress, async () => {
       const c = await api.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(resourceOf(crd), undefined, crd.metadata.name ?? '');

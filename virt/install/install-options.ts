@@ -15,6 +15,12 @@ export interface InstallOptions {
   imageTag?: string;
   /** @default "IfNotPresent" */
   imagePullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  /**
+   * Changes whenever the images behind the tag change (a locally rebuilt `:dev`): stamped on the
+   * workloads' pod templates, so a rebuild rolls them — a tag that names new content is not a change
+   * Kubernetes can see. Empty: no stamp. @default ""
+   */
+  imageRevision?: string;
   /** Replicas of the controller (one leads, the others stand by). @default 2 */
   controllerReplicas?: number;
   /**
@@ -38,6 +44,7 @@ export const INSTALL_DEFAULTS: ResolvedInstallOptions = {
   imagePrefix: 'localhost/virtstack/',
   imageTag: 'dev',
   imagePullPolicy: 'IfNotPresent',
+  imageRevision: '',
   controllerReplicas: 2,
   emulation: 'auto',
   logLevel: 'info',
@@ -68,10 +75,19 @@ export function resolveInstallOptions(o: InstallOptions = {}): ResolvedInstallOp
   for (const f of ['kubeletRootDir', 'handlerStateDir'] as const) {
     if (!r[f].startsWith('/')) throw new InstallOptionsError(f, `"${r[f]}" is not an absolute path`, 'give the folder on the nodes');
   }
+  if (!/^[A-Za-z0-9._-]{0,63}$/.test(r.imageRevision)) throw new InstallOptionsError('imageRevision', `"${r.imageRevision}" is not a short token`, 'use at most 63 letters, digits, dots, dashes or underscores, e.g. a content hash');
   if (r.imagePrefix && !/[/:]$/.test(r.imagePrefix)) throw new InstallOptionsError('imagePrefix', `"${r.imagePrefix}" must end with "/"`, 'e.g. registry.example/virtstack/');
   return r;
 }
 
 export function imageOf(o: ResolvedInstallOptions, name: 'controller' | 'handler' | 'launcher'): string {
   return `${o.imagePrefix}${name}:${o.imageTag}`;
+}
+
+/** The annotation on the workloads' pod templates that carries `imageRevision`. */
+export const IMAGE_REVISION_ANNOTATION = 'virtstack.io/image-revision';
+
+/** Pod template metadata for a workload of the stack: its labels, and the image revision when one is set. */
+export function podTemplateMetadata(o: ResolvedInstallOptions, labels: Record<string, string>): { labels: Record<string, string>; annotations?: Record<string, string> } {
+  return o.imageRevision ? { labels, annotations: { [IMAGE_REVISION_ANNOTATION]: o.imageRevision } } : { labels };
 }

@@ -26,6 +26,19 @@ describe('installManifests', () => {
     expect(at('ValidatingWebhookConfiguration', 'virtstack-validator')).toBeGreaterThan(at('Deployment', 'virt-api'));
   });
 
+  test('an image revision is stamped on every workload pod template (a rebuilt :dev image rolls them); none by default', () => {
+    const templates = (list: AnyObj[]) =>
+      list.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet').map((o) => [`${o.kind}/${o.metadata.name}`, (o.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations]);
+    expect(templates(objs)).toEqual([
+      ['Deployment/virt-controller', undefined],
+      ['DaemonSet/virt-handler', undefined],
+      ['Deployment/virt-api', undefined],
+    ]);
+    const stamped = templates(installManifests({ imageRevision: '0123abcd' }) as AnyObj[]);
+    expect(stamped.map(([, a]) => a)).toEqual([{ 'virtstack.io/image-revision': '0123abcd' }, { 'virtstack.io/image-revision': '0123abcd' }, { 'virtstack.io/image-revision': '0123abcd' }]);
+    expect(() => installManifests({ imageRevision: 'not a token' })).toThrow(InstallOptionsError);
+  });
+
   test('only the handler is privileged; the controller runs as non-root with no capabilities', () => {
     const specs = podSpecs(objs);
     const privileged = specs.filter((s) => (s.spec.containers as { securityContext?: { privileged?: boolean } }[]).some((c) => c.securityContext?.privileged));

@@ -5,7 +5,7 @@ import { crdFor } from '../api/crd/crd.js';
 import { SERVED_KINDS } from '../api/kinds.js';
 import type { KubeObject } from '../kube/api.js';
 import { apiserverManifests } from './apiserver-manifests.js';
-import { imageOf, resolveInstallOptions, type InstallOptions, type ResolvedInstallOptions } from './install-options.js';
+import { imageOf, podTemplateMetadata, resolveInstallOptions, type InstallOptions, type ResolvedInstallOptions } from './install-options.js';
 import { subresourceManifests } from './subresource-manifests.js';
 
 export const PART_OF = { 'app.kubernetes.io/part-of': 'virtstack' } as const;
@@ -107,7 +107,7 @@ function controllerDeployment(o: ResolvedInstallOptions): Obj {
       replicas: o.controllerReplicas,
       selector: { matchLabels: { 'kubevirt.io': CONTROLLER_NAME } },
       template: {
-        metadata: { labels: l },
+        metadata: podTemplateMetadata(o, l),
         spec: {
           serviceAccountName: CONTROLLER_NAME,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
@@ -150,7 +150,7 @@ function handlerDaemonSet(o: ResolvedInstallOptions): Obj {
       selector: { matchLabels: { 'kubevirt.io': HANDLER_NAME } },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
       template: {
-        metadata: { labels: l },
+        metadata: podTemplateMetadata(o, l),
         spec: {
           serviceAccountName: HANDLER_NAME,
           // Launcher processes and their pods' network namespaces are reached through the host's /proc.
