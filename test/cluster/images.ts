@@ -199,10 +199,13 @@ export interface BuildReport {
 export function imagesUsage(specs: readonly ImageSpec[] = listImages()): string {
   const names = (layerOnly: boolean): string => specs.filter((s) => s.layerOnly === layerOnly).map((s) => s.name).sort().join(', ');
   return [
-    'usage: npm run images [-- NAME...]',
+    'usage: npm run images [-- NAME...] [--push REGISTRY/PATH [--tag TAG] [--cert-dir DIR]]',
     '  Builds the images whose inputs changed (every image, or the NAMEd ones and the images they are FROM)',
     '  with buildah, then imports them into the running nodes\' containerd. An image\'s inputs are its',
     '  images/NAME folder, what its images/NAME/inputs file declares, and the images it is FROM.',
+    `  --push REGISTRY/PATH  also push ${PUSHED_IMAGES.join(', ')} as REGISTRY/PATH/NAME:TAG (default tag ${TAG});`,
+    '                        install with --image-prefix REGISTRY/PATH/ (credentials: buildah login REGISTRY;',
+    '                        --cert-dir DIR: the registry\'s CA certificates, *.crt)',
     `  images: ${names(false)}`,
     `  layers other images are FROM (kept in buildah's storage, never imported): ${names(true)}`,
     `  cache: ${imagesCacheDir()} (VIRTSTACK_IMAGES_CACHE)`,
@@ -307,8 +310,27 @@ export function buildAllImages(log: (s: string) => void, only?: readonly string[
  * Pushes a built image from buildah's storage to a registry (`docker://HOST:PORT/REPO:TAG`), trusting the CA
  * certificates (*.crt) in `certDir`: for tests of registry imports against a real local registry.
  */
-export function pushImage(name: string, destination: string, certDir: string): void {
-  buildah(['push', '--cert-dir', certDir, imageRef(name), destination], { timeoutMs: 600_000 });
+export function pushImage(name: string, destination: string, certDir?: string): void {
+  buildah(['push', ...(certDir ? ['--cert-dir', certDir] : []), imageRef(name), destination], { timeoutMs: 600_000 });
+}
+
+/** What `--push` sends: every image a pod of the stack or the demo VM runs (the local cluster's pause image stays). */
+export const PUSHED_IMAGES = ['controller', 'handler', 'launcher', 'importer', 'test-guest'] as const;
+
+/**
+ * `npm run images -- --push REGISTRY/PATH`: the built images to `REGISTRY/PATH/<name>:<tag>`, so an install
+ * on another cluster uses `--image-prefix REGISTRY/PATH/`. Credentials: buildah's auth file (`buildah login`).
+ */
+export function pushImages(prefix: string, log: (s: string) => void, opts: { tag?: string; certDir?: string } = {}): string[] {
+  const pushed: string[] = [];
+  for (const name of PUSHED_IMAGES) {
+    const destination = `${prefix}/${name}:${opts.tag ?? TAG}`;
+    const started = Date.now();
+    pushImage(name, `docker://${destination}`, opts.certDir);
+    log(`images: pushed ${destination} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    pushed.push(destination);
+  }
+  return pushed;
 }
 
 /** Builds the images that changed; returns the archive of every image pods can run (layer-only ones left out). */
@@ -400,4 +422,28 @@ export async function importImages(node: NodeSpec, reports: readonly BuildReport
   }
   log(`images: imported ${imported} image(s) into ${node.name}`);
   return imported;
+}
+
+/** `images` arguments: image names, and `--push PREFIX` with `--tag`, `--cert-dir` (`--opt value` or `--opt=value`). */
+export function imagesArgs(argv: readonly string[]): { names: string[]; push?: { prefix: string; tag?: string; certDir?: string } } {
+  const names: string[] = [];
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--(push|tag|cert-dir)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      names.push(a);
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (!value || value.startsWith('-')) throw new ClusterError(`images: --${m[1]} needs a value\n${imagesUsage()}`);
+    opts[m[1]!] = value;
+  }
+  if ((opts.tag || opts['cert-dir']) && !opts.push) throw new ClusterError(`images: --tag and --cert-dir go with --push\n${imagesUsage()}`);
+  if (!opts.push) return { names };
+  const prefix = opts.push.replace(/\/+$/, '');
+  if (!/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]*[a-z0-9])?$/.test(prefix)) {
+    throw new ClusterError(`images: --push ${opts.push}: not a registry location (e.g. registry.example:5000/virtstack)`);
+  }
+  return { names, push: { prefix, ...(opts.tag ? { tag: opts.tag } : {}), ...(opts['cert-dir'] ? { certDir: opts['cert-dir'] } : {}) } };
 }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ClusterError } from './exec.js';
 import { down, leftovers, state, up } from './cluster.js';
-import { buildImages, importImages, stackImageRevision } from './images.js';
+import { buildImages, imagesArgs, importImages, pushImages, stackImageRevision } from './images.js';
 import { clusterRoot, kubeconfigPath, logsDir, NODES } from './paths.js';
 import { daemonAlive } from './host.js';
 import { ToolchainError } from '../../toolchain/build.js';
@@ -55,13 +55,18 @@ async function main(argv: string[]): Promise<number> {
       await down(log);
       return 0;
     case 'images': {
-      const reports = buildImages(log, rest.length ? rest : undefined);
+      const { names, push } = imagesArgs(rest);
+      const reports = buildImages(log, names.length ? names : undefined);
       for (const r of reports) log(`images: ${r.name}: ${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'unchanged'} (${r.archive})`);
       for (const n of NODES) {
         if (daemonAlive(`${n.name}-containerd`)) await importImages(n, reports, log);
       }
       const revision = stackImageRevision();
       if (revision) log(`images: stack revision ${revision} (npm run stack:up -- --image-revision=${revision} rolls the stack onto these images)`);
+      if (push) {
+        pushImages(push.prefix, log, push);
+        log(`images: install from there with: npm run stack:up -- --image-prefix ${push.prefix}/${push.tag ? ` --image-tag ${push.tag}` : ''}`);
+      }
       return 0;
     }
     case 'status': {
