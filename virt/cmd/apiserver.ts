@@ -4,7 +4,6 @@
 // drain delay (the kube-apiserver learns the endpoint is gone), then close and exit 0. Exit 2 on bad flags,
 // 1 on any other fatal error.
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { stackUsernames } from '../apiserver/admission/admit.js';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../apiserver/admission/webhooks.js';
 import { parseDuration } from '../apiserver/durations.js';
@@ -13,9 +12,8 @@ import { createSubresourceApi } from '../apiserver/subresources/index.js';
 import { CertManager } from '../certs/cert-manager.js';
 import { API_CLIENT_SECRET, API_SERVING_SECRET } from '../certs/stack-certificates.js';
 import { watchTlsSecret } from '../certs/tls-secret.js';
+import { connectKubeApi, exitFatal, parseFlags, stopOnSignals, usageError } from '../entrypoint/bootstrap.js';
 import { API_LEASE, API_NAME, API_PORT, stackServiceAccounts, SUBRESOURCE_API_SERVICE } from '../install/apiserver-manifests.js';
-import { HttpKubeApi } from '../kube/http-api.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { sleep } from '../kube/sleep.js';
 import { jsonLogger, LOG_LEVELS, type LogLevel } from '../logger/logger.js';
@@ -34,78 +32,60 @@ const USAGE = `usage: node dist/virt/cmd/apiserver.js --namespace NS [options]
   -h, --help              this text
 `;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`virt-api: ${message}\n`);
-  process.exit(code);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      namespace: { type: 'string' },
-      port: { type: 'string' },
-      'cert-lifetime': { type: 'string' },
-      'ca-lifetime': { type: 'string' },
-      'drain-delay': { type: 'string' },
-      'log-level': { type: 'string' },
-      identity: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }));
-} catch (e) {
-  fail(`${(e as Error).message}\n\n${USAGE}`, 2);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const values = parseFlags(API_NAME, USAGE, {
+  namespace: { type: 'string' },
+  port: { type: 'string' },
+  'cert-lifetime': { type: 'string' },
+  'ca-lifetime': { type: 'string' },
+  'drain-delay': { type: 'string' },
+  'log-level': { type: 'string' },
+  identity: { type: 'string' },
+  kubeconfig: { type: 'string' },
+});
 
 const namespace = values.namespace ?? process.env.POD_NAMESPACE;
-if (!namespace) fail(`--namespace is required (or $POD_NAMESPACE)\n\n${USAGE}`, 2);
+if (!namespace) usageError(API_NAME, '--namespace is required (or $POD_NAMESPACE)', USAGE);
 const port = Number(values.port ?? API_PORT);
-if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port: "${values.port}" is not a port number (1-65535)`, 2);
+if (!Number.isInteger(port) || port < 1 || port > 65535) usageError(API_NAME, `--port: "${values.port}" is not a port number (1-65535)`);
 const duration = (flag: string, text: string | undefined, dflt: number): number => {
   if (text === undefined) return dflt;
   const ms = parseDuration(text);
-  if (ms === undefined) fail(`--${flag}: "${text}" is not a duration; use e.g. 90s, 10m, 24h, 7d`, 2);
+  if (ms === undefined) usageError(API_NAME, `--${flag}: "${text}" is not a duration; use e.g. 90s, 10m, 24h, 7d`);
   return ms;
 };
 const leafLifetimeMs = duration('cert-lifetime', values['cert-lifetime'], 24 * 3_600_000);
 const caLifetimeMs = duration('ca-lifetime', values['ca-lifetime'], Math.max(30 * 86_400_000, 10 * leafLifetimeMs));
-if (caLifetimeMs < 3 * leafLifetimeMs) fail(`--ca-lifetime must be at least three --cert-lifetime (${3 * leafLifetimeMs / 1000} s), so the CA outlives the leaves it signs`, 2);
+if (caLifetimeMs < 3 * leafLifetimeMs) usageError(API_NAME, `--ca-lifetime must be at least three --cert-lifetime (${3 * leafLifetimeMs / 1000} s), so the CA outlives the leaves it signs`);
 const drainMs = values['drain-delay'] === '0' ? 0 : duration('drain-delay', values['drain-delay'], 5_000);
 const level = values['log-level'] ?? 'info';
-if (!(LOG_LEVELS as readonly string[]).includes(level)) fail(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`, 2);
+if (!(LOG_LEVELS as readonly string[]).includes(level)) usageError(API_NAME, `--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
 const identity = values.identity ?? process.env.POD_NAME ?? hostname();
 
 const log = jsonLogger({ component: API_NAME, identity }, { level: level as LogLevel });
-const stop = new AbortController();
-for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort(sig));
+let received: NodeJS.Signals | undefined;
+const stopping = stopOnSignals((sig) => (received = sig));
 
+const api = connectKubeApi(API_NAME, values.kubeconfig, `${API_NAME}/${identity}`);
 try {
-  const api = new HttpKubeApi(loadKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), { userAgent: `${API_NAME}/${identity}` });
   const elector = new LeaderElector(api, { namespace, name: API_LEASE, identity, log });
   const certs = new CertManager({
     api, namespace, log, leafLifetimeMs, caLifetimeMs,
     targets: { mutatingWebhookConfigurations: [MUTATING_CONFIGURATION], validatingWebhookConfigurations: [VALIDATING_CONFIGURATION], apiServices: [SUBRESOURCE_API_SERVICE] },
   });
   log.info('starting', { namespace, port, leafLifetimeSeconds: leafLifetimeMs / 1000, caLifetimeSeconds: caLifetimeMs / 1000 });
-  const electing = elector.run((leading) => certs.run(leading), stop.signal);
+  const electing = elector.run((leading) => certs.run(leading), stopping);
   const serving = watchTlsSecret(api, namespace, API_SERVING_SECRET, log);
   const client = watchTlsSecret(api, namespace, API_CLIENT_SECRET, log);
   log.info('waiting for the serving certificate', { secret: `${namespace}/${API_SERVING_SECRET}` });
-  const tls = await serving.ready(stop.signal).catch((e: unknown) => (stop.signal.aborted ? undefined : Promise.reject(e)));
+  const tls = await serving.ready(stopping).catch((e: unknown) => (stopping.aborted ? undefined : Promise.reject(e)));
   if (tls) {
     const subresources = createSubresourceApi({ api, log, namespace, handlerClientTls: () => client.current() });
     const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, stackServiceAccounts()) } });
     serving.onChange((m) => server.setTls(m));
     await server.listen();
     log.info('serving', { port });
-    await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
-    log.info('stopping: unready, still answering for the drain delay', { signal: String(stop.signal.reason), drainMs });
+    await new Promise<void>((resolve) => (stopping.aborted ? resolve() : stopping.addEventListener('abort', () => resolve(), { once: true })));
+    log.info('stopping: unready, still answering for the drain delay', { signal: received, drainMs });
     server.drain();
     await sleep(drainMs);
     await server.close();
@@ -115,7 +95,5 @@ try {
   log.info('stopped');
   process.exit(0);
 } catch (e) {
-  const err = e as Error;
-  log.error('fatal', { error: err, ...(err.cause !== undefined ? { cause: String(err.cause) } : {}) });
-  process.exit(1);
+  exitFatal(log, e);
 }

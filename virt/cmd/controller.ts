@@ -2,12 +2,10 @@
 // holds the `virt-controller` Lease runs the VM, VMI and DataVolume controllers. Exits 0 on SIGTERM/SIGINT (after
 // releasing the lease), 2 on bad flags, 1 on any other fatal error.
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { ConfigError, parseControllerConfig } from '../controller/config.js';
 import { VirtControllers, CONTROLLER_COMPONENT } from '../controller/virt-controllers.js';
+import { connectKubeApi, exitFatal, parseFlags, stopOnSignals, usageError } from '../entrypoint/bootstrap.js';
 import { CONTROLLER_LEASE } from '../install/manifests.js';
-import { HttpKubeApi } from '../kube/http-api.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { jsonLogger } from '../logger/logger.js';
 
@@ -27,35 +25,17 @@ const USAGE = `usage: node dist/virt/cmd/controller.js --namespace NS --launcher
   -h, --help                      this text
 `;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`virt-controller: ${message}\n`);
-  process.exit(code);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      namespace: { type: 'string' },
-      'launcher-image': { type: 'string' },
-      'launcher-image-pull-policy': { type: 'string' },
-      'importer-image': { type: 'string' },
-      emulation: { type: 'string' },
-      'log-level': { type: 'string' },
-      identity: { type: 'string' },
-      workers: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }));
-} catch (e) {
-  fail(`${(e as Error).message}\n\n${USAGE}`, 2);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const values = parseFlags(CONTROLLER_COMPONENT, USAGE, {
+  namespace: { type: 'string' },
+  'launcher-image': { type: 'string' },
+  'launcher-image-pull-policy': { type: 'string' },
+  'importer-image': { type: 'string' },
+  emulation: { type: 'string' },
+  'log-level': { type: 'string' },
+  identity: { type: 'string' },
+  workers: { type: 'string' },
+  kubeconfig: { type: 'string' },
+});
 
 let config;
 try {
@@ -70,29 +50,21 @@ try {
     workers: values.workers,
   });
 } catch (e) {
-  if (e instanceof ConfigError) fail(`${e.message}\n\n${USAGE}`, 2);
+  if (e instanceof ConfigError) usageError(CONTROLLER_COMPONENT, e.message, USAGE);
   throw e;
 }
 
 const log = jsonLogger({ component: CONTROLLER_COMPONENT, identity: config.identity }, { level: config.logLevel });
-const stop = new AbortController();
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(sig, () => {
-    log.info('stopping: releasing the lease', { signal: sig });
-    stop.abort();
-  });
-}
+const stopping = stopOnSignals((sig) => log.info('stopping: releasing the lease', { signal: sig }));
+const api = connectKubeApi(CONTROLLER_COMPONENT, values.kubeconfig, `${CONTROLLER_COMPONENT}/${config.identity}`);
 
 try {
-  const api = new HttpKubeApi(loadKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), { userAgent: `${CONTROLLER_COMPONENT}/${config.identity}` });
   const elector = new LeaderElector(api, { namespace: config.namespace, name: CONTROLLER_LEASE, identity: config.identity, log });
   log.info('starting', { namespace: config.namespace, launcherImage: config.launcherImage, importerImage: config.importerImage, emulation: config.emulation });
   // A fresh set of caches and queues per term: a replica that leads again starts from the API's state.
-  await elector.run((leading) => new VirtControllers({ api, config, log }).run(leading), stop.signal);
+  await elector.run((leading) => new VirtControllers({ api, config, log }).run(leading), stopping);
   log.info('stopped');
   process.exit(0);
 } catch (e) {
-  const err = e as Error;
-  log.error('fatal', { error: err, ...(err.cause !== undefined ? { cause: String(err.cause) } : {}) });
-  process.exit(1);
+  exitFatal(log, e);
 }

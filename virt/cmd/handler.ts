@@ -1,14 +1,12 @@
 // virt-handler entry: the node daemon (DaemonSet, privileged, hostPID). Reads flags, builds its
 // dependencies, runs until SIGTERM. VMs keep running when it stops: they live in their own pods.
-import { parseArgs } from 'node:util';
 import { HANDLER_SECRET } from '../certs/stack-certificates.js';
 import { watchTlsSecret } from '../certs/tls-secret.js';
+import { connectKubeApi, parseFlags, stopOnSignals, usageError } from '../entrypoint/bootstrap.js';
 import { startNodeDevicePlugins } from '../handler/device-plugin/index.js';
 import { HANDLER_ENDPOINT_PORT } from '../handler/endpoint/index.js';
 import { runNodeHandler } from '../handler/node-handler.js';
 import { NodePodNetwork } from '../handler/network/node-pod-network.js';
-import { HttpKubeApi } from '../kube/http-api.js';
-import { KubeConfigError, loadKubeConfig } from '../kube/kubeconfig.js';
 import { jsonLogger, LOG_LEVELS, type LogLevel } from '../logger/logger.js';
 
 const USAGE = `usage: node dist/virt/cmd/handler.js --node-name NAME [options]
@@ -20,69 +18,34 @@ const USAGE = `usage: node dist/virt/cmd/handler.js --node-name NAME [options]
   --endpoint-port PORT     the mutual-TLS endpoint for the api: pause, console, vnc (default 8186; 0: none)
   --log-level LEVEL        debug, info, warn, error (default info)
   --kubeconfig FILE        out of cluster only; in a pod the service account is used
+  -h, --help               this text
 `;
 
-let values: ReturnType<typeof parse>['values'];
-function parse() {
-  return parseArgs({
-    options: {
-      'node-name': { type: 'string' },
-      'kubelet-root-dir': { type: 'string', default: '/var/lib/kubelet' },
-      'state-dir': { type: 'string', default: '/var/lib/virtstack/node/handler' },
-      namespace: { type: 'string', default: 'virtstack' },
-      'endpoint-port': { type: 'string', default: String(HANDLER_ENDPOINT_PORT) },
-      'log-level': { type: 'string', default: 'info' },
-      kubeconfig: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-}
-try {
-  values = parse().values;
-} catch (e) {
-  process.stderr.write(`virt-handler: ${(e as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const PROGRAM = 'virt-handler';
+const values = parseFlags(PROGRAM, USAGE, {
+  'node-name': { type: 'string' },
+  'kubelet-root-dir': { type: 'string', default: '/var/lib/kubelet' },
+  'state-dir': { type: 'string', default: '/var/lib/virtstack/node/handler' },
+  namespace: { type: 'string', default: 'virtstack' },
+  'endpoint-port': { type: 'string', default: String(HANDLER_ENDPOINT_PORT) },
+  'log-level': { type: 'string', default: 'info' },
+  kubeconfig: { type: 'string' },
+});
 const level = values['log-level'] as LogLevel;
-if (!LOG_LEVELS.includes(level)) {
-  process.stderr.write(`virt-handler: --log-level must be debug, info, warn or error, not ${level}\n`);
-  process.exit(2);
-}
+if (!LOG_LEVELS.includes(level)) usageError(PROGRAM, `--log-level must be debug, info, warn or error, not ${level}`);
 const nodeName = values['node-name'];
-if (!nodeName) {
-  process.stderr.write(`virt-handler: --node-name is required\n\n${USAGE}`);
-  process.exit(2);
-}
-const log = jsonLogger({ component: 'virt-handler', node: nodeName }, { level });
-let api: HttpKubeApi;
-try {
-  api = new HttpKubeApi(loadKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), { userAgent: `virt-handler/${nodeName}` });
-} catch (e) {
-  if (!(e instanceof KubeConfigError)) throw e;
-  process.stderr.write(`virt-handler: ${e.message}\n`);
-  process.exit(2);
-}
+if (!nodeName) usageError(PROGRAM, '--node-name is required', USAGE);
+const log = jsonLogger({ component: PROGRAM, node: nodeName }, { level });
+const api = connectKubeApi(PROGRAM, values.kubeconfig, `${PROGRAM}/${nodeName}`);
 const kubeletRootDir = values['kubelet-root-dir'];
 const endpointPort = Number(values['endpoint-port']);
 if (!Number.isInteger(endpointPort) || endpointPort < 0 || endpointPort > 65535) {
-  process.stderr.write(`virt-handler: --endpoint-port must be a port number (0 for none), not ${values['endpoint-port']}\n`);
-  process.exit(2);
+  usageError(PROGRAM, `--endpoint-port must be a port number (0 for none), not ${values['endpoint-port']}`);
 }
 // The endpoint's certificate, as the api's leader issues and rotates it (contract §2).
 const handlerCerts = endpointPort > 0 ? watchTlsSecret(api, values.namespace, HANDLER_SECRET, log) : undefined;
 
-const stop = new AbortController();
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(sig, () => {
-    log.info('stopping: VMs keep running in their launcher pods', { signal: sig });
-    stop.abort();
-  });
-}
+const stopping = stopOnSignals((sig) => log.info('stopping: VMs keep running in their launcher pods', { signal: sig }));
 
 try {
   await runNodeHandler(
@@ -96,7 +59,7 @@ try {
       log,
       ...(handlerCerts ? { endpoint: { tls: handlerCerts, port: endpointPort } } : {}),
     },
-    stop.signal,
+    stopping,
   );
   process.exitCode = 0;
 } catch (err) {

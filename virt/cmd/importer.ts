@@ -3,7 +3,7 @@
 // while it runs, writes its outcome as JSON to the termination message, exits 0 when disk.img is complete,
 // 1 when the import failed (the pod restarts it, with the kubelet's back-off), 2 on a bad command line.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags, stopOnSignals } from '../entrypoint/bootstrap.js';
 import { IMPORT_COMPLETE, IMPORTER_METRICS_PORT, type ImporterTermination } from '../import-contract/index.js';
 import { importDisk } from '../importer/import-disk.js';
 import { ImportError } from '../importer/import-error.js';
@@ -27,25 +27,11 @@ DataVolume controller configures it through the environment:
   PREALLOCATION         true: allocate the whole disk (spec.preallocation)
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      'data-dir': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'termination-log': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }));
-} catch (e) {
-  process.stderr.write(`virt-importer: ${(e as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const values = parseFlags('virt-importer', USAGE, {
+  'data-dir': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'termination-log': { type: 'string' },
+});
 
 const log = jsonLogger({ component: 'virt-importer' });
 const terminationLog = values['termination-log'] ?? '/dev/termination-log';
@@ -59,8 +45,7 @@ function finish(t: ImporterTermination, code: number): never {
   process.exit(code);
 }
 
-const stop = new AbortController();
-for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
+const stopping = stopOnSignals();
 
 let progress: ProgressServer | undefined;
 try {
@@ -82,7 +67,7 @@ try {
     preallocation: cfg.preallocation,
     log: lg,
     onProgress: (p) => progress!.set(p),
-    signal: stop.signal,
+    signal: stopping,
   });
   lg.info('import complete', { ...result, seconds: (Date.now() - started) / 1000 });
   await progress.close();
@@ -92,5 +77,5 @@ try {
   const fatal = e instanceof ImportError && e.fatal;
   log.error('import failed', { error: err, fatal, ...(e instanceof ImportError ? { kind: e.kind } : {}) });
   await progress?.close();
-  finish({ message: stop.signal.aborted ? `import interrupted: ${err.message}` : err.message, ...(fatal ? { fatal: true } : {}) }, 1);
+  finish({ message: stopping.aborted ? `import interrupted: ${err.message}` : err.message, ...(fatal ? { fatal: true } : {}) }, 1);
 }

@@ -2,7 +2,7 @@
 // IMPORTER_* environment, the claim at /data) plus UPLOAD_KEY, the key the upload proxy sends. Serves on
 // :8443 until one upload completes, then writes the termination message and exits 0; 2 on a bad command line.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags, stopOnSignals, usageError } from '../entrypoint/bootstrap.js';
 import { IMPORT_COMPLETE, IMPORTER_METRICS_PORT } from '../import-contract/index.js';
 import { importerConfig } from '../importer/importer-config.js';
 import { ProgressServer } from '../importer/progress-server.js';
@@ -15,29 +15,15 @@ Receives one disk image upload (POST /v1beta1/upload from the upload proxy) into
 Environment: IMPORTER_IMAGE_SIZE, FILESYSTEM_OVERHEAD, OWNER_UID as for the importer, and UPLOAD_KEY.
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({ options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, 'termination-log': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-} catch (e) {
-  process.stderr.write(`virt-upload-server: ${(e as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+const values = parseFlags('virt-upload-server', USAGE, { 'data-dir': { type: 'string' }, port: { type: 'string' }, 'termination-log': { type: 'string' } });
 const key = process.env.UPLOAD_KEY ?? '';
-if (key.length < 16) {
-  process.stderr.write(`virt-upload-server: UPLOAD_KEY must be set (16 characters or more)\n\n${USAGE}`);
-  process.exit(2);
-}
+if (key.length < 16) usageError('virt-upload-server', 'UPLOAD_KEY must be set (16 characters or more)', USAGE);
 const log = jsonLogger({ component: 'virt-upload-server' });
 let cfg;
 try {
   cfg = importerConfig({ ...process.env, IMPORTER_SOURCE: 'none' }, values['data-dir']);
 } catch (e) {
-  process.stderr.write(`virt-upload-server: ${(e as Error).message}\n`);
-  process.exit(2);
+  usageError('virt-upload-server', (e as Error).message);
 }
 const progress = new ProgressServer(cfg.ownerUid);
 const server = uploadServer({
@@ -57,4 +43,5 @@ const server = uploadServer({
   },
 });
 server.listen(Number(values.port ?? IMPORTER_METRICS_PORT), '0.0.0.0', () => log.info('ready for an upload', { port: values.port ?? IMPORTER_METRICS_PORT }));
-for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => process.exit(1));
+// Stopped before an upload completed: no disk.img was published, so the pod's outcome is a failure.
+stopOnSignals(() => process.exit(1));
