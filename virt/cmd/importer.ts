@@ -54,21 +54,7 @@ try {
   progress = new ProgressServer(cfg.ownerUid);
   await progress.listen(Number(values['metrics-port'] ?? IMPORTER_METRICS_PORT));
   const started = Date.now();
-  const result = await importDisk({
-    source: cfg.source,
-    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
-    contentType: cfg.contentType,
-    claimBytes: cfg.claimBytes,
-    filesystemOverhead: cfg.filesystemOverhead,
-    ...(cfg.basicAuth ? { basicAuth: cfg.basicAuth } : {}),
-    ...(cfg.ca ? { ca: cfg.ca } : {}),
-    ...(cfg.extraHeaders ? { extraHeaders: cfg.extraHeaders } : {}),
-    dataDir: cfg.dataDir,
-    preallocation: cfg.preallocation,
-    log: lg,
-    onProgress: (p) => progress!.set(p),
-    signal: stopping,
-  });
+  const result = await importDisk({ ...cfg, log: lg, onProgress: (p) => progress!.set(p), signal: stopping });
   lg.info('import complete', { ...result, seconds: (Date.now() - started) / 1000 });
   await progress.close();
   finish({ message: IMPORT_COMPLETE, preallocationApplied: result.preallocated === true }, 0);

@@ -15,11 +15,9 @@ import { convertToRaw, imageInfo } from './qemu-img.js';
 import { pullDisk } from './registry-source.js';
 import { writePlain, writeSparse } from './sparse-writer.js';
 
-export interface ImportRequest {
-  source: 'http' | 'none' | 'registry' | 'upload';
-  /** The uploaded bytes (upload): a request body, streamed like a download. */
-  upload?: { body: AsyncIterable<Buffer>; length: number | undefined };
-  /** The URL (http). */
+/** Where a disk goes and how its source is reached: the importer's environment (importer-config.ts) says these. */
+export interface ImportSettings {
+  /** The URL (http, registry). */
   endpoint?: string;
   contentType: 'kubevirt' | 'archive';
   /** The claim's size in bytes. */
@@ -27,12 +25,19 @@ export interface ImportRequest {
   /** The Filesystem claim's overhead fraction (0 for Block). */
   filesystemOverhead: number;
   basicAuth?: { user: string; password: string };
+  /** PEM CA bundles trusted besides the system's (certConfigMap). */
   ca?: string[];
   extraHeaders?: string[];
   /** Where the claim is mounted. */
   dataDir: string;
   /** Allocate every block of the disk (spec.preallocation) before it is published. */
   preallocation?: boolean;
+}
+
+export interface ImportRequest extends ImportSettings {
+  source: 'http' | 'none' | 'registry' | 'upload';
+  /** The uploaded bytes (upload): a request body, streamed like a download. */
+  upload?: { body: AsyncIterable<Buffer>; length: number | undefined };
   log: Logger;
   /** Percent done, 0..100, as it moves. */
   onProgress?: (pct: number) => void;
@@ -49,8 +54,9 @@ export interface ImportResult {
   bytes: number;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+/** fsync of a file (its data) or a folder (the names in it, e.g. after a rename). */
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
     await fh.sync();
   } finally {
@@ -73,7 +79,20 @@ function preallocate(file: string, bytes: number): Promise<void> {
 async function publish(file: string, dataDir: string, prealloc?: { bytes: number }): Promise<void> {
   if (prealloc) await preallocate(file, prealloc.bytes);
   await rename(file, join(dataDir, DISK_IMAGE_FILE));
-  await fsyncDir(dataDir);
+  await fsyncPath(dataDir);
+}
+
+/**
+ * The end of every disk import: the raw `out` in the scratch folder grown to the claim's usable `limit`
+ * (as CDI: the guest can grow into it), synced, published as disk.img, the scratch folder removed.
+ */
+async function finishDisk(out: string, r: ImportRequest, scratch: string, limit: number, progress: (p: number) => void): Promise<{ bytes: number; preallocated?: true }> {
+  await truncate(out, limit);
+  await fsyncPath(out);
+  await publish(out, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
+  await rm(scratch, { recursive: true, force: true });
+  progress(100);
+  return { bytes: limit, ...(r.preallocation ? { preallocated: true as const } : {}) };
 }
 
 const tooLarge = (virtual: number, limit: number, claimBytes: number): ImportError =>
@@ -132,17 +151,7 @@ async function publishFile(src: string, r: ImportRequest, scratch: string, limit
     if (size > limit) throw tooLarge(size, limit, r.claimBytes);
     await rename(src, out);
   }
-  await truncate(out, limit);
-  const h = await open(out, 'r+');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await publish(out, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
-  await rm(scratch, { recursive: true, force: true });
-  progress(100);
-  return { format, bytes: limit, ...(r.preallocation ? { preallocated: true } : {}) };
+  return { format, ...(await finishDisk(out, r, scratch, limit, progress)) };
 }
 
 async function importFromRegistry(r: ImportRequest, scratch: string, limit: number, progress: (p: number) => void): Promise<ImportResult> {
@@ -171,12 +180,9 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
   if (r.source === 'none') {
     const file = join(scratch, DISK_IMAGE_FILE);
     await (await open(file, 'w', 0o660)).close();
-    await truncate(file, limit);
-    await publish(file, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
-    await rm(scratch, { recursive: true, force: true });
-    progress(100);
+    const done = await finishDisk(file, r, scratch, limit, progress);
     r.log.info('created a blank disk image', { bytes: limit, preallocated: r.preallocation === true });
-    return { format: 'blank', bytes: limit, ...(r.preallocation ? { preallocated: true } : {}) };
+    return { format: 'blank', ...done };
   }
 
   let http: { body: AsyncIterable<Buffer>; length: number | undefined; url: string };
@@ -221,7 +227,7 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
     await extractTar(rest, into);
     ended();
     for (const e of await readdir(into)) await rename(join(into, e), join(r.dataDir, e));
-    await fsyncDir(r.dataDir);
+    await fsyncPath(r.dataDir);
     await rm(scratch, { recursive: true, force: true });
     progress(100);
     return { format: 'archive', ...c, bytes: read };
@@ -248,16 +254,5 @@ export async function importDisk(r: ImportRequest): Promise<ImportResult> {
     await writeSparse(rest, out, limit, `claim of ${describeBytes(r.claimBytes)}`);
     ended();
   }
-  // As CDI: the disk takes the whole claim (the guest can grow into it).
-  await truncate(out, limit);
-  const fh = await open(out, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await publish(out, r.dataDir, r.preallocation ? { bytes: limit } : undefined);
-  await rm(scratch, { recursive: true, force: true });
-  progress(100);
-  return { format, ...c, bytes: limit, ...(r.preallocation ? { preallocated: true } : {}) };
+  return { format, ...c, ...(await finishDisk(out, r, scratch, limit, progress)) };
 }

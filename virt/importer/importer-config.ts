@@ -3,20 +3,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_FILESYSTEM_OVERHEAD, IMPORTER_DATA_DIR, IMPORTER_ENV, IMPORTER_SOURCES, type ImporterSource } from '../import-contract/index.js';
+import type { ImportSettings } from './import-disk.js';
 import { ImportError } from './import-error.js';
 
-export interface ImporterConfig {
+export interface ImporterConfig extends ImportSettings {
   source: ImporterSource;
-  endpoint?: string;
-  contentType: 'kubevirt' | 'archive';
-  claimBytes: number;
-  filesystemOverhead: number;
-  basicAuth?: { user: string; password: string };
-  ca?: string[];
-  extraHeaders?: string[];
+  /** The DataVolume's uid: the label of the progress metric. */
   ownerUid: string;
-  dataDir: string;
-  /** Allocate the whole disk on the claim (spec.preallocation) instead of leaving it sparse. */
   preallocation: boolean;
 }
 
