@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VirtualMachineInstance } from '../api/index.js';
+import { until } from '../kube/testing/poll.js';
 import { LauncherFault, type SyncOptions } from '../protocol/index.js';
 import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
@@ -41,14 +42,6 @@ async function setup(context: ConverterContext = ctx) {
   await launcher.start();
   return { hv, launcher, gone, failed, released, synced };
 }
-
-const until = async (what: string, ok: () => boolean | Promise<boolean>) => {
-  const deadline = Date.now() + 2000;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('launcher', () => {
   it('applies upstream\'s defaults to a VMI that arrives without them: the guest gets the default pod interface', async () => {

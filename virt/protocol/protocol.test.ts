@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
+import { until } from '../kube/testing/poll.js';
 import { LauncherClient } from './client.js';
 import { LauncherCallError, LauncherFault } from './errors.js';
 import type { DomainInfo } from './messages.js';
@@ -94,8 +95,7 @@ describe('launcher protocol', () => {
     raw.write(JSON.stringify({ v: 2, id: 1, method: 'ping', params: {} }) + '\n');
     raw.write(JSON.stringify({ v: 1, id: 2, method: 'reboot', params: {} }) + '\n');
     raw.write('not json\n');
-    const deadline = Date.now() + 5000;
-    while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await until('three answers', () => lines.length >= 3);
     const answers = lines.map((l) => JSON.parse(l) as { id: number; error: { code: string; hint?: string } });
     expect(answers.find((a) => a.id === 1)?.error).toMatchObject({ code: 'UnsupportedVersion', hint: 'this launcher speaks versions 1' });
     expect(answers.find((a) => a.id === 2)?.error.code).toBe('UnknownMethod');
@@ -122,8 +122,7 @@ describe('launcher protocol', () => {
     let seen = '';
     s.on('data', (b: Buffer) => (seen += b.toString())).resume();
     s.write('ls -l\n');
-    const deadline = Date.now() + 5000;
-    while (seen !== 'LS -L\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await until('the echo', () => seen === 'LS -L\n');
     expect(seen).toBe('LS -L\n');
     s.destroy();
     c.close();
@@ -144,8 +143,7 @@ describe('launcher protocol', () => {
     let seen = '';
     s.on('data', (b: Buffer) => (seen += b.toString())).resume();
     s.write('RFB 003.008\n');
-    const deadline = Date.now() + 5000;
-    while (seen !== 'RFB 003.008\nRFB 003.008\n' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await until('both greetings', () => seen === 'RFB 003.008\nRFB 003.008\n');
     expect(seen).toBe('RFB 003.008\nRFB 003.008\n');
     expect(opened).toBe(1);
     s.destroy();

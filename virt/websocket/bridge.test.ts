@@ -2,15 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { until } from '../kube/testing/poll.js';
 import { bridgeWebSocket } from './bridge.js';
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A WebSocket pair over loopback: `server` is bridged by the test, `client` is the far end. */
 async function pair(): Promise<{ server: WebSocket; client: WebSocket; close: () => Promise<void> }> {

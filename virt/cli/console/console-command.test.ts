@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { until } from '../../kube/testing/poll.js';
 import type { CliTerminal } from '../command.js';
 import { fakeApiserver, status, type FakeApiserver } from '../testing/fake-apiserver.js';
 import { memoryIo } from '../testing/memory-io.js';
@@ -20,14 +21,6 @@ function terminal(tty = true) {
   output.on('data', (d: Buffer) => (shown += d.toString()));
   const term: CliTerminal = { input, output };
   return { term, input, modes, shown: () => shown };
-}
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('escape', () => {

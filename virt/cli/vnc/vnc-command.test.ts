@@ -2,17 +2,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '../../kube/testing/poll.js';
 import { fakeApiserver, status, type FakeApiserver } from '../testing/fake-apiserver.js';
 import { memoryIo } from '../testing/memory-io.js';
 import { vncCommand } from './vnc-command.js';
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('virtctl vnc', () => {
   let api: FakeApiserver;

@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import type { VirtualMachineInstance } from '../../api/index.js';
 import { issueCa, issueLeaf, type IssuedCertificate } from '../../certs/pki.js';
 import type { TlsMaterial } from '../../certs/tls-material.js';
+import { until } from '../../kube/testing/poll.js';
 import { jsonLogger } from '../../logger/logger.js';
 import { LauncherCallError } from '../../protocol/errors.js';
 import { NodeEndpoint, type TlsSource } from './node-endpoint.js';
@@ -122,14 +123,6 @@ function openWs(port: number, path: string, client: IssuedCertificate = apiClien
     });
     ws.once('error', reject);
   });
-}
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const PATH = '/v1/namespaces/ns/virtualmachineinstances/vm1';

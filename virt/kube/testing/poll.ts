@@ -11,3 +11,8 @@ export async function pollUntil<T>(check: () => T | undefined | Promise<T | unde
     await new Promise<void>((r) => setTimeout(r, 1));
   }
 }
+
+/** pollUntil for a yes-or-no condition: resolves once `ok` holds; rejects naming `what` after `timeoutMs`. */
+export async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  await pollUntil(async () => ((await ok()) ? true : undefined), what, timeoutMs);
+}
