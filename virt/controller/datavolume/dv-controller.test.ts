@@ -42,6 +42,16 @@ async function containerState(name: string, state: NonNullable<NonNullable<Pod['
   await h.api.updateStatus<Pod>(RESOURCES.pods, { ...cur, status: { phase, podIP: '10.214.1.50', containerStatuses: [state] } });
 }
 
+/** DataVolume dv1 on an Immediate class, its claim bound: resolves with the importer pod the controller made. */
+async function startImport(): Promise<Pod> {
+  seedClasses('Immediate');
+  h.start();
+  await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
+  await h.until('claim', () => pvc());
+  await bindClaim();
+  return h.until('importer pod', () => importer());
+}
+
 beforeEach(() => {
   progress = undefined;
   allowClone = true;
@@ -80,12 +90,7 @@ describe('DataVolume controller', () => {
   });
 
   it('runs the importer: ImportScheduled, ImportInProgress with progress, Succeeded; the pod goes', async () => {
-    seedClasses('Immediate');
-    h.start();
-    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
-    await h.until('claim', () => pvc());
-    await bindClaim();
-    const pod = await h.until('importer pod', () => importer());
+    const pod = await startImport();
     expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'PersistentVolumeClaim', name: 'dv1', controller: true });
     const c = pod.spec!.containers![0]! as unknown as { env: { name: string; value?: string; valueFrom?: unknown }[]; volumeMounts: { mountPath: string }[] };
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value ?? e.valueFrom]));
@@ -113,12 +118,7 @@ describe('DataVolume controller', () => {
   });
 
   it('a failing importer: Running=False with its message, restartCount counting kubelet restarts and lost pods', async () => {
-    seedClasses('Immediate');
-    h.start();
-    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
-    await h.until('claim', () => pvc());
-    await bindClaim();
-    await h.until('importer pod', () => importer());
+    await startImport();
     await containerState('dv1', { name: 'importer', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: '{"message":"HTTP 404 Not Found from http://images.example/disk.qcow2"}' } } });
     await h.until('restartCount 2', () => dv()?.status?.restartCount === 2);
     expect(dv()!.status!.phase).toBe('ImportInProgress');
@@ -133,18 +133,21 @@ describe('DataVolume controller', () => {
   });
 
   it('a fatal failure (the image does not fit) ends Failed with both sizes, the pod deleted', async () => {
-    seedClasses('Immediate');
-    h.start();
-    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1'));
-    await h.until('claim', () => pvc());
-    await bindClaim();
-    await h.until('importer pod', () => importer());
+    await startImport();
     const msg = "the disk image's virtual size is 2 GiB (2147483648 bytes), larger than the 1 GiB (1073741824 bytes) the claim of 1084 MiB (1136656384 bytes) can hold";
     await containerState('dv1', { name: 'importer', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error', message: JSON.stringify({ message: msg, fatal: true }) } } });
     await h.until('Failed', () => dv()?.status?.phase === 'Failed');
     expect(cond(dv(), 'Running')).toMatchObject({ status: 'False', reason: 'Error', message: msg });
     await h.until('importer pod deleted', () => !importer());
     expect(h.events('ImportFailed')).toHaveLength(1);
+  });
+
+  it('a fatal verdict stands when the kubelet has restarted the importer before the controller saw it exit', async () => {
+    await startImport();
+    const msg = 'the qcow2 image has a backing file; import a standalone image (qemu-img convert it first)';
+    await containerState('dv1', { name: 'importer', ready: true, restartCount: 1, state: { running: { startedAt: '2026-03-01T10:00:05Z' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', message: JSON.stringify({ message: msg, fatal: true }) } } });
+    await h.until('Failed', () => dv()?.status?.phase === 'Failed');
+    expect(cond(dv(), 'Running')).toMatchObject({ status: 'False', reason: 'Error', message: msg });
   });
 
   it('a blank DataVolume runs the importer with source none; a claim it does not own is reported', async () => {

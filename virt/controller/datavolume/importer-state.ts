@@ -32,6 +32,9 @@ export function importerState(pod: Pod): ImporterState {
   const completed = podPhase === 'Succeeded' || (cs?.state?.terminated?.exitCode === 0);
   const gone = podPhase === 'Failed';
   if (completed) return { ...base, completed, gone: false, running: { status: 'False', reason: cs?.state?.terminated?.reason ?? 'Completed', ...(termination ? { message: termination.message } : {}) } };
+  // The importer gave up for good: its words are the condition's even when the kubelet has already restarted
+  // the container (a busy controller may first see it running again, the verdict only in lastState).
+  if (termination?.fatal) return { ...base, completed, gone, running: { status: 'False', reason: ended?.reason ?? 'Error', message: termination.message } };
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     return { ...base, completed, gone, running: { status: 'False', reason: REASONS.unschedulable, message: `Importer pod cannot be scheduled: ${scheduled.message ?? ''}`.trim() } };
