@@ -1,5 +1,5 @@
 import { fakeApiserver, status, type FakeApiserver } from '../testing/fake-apiserver.js';
-import { memoryIo } from '../testing/memory-io.js';
+import { runInMemory } from '../testing/memory-io.js';
 import { exposeCommand, selectorOf } from './expose-command.js';
 
 const vm = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: 'vm1', labels: { owner: 'not-the-template' } }, spec: { template: { metadata: { labels: { app: 'web', 'kubevirt.io/vm': 'vm1' } }, spec: { domain: { devices: {} } } } } };
@@ -13,11 +13,7 @@ describe('virtctl expose', () => {
   afterEach(async () => {
     await api.close();
   });
-  const run = async (...args: string[]) => {
-    const io = memoryIo();
-    const code = await exposeCommand().run(['--kubeconfig', api.kubeconfig, ...args], io);
-    return { code, out: io.out, err: io.err };
-  };
+  const run = (...args: string[]) => runInMemory(exposeCommand(), ['--kubeconfig', api.kubeconfig, ...args]);
 
   test('a VM is exposed by its template\'s labels; a VMI by its own without kubevirt.io/nodeName', () => {
     expect(selectorOf('vm', vm as never)).toEqual({ app: 'web', 'kubevirt.io/vm': 'vm1' });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryIo } from '../testing/memory-io.js';
+import { runInMemory } from '../testing/memory-io.js';
 import { imageUploadCommand } from './image-upload-command.js';
 
 let dir: string;
@@ -15,11 +15,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = async (...args: string[]) => {
-  const io = memoryIo();
-  const code = await imageUploadCommand.run(args, io);
-  return { code, out: io.out, err: io.err };
-};
+const run = (...args: string[]) => runInMemory(imageUploadCommand, args);
 
 test('--help prints the usage on stdout', async () => {
   const r = await run('--help');

@@ -1,5 +1,6 @@
-import { memoryIo } from '../testing/memory-io.js';
+import type { CliCommand } from '../command.js';
 import { fakeApiserver, status, type FakeApiserver } from '../testing/fake-apiserver.js';
+import { memoryIo, runInMemory } from '../testing/memory-io.js';
 import { vmActionCommand } from './vm-actions.js';
 import { vmiActionCommand } from './vmi-actions.js';
 
@@ -13,11 +14,7 @@ describe('virtctl start, stop, restart, pause, unpause', () => {
   afterEach(async () => {
     await api.close();
   });
-  const run = async (cmd: ReturnType<typeof vmActionCommand>, ...args: string[]) => {
-    const io = memoryIo();
-    const code = await cmd.run(['--kubeconfig', api.kubeconfig, ...args], io);
-    return { code, out: io.out, err: io.err };
-  };
+  const run = (cmd: CliCommand, ...args: string[]) => runInMemory(cmd, ['--kubeconfig', api.kubeconfig, ...args]);
 
   test('start PUTs the VM\'s start subresource in the context\'s namespace with the kubeconfig\'s token', async () => {
     api.respond = (r) => (r.method === 'PUT' ? { code: 202 } : undefined);
