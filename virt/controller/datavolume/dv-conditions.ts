@@ -32,7 +32,3 @@ export function updateCondition(list: DvCondition[], type: DvConditionType, v: C
   if (v.message) c.message = v.message;
   else delete c.message;
 }
-
-export function conditionOf(list: readonly DvCondition[] | undefined, type: DvConditionType): DvCondition | undefined {
-  return list?.find((c) => c.type === type);
-}
