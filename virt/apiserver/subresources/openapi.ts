@@ -6,13 +6,16 @@ import { GROUP_VERSION, GROUP_VERSION_PATH, ROUTES, type SubresourceRoute } from
 
 type Json = Record<string, unknown>;
 
+/** Every request's dryRun option, as upstream's: ["All"] validates and reports without changing anything. */
+const DRY_RUN: Json = { type: 'array', items: { type: 'string' }, description: 'All: validate and report without changing the object.' };
+
 const optionsSchemas: Partial<Record<SubresourceRoute['name'], Json>> = {
   start: {
     description: 'Options of a start request (upstream v1.StartOptions).',
     type: 'object',
     properties: {
       paused: { type: 'boolean', description: 'Start the VM paused. Not supported by this stack: refused when true.' },
-      dryRun: { type: 'array', items: { type: 'string' }, description: 'All: validate and report without changing the VM.' },
+      dryRun: DRY_RUN,
     },
   },
   stop: {
@@ -20,7 +23,7 @@ const optionsSchemas: Partial<Record<SubresourceRoute['name'], Json>> = {
     type: 'object',
     properties: {
       gracePeriod: { type: 'integer', format: 'int64', description: 'Seconds the guest gets to shut down, replacing the VMI terminationGracePeriodSeconds.' },
-      dryRun: { type: 'array', items: { type: 'string' }, description: 'All: validate and report without changing the VM.' },
+      dryRun: DRY_RUN,
     },
   },
   restart: {
@@ -28,11 +31,11 @@ const optionsSchemas: Partial<Record<SubresourceRoute['name'], Json>> = {
     type: 'object',
     properties: {
       gracePeriodSeconds: { type: 'integer', format: 'int64', description: '0 forces the restart (the guest gets 1 s); other values are refused.' },
-      dryRun: { type: 'array', items: { type: 'string' }, description: 'All: validate and report without changing the VM.' },
+      dryRun: DRY_RUN,
     },
   },
-  pause: { description: 'Options of a pause request (upstream v1.PauseOptions).', type: 'object', properties: { dryRun: { type: 'array', items: { type: 'string' } } } },
-  unpause: { description: 'Options of an unpause request (upstream v1.UnpauseOptions).', type: 'object', properties: { dryRun: { type: 'array', items: { type: 'string' } } } },
+  pause: { description: 'Options of a pause request (upstream v1.PauseOptions).', type: 'object', properties: { dryRun: DRY_RUN } },
+  unpause: { description: 'Options of an unpause request (upstream v1.UnpauseOptions).', type: 'object', properties: { dryRun: DRY_RUN } },
 };
 
 const pathOf = (r: SubresourceRoute): string => `${GROUP_VERSION_PATH}/namespaces/{namespace}/${r.parent}/{name}/${r.name}`;
