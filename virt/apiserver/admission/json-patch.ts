@@ -1,6 +1,8 @@
 // The RFC 6902 JSON Patch that turns one JSON value into another, as a mutating webhook must answer.
 // Only what defaulting produces needs to be small (added fields, filled lists); anything else is replaced
 // whole, which is always correct.
+import { deepEqual } from '../../kube/deep-equal.js';
+
 export interface PatchOp {
   op: 'add' | 'remove' | 'replace';
   path: string;
@@ -16,16 +18,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function equal(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && equal(a[k], b[k]));
-  }
-  return false;
-}
-
 /** Operations that turn `from` into `to` at `path` ("" is the document root). */
 export function diff(from: unknown, to: unknown, path = ''): PatchOp[] {
   const ops: PatchOp[] = [];
@@ -34,7 +26,8 @@ export function diff(from: unknown, to: unknown, path = ''): PatchOp[] {
 }
 
 function walk(from: unknown, to: unknown, path: string, ops: PatchOp[]): void {
-  if (equal(from, to)) return;
+  // Equal as JSON (a key holding undefined is no key): nothing to patch, and never an op without a value.
+  if (deepEqual(from, to)) return;
   if (isObject(from) && isObject(to)) {
     for (const k of Object.keys(from)) if (!(k in to)) ops.push({ op: 'remove', path: `${path}/${pointerSegment(k)}` });
     for (const [k, v] of Object.entries(to)) {
