@@ -54,7 +54,9 @@ export function inputsHash(p: Product, sourceDir: string = toolchainSourceDir())
   h.update(JSON.stringify(p));
   if (p.wrapper) {
     const dir = join(sourceDir, p.wrapper);
+    const generated = new Set((p.generated ?? []).map((g) => join(dir, g.to)));
     for (const f of listFiles(dir)) {
+      if (generated.has(f)) continue;
       h.update(f.slice(dir.length));
       h.update(readFileSync(f));
     }
@@ -156,6 +158,53 @@ async function probeUnavailable(p: Product): Promise<never> {
   throw new ToolchainError(`${p.name}: cannot build ${p.upstream}: ${p.unavailable}. The proxy answered: ${said}`);
 }
 
+export interface NewerAnswer {
+  release: string;
+  module: string;
+  served: boolean;
+  /** The proxy's answer, its address masked; empty when served. */
+  answer: string;
+}
+
+/** Asks the proxy for each newer release of a product than the pinned one (`newer`). */
+export function probeNewer(p: Product): NewerAnswer[] {
+  return (p.newer ?? []).map(({ release, module }) => {
+    const r = spawnSync('go', ['mod', 'download', '-json', module], {
+      encoding: 'utf8',
+      env: goEnv(),
+      cwd: toolchainSourceDir(),
+      timeout: 120_000,
+    });
+    let error: string | undefined;
+    try {
+      error = (JSON.parse(r.stdout) as { Error?: string }).Error;
+    } catch {
+      error = r.error ? `cannot run go: ${r.error.message}` : r.stderr.trim().split('\n').pop() || `go exited ${r.status}`;
+    }
+    const served = r.status === 0 && !error;
+    return { release, module, served, answer: served ? '' : maskHosts(error ?? '').replace(/\s+/g, ' ').trim() };
+  });
+}
+
+/** Copies the files upstream generates at build time from their module into the wrapper module. */
+async function writeGenerated(p: Product, wrapperDir: string): Promise<void> {
+  for (const g of p.generated ?? []) {
+    const mod = await runGo(['mod', 'download', '-json', g.module], wrapperDir);
+    let dir: string | undefined;
+    try {
+      dir = (JSON.parse(mod.output.slice(mod.output.indexOf('{'))) as { Dir?: string }).Dir;
+    } catch {
+      dir = undefined;
+    }
+    if (mod.code !== 0 || !dir) throw new ToolchainError(explainGoFailure(p, mod.output));
+    const target = join(wrapperDir, g.to);
+    rmSync(target, { force: true });
+    copyFileSync(join(dir, g.from), target);
+    // Module cache files are read-only; a later copy must be able to replace this one.
+    chmodSync(target, 0o644);
+  }
+}
+
 function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
@@ -165,7 +214,7 @@ function runGo(args: string[], cwd: string, onLine?: (line: string) => void): Pr
   return new Promise((resolve, reject) => {
     const nice = existsSync('/usr/bin/nice');
     // Builds run niced: they take minutes of both cores and should not starve an interactive shell or tests.
-    const child = nice ? spawn('nice', ['-n', '10', 'go', ...args], { cwd, env: goEnv() }) : spawn('go', args, { cwd, env: goEnv() });
+    const child = nice ? spawn('nice', ['-n', '19', 'go', ...args], { cwd, env: goEnv() }) : spawn('go', args, { cwd, env: goEnv() });
     let output = '';
     let partial = '';
     const take = (chunk: Buffer): void => {
@@ -201,6 +250,7 @@ export async function build(p: Product, log: (line: string) => void): Promise<Bu
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir, { recursive: true });
   try {
+    await writeGenerated(p, wrapperDir);
     // The package count bounds the progress figure; with a warm build cache fewer are compiled.
     const list = await runGo(['list', '-deps', '-tags', p.tags.join(','), ...p.packages], wrapperDir);
     if (list.code !== 0) throw new ToolchainError(explainGoFailure(p, list.output));
@@ -217,6 +267,14 @@ export async function build(p: Product, log: (line: string) => void): Promise<Bu
       else log(msg);
     };
     log(`toolchain: building ${p.name} ${p.version} (${p.description}) from ${p.upstream}`);
+    // Each build asks again, so a release served since the pin was chosen shows up in the log.
+    for (const a of probeNewer(p)) {
+      log(
+        a.served
+          ? `toolchain: ${p.name}: ${a.release} (${a.module}) is served now; the pin ${p.version} can move to it`
+          : `toolchain: ${p.name}: ${a.release} is still not served (${a.answer}); building ${p.version}`,
+      );
+    }
     const ticker = setInterval(() => progress(), tty ? 1000 : 30_000);
     let result: { code: number; output: string };
     try {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, checkGo, isFresh, ToolchainError } from './build.js';
+import { build, checkGo, isFresh, probeNewer, ToolchainError } from './build.js';
 import { cacheRoot, DEFAULT_PRODUCTS, PRODUCTS, product, productDir } from './products.js';
 
 const LOCK_ENV = 'VIRTSTACK_TOOLCHAIN_LOCKED';
@@ -22,6 +22,8 @@ products:
 ${rows}
 
   --list   print each product's folder and whether it is built, build nothing
+  --newer  ask the Go module proxy for releases newer than the pins (where known) and print its
+           answer per release, build nothing
 `;
 }
 
@@ -55,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return 0;
   }
-  const unknownFlag = argv.find((a) => a.startsWith('-') && a !== '--list');
+  const unknownFlag = argv.find((a) => a.startsWith('-') && a !== '--list' && a !== '--newer');
   if (unknownFlag) {
     process.stderr.write(`toolchain: unknown option ${unknownFlag}\n\n${usage()}`);
     return 2;
@@ -72,6 +74,20 @@ async function main(argv: string[]): Promise<number> {
       const p = product(n);
       const state = p.unavailable ? 'unavailable here' : isFresh(p) ? 'built' : 'not built';
       process.stdout.write(`${p.name} ${p.version} ${state} ${productDir(p.name)}\n`);
+    }
+    return 0;
+  }
+  if (argv.includes('--newer')) {
+    checkGo();
+    for (const n of wanted) {
+      const p = product(n);
+      for (const a of probeNewer(p)) {
+        process.stdout.write(
+          a.served
+            ? `${p.name}: ${a.release} (${a.module}) is served now: move the pin from ${p.version} to it\n`
+            : `${p.name}: ${a.release} (${a.module}) is not served; staying on ${p.version}. The proxy answered: ${a.answer}\n`,
+        );
+      }
     }
     return 0;
   }

@@ -26,6 +26,17 @@ export interface Product {
   readonly copies?: readonly { module: string; from: string; to: string }[];
   /** Renames done after the build (e.g. the etcd server module's root builds as `server`). */
   readonly renames?: readonly { from: string; to: string }[];
+  /**
+   * Files copied from a module of the build list into the wrapper module before `go build`, for mains
+   * that `go:embed` what upstream generates at build time. They are build products, not inputs: the
+   * cache key skips them (the module version in go.mod already decides their content).
+   */
+  readonly generated?: readonly { module: string; from: string; to: string }[];
+  /**
+   * Newer upstream releases not served when the pin was chosen, as `path@version` with the release
+   * name: `npm run toolchain -- --newer <name>` asks the proxy for each and says what it answered.
+   */
+  readonly newer?: readonly { release: string; module: string }[];
   /** Set when the proxy reachable here does not serve the product: building it is refused with this reason. */
   readonly unavailable?: string;
 }
@@ -35,6 +46,9 @@ export const ETCD_VERSION = 'v3.6.16';
 export const PULUMI_VERSION = 'v3.259.0';
 export const LOCAL_PATH_PROVISIONER_VERSION = 'v0.0.30';
 export const PULUMI_KUBERNETES_VERSION = 'v4.32.0';
+/** Upstream pulumi-kubernetes' release whose provider module the proxy serves (as a pseudo-version). */
+export const PULUMI_KUBERNETES_UPSTREAM_VERSION = 'v4.25.0';
+const PULUMI_KUBERNETES_PROVIDER = 'github.com/pulumi/pulumi-kubernetes/provider/v4';
 
 function kubeVersionFlags(): string[] {
   const [major, minor] = KUBERNETES_VERSION.slice(1).split('.');
@@ -134,18 +148,30 @@ export const PRODUCTS: readonly Product[] = [
   },
   {
     name: 'pulumi-kubernetes-upstream',
-    version: PULUMI_KUBERNETES_VERSION,
-    description: 'upstream\'s pulumi-resource-kubernetes (not served here; asks the proxy again)',
-    // The provider module has no tags of its own; this is the pseudo-version of the v4.32.0 commit.
-    upstream: 'github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2',
-    wrapper: '',
-    packages: [],
+    version: PULUMI_KUBERNETES_UPSTREAM_VERSION,
+    description: 'upstream\'s pulumi-resource-kubernetes (pulumi-kubernetes v4.25.0, the newest release commit served)',
+    // The provider module has no tags of its own; this is the pseudo-version of the v4.25.0 commit.
+    upstream: `${PULUMI_KUBERNETES_PROVIDER}@v4.0.0-20260115033456-f47bc2d6f199`,
+    wrapper: 'pulumi-kubernetes-upstream',
+    packages: ['./cmd/pulumi-resource-kubernetes'],
     outputs: ['pulumi-resource-kubernetes'],
     tags: [],
-    ldflags: [],
-    unavailable:
-      'the Go module proxy reachable from this machine refuses every version of this module ' +
-      '("This module version is not available"); virtstack builds its own provider instead (product pulumi-kubernetes)',
+    // The engine loads the plugin by the version it reports, which must be the npm/PyPI package's.
+    ldflags: [
+      `-X main.version=${PULUMI_KUBERNETES_UPSTREAM_VERSION.slice(1)}`,
+      `-X ${PULUMI_KUBERNETES_PROVIDER}/pkg/version.Version=${PULUMI_KUBERNETES_UPSTREAM_VERSION.slice(1)}`,
+    ],
+    // Upstream's main embeds files its generate.go writes; the module zip holds their sources beside it.
+    generated: [
+      { module: PULUMI_KUBERNETES_PROVIDER, from: 'cmd/pulumi-resource-kubernetes/schema.json', to: 'cmd/pulumi-resource-kubernetes/schema-embed.json' },
+      {
+        module: PULUMI_KUBERNETES_PROVIDER,
+        from: 'cmd/pulumi-resource-kubernetes/terraform-mapping.json',
+        to: 'cmd/pulumi-resource-kubernetes/terraform-mapping-embed.json',
+      },
+    ],
+    // Refused on 2026-12-01 ("This module version is not available"): the v4.32.0 release commit.
+    newer: [{ release: 'v4.32.0', module: `${PULUMI_KUBERNETES_PROVIDER}@v4.0.0-20260608201737-a03ff6ba58d2` }],
   },
 ];
 

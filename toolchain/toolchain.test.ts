@@ -122,3 +122,29 @@ test('an unreachable proxy is reported as such', () => {
   expect(msg).not.toContain('https://');
   expect(msg).not.toContain('example.invalid');
 });
+
+test('upstream\'s Kubernetes provider is a buildable product whose generated embeds are not part of its cache key', () => {
+  const p = product('pulumi-kubernetes-upstream');
+  expect(p.unavailable).toBeUndefined();
+  expect(DEFAULT_PRODUCTS).toContain('pulumi-kubernetes-upstream');
+  expect(p.ldflags).toContain('-X main.version=4.25.0');
+  expect(p.generated?.map((g) => g.to)).toEqual([
+    'cmd/pulumi-resource-kubernetes/schema-embed.json',
+    'cmd/pulumi-resource-kubernetes/terraform-mapping-embed.json',
+  ]);
+  const copy = join(cache, 'toolchain');
+  cpSync(join(toolchainSourceDir(), p.wrapper), join(copy, p.wrapper), { recursive: true });
+  const before = inputsHash(p, copy);
+  // A build writes the embeds; the next freshness check must still match the stamp it wrote.
+  writeFileSync(join(copy, p.wrapper, 'cmd', 'pulumi-resource-kubernetes', 'schema-embed.json'), '{"version":"x"}');
+  expect(inputsHash(p, copy)).toBe(before);
+  appendFileSync(join(copy, p.wrapper, 'cmd', 'pulumi-resource-kubernetes', 'main.go'), '\n// changed\n');
+  expect(inputsHash(p, copy)).not.toBe(before);
+});
+
+test('--newer without Go says Go is missing instead of answering for the proxy', () => {
+  const r = spawnSync(process.execPath, [main, '--newer', 'pulumi-kubernetes-upstream'], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/^toolchain: Go is not installed or not on PATH/);
+  expect(r.stdout).toBe('');
+});

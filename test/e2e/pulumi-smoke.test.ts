@@ -189,16 +189,21 @@ test('pulumi destroy removes everything, the adopted object included', async () 
   expect(await exists(`/api/v1/namespaces/${namespace}/configmaps/smoke`)).toBe(false);
 }, 300_000);
 
-test('upstream\'s pulumi-resource-kubernetes is still refused by the Go module proxy', () => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'toolchain', 'main.js'), 'pulumi-kubernetes-upstream'], { encoding: 'utf8', timeout: 180_000 });
-  // When this fails because the module is served, build upstream's provider instead of virtstack's.
-  expect(r.stderr).not.toContain('is served now');
-  expect(r.status).toBe(1);
-  expect(r.stderr).toContain('github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2');
-  // The proxy's own answer, not the toolchain's description of the product (which says "refuses" anyway)
-  // nor a network failure: only a refusal of this version counts.
-  const answer = /The proxy answered: (.*)$/m.exec(r.stderr)?.[1] ?? '';
-  expect(answer).toMatch(/not available|403|410 Gone|404 Not Found/i);
-  expect(answer).not.toMatch(/dial tcp|i\/o timeout|no such host|connection refused/i);
-  expect(r.stderr).not.toMatch(/https?:\/\//);
+test('the toolchain asks the Go module proxy for upstream provider releases newer than its pin and says what it got', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'toolchain', 'main.js'), '--newer', 'pulumi-kubernetes-upstream'], { encoding: 'utf8', timeout: 180_000 });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const line = r.stdout.trim();
+  expect(line).toContain('github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2');
+  // Either answer passes, but it must be one of the two, and a refusal must be the proxy's own answer
+  // for this version, not a network failure.
+  if (/is served now/.test(line)) {
+    expect(line).toMatch(/^pulumi-kubernetes-upstream: v4\.32\.0 \(.*\) is served now: move the pin from v4\.25\.0 to it$/);
+  } else {
+    expect(line).toMatch(/^pulumi-kubernetes-upstream: v4\.32\.0 \(.*\) is not served; staying on v4\.25\.0\. The proxy answered: /);
+    const answer = /The proxy answered: (.*)$/.exec(line)?.[1] ?? '';
+    expect(answer).toMatch(/not available|403|410 Gone|404 Not Found/i);
+    expect(answer).not.toMatch(/dial tcp|i\/o timeout|no such host|connection refused/i);
+  }
+  expect(r.stdout).not.toMatch(/https?:\/\//);
 }, 200_000);
