@@ -29,6 +29,7 @@ interface Reply {
   status: number;
   body: string;
   fingerprint: string;
+  connection?: string;
 }
 
 function call(port: number, path: string, body: string | Buffer | undefined, agent: Agent | false = false, method = 'POST'): Promise<Reply> {
@@ -38,7 +39,7 @@ function call(port: number, path: string, body: string | Buffer | undefined, age
       // Read now: a keep-alive socket goes back to the agent's pool at the end.
       const fingerprint = (res.socket as unknown as { getPeerCertificate(): { fingerprint256: string } }).getPeerCertificate().fingerprint256;
       res.on('data', (c: Buffer) => (data += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, fingerprint }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, fingerprint, connection: res.headers.connection }));
     });
     r.on('error', reject);
     r.end(body);
@@ -133,9 +134,14 @@ describe('ApiServer', () => {
     agent.destroy();
   });
 
-  it('reports unready while draining but still answers reviews', async () => {
+  it('reports unready while draining but still answers reviews, asking keep-alive clients to reconnect elsewhere', async () => {
+    const agent = new Agent({ keepAlive: true });
+    expect((await call(port, '/virtualmachines-validate', review(vm()), agent)).connection).not.toBe('close');
     server.drain();
     expect((await call(port, '/readyz', undefined, false, 'GET')).status).toBe(503);
-    expect((await call(port, '/virtualmachines-validate', review(vm()))).status).toBe(200);
+    const during = await call(port, '/virtualmachines-validate', review(vm()), agent);
+    expect(during.status).toBe(200);
+    expect(during.connection).toBe('close');
+    agent.destroy();
   });
 });

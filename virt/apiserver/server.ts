@@ -114,6 +114,10 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Draining: the kube-apiserver keeps connections alive and would send the next review down one this
+    // server is about to close (a reset, and with failurePolicy Fail a refused create). Closing each
+    // connection after its answer makes it dial again, to an endpoint that stays.
+    if (this.draining) res.setHeader('Connection', 'close');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return this.text(res, 200, 'ok');
     if (path === '/readyz') return this.draining ? this.text(res, 503, 'shutting down') : this.text(res, 200, 'ok');

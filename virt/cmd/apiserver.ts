@@ -25,7 +25,7 @@ const USAGE = `usage: node dist/virt/cmd/apiserver.js --namespace NS [options]
   --cert-lifetime D       lifetime of the leaf certificates the leader issues, e.g. 24h, 10m (default 24h);
                           each is re-issued two thirds into its lifetime
   --ca-lifetime D         lifetime of the CA (default the larger of 30d and ten leaf lifetimes)
-  --drain-delay D         after SIGTERM, how long to keep answering while unready (default 5s)
+  --drain-delay D         after SIGTERM, how long to keep answering while unready (default 10s)
   --log-level LEVEL       debug, info, warn, error (default info)
   --identity NAME         this replica's name in the Lease (default: $POD_NAME, else the host name)
   --kubeconfig FILE       out of cluster only; in a pod the service account is used
@@ -56,7 +56,7 @@ const duration = (flag: string, text: string | undefined, dflt: number): number 
 const leafLifetimeMs = duration('cert-lifetime', values['cert-lifetime'], 24 * 3_600_000);
 const caLifetimeMs = duration('ca-lifetime', values['ca-lifetime'], Math.max(30 * 86_400_000, 10 * leafLifetimeMs));
 if (caLifetimeMs < 3 * leafLifetimeMs) usageError(API_NAME, `--ca-lifetime must be at least three --cert-lifetime (${3 * leafLifetimeMs / 1000} s), so the CA outlives the leaves it signs`);
-const drainMs = values['drain-delay'] === '0' ? 0 : duration('drain-delay', values['drain-delay'], 5_000);
+const drainMs = values['drain-delay'] === '0' ? 0 : duration('drain-delay', values['drain-delay'], 10_000);
 const level = values['log-level'] ?? 'info';
 if (!(LOG_LEVELS as readonly string[]).includes(level)) usageError(API_NAME, `--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
 const identity = values.identity ?? process.env.POD_NAME ?? hostname();
