@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTestGuest } from '../guest/guest.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
-import { claimDir, condition, httpDataVolume, IMMEDIATE, waitDv } from './datavolume-helpers.js';
+import { applyObject, claimDir, condition, httpDataVolume, IMMEDIATE, phaseEnded, waitDv } from './datavolume-helpers.js';
 import { ImageServer } from './image-server.js';
 import { launcherPodsOf, stackNamespace, vmObject, waitSerial, waitVmiPhase } from './stack.js';
 import { kubectl, kubectlOk as ok, tempNamespace } from './testing.js';
@@ -29,22 +29,20 @@ afterAll(async () => {
   }
 }, 330_000);
 
-const apply = (obj: unknown): void => void ok(['apply', '-f', '-'], JSON.stringify(obj));
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
-const ended = (phase?: string): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 function cloneDv(namespace: string, name: string, source: { namespace?: string; name: string }): Record<string, unknown> {
   return { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name, namespace, annotations: IMMEDIATE }, spec: { source: { pvc: source }, storage: {} } };
 }
 
 test('a clone in the same namespace is byte-identical to its source', async () => {
-  apply(httpDataVolume(ns.name, 'golden', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE }));
-  expect((await waitDv(ns.name, 'golden', (d) => ended(d.status?.phase), 'imported', 300_000)).status?.phase).toBe('Succeeded');
-  apply(cloneDv(ns.name, 'copy', { name: 'golden' }));
+  applyObject(httpDataVolume(ns.name, 'golden', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE }));
+  expect((await waitDv(ns.name, 'golden', (d) => phaseEnded(d.status?.phase), 'imported', 300_000)).status?.phase).toBe('Succeeded');
+  applyObject(cloneDv(ns.name, 'copy', { name: 'golden' }));
   const phases = new Set<string>();
   const dv = await waitDv(ns.name, 'copy', (d) => {
     if (d.status?.phase) phases.add(d.status.phase);
-    return ended(d.status?.phase);
+    return phaseEnded(d.status?.phase);
   }, 'cloned', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   expect([...phases]).toEqual(expect.arrayContaining(['CloneScheduled']));
@@ -55,17 +53,17 @@ test('a clone in the same namespace is byte-identical to its source', async () =
 
 test('a clone across namespaces waits for RBAC in the source namespace, then boots', async () => {
   other = await tempNamespace('dv-clone-target');
-  apply(cloneDv(other.name, 'xcopy', { namespace: ns.name, name: 'golden' }));
+  applyObject(cloneDv(other.name, 'xcopy', { namespace: ns.name, name: 'golden' }));
   const refused = await waitDv(other.name, 'xcopy', (d) => condition(d, 'Running')?.reason === 'CloneUnauthorized', 'refused', 120_000);
   expect(condition(refused, 'Running')?.message).toContain(`system:serviceaccount:${other.name}:default may not clone from namespace ${ns.name}`);
   expect(refused.status?.phase).toBe('Pending');
-  apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'clone-source', namespace: ns.name }, rules: [{ apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/source'], verbs: ['create'] }] });
-  apply({
+  applyObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'clone-source', namespace: ns.name }, rules: [{ apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/source'], verbs: ['create'] }] });
+  applyObject({
     apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'clone-source', namespace: ns.name },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'clone-source' },
     subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: other.name }],
   });
-  const dv = await waitDv(other.name, 'xcopy', (d) => ended(d.status?.phase), 'cloned', 300_000);
+  const dv = await waitDv(other.name, 'xcopy', (d) => phaseEnded(d.status?.phase), 'cloned', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   expect(sha(join(await claimDir(other.name, 'xcopy'), 'disk.img'))).toBe(sha(join(await claimDir(ns.name, 'golden'), 'disk.img')));
 
@@ -74,7 +72,7 @@ test('a clone across namespaces waits for RBAC in the source namespace, then boo
       spec.volumes = spec.volumes.map((v) => (v.name === 'root' ? { name: 'root', dataVolume: { name: 'xcopy' } } : v));
     },
   });
-  apply(vm);
+  applyObject(vm);
   await waitVmiPhase(other.name, 'clone-vm', 'Running', 300_000);
   const [pod] = await launcherPodsOf(other.name, 'clone-vm');
   expect(await waitSerial(pod!, GUEST_MARKER, 300_000)).toContain(GUEST_MARKER);

@@ -1,12 +1,14 @@
 // Helpers for DataVolume tests on the local cluster: DataVolume manifests, their status, the folder a
 // local-path claim lives in on this host, and the raw bytes a qcow2 should become.
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildTestGuest } from '../guest/guest.js';
 import { waitFor } from './exec.js';
 import { api } from './kube-api.js';
 import { nodeDir, NODES } from './paths.js';
-import { kubectl } from './testing.js';
+import { kubectl, kubectlOk } from './testing.js';
 
 export interface DvCondition {
   type: string;
@@ -19,6 +21,12 @@ export interface DvObject {
   metadata: { name: string; namespace: string; uid: string; annotations?: Record<string, string>; ownerReferences?: { kind: string; uid: string }[] };
   status?: { phase?: string; progress?: string; restartCount?: number; claimName?: string; conditions?: DvCondition[] };
 }
+
+/** `kubectl apply` of one object (a DataVolume, a Secret, a VM). */
+export const applyObject = (obj: unknown): void => void kubectlOk(['apply', '-f', '-'], JSON.stringify(obj));
+
+/** A phase the DataVolume stays in: the place to stop waiting and look. */
+export const phaseEnded = (phase?: string): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 export const IMMEDIATE = { 'cdi.kubevirt.io/storage.bind.immediate.requested': 'true' };
 
@@ -91,4 +99,24 @@ export function diskMatches(disk: string, raw: string): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The test guest's qcow2 (its file and bytes) and the raw disk every import of it must produce, in `work`. */
+export interface GuestDisks {
+  work: string;
+  qcow2File: string;
+  qcow2: Buffer;
+  raw: string;
+}
+
+/** Builds (or reuses) the test guest and converts it once into a fresh work folder named after `prefix`. */
+export async function guestDisks(prefix: string): Promise<GuestDisks> {
+  const guest = await buildTestGuest();
+  const work = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { work, qcow2File: guest.bootableQcow2, qcow2: readFileSync(guest.bootableQcow2), raw: rawOf(guest.bootableQcow2, join(work, 'guest.raw')) };
+}
+
+/** Removes a work folder of guestDisks (none when beforeAll failed before making it). */
+export function removeWork(work: string | undefined): void {
+  if (work) rmSync(work, { recursive: true, force: true });
 }

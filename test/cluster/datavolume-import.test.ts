@@ -3,12 +3,10 @@
 // qemu-img makes of it; a claim too small for the image failing with both sizes; a download cut off
 // mid-stream retried (restartCount) without a half disk ever appearing; a missing image; and the
 // WaitForFirstConsumer phase of the late-binding class.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildTestGuest } from '../guest/guest.js';
-import { claimDir, condition, diskMatches, getDv, httpDataVolume, IMMEDIATE, rawOf, waitDv, type DvObject } from './datavolume-helpers.js';
+import { applyObject, claimDir, condition, diskMatches, type DvObject, getDv, guestDisks, httpDataVolume, IMMEDIATE, removeWork, waitDv } from './datavolume-helpers.js';
 import { waitFor } from './exec.js';
 import { ImageServer } from './image-server.js';
 import { stackNamespace } from './stack.js';
@@ -21,24 +19,20 @@ let qcow2: Buffer;
 let raw: string;
 
 beforeAll(async () => {
-  const guest = await buildTestGuest();
-  work = mkdtempSync(join(tmpdir(), 'dv-import-'));
-  qcow2 = readFileSync(guest.bootableQcow2);
-  raw = rawOf(guest.bootableQcow2, join(work, 'guest.raw'));
+  ({ work, qcow2, raw } = await guestDisks('dv-import'));
   await server.start();
 }, 300_000);
 afterAll(async () => {
   await server.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  removeWork(work);
 });
 
-const apply = (obj: unknown): void => void ok(['apply', '-f', '-'], JSON.stringify(obj));
 const progressOf = (s: DvObject['status']): number | undefined => (s?.progress && /^\d+(\.\d+)?%$/.test(s.progress) ? Number.parseFloat(s.progress) : undefined);
 
 test('the qcow2 imports over http: progress moves, Succeeded, the disk is what qemu-img makes of it', async () => {
   // ~8 s of download, so the controller's 2 s progress reads see it move.
   const url = server.serve('/guest.qcow2', { body: qcow2, rate: 2 * 1024 * 1024 });
-  apply(httpDataVolume(ns.name, 'qcow', url, '64Mi', { annotations: IMMEDIATE }));
+  applyObject(httpDataVolume(ns.name, 'qcow', url, '64Mi', { annotations: IMMEDIATE }));
   const seen: DvObject['status'][] = [];
   const dv = await waitDv(ns.name, 'qcow', (d) => d.status?.phase === 'Succeeded' || d.status?.phase === 'Failed', 'Succeeded', 300_000, seen);
   expect(dv.status).toMatchObject({ phase: 'Succeeded', progress: '100.0%', restartCount: 0, claimName: 'qcow' });
@@ -57,7 +51,7 @@ test('the qcow2 imports over http: progress moves, Succeeded, the disk is what q
 
 test('a gzip-compressed qcow2 is decompressed on the way', async () => {
   const url = server.serve('/guest.qcow2.gz', { body: gzipSync(qcow2) });
-  apply(httpDataVolume(ns.name, 'gz', url, '64Mi', { annotations: IMMEDIATE }));
+  applyObject(httpDataVolume(ns.name, 'gz', url, '64Mi', { annotations: IMMEDIATE }));
   const dv = await waitDv(ns.name, 'gz', (d) => d.status?.phase === 'Succeeded' || d.status?.phase === 'Failed', 'Succeeded', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   expect(diskMatches(join(await claimDir(ns.name, 'gz'), 'disk.img'), raw)).toBe(true);
@@ -65,7 +59,7 @@ test('a gzip-compressed qcow2 is decompressed on the way', async () => {
 
 test('a claim too small for the image fails, naming both sizes; no disk.img', async () => {
   const url = server.serve('/small.qcow2', { body: qcow2 });
-  apply(httpDataVolume(ns.name, 'small', url, '16Mi', { annotations: IMMEDIATE }));
+  applyObject(httpDataVolume(ns.name, 'small', url, '16Mi', { annotations: IMMEDIATE }));
   const dv = await waitDv(ns.name, 'small', (d) => d.status?.phase === 'Failed', 'Failed', 240_000);
   const msg = condition(dv, 'Running')?.message ?? '';
   expect(msg).toContain("the disk image's virtual size is 33 MiB (34603008 bytes)");
@@ -75,7 +69,7 @@ test('a claim too small for the image fails, naming both sizes; no disk.img', as
 
 test('a download cut off mid-stream is retried with restartCount, never leaving a bootable half disk', async () => {
   const url = server.serve('/flaky.qcow2', { body: qcow2, rate: 4 * 1024 * 1024, cutAfter: Math.floor(qcow2.length / 2), cuts: 2 });
-  apply(httpDataVolume(ns.name, 'flaky', url, '64Mi', { annotations: IMMEDIATE }));
+  applyObject(httpDataVolume(ns.name, 'flaky', url, '64Mi', { annotations: IMMEDIATE }));
   let dir: string | undefined;
   const diskWhileFailed: boolean[] = [];
   let halfDisks = 0;
@@ -101,7 +95,7 @@ test('a download cut off mid-stream is retried with restartCount, never leaving 
 
 test('a missing image keeps retrying, its condition naming the HTTP status and the URL', async () => {
   const url = server.url('/nope.qcow2');
-  apply(httpDataVolume(ns.name, 'missing', url, '64Mi', { annotations: IMMEDIATE }));
+  applyObject(httpDataVolume(ns.name, 'missing', url, '64Mi', { annotations: IMMEDIATE }));
   const dv = await waitDv(ns.name, 'missing', (d) => (d.status?.restartCount ?? 0) >= 1 && (condition(d, 'Running')?.message ?? '').includes('HTTP 404'), 'retrying with the 404 named', 240_000);
   expect(condition(dv, 'Running')).toMatchObject({ status: 'False', message: `HTTP 404 Not Found from ${url}` });
   expect(dv.status?.phase).not.toBe('Succeeded');
@@ -109,7 +103,7 @@ test('a missing image keeps retrying, its condition naming the HTTP status and t
 }, 300_000);
 
 test('on the late-binding local-path class a DataVolume without a consumer waits: WaitForFirstConsumer', async () => {
-  apply(httpDataVolume(ns.name, 'wffc', server.serve('/wffc.qcow2', { body: qcow2 }), '64Mi'));
+  applyObject(httpDataVolume(ns.name, 'wffc', server.serve('/wffc.qcow2', { body: qcow2 }), '64Mi'));
   const dv = await waitDv(ns.name, 'wffc', (d) => d.status?.phase === 'WaitForFirstConsumer', 'WaitForFirstConsumer', 120_000);
   expect(condition(dv, 'Bound')).toMatchObject({ status: 'False', reason: 'Pending' });
   expect(server.hits.get('/wffc.qcow2')).toBeUndefined();

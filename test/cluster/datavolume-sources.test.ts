@@ -3,11 +3,9 @@
 // containerDisk image in Debian's docker-registry (TLS with the same private CA) imported with the
 // registry source — each disk what qemu-img makes of the image.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildTestGuest } from '../guest/guest.js';
-import { claimDir, condition, diskMatches, httpDataVolume, IMMEDIATE, rawOf, waitDv } from './datavolume-helpers.js';
+import { applyObject, claimDir, condition, diskMatches, guestDisks, httpDataVolume, IMMEDIATE, phaseEnded, rawOf, removeWork, waitDv } from './datavolume-helpers.js';
 import { ImageServer } from './image-server.js';
 import { pushImage } from './images.js';
 import { LocalRegistry } from './local-registry.js';
@@ -23,12 +21,10 @@ let registry: LocalRegistry;
 let raw: string;
 
 beforeAll(async () => {
-  const guest = await buildTestGuest();
-  work = mkdtempSync(join(tmpdir(), 'dv-sources-'));
+  let qcow2: Buffer;
+  ({ work, qcow2, raw } = await guestDisks('dv-sources'));
   tls = makeTestTls(work);
-  raw = rawOf(guest.bootableQcow2, join(work, 'guest.raw'));
   server = new ImageServer({ certFile: tls.certFile, keyFile: tls.keyFile });
-  const qcow2 = readFileSync(guest.bootableQcow2);
   server.serve('/guest.qcow2', { body: qcow2 });
   server.serve('/private/guest.qcow2', { body: qcow2, auth: { user: 'importer', password: 's3cret' } });
   await server.start();
@@ -44,18 +40,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await registry?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  removeWork(work);
 });
 
-const apply = (obj: unknown): void => void ok(['apply', '-f', '-'], JSON.stringify(obj));
-const ended = (p?: string): boolean => p === 'Succeeded' || p === 'Failed';
-
 test('https with a private CA: refused with a TLS error naming certConfigMap, imported with it', async () => {
-  apply(httpDataVolume(ns.name, 'untrusted', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE }));
+  applyObject(httpDataVolume(ns.name, 'untrusted', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE }));
   const refused = await waitDv(ns.name, 'untrusted', (d) => /^TLS: /.test(condition(d, 'Running')?.message ?? ''), 'a TLS error', 180_000);
   expect(condition(refused, 'Running')?.message).toMatch(/^TLS: the certificate of 10\.213\.0\.1:\d+ is not trusted .*spec\.source\.http\.certConfigMap/);
-  apply(httpDataVolume(ns.name, 'trusted', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca' } }));
-  const dv = await waitDv(ns.name, 'trusted', (d) => ended(d.status?.phase), 'Succeeded', 300_000);
+  applyObject(httpDataVolume(ns.name, 'trusted', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca' } }));
+  const dv = await waitDv(ns.name, 'trusted', (d) => phaseEnded(d.status?.phase), 'Succeeded', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   expect(diskMatches(join(await claimDir(ns.name, 'trusted'), 'disk.img'), raw)).toBe(true);
 }, 600_000);
@@ -63,22 +56,22 @@ test('https with a private CA: refused with a TLS error naming certConfigMap, im
 test('basic auth through secretRef (accessKeyId/secretKey); wrong credentials name the 401', async () => {
   ok(['-n', ns.name, 'create', 'secret', 'generic', 'creds', '--from-literal=accessKeyId=importer', '--from-literal=secretKey=s3cret']);
   ok(['-n', ns.name, 'create', 'secret', 'generic', 'wrong', '--from-literal=accessKeyId=importer', '--from-literal=secretKey=nope']);
-  apply(httpDataVolume(ns.name, 'denied', server.url('/private/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca', secretRef: 'wrong' } }));
-  apply(httpDataVolume(ns.name, 'authed', server.url('/private/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca', secretRef: 'creds' } }));
+  applyObject(httpDataVolume(ns.name, 'denied', server.url('/private/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca', secretRef: 'wrong' } }));
+  applyObject(httpDataVolume(ns.name, 'authed', server.url('/private/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca', secretRef: 'creds' } }));
   const denied = await waitDv(ns.name, 'denied', (d) => (condition(d, 'Running')?.message ?? '').startsWith('HTTP 401'), 'a 401', 180_000);
   expect(condition(denied, 'Running')?.message).toContain('check the credentials in spec.source.http.secretRef');
-  const dv = await waitDv(ns.name, 'authed', (d) => ended(d.status?.phase), 'Succeeded', 300_000);
+  const dv = await waitDv(ns.name, 'authed', (d) => phaseEnded(d.status?.phase), 'Succeeded', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   expect(diskMatches(join(await claimDir(ns.name, 'authed'), 'disk.img'), raw)).toBe(true);
 }, 600_000);
 
 test('a containerDisk image from a real registry (TLS, certConfigMap) is imported: the disk under /disk/', async () => {
   const url = `docker://${registry.host}/virtstack/test-guest:dev`;
-  apply({
+  applyObject({
     apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name: 'from-registry', namespace: ns.name, annotations: IMMEDIATE },
     spec: { source: { registry: { url, certConfigMap: 'test-ca' } }, storage: { resources: { requests: { storage: '64Mi' } } } },
   });
-  const dv = await waitDv(ns.name, 'from-registry', (d) => ended(d.status?.phase), 'Succeeded', 300_000);
+  const dv = await waitDv(ns.name, 'from-registry', (d) => phaseEnded(d.status?.phase), 'Succeeded', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   // What the image holds, fetched independently with curl and tar, converted by qemu-img.
   const curl = (path: string, accept?: string): Buffer => execFileSync('curl', ['-sSfL', '--cacert', tls.caFile, ...(accept ? ['-H', `Accept: ${accept}`] : []), `https://${registry.host}/v2/virtstack/test-guest${path}`], { maxBuffer: 1 << 30 });

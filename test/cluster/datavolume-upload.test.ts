@@ -3,14 +3,11 @@
 // pod proxy to the upload server pod; the DataVolume goes UploadReady then Succeeded, the disk is what
 // qemu-img makes of the file, and a VM boots it. Without --force-bind on the late-binding class the
 // command says what to do instead of waiting forever.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imageUploadCommand } from '../../virt/cli/image-upload/index.js';
-import { memoryIo } from '../../virt/cli/testing/memory-io.js';
-import { buildTestGuest } from '../guest/guest.js';
+import { runInMemory } from '../../virt/cli/testing/memory-io.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
-import { claimDir, diskMatches, getDv, rawOf } from './datavolume-helpers.js';
+import { claimDir, diskMatches, getDv, guestDisks, removeWork } from './datavolume-helpers.js';
 import { kubeconfigPath } from './paths.js';
 import { launcherPodsOf, stackNamespace, vmObject, waitSerial, waitVmiPhase } from './stack.js';
 import { kubectlOk as ok } from './testing.js';
@@ -21,20 +18,11 @@ let qcow2: string;
 let raw: string;
 
 beforeAll(async () => {
-  const guest = await buildTestGuest();
-  work = mkdtempSync(join(tmpdir(), 'dv-upload-'));
-  qcow2 = guest.bootableQcow2;
-  raw = rawOf(qcow2, join(work, 'guest.raw'));
+  ({ work, qcow2File: qcow2, raw } = await guestDisks('dv-upload'));
 }, 300_000);
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => removeWork(work));
 
-const upload = async (...args: string[]) => {
-  const io = memoryIo();
-  const code = await imageUploadCommand.run([...args, '--kubeconfig', kubeconfigPath(), '-n', ns.name], io);
-  return { code, out: io.out, err: io.err };
-};
+const upload = (...args: string[]) => runInMemory(imageUploadCommand, [...args, '--kubeconfig', kubeconfigPath(), '-n', ns.name]);
 
 test('virtctl image-upload dv NAME --image-path FILE --size SIZE: progress, Succeeded, the disk boots', async () => {
   const r = await upload('dv', 'uploaded', '--image-path', qcow2, '--size', '64Mi', '--force-bind');
