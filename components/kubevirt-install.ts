@@ -27,6 +27,11 @@ export interface KubeVirtInstallArgs {
   imageTag?: string;
   /** The pods' imagePullPolicy: IfNotPresent, Always or Never. @default "IfNotPresent" */
   imagePullPolicy?: string;
+  /**
+   * A token that changes when the images behind the tag change (locally rebuilt `:dev` images; `npm run
+   * images` prints it): stamped on the workloads' pod templates, so a new value rolls them. @default "" (none)
+   */
+  imageRevision?: string;
   /** Replicas of the controller: one leads, the others stand by. @default 2 */
   replicas?: number;
   /**
@@ -72,6 +77,7 @@ function optionsOf(args: KubeVirtInstallArgs): InstallOptions {
   if (args.imagePrefix !== undefined) o.imagePrefix = args.imagePrefix;
   if (args.imageTag !== undefined) o.imageTag = args.imageTag;
   if (args.imagePullPolicy !== undefined) o.imagePullPolicy = args.imagePullPolicy as InstallOptions['imagePullPolicy'];
+  if (args.imageRevision !== undefined) o.imageRevision = args.imageRevision;
   if (args.replicas !== undefined) o.controllerReplicas = args.replicas;
   if (args.emulation !== undefined) o.emulation = args.emulation as InstallOptions['emulation'];
   if (args.logLevel !== undefined) o.logLevel = args.logLevel as InstallOptions['logLevel'];

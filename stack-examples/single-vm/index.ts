@@ -1,7 +1,7 @@
 // The root Pulumi project's program (Pulumi.yaml; `./virtstack up` runs it): the virtstack stack installed
 // with KubeVirtInstall and one VirtualMachine — the test guest from its containerDisk image, with
 // cloud-init user-data — running in its own namespace. Stack config (all optional):
-//   virtstack:imagePrefix / imageTag / emulation / replicas / logLevel   the install's args
+//   virtstack:imagePrefix / imageTag / imageRevision / emulation / replicas / logLevel   the install's args
 //   virtstack:guestImage   the VM's containerDisk (default the locally built test guest)
 //   virtstack:vmNamespace / vmName   where the VM goes (default virtstack-demo/demo)
 import * as k8s from '@pulumi/kubernetes';
@@ -13,6 +13,7 @@ const replicas = config.getNumber('replicas');
 const install = new KubeVirtInstall('virtstack', {
   ...(config.get('imagePrefix') ? { imagePrefix: config.require('imagePrefix') } : {}),
   ...(config.get('imageTag') ? { imageTag: config.require('imageTag') } : {}),
+  ...(config.get('imageRevision') ? { imageRevision: config.require('imageRevision') } : {}),
   ...(config.get('emulation') ? { emulation: config.require('emulation') } : {}),
   ...(config.get('logLevel') ? { logLevel: config.require('logLevel') } : {}),
   ...(replicas !== undefined ? { replicas } : {}),
