@@ -13,6 +13,12 @@ describe('diff', () => {
     expect(pointerSegment('kubevirt.io/a~b')).toBe('kubevirt.io~1a~0b');
   });
 
+  it('a key that names an Object.prototype member ("__proto__", "constructor") is a key like any other', () => {
+    const proto = JSON.parse('{"__proto__":0}') as Record<string, unknown>;
+    expect(diff(proto, {})).toEqual([{ op: 'remove', path: '/__proto__' }]);
+    expect(diff({}, { constructor: 1 })).toEqual([{ op: 'add', path: '/constructor', value: 1 }]);
+  });
+
   it('always yields a patch that turns the first value into the second', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 4 }), (a, b) => {

@@ -29,10 +29,10 @@ function walk(from: unknown, to: unknown, path: string, ops: PatchOp[]): void {
   // Equal as JSON (a key holding undefined is no key): nothing to patch, and never an op without a value.
   if (deepEqual(from, to)) return;
   if (isObject(from) && isObject(to)) {
-    for (const k of Object.keys(from)) if (!(k in to)) ops.push({ op: 'remove', path: `${path}/${pointerSegment(k)}` });
+    for (const k of Object.keys(from)) if (!Object.hasOwn(to, k)) ops.push({ op: 'remove', path: `${path}/${pointerSegment(k)}` });
     for (const [k, v] of Object.entries(to)) {
       const at = `${path}/${pointerSegment(k)}`;
-      if (!(k in from)) ops.push({ op: 'add', path: at, value: v });
+      if (!Object.hasOwn(from, k)) ops.push({ op: 'add', path: at, value: v });
       else walk(from[k], v, at, ops);
     }
     return;
