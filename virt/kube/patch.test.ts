@@ -35,6 +35,14 @@ describe('jsonPatch (RFC 6902)', () => {
     expect(doc).toEqual({ a: [1, 2], 'x/y': { '~': 1 } });
   });
 
+  it('keys named like Object.prototype members are plain keys: added, replaced, read, never the prototype', () => {
+    const added = jsonPatch({}, [{ op: 'add', path: '/__proto__', value: { polluted: true } }]) as Record<string, unknown>;
+    expect(Object.keys(added)).toEqual(['__proto__']);
+    expect(added.polluted).toBeUndefined();
+    expect(() => jsonPatch({}, [{ op: 'replace', path: '/constructor', value: 1 }])).toThrow(PatchError);
+    expect(() => jsonPatch({}, [{ op: 'test', path: '/toString', value: null }])).toThrow(PatchError);
+  });
+
   it('fails with the operation index on a failed test, a missing path or a bad op', () => {
     expect(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(PatchError);
     expect(() => jsonPatch({ a: 1 }, [{ op: 'add', path: '/a', value: 1 }, { op: 'remove', path: '/b' }])).toThrow(/operation 1/);

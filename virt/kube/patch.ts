@@ -54,7 +54,7 @@ function parentOf(doc: unknown, tokens: string[], at: number, path: string): unk
   let cur = doc;
   for (const t of tokens.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(cur, t, false, at, path)];
-    else if (isPlainObject(cur) && t in cur) cur = cur[t];
+    else if (isPlainObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
     else throw new PatchError(`operation ${at}: "${path}" does not exist (no "${t}")`, at);
   }
   return cur;
@@ -66,7 +66,7 @@ function getAt(doc: unknown, path: string, at: number): unknown {
   const parent = parentOf(doc, tokens, at, path);
   const last = tokens[tokens.length - 1] ?? '';
   if (Array.isArray(parent)) return parent[arrayIndex(parent, last, false, at, path)];
-  if (isPlainObject(parent) && last in parent) return parent[last];
+  if (isPlainObject(parent) && Object.hasOwn(parent, last)) return parent[last];
   throw new PatchError(`operation ${at}: "${path}" does not exist`, at);
 }
 
@@ -76,7 +76,7 @@ function removeAt(doc: unknown, path: string, at: number): unknown {
   const parent = parentOf(doc, tokens, at, path);
   const last = tokens[tokens.length - 1] ?? '';
   if (Array.isArray(parent)) return parent.splice(arrayIndex(parent, last, false, at, path), 1)[0];
-  if (isPlainObject(parent) && last in parent) {
+  if (isPlainObject(parent) && Object.hasOwn(parent, last)) {
     const v = parent[last];
     delete parent[last];
     return v;
@@ -95,8 +95,9 @@ function addAt(doc: unknown, path: string, value: unknown, at: number, replace: 
     if (replace) parent[i] = value;
     else parent.splice(i, 0, value);
   } else if (isPlainObject(parent)) {
-    if (replace && !(last in parent)) throw new PatchError(`operation ${at}: cannot replace "${path}": it does not exist`, at);
-    parent[last] = value;
+    if (replace && !Object.hasOwn(parent, last)) throw new PatchError(`operation ${at}: cannot replace "${path}": it does not exist`, at);
+    // Defined, not assigned: assigning "__proto__" would set the prototype instead of adding the key.
+    Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
   } else {
     throw new PatchError(`operation ${at}: the parent of "${path}" is not an object or array`, at);
   }
