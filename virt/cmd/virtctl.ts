@@ -1,7 +1,7 @@
 // virtctl entrypoint: wires the process (argv, stdio, exit code) to virt/cli. The only place that sets
 // the exit status; every command returns its code instead of exiting.
 import { text } from 'node:stream/consumers';
-import { EXIT_USAGE, runVirtctl, type CliIo } from '../cli/index.js';
+import { EXIT_FAILED, runVirtctl, type CliIo } from '../cli/index.js';
 
 // A reader that quits early (`virtctl validate ... | head`) closes the pipe; that is not an error to report.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -29,7 +29,7 @@ try {
   process.stderr.write(`virtctl: internal error: ${message}\n`);
   if (process.env.VIRTCTL_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
   else process.stderr.write('virtctl: this is a bug; rerun with VIRTCTL_DEBUG=1 for details and report it\n');
-  process.exitCode = EXIT_USAGE;
+  process.exitCode = EXIT_FAILED;
 }
 // Streams and sockets a command leaves behind (stdin, keep-alive agents) must not hold the exit; what was
 // printed goes out first.

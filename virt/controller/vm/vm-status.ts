@@ -2,7 +2,7 @@
 // created/ready, the generations, the run strategy in effect, the crash-loop record, the conditions (Ready
 // mirrors the VMI's; Failure carries a sync error; the VMI's other conditions are copied) and the printable
 // status. Pure: the controller writes the result only when it differs.
-import type { RunStrategy, VirtualMachine, VirtualMachineInstance, VirtualMachineStatus } from '../../api/index.js';
+import type { VirtualMachine, VirtualMachineInstance, VirtualMachineStatus } from '../../api/index.js';
 import { kubeTime } from '../kube-time.js';
 import { findCondition, removeCondition, setCondition, type Condition } from '../conditions.js';
 import { printableStatus, type PrintableInput } from './printable-status.js';
