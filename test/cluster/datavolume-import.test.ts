@@ -30,8 +30,8 @@ afterAll(async () => {
 const progressOf = (s: DvObject['status']): number | undefined => (s?.progress && /^\d+(\.\d+)?%$/.test(s.progress) ? Number.parseFloat(s.progress) : undefined);
 
 test('the qcow2 imports over http: progress moves, Succeeded, the disk is what qemu-img makes of it', async () => {
-  // ~8 s of download, so the controller's 2 s progress reads see it move.
-  const url = server.serve('/guest.qcow2', { body: qcow2, rate: 2 * 1024 * 1024 });
+  // ~16 s of download, so the controller's 2 s progress reads (and this test's polls, on a busy machine) see it move.
+  const url = server.serve('/guest.qcow2', { body: qcow2, rate: 1024 * 1024 });
   applyObject(httpDataVolume(ns.name, 'qcow', url, '64Mi', { annotations: IMMEDIATE }));
   const seen: DvObject['status'][] = [];
   const dv = await waitDv(ns.name, 'qcow', (d) => d.status?.phase === 'Succeeded' || d.status?.phase === 'Failed', 'Succeeded', 300_000, seen);
