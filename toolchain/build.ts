@@ -134,9 +134,9 @@ export function checkGo(): string {
   return r.stdout.trim();
 }
 
-/** Asks the proxy for the module of an unavailable product, so the error reports today's answer. */
-async function probeUnavailable(p: Product): Promise<never> {
-  const r = spawnSync('go', ['mod', 'download', '-json', p.upstream], {
+/** Asks the Go module proxy for one module version: served, or its answer (the proxy's address masked). */
+function askProxy(module: string): { served: boolean; answer: string } {
+  const r = spawnSync('go', ['mod', 'download', '-json', module], {
     encoding: 'utf8',
     env: goEnv(),
     cwd: toolchainSourceDir(),
@@ -146,16 +146,22 @@ async function probeUnavailable(p: Product): Promise<never> {
   try {
     error = (JSON.parse(r.stdout) as { Error?: string }).Error;
   } catch {
-    error = r.stderr.trim().split('\n').pop();
+    error = r.error ? `cannot run go: ${r.error.message}` : r.stderr.trim().split('\n').pop() || `go exited ${r.status}`;
   }
-  const said = maskHosts(error ?? '').replace(/\s+/g, ' ').trim();
-  if (r.status === 0 && !error) {
+  const served = r.status === 0 && !error;
+  return { served, answer: served ? '' : maskHosts(error ?? '').replace(/\s+/g, ' ').trim() };
+}
+
+/** Asks the proxy for the module of an unavailable product, so the error reports today's answer. */
+async function probeUnavailable(p: Product): Promise<never> {
+  const { served, answer } = askProxy(p.upstream);
+  if (served) {
     throw new ToolchainError(
       `${p.name}: ${p.upstream} is served now, but virtstack has no build recipe for it yet (it was refused when the ` +
         'toolchain was written): add a wrapper module under toolchain/.',
     );
   }
-  throw new ToolchainError(`${p.name}: cannot build ${p.upstream}: ${p.unavailable}. The proxy answered: ${said}`);
+  throw new ToolchainError(`${p.name}: cannot build ${p.upstream}: ${p.unavailable}. The proxy answered: ${answer}`);
 }
 
 export interface NewerAnswer {
@@ -168,22 +174,7 @@ export interface NewerAnswer {
 
 /** Asks the proxy for each newer release of a product than the pinned one (`newer`). */
 export function probeNewer(p: Product): NewerAnswer[] {
-  return (p.newer ?? []).map(({ release, module }) => {
-    const r = spawnSync('go', ['mod', 'download', '-json', module], {
-      encoding: 'utf8',
-      env: goEnv(),
-      cwd: toolchainSourceDir(),
-      timeout: 120_000,
-    });
-    let error: string | undefined;
-    try {
-      error = (JSON.parse(r.stdout) as { Error?: string }).Error;
-    } catch {
-      error = r.error ? `cannot run go: ${r.error.message}` : r.stderr.trim().split('\n').pop() || `go exited ${r.status}`;
-    }
-    const served = r.status === 0 && !error;
-    return { release, module, served, answer: served ? '' : maskHosts(error ?? '').replace(/\s+/g, ' ').trim() };
-  });
+  return (p.newer ?? []).map(({ release, module }) => ({ release, module, ...askProxy(module) }));
 }
 
 /** Copies the files upstream generates at build time from their module into the wrapper module. */
