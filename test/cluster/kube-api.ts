@@ -79,6 +79,17 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return (r.body ? JSON.parse(r.body) : undefined) as T;
 }
 
+/** Whether the object at `path` exists (404: no; any other error is thrown). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await api('GET', path);
+    return true;
+  } catch (e) {
+    if (e instanceof KubeApiError && e.code === 404) return false;
+    throw e;
+  }
+}
+
 export interface Condition {
   type: string;
   status: string;

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, KubeApiError } from '../cluster/kube-api.js';
+import { api, exists } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { ensureStack } from '../cluster/stack.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
@@ -23,16 +23,6 @@ let project: string;
 const opts = { passphrase: 'virtstack-upstream', timeoutMs: 600_000 };
 const pulumi = (args: string[]) => runPulumi(project, args, opts);
 const ok = (args: string[]) => pulumiOk(project, args, opts);
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await api('GET', path);
-    return true;
-  } catch (e) {
-    if (e instanceof KubeApiError && e.code === 404) return false;
-    throw e;
-  }
-}
 
 interface Named {
   metadata: { name: string };

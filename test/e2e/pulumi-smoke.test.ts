@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, KubeApiError } from '../cluster/kube-api.js';
+import { api, exists } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
 import { waitFor } from '../cluster/exec.js';
@@ -23,16 +23,6 @@ let project: string;
 const opts = { passphrase: 'virtstack-smoke' };
 const pulumi = (args: string[]) => runPulumi(project, args, opts);
 const ok = (args: string[]) => pulumiOk(project, args, opts);
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await api('GET', path);
-    return true;
-  } catch (e) {
-    if (e instanceof KubeApiError && e.code === 404) return false;
-    throw e;
-  }
-}
 
 beforeAll(async () => {
   await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
