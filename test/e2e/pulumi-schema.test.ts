@@ -35,7 +35,7 @@ beforeAll(() => {
 test('both components are inferred with their args and outputs', () => {
   expect(Object.keys(result.components).sort()).toEqual(['KubeVirtInstall', 'VirtualMachine']);
   const install = result.components.KubeVirtInstall!;
-  expect(Object.keys(install.inputs).sort()).toEqual(['emulation', 'imagePrefix', 'imagePullPolicy', 'imageTag', 'kubeconfig', 'kubeletRootDir', 'logLevel', 'namespace', 'replicas', 'timeoutSeconds']);
+  expect(Object.keys(install.inputs).sort()).toEqual(['clusterChecks', 'emulation', 'imagePrefix', 'imagePullPolicy', 'imageRevision', 'imageTag', 'kubeconfig', 'kubeletRootDir', 'logLevel', 'namespace', 'replicas', 'timeoutSeconds']);
   expect(Object.keys(install.outputs).sort()).toEqual(['namespace', 'nodes', 'version']);
   const vm = result.components.VirtualMachine!;
   expect(vm.inputs.template).toEqual(expect.objectContaining({ $ref: '#/types/virtstack:index:VirtualMachineInstanceTemplateArgs' }));
