@@ -19,5 +19,9 @@ export function checkPoolSpec(spec: VirtualMachinePoolSpec, path: string, errors
   if (Object.keys(match).length === 0 && !spec.selector.matchExpressions?.length) {
     errors.push({ path: joinPath(path, 'selector'), reason: 'Required', message: 'an empty selector would select every VM in the namespace', hint: 'add matchLabels matching the template labels' });
   }
+  const mu = spec.maxUnavailable;
+  if (mu !== undefined && !(typeof mu === 'number' ? Number.isInteger(mu) && mu >= 0 : /^\d+%$/.test(mu))) {
+    errors.push({ path: joinPath(path, 'maxUnavailable'), reason: 'Invalid', value: mu, message: 'must be a non-negative integer or a percentage such as "25%"', hint: 'write e.g. 1 or "25%"' });
+  }
   checkVmSpec(spec.virtualMachineTemplate.spec, joinPath(joinPath(path, 'virtualMachineTemplate'), 'spec'), errors);
 }
