@@ -11,7 +11,7 @@ import type { ObjectMeta } from './object-meta.js';
 export * from './kinds.js';
 export * from './object-meta.js';
 export type { VirtualMachineInstanceSpec, DomainSpec, Disk, Interface, Volume, Network, Firmware, DiskBus } from './kubevirt/vmi-spec.js';
-export type { VirtualMachineInstanceStatus, MigrationState } from './kubevirt/vmi.js';
+export type { VirtualMachineInstanceStatus, MigrationState, MigrationConfiguration } from './kubevirt/vmi.js';
 export { VMI_PHASES, MIGRATION_MODES } from './kubevirt/vmi.js';
 export type { VirtualMachineSpec, VirtualMachineStatus, DataVolumeTemplate, RunStrategy } from './kubevirt/vm.js';
 export { RUN_STRATEGIES, PRINTABLE_STATUSES } from './kubevirt/vm.js';

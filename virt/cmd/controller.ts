@@ -21,6 +21,9 @@ const USAGE = `usage: node dist/virt/cmd/controller.js --namespace NS --launcher
   --log-level LEVEL               debug, info, warn, error (default info); also the launchers'
   --identity NAME                 this replica's name in the Lease (default: $POD_NAME, else the host name)
   --workers N                     concurrent syncs per controller (default 2)
+  --migrations JSON               upstream's migrations settings (bandwidthPerMigration, parallelMigrationsPerCluster,
+                                  parallelOutboundMigrationsPerNode, completionTimeoutPerGiB, progressTimeout,
+                                  allowAutoConverge, allowPostCopy); unset fields keep upstream's defaults
   --kubeconfig FILE               out of cluster only; in a pod the service account is used
   -h, --help                      this text
 `;
@@ -34,6 +37,7 @@ const values = parseFlags(CONTROLLER_COMPONENT, USAGE, {
   'log-level': { type: 'string' },
   identity: { type: 'string' },
   workers: { type: 'string' },
+  migrations: { type: 'string' },
   kubeconfig: { type: 'string' },
 });
 
@@ -48,6 +52,7 @@ try {
     logLevel: values['log-level'],
     identity: values.identity ?? process.env.POD_NAME ?? hostname(),
     workers: values.workers,
+    migrations: values.migrations ?? process.env.VIRTSTACK_MIGRATIONS,
   });
 } catch (e) {
   if (e instanceof ConfigError) usageError(CONTROLLER_COMPONENT, e.message, USAGE);

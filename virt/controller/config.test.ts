@@ -1,4 +1,5 @@
-import { ConfigError, parseControllerConfig } from './config.js';
+import { MIGRATION_DEFAULTS } from '../api/defaults/index.js';
+import { ConfigError, parseControllerConfig, parseMigrations } from './config.js';
 
 const base = { namespace: 'virtstack', launcherImage: 'localhost/virtstack/launcher:dev', identity: 'virt-controller-abc' };
 
@@ -13,7 +14,21 @@ describe('parseControllerConfig', () => {
       logLevel: 'info',
       identity: 'virt-controller-abc',
       workers: 2,
+      migrations: MIGRATION_DEFAULTS,
     });
+  });
+
+  it('reads upstream\'s migrations settings as JSON, keeping the defaults of what it leaves out', () => {
+    expect(parseMigrations('{"bandwidthPerMigration":"64Mi","parallelMigrationsPerCluster":1,"allowAutoConverge":true}')).toEqual({
+      ...MIGRATION_DEFAULTS, bandwidthPerMigration: '64Mi', parallelMigrationsPerCluster: 1, allowAutoConverge: true,
+    });
+    expect(parseMigrations(undefined)).toEqual(MIGRATION_DEFAULTS);
+    expect(() => parseMigrations('{"parallelMigrationsPerCluster":0}')).toThrow(/^--migrations.parallelMigrationsPerCluster: 0 is not an integer ≥ 1/);
+    expect(() => parseMigrations('{"bandwidth":"1Mi"}')).toThrow(/^--migrations.bandwidth: is not a supported migration setting/);
+    expect(() => parseMigrations('{"bandwidthPerMigration":"fast"}')).toThrow(/is not a quantity/);
+    expect(() => parseMigrations('{"allowPostCopy":"yes"}')).toThrow(/is not true or false/);
+    expect(() => parseMigrations('[1]')).toThrow(/is not a JSON object/);
+    expect(() => parseMigrations('{')).toThrow(/^--migrations: is not JSON/);
   });
 
   it('the importer image defaults to the launcher\'s registry and tag, or is given', () => {

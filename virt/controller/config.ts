@@ -2,6 +2,8 @@
 // the install manifests pass them). Parsed and checked here so a bad value fails at start with the flag's
 // name and what would be right.
 import { EMULATIONS, type Emulation } from '../accelerator/emulation.js';
+import { MIGRATION_DEFAULTS } from '../api/defaults/index.js';
+import type { MigrationConfiguration } from '../api/index.js';
 import { LOG_LEVELS as LEVELS, type LogLevel } from '../logger/logger.js';
 import type { PullPolicy } from './vmi/pod-manifest.js';
 
@@ -25,6 +27,8 @@ export interface ControllerConfig {
   identity: string;
   /** Concurrent syncs per controller. */
   workers: number;
+  /** upstream's spec.configuration.migrations: limits the migration controller keeps and the handlers apply. */
+  migrations: Required<MigrationConfiguration>;
 }
 
 export class ConfigError extends Error {
@@ -50,11 +54,48 @@ export interface RawControllerConfig {
   logLevel?: string;
   identity?: string;
   workers?: string;
+  /** JSON of upstream's `migrations` settings; unset fields keep upstream's defaults. */
+  migrations?: string;
 }
 
 function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new ConfigError(field, `"${value}" is not one of ${allowed.join(', ')}`, `pass ${field}=${allowed[0]}`);
+}
+
+const MIGRATION_INTS = ['parallelMigrationsPerCluster', 'parallelOutboundMigrationsPerNode', 'completionTimeoutPerGiB', 'progressTimeout'] as const;
+const MIGRATION_BOOLS = ['allowAutoConverge', 'allowPostCopy'] as const;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+/** upstream's `migrations` object as JSON, each field checked; what it leaves out keeps upstream's default. */
+export function parseMigrations(raw: string | undefined): Required<MigrationConfiguration> {
+  const out: Required<MigrationConfiguration> = { ...MIGRATION_DEFAULTS };
+  if (raw === undefined || raw.trim() === '') return out;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError('--migrations', `is not JSON (${(e as Error).message})`, 'e.g. --migrations=\'{"parallelMigrationsPerCluster":5,"bandwidthPerMigration":"64Mi"}\'');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError('--migrations', 'is not a JSON object', 'e.g. --migrations=\'{"allowAutoConverge":true}\'');
+  const known = Object.keys(MIGRATION_DEFAULTS);
+  for (const [k, val] of Object.entries(v)) {
+    const field = `--migrations.${k}`;
+    if (!known.includes(k)) throw new ConfigError(field, 'is not a supported migration setting', `use one of ${known.join(', ')}`);
+    if ((MIGRATION_INTS as readonly string[]).includes(k)) {
+      const min = k.startsWith('parallel') ? 1 : 0;
+      if (typeof val !== 'number' || !Number.isInteger(val) || val < min) throw new ConfigError(field, `${JSON.stringify(val)} is not an integer ≥ ${min}`, `e.g. "${k}": ${MIGRATION_DEFAULTS[k as (typeof MIGRATION_INTS)[number]]}`);
+      out[k as (typeof MIGRATION_INTS)[number]] = val;
+    } else if ((MIGRATION_BOOLS as readonly string[]).includes(k)) {
+      if (typeof val !== 'boolean') throw new ConfigError(field, `${JSON.stringify(val)} is not true or false`, `e.g. "${k}": true`);
+      out[k as (typeof MIGRATION_BOOLS)[number]] = val;
+    } else {
+      const q = typeof val === 'number' && Number.isInteger(val) && val >= 0 ? String(val) : val;
+      if (typeof q !== 'string' || !QUANTITY.test(q)) throw new ConfigError(field, `${JSON.stringify(val)} is not a quantity`, 'e.g. "bandwidthPerMigration": "64Mi" (per second; "0" is unlimited)');
+      out.bandwidthPerMigration = q;
+    }
+  }
+  return out;
 }
 
 export function parseControllerConfig(raw: RawControllerConfig): ControllerConfig {
@@ -78,5 +119,6 @@ export function parseControllerConfig(raw: RawControllerConfig): ControllerConfi
     logLevel: oneOf('--log-level', raw.logLevel ?? 'info', LEVELS),
     identity,
     workers,
+    migrations: parseMigrations(raw.migrations),
   };
 }
