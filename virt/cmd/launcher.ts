@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { runLauncher } from '../launcher/launcher-process.js';
 import { jsonLogger } from '../logger/logger.js';
 import { LAUNCHER_CAPS_DIR_IN_IMAGE } from '../protocol/launcher-command.js';
-import { LAUNCHER_POD } from '../protocol/launcher-pod.js';
+import { LAUNCHER_POD, MIGRATION_TARGET_ENV } from '../protocol/launcher-pod.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +50,7 @@ try {
       ...(listen ? { listen } : {}),
       ...(migrationPorts ? { migrationPorts } : {}),
       prepareOnly: values['prepare-only'],
+      migrationTarget: process.env[MIGRATION_TARGET_ENV] === 'true',
     },
     log,
   );

@@ -31,6 +31,8 @@ export interface LauncherOptions {
   listen?: { address: string; port: number };
   migrationPorts?: { min: number; max: number };
   prepareOnly?: boolean;
+  /** Target mode of a migration target pod (env VIRTSTACK_MIGRATION_TARGET=true): wait for the incoming domain. */
+  migrationTarget?: boolean;
 }
 
 /** Debian's ovmf package: 4 MiB builds, plain and Secure Boot (with Microsoft's keys enrolled). */
@@ -119,6 +121,7 @@ export async function runLauncher(opts: LauncherOptions, log: Logger): Promise<n
     launcher = new Launcher({
       conn: c,
       log,
+      ...(opts.migrationTarget ? { migrationTarget: true } : {}),
       onGone: (reason, failed) => resolveDone({ reason, code: failed ? 1 : 0 }),
       prepare: async (vmi, options) => {
         const vlog = log.child({ kind: 'VirtualMachineInstance', namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid });

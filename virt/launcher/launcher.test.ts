@@ -7,7 +7,7 @@ import { until } from '../kube/testing/poll.js';
 import { LauncherFault, type SyncOptions } from '../protocol/index.js';
 import type { ConverterContext } from './domain/context.js';
 import { Launcher } from './launcher.js';
-import { DomainEventType, DomainState, FakeHypervisor, LibvirtError, MigrateFlag, VirErrorCode, type Connection } from './libvirt/index.js';
+import { DomainEventType, DomainState, FakeHypervisor, LibvirtError, MigrateFlag, TypedParamType, VirErrorCode, type Connection } from './libvirt/index.js';
 import { jsonLogger } from '../logger/logger.js';
 
 const vmi = (uid = 'uid-1', over: Partial<VirtualMachineInstance['spec']['domain']> = {}): VirtualMachineInstance => ({
@@ -19,7 +19,7 @@ const vmi = (uid = 'uid-1', over: Partial<VirtualMachineInstance['spec']['domain
 
 const ctx: ConverterContext = { accelerator: 'tcg', volumes: {}, podNetwork: { kind: 'user' }, serialLog: '/s.log', vncSocket: '/vnc' };
 
-async function setup(context: ConverterContext = ctx) {
+async function setup(context: ConverterContext = ctx, extra: { migrationTarget?: boolean } = {}) {
   const hv = new FakeHypervisor();
   const conn: Connection = await hv.open('qemu:///system');
   const gone: string[] = [];
@@ -38,6 +38,7 @@ async function setup(context: ConverterContext = ctx) {
       failed.push(f);
     },
     pollMs: 10,
+    ...extra,
   });
   await launcher.start();
   return { hv, launcher, gone, failed, released, synced };
@@ -130,6 +131,29 @@ describe('launcher', () => {
     expect(await launcher.getDomain({})).toMatchObject({ state: 'Running', migration: { phase: 'Failed' } });
     expect(gone).toEqual([]);
     await expect(launcher.cancelMigration({})).resolves.toEqual({ cancelled: false });
+    await launcher.stop();
+  });
+
+  it('migrates over unix sockets: migrate_uri and, for a block migration, disks_uri as given', async () => {
+    const { hv, launcher } = await setup();
+    await launcher.sync({ vmi: vmi() });
+    const target = { uri: 'qemu+unix:///session?socket=/var/run/kubevirt/sockets/migration-libvirt.sock', migrationUri: 'unix:///var/run/kubevirt/sockets/migration-49152.sock', disksUri: 'unix:///var/run/kubevirt/sockets/migration-49153.sock' };
+    await expect(launcher.migrate({ target })).rejects.toMatchObject({ code: 'BadRequest' });
+    await launcher.migrate({ target, options: { nonSharedDisk: true, incremental: true } });
+    const m = hv.migrations[0]!;
+    expect(m.destUri).toBe(target.uri);
+    expect(m.params).toEqual(expect.arrayContaining([
+      { field: 'migrate_uri', type: TypedParamType.String, value: target.migrationUri },
+      { field: 'disks_uri', type: TypedParamType.String, value: target.disksUri },
+    ]));
+    await launcher.stop();
+  });
+
+  it('started as a migration target, never starts a VM of its own, even when a sync asks for one', async () => {
+    const { hv, launcher } = await setup(ctx, { migrationTarget: true });
+    await expect(launcher.sync({ vmi: vmi() })).resolves.toBeNull();
+    expect(hv.domains.size).toBe(0);
+    await expect(launcher.getDomain({})).resolves.toBeNull();
     await launcher.stop();
   });
 

@@ -38,6 +38,11 @@ export interface LauncherDeps {
   onGone: (reason: string, failed: boolean) => void;
   pollMs?: number;
   now?: () => number;
+  /**
+   * Started as a migration target (the target pod's env VIRTSTACK_MIGRATION_TARGET=true): every sync
+   * prepares and waits for the incoming domain, whatever its options say, so no second VM can start here.
+   */
+  migrationTarget?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -167,7 +172,7 @@ export class Launcher implements LauncherApi {
     this.accel = { accelerator: prepared.context.accelerator, reason: prepared.acceleratorReason };
     if (vmi.spec.domain.devices.autoattachGraphicsDevice !== false) this.vncSocket = prepared.context.vncSocket;
     this.release = prepared.release;
-    if (options?.migrationTarget) {
+    if (options?.migrationTarget || this.deps.migrationTarget) {
       this.expectingIncoming = true;
       log.info('prepared as migration target', { domain: this.name });
       return null;
@@ -269,6 +274,10 @@ export class Launcher implements LauncherApi {
     if (options.allowUnsafe) flags |= MigrateFlag.Unsafe;
     const params: TypedParam[] = [];
     if (target.migrationUri) params.push({ field: 'migrate_uri', type: TypedParamType.String, value: target.migrationUri });
+    if (target.disksUri) {
+      if (!options.nonSharedDisk) throw new LauncherFault('BadRequest', 'migrate: target.disksUri is only for a block migration', 'set options.nonSharedDisk, or leave disksUri out');
+      params.push({ field: 'disks_uri', type: TypedParamType.String, value: target.disksUri });
+    }
     if (options.bandwidthMiBps) params.push({ field: 'bandwidth', type: TypedParamType.ULLong, value: BigInt(options.bandwidthMiBps) });
     for (const d of options.disks ?? []) params.push({ field: 'migrate_disks', type: TypedParamType.String, value: d });
     const started = this.now();

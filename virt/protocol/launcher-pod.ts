@@ -17,7 +17,31 @@ export const LAUNCHER_POD = {
   /** Mount path of the launcher's runtime state (libvirt session daemon's folders). */
   runtimeVolume: 'runtime',
   runtimeMountPath: '/var/run/kubevirt-private',
+  /** The launcher's libvirt session daemon socket, relative to the runtime volume (sessionPaths() in the launcher). */
+  daemonSocket: 'run/libvirt/libvirt-sock',
 } as const;
+
+/** Env of a migration target pod's compute container: the launcher waits for the incoming domain. */
+export const MIGRATION_TARGET_ENV = 'VIRTSTACK_MIGRATION_TARGET';
+
+/**
+ * The migration's unix sockets in the sockets volume (issue 12). On the source pod the handler's relay
+ * listens on them (the source daemon and QEMU connect); on the target pod the target QEMU listens on the
+ * stream sockets itself (libvirt makes it listen on the path the source named), the handler connects.
+ */
+export const MIGRATION_SOCKETS = {
+  /** The source daemon's peer-to-peer connection to the target daemon. */
+  libvirt: 'migration-libvirt.sock',
+  /** QEMU's memory stream (upstream's LibvirtDirectMigrationPort 49152). */
+  memory: 'migration-49152.sock',
+  /** The NBD stream of a block migration (upstream's LibvirtBlockMigrationPort 49153). */
+  block: 'migration-49153.sock',
+} as const;
+
+/** A pod emptyDir's folder on its node, as the handler reaches it. */
+export function emptyDirOnNode(kubeletRootDir: string, podUid: string, volume: string): string {
+  return `${kubeletRootDir}/pods/${podUid}/volumes/kubernetes.io~empty-dir/${volume}`;
+}
 
 /**
  * Where the launcher pod mounts the VM's volumes: the launcher's fixed VM paths (its VM_PATHS in
@@ -55,5 +79,5 @@ export const DEVICES = {
 
 /** The handler's path to a launcher pod's socket on its node. */
 export function launcherSocketOnNode(kubeletRootDir: string, podUid: string): string {
-  return `${kubeletRootDir}/pods/${podUid}/volumes/kubernetes.io~empty-dir/${LAUNCHER_POD.socketsVolume}/${LAUNCHER_POD.socketFile}`;
+  return `${emptyDirOnNode(kubeletRootDir, podUid, LAUNCHER_POD.socketsVolume)}/${LAUNCHER_POD.socketFile}`;
 }

@@ -36,10 +36,20 @@ export interface DomainInfo {
 }
 
 export interface MigrationTarget {
-  /** libvirt URI of the target launcher's daemon, e.g. qemu+tcp://10.99.0.2:16509/system. */
+  /**
+   * libvirt URI of the target launcher's daemon as the source daemon reaches it: on a cluster a unix socket in
+   * the source pod that the handlers relay (qemu+unix:///session?socket=/var/run/kubevirt/sockets/...); at node
+   * level qemu+tcp://10.99.0.2:16509/session.
+   */
   uri: string;
-  /** Where the target QEMU listens for the memory stream, e.g. tcp://10.99.0.2:49152. */
+  /**
+   * Where the target QEMU listens for the memory stream: tcp://10.99.0.2:49152, or unix:///path — then the
+   * target QEMU listens on that path in its pod and the source QEMU connects to the same path in its own
+   * pod, where the source handler's relay listens (libvirt >= 6.8).
+   */
   migrationUri?: string;
+  /** With a block migration over unix sockets: the NBD stream's unix:///path, used like migrationUri. */
+  disksUri?: string;
 }
 
 export interface MigrationOptions {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../logger/logger.js';
+import { LAUNCHER_POD } from '../../protocol/launcher-pod.js';
 import { libvirtdConf, qemuConf, type DaemonConfigOptions } from './daemon-config.js';
 import { DaemonError } from './errors.js';
 
@@ -31,7 +32,8 @@ export function sessionPaths(runtimeDir: string): SessionPaths {
     config: join(runtimeDir, 'config'),
     cache,
     capabilities: join(cache, 'libvirt', 'qemu', 'cache', 'capabilities'),
-    socket: join(runtime, 'libvirt', 'libvirt-sock'),
+    // The handler relays an incoming migration's libvirt connection to this path (virt/protocol names it).
+    socket: join(runtimeDir, LAUNCHER_POD.daemonSocket),
     logFile: join(runtimeDir, 'libvirtd.log'),
     stderrFile: join(runtimeDir, 'libvirtd.stderr'),
   };
