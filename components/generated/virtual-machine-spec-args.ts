@@ -460,7 +460,7 @@ export interface VolumeArgs {
    * A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
    * Manifest field: `spec.template.spec.volumes[].dataVolume`.
    */
-  dataVolume?: pulumi.Input<DataVolumeArgs>;
+  dataVolume?: pulumi.Input<DataVolumeSourceArgs>;
   /**
    * A blank, ephemeral disk of the given size, discarded when the VM stops.
    * Manifest field: `spec.template.spec.volumes[].emptyDisk`.
@@ -551,7 +551,7 @@ export interface EmptyDiskArgs {
  * A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
  * Manifest field: `spec.template.spec.volumes[].dataVolume`.
  */
-export interface DataVolumeArgs {
+export interface DataVolumeSourceArgs {
   /**
    * Name of the DataVolume.
    * Manifest field: `spec.template.spec.volumes[].dataVolume.name`.

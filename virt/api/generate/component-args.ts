@@ -16,6 +16,8 @@ const NAMES: Record<string, string> = {
   'template.spec.domain': 'DomainSpecArgs',
   'dataVolumeTemplates[]': 'DataVolumeTemplateArgs',
   'dataVolumeTemplates[].spec': 'DataVolumeSpecArgs',
+  // upstream's DataVolumeSource; DataVolumeArgs is the DataVolume component's
+  'template.spec.volumes[].dataVolume': 'DataVolumeSourceArgs',
 };
 
 /** Fields of the VM spec the component does not take: `running` is deprecated upstream; the component sets runStrategy only. */
