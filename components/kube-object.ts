@@ -18,6 +18,12 @@ const CORE: Record<string, CoreConstructor> = {
   ConfigMap: k8s.core.v1.ConfigMap as unknown as CoreConstructor,
 };
 
+/**
+ * Upstream's annotation that makes its server-side apply force conflicts: the program's values win over
+ * fields another field manager took (the install command's forced apply, kubectl, virtctl).
+ */
+export const PATCH_FORCE_ANNOTATION = 'pulumi.com/patchForce';
+
 /** The Pulumi type token of an object, e.g. kubernetes:core/v1:Namespace. */
 export function typeTokenOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): string {
   const apiVersion = obj.apiVersion ?? '';
@@ -31,7 +37,9 @@ export function typeTokenOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): strin
 export function kubeResource(name: string, obj: ManifestObject, opts: pulumi.CustomResourceOptions, gate?: pulumi.Output<unknown>): pulumi.CustomResource {
   const { apiVersion, kind, metadata, ...rest } = obj;
   if (!apiVersion || !kind) throw new Error(`manifest object ${name} has no apiVersion or kind`);
-  const args = { apiVersion, kind, metadata: gate ? gate.apply(() => metadata) : metadata, ...rest };
+  // The stack's objects are the component's own, also where `npm run stack:up` applied them first.
+  const owned = { ...metadata, annotations: { ...metadata.annotations, [PATCH_FORCE_ANNOTATION]: 'true' } };
+  const args = { apiVersion, kind, metadata: gate ? gate.apply(() => owned) : owned, ...rest };
   if (!apiVersion.includes('/')) {
     const ctor = CORE[kind];
     if (!ctor) throw new Error(`${kind} (${apiVersion}): no @pulumi/kubernetes class is mapped for this core kind; add it to CORE in components/kube-object.ts`);

@@ -8,7 +8,7 @@ import { RESOURCES } from '../virt/kube/resources.js';
 import { setClusterConnector } from './cluster-connection.js';
 import { checkInstallable } from './install-checks.js';
 import { KubeVirtInstall } from './kubevirt-install.js';
-import { typeTokenOf } from './kube-object.js';
+import { typeTokenOf, type ManifestObject } from './kube-object.js';
 import { mockWorld, settle, valueOf, type MockWorld } from './testing/pulumi-mocks.js';
 
 const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
@@ -64,7 +64,10 @@ test('creates exactly the install command\'s objects, with their manifests as in
   for (const obj of expected) {
     const r = world.one(typeTokenOf(obj), `vs-${(obj.metadata.name ?? '').replace(/:/g, '-')}`);
     expect(r.parent).toBe('vs');
-    expect(r.inputs).toEqual(expect.objectContaining(JSON.parse(JSON.stringify(obj)) as Record<string, unknown>));
+    // Each as the install command applies it, marked for upstream's provider to force its values back.
+    const manifest = JSON.parse(JSON.stringify(obj)) as ManifestObject;
+    const annotations = { ...manifest.metadata.annotations, 'pulumi.com/patchForce': 'true' };
+    expect(r.inputs).toEqual(expect.objectContaining({ ...manifest, metadata: { ...manifest.metadata, annotations } }));
   }
   const controller = world.one('kubernetes:apps/v1:Deployment', 'vs-virt-controller').inputs as { spec: { replicas: number; template: { spec: { containers: { args: string[] }[] } } } };
   expect(controller.spec.replicas).toBe(1);
@@ -89,6 +92,8 @@ test('orders the children so that destroy drains VMs first and removes node labe
   expect(String(drain.module)).toMatch(/components\/install-teardown\.(js|ts)$/);
   // whatever depends on the install waits for its readiness, held by a child
   expect(world.one('pulumi-nodejs:dynamic/virtstack:InstallReady', 'vs-ready').inputs).toEqual(expect.objectContaining({ ready: true }));
+  // Upstream's provider waits for a Service's endpoints: the Service comes after the pods behind it.
+  expect(deps('kubernetes:core/v1:Service', 'vs-virt-api')).toEqual(expect.arrayContaining(['vs-virt-api', 'vs-virt-controller', 'vs-virt-handler']));
   const registrations = world.registered.filter((r) => r.type.startsWith('kubernetes:admissionregistration') || r.type.startsWith('kubernetes:apiregistration'));
   for (const r of registrations) expect(r.dependsOn).toEqual(expect.arrayContaining(['vs-virt-api', 'vs-virt-controller', 'vs-virt-handler']));
   expect(deps('pulumi-nodejs:dynamic/virtstack:InstallDrain', 'vs-drain')).toEqual(expect.arrayContaining(registrations.map((r) => r.name)));

@@ -70,6 +70,8 @@ export const VIRTSTACK_VERSION: string = (() => {
 
 const ADMISSION_KINDS = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet']);
+// Upstream's provider waits until a Service has ready endpoints: it must come after the pods behind it.
+const SERVICE_KINDS = new Set(['Service']);
 
 function optionsOf(args: KubeVirtInstallArgs): InstallOptions {
   const o: InstallOptions = {};
@@ -123,7 +125,7 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
     const ns = kubeResource(childName(name, namespaceObj), namespaceObj, child(), admitted);
 
     const base: pulumi.Resource[] = [ns];
-    for (const x of objs.filter((y) => y.kind !== 'Namespace' && !WORKLOAD_KINDS.has(y.kind ?? '') && !ADMISSION_KINDS.has(y.kind ?? ''))) {
+    for (const x of objs.filter((y) => y.kind !== 'Namespace' && !WORKLOAD_KINDS.has(y.kind ?? '') && !SERVICE_KINDS.has(y.kind ?? '') && !ADMISSION_KINDS.has(y.kind ?? ''))) {
       base.push(kubeResource(childName(name, x), x, child({ dependsOn: [ns] })));
     }
     const lifecycle = { target, namespace: o.namespace, timeoutSeconds };
@@ -132,8 +134,9 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
     const workloads = objs
       .filter((x) => WORKLOAD_KINDS.has(x.kind ?? ''))
       .map((x) => kubeResource(childName(name, x), x, child({ dependsOn: x.kind === 'DaemonSet' ? [...base, ...nodeLabels] : base })));
-    // Webhooks and the APIService only once their server runs, so they never point at nothing.
-    const admission = objs.filter((x) => ADMISSION_KINDS.has(x.kind ?? '')).map((x) => kubeResource(childName(name, x), x, child({ dependsOn: [...base, ...workloads] })));
+    const services = objs.filter((x) => SERVICE_KINDS.has(x.kind ?? '')).map((x) => kubeResource(childName(name, x), x, child({ dependsOn: [...base, ...workloads] })));
+    // Webhooks and the APIService only once their server runs and answers, so they never point at nothing.
+    const admission = objs.filter((x) => ADMISSION_KINDS.has(x.kind ?? '')).map((x) => kubeResource(childName(name, x), x, child({ dependsOn: [...base, ...workloads, ...services] })));
     // Deleted first on destroy: it depends on everything that must still run while VMs go.
     const drain = live ? [new InstallDrain(`${name}-drain`, lifecycle, child({ dependsOn: [...workloads, ...admission] }))] : [];
 

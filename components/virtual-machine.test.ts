@@ -53,7 +53,7 @@ test('emits a kubevirt.io/v1 VirtualMachine with runStrategy only and upstream\'
   expect(child.inputs).toEqual({
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
-    metadata: { name: 'web', namespace: 'apps', labels: { team: 'a' }, annotations: { 'pulumi.com/skipAwait': 'true' } },
+    metadata: { name: 'web', namespace: 'apps', labels: { team: 'a' }, annotations: { 'pulumi.com/skipAwait': 'true', 'pulumi.com/patchForce': 'true' } },
     spec: { runStrategy: 'Always', template: { ...template, spec: { ...template.spec, domain: { ...template.spec.domain, machine: { type: 'q35' } } } } },
   });
 });

@@ -9,6 +9,7 @@ import type { VirtualMachineSpec } from '../virt/api/kubevirt/vm.js';
 import { formatFieldError, type FieldError } from '../virt/api/validation/field-error.js';
 import { validateDocument } from '../virt/api/validation/validate.js';
 import { clusterTarget, connectCluster } from './cluster-connection.js';
+import { PATCH_FORCE_ANNOTATION } from './kube-object.js';
 import type { VirtualMachineSpecArgs } from './generated/virtual-machine-spec-args.js';
 import { restartVm, VmNotReadyError, vmState, waitForVmReady, type VmState } from './vm-readiness.js';
 
@@ -74,7 +75,10 @@ export function vmManifest(name: string, a: ResolvedArgs): Record<string, unknow
     ...(a.namespace ? { namespace: a.namespace } : {}),
     ...(a.labels ? { labels: a.labels } : {}),
     // The component waits itself, with the VMI's conditions and events in its error; no provider await.
-    annotations: { ...a.annotations, 'pulumi.com/skipAwait': 'true' },
+    // patchForce: a field someone changed on the cluster (virtctl stop flips runStrategy, kubectl edit) is
+    // owned by their field manager then; without it upstream's server-side apply stops at that conflict
+    // instead of putting the program's value back.
+    annotations: { ...a.annotations, 'pulumi.com/skipAwait': 'true', [PATCH_FORCE_ANNOTATION]: 'true' },
   };
   const spec: Record<string, unknown> = {
     runStrategy: a.runStrategy ?? 'Always',

@@ -45,8 +45,10 @@ export const KUBERNETES_VERSION = 'v1.34.4';
 export const ETCD_VERSION = 'v3.6.16';
 export const PULUMI_VERSION = 'v3.259.0';
 export const LOCAL_PATH_PROVISIONER_VERSION = 'v0.0.30';
-export const PULUMI_KUBERNETES_VERSION = 'v4.32.0';
-/** Upstream pulumi-kubernetes' release whose provider module the proxy serves (as a pseudo-version). */
+/**
+ * Upstream pulumi-kubernetes' release whose provider module the proxy serves (as a pseudo-version): the
+ * project's one `pulumi-resource-kubernetes`, matching npm `@pulumi/kubernetes` and PyPI `pulumi_kubernetes`.
+ */
 export const PULUMI_KUBERNETES_UPSTREAM_VERSION = 'v4.25.0';
 const PULUMI_KUBERNETES_PROVIDER = 'github.com/pulumi/pulumi-kubernetes/provider/v4';
 
@@ -135,21 +137,9 @@ export const PRODUCTS: readonly Product[] = [
     ldflags: [],
   },
   {
-    name: 'pulumi-kubernetes',
-    version: PULUMI_KUBERNETES_VERSION,
-    description: 'pulumi-resource-kubernetes for @pulumi/kubernetes: virtstack\'s own provider (upstream\'s is refused)',
-    upstream: `github.com/pulumi/pulumi/sdk/v3@${PULUMI_VERSION} and k8s.io/client-go@v0.34.4`,
-    wrapper: 'pulumi-kubernetes',
-    packages: ['./cmd/pulumi-resource-kubernetes'],
-    outputs: ['pulumi-resource-kubernetes'],
-    tags: [],
-    // The version of the npm package it answers for: the engine loads the plugin by that version.
-    ldflags: [`-X main.version=${PULUMI_KUBERNETES_VERSION.slice(1)}`],
-  },
-  {
     name: 'pulumi-kubernetes-upstream',
     version: PULUMI_KUBERNETES_UPSTREAM_VERSION,
-    description: 'upstream\'s pulumi-resource-kubernetes (pulumi-kubernetes v4.25.0, the newest release commit served)',
+    description: 'upstream\'s pulumi-resource-kubernetes for @pulumi/kubernetes and pulumi_kubernetes 4.25.0 (the newest release commit served)',
     // The provider module has no tags of its own; this is the pseudo-version of the v4.25.0 commit.
     upstream: `${PULUMI_KUBERNETES_PROVIDER}@v4.0.0-20260115033456-f47bc2d6f199`,
     wrapper: 'pulumi-kubernetes-upstream',

@@ -15,7 +15,7 @@ import { kubeconfigPath } from '../cluster/paths.js';
 import { ensureStack, GUEST_IMAGE } from '../cluster/stack.js';
 import { ensureToolchain, kubectl, kubectlOk } from '../cluster/testing.js';
 import { pulumiOk, runPulumi } from '../e2e/pulumi-cli.js';
-import { scratchProject } from '../e2e/pulumi-project.js';
+import { KUBERNETES_PROVIDER_PRODUCT, scratchProject } from '../e2e/pulumi-project.js';
 import { resourceSummary } from '../e2e/pulumi-summary.js';
 import { fleetList, type FleetConfig } from './pulumi-fleet/fleet.js';
 import type { BenchResult } from './main.js';
@@ -55,7 +55,7 @@ export async function run(): Promise<BenchResult> {
   const n = size();
   const fleet: FleetConfig = { namespace: NAMESPACE, size: n, image: GUEST_IMAGE };
   log('the toolchain and the stack on the local cluster (cached: seconds)');
-  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
+  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
   await ensureStack();
   const opts = { passphrase: PASSPHRASE, env: { KUBECONFIG: kubeconfigPath() }, timeoutMs: (READY_TIMEOUT_S + 60) * 1000 };
   let project = '';

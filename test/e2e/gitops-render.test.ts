@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
 import { installManifests } from '../../virt/install/manifests.js';
 import { pulumiOk } from './pulumi-cli.js';
-import { scratchProject } from './pulumi-project.js';
+import { KUBERNETES_PROVIDER_PRODUCT, scratchProject } from './pulumi-project.js';
 import { resourceSummary } from './pulumi-summary.js';
 
 let project = '';
@@ -17,7 +17,7 @@ const opts = () => ({ passphrase: 'virtstack-gitops', env: { KUBECONFIG: '/nonex
 const ok = (args: string[]) => pulumiOk(project, args, opts());
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
+  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
   project = scratchProject('virtstack-gitops', 'dist/stack-examples/gitops-render/index.js', opts().passphrase, opts().env);
   dir = join(project, 'rendered');
   ok(['config', 'set', 'virtstack:renderDir', dir]);

@@ -1,23 +1,20 @@
 // Upstream's Kubernetes provider (pulumi-kubernetes v4.25.0, product pulumi-kubernetes-upstream, built
-// from the Go module proxy) with its own SDK, @pulumi/kubernetes 4.25.0, the pinned CLI and virtstack's
-// Node.js language host: `pulumi up` of a program with upstream's awaits (a Deployment, a Pod with
+// from the Go module proxy; the project's only one) with its own SDK, @pulumi/kubernetes 4.25.0, the
+// pinned CLI and virtstack's Node.js language host: `pulumi up` of a program with upstream's awaits (a Deployment, a Pod with
 // `pulumi.com/waitFor`), a `yaml/v2` ConfigGroup (a component upstream's provider implements) and a
 // halted VirtualMachine; a clean preview; drift made with kubectl — a ConfigMap value and the VM's
 // runStrategy — shown by `pulumi preview --refresh` and put back by `pulumi up --refresh`; destroy.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { api, exists } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { ensureStack } from '../cluster/stack.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, ensureToolchain, kubectl } from '../cluster/testing.js';
 import { waitFor } from '../cluster/exec.js';
-import { product, toolPath } from '../../toolchain/products.js';
 import { pulumiOk, runPulumi } from './pulumi-cli.js';
+import { KUBERNETES_PROVIDER_PRODUCT, KUBERNETES_PROVIDER_VERSION, scratchProject } from './pulumi-project.js';
 import { resourceSummary } from './pulumi-summary.js';
 
 const namespace = `pulumi-upstream-${Date.now().toString(36)}`;
-const UPSTREAM = product('pulumi-kubernetes-upstream').version;
 let project: string;
 
 const opts = { passphrase: 'virtstack-upstream', timeoutMs: 600_000 };
@@ -29,19 +26,10 @@ interface Named {
 }
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi', 'pulumi-kubernetes-upstream']);
+  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
   // The VirtualMachine needs the stack's CRDs and controllers.
   await ensureStack();
-  const program = join(repoRoot, 'dist', 'test', 'e2e', 'pulumi-kubernetes-upstream', 'program.js');
-  if (!existsSync(program)) throw new Error(`${program} is missing: build first (./virtstack setup)`);
-  project = mkdtempSync(join(tmpdir(), 'virtstack-pulumi-upstream-'));
-  mkdirSync(join(project, 'state'));
-  writeFileSync(join(project, 'index.js'), `export * from ${JSON.stringify(program)};\n`);
-  symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'pulumi-upstream', version: '1.0.0', type: 'module', main: 'index.js' }));
-  writeFileSync(join(project, 'Pulumi.yaml'), 'name: pulumi-upstream\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n');
-  ok(['plugin', 'install', 'resource', 'kubernetes', UPSTREAM, '--file', toolPath('pulumi-kubernetes-upstream', 'pulumi-resource-kubernetes')]);
-  ok(['stack', 'init', 'upstream']);
+  project = scratchProject('virtstack-pulumi-upstream', 'dist/test/e2e/pulumi-kubernetes-upstream/program.js', opts.passphrase, {}, 'upstream');
   ok(['config', 'set', 'kubeconfig', kubeconfigPath()]);
   ok(['config', 'set', 'image', 'localhost/virtstack/base:dev']);
   ok(['config', 'set', 'namespace', namespace]);
@@ -59,7 +47,7 @@ test('pulumi up runs upstream\'s provider: awaits, waitFor, a yaml/v2 ConfigGrou
   expect(resourceSummary(out)).toEqual({ created: 9 });
   // The engine loaded the plugin the SDK asked for, and that is upstream's build.
   const plugins = ok(['plugin', 'ls']);
-  expect(plugins).toMatch(new RegExp(`kubernetes\\s+resource\\s+${UPSTREAM.slice(1).replace(/\./g, '\\.')}`));
+  expect(plugins).toMatch(new RegExp(`kubernetes\\s+resource\\s+${KUBERNETES_PROVIDER_VERSION.slice(1).replace(/\./g, '\\.')}`));
   const outputs = JSON.parse(ok(['stack', 'output', '--json'])) as Record<string, unknown>;
   expect(outputs).toMatchObject({ configMapName: 'upstream', podPhase: 'Running', deploymentReady: 1, groupResources: 1, vmName: 'drifting' });
   const fromGroup = (await api('GET', `/api/v1/namespaces/${namespace}/configmaps/from-group`)) as { data: Record<string, string> };

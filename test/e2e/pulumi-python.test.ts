@@ -1,13 +1,13 @@
 // The Pulumi CLI with virtstack's Python language host: `pulumi install` makes the project's virtualenv
 // and installs the pinned `pulumi` package from PyPI, then `pulumi up` runs the program with plain and
 // secret config, `pulumi preview` shows no changes and `pulumi destroy` empties the stack. Last, a
-// Python program using `pulumi_kubernetes` manages a ConfigMap on the local cluster through virtstack's
+// Python program using `pulumi_kubernetes` manages a ConfigMap on the local cluster through upstream's
 // Kubernetes provider (the host reports the plugin the package declares).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toolPath } from '../../toolchain/products.js';
 import { pulumiOk } from './pulumi-cli.js';
+import { installKubernetesProvider, KUBERNETES_PROVIDER_PRODUCT, KUBERNETES_PROVIDER_VERSION } from './pulumi-project.js';
 import { ensureCluster, ensureToolchain } from '../cluster/testing.js';
 import { api } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
@@ -19,7 +19,7 @@ function pulumi(args: string[], timeoutMs = 600_000, cwd = project): string {
 }
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
+  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
   project = mkdtempSync(join(tmpdir(), 'virtstack-pulumi-python-'));
   mkdirSync(join(project, 'state'));
   writeFileSync(join(project, 'Pulumi.yaml'), 'name: python-smoke\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n');
@@ -73,7 +73,7 @@ test('a Python program with pulumi_kubernetes manages a ConfigMap on the local c
   const dir = join(project, 'k8s');
   mkdirSync(join(dir, 'state'), { recursive: true });
   writeFileSync(join(dir, 'Pulumi.yaml'), 'name: python-k8s\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n');
-  writeFileSync(join(dir, 'requirements.txt'), 'pulumi==3.259.0\npulumi-kubernetes==4.32.0\n');
+  writeFileSync(join(dir, 'requirements.txt'), `pulumi==3.259.0\npulumi-kubernetes==${KUBERNETES_PROVIDER_VERSION.slice(1)}\n`);
   writeFileSync(
     join(dir, '__main__.py'),
     [
@@ -89,7 +89,7 @@ test('a Python program with pulumi_kubernetes manages a ConfigMap on the local c
     ].join('\n'),
   );
   // Installed from the file first: `pulumi install` would otherwise try to download the plugin the package declares.
-  pulumi(['plugin', 'install', 'resource', 'kubernetes', 'v4.32.0', '--file', toolPath('pulumi-kubernetes', 'pulumi-resource-kubernetes')], 120_000, dir);
+  installKubernetesProvider(dir, { passphrase: 'virtstack-python', timeoutMs: 120_000 });
   pulumi(['install'], 600_000, dir);
   const namespace = `python-k8s-${Date.now().toString(36)}`;
   pulumi(['stack', 'init', 'k8s'], 60_000, dir);

@@ -1,20 +1,19 @@
 // Pulumi smoke test: the real Pulumi CLI (built from the Go module proxy) with virtstack's Node.js
-// language host, virtstack's Kubernetes provider and a local file backend runs a TypeScript program
+// language host, upstream's Kubernetes provider v4.25.0 (built from the Go module proxy) and a local file backend runs a TypeScript program
 // using @pulumi/kubernetes against the local cluster: `pulumi up` creates a Namespace, a ConfigMap, a
 // Pod and a Deployment it waits for, `pulumi preview` then shows no changes, a config change updates the ConfigMap in
 // place, and `pulumi destroy` removes everything. The provider is installed into PULUMI_HOME with
 // `pulumi plugin install --file`, so the engine never tries a download.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { parse } from 'yaml';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, exists } from '../cluster/kube-api.js';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
 import { waitFor } from '../cluster/exec.js';
-import { toolPath } from '../../toolchain/products.js';
 import { pulumiOk, runPulumi } from './pulumi-cli.js';
+import { KUBERNETES_PROVIDER_PRODUCT, scratchProject } from './pulumi-project.js';
 
 const namespace = `pulumi-smoke-${Date.now().toString(36)}`;
 const TOKEN = 'virtstack-smoke-token-7f3a';
@@ -25,27 +24,9 @@ const pulumi = (args: string[]) => runPulumi(project, args, opts);
 const ok = (args: string[]) => pulumiOk(project, args, opts);
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
+  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
   await ensureCluster();
-  const program = join(repoRoot, 'dist', 'test', 'e2e', 'pulumi-smoke', 'program.js');
-  if (!existsSync(program)) throw new Error(`${program} is missing: build first (./virtstack setup)`);
-  project = mkdtempSync(join(tmpdir(), 'virtstack-pulumi-smoke-'));
-  mkdirSync(join(project, 'state'));
-  copyFileSync(program, join(project, 'index.js'));
-  symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({
-      name: 'pulumi-smoke',
-      version: '1.0.0',
-      type: 'module',
-      main: 'index.js',
-      dependencies: { '@pulumi/pulumi': '3.259.0', '@pulumi/kubernetes': '4.32.0' },
-    }),
-  );
-  writeFileSync(join(project, 'Pulumi.yaml'), 'name: pulumi-smoke\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n');
-  ok(['plugin', 'install', 'resource', 'kubernetes', 'v4.32.0', '--file', toolPath('pulumi-kubernetes', 'pulumi-resource-kubernetes')]);
-  ok(['stack', 'init', 'smoke']);
+  project = scratchProject('virtstack-pulumi-smoke', 'dist/test/e2e/pulumi-smoke/program.js', opts.passphrase, {}, 'smoke');
   ok(['config', 'set', 'kubeconfig', kubeconfigPath()]);
   ok(['config', 'set', 'image', 'localhost/virtstack/base:dev']);
   ok(['config', 'set', '--secret', 'token', TOKEN]);

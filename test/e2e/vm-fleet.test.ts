@@ -5,7 +5,7 @@ import { kubeconfigPath } from '../cluster/paths.js';
 import { ensureStack, STACK_SETUP_TIMEOUT_MS } from '../cluster/stack.js';
 import { ensureToolchain, kubectl, kubectlOk } from '../cluster/testing.js';
 import { pulumiOk, runPulumi } from './pulumi-cli.js';
-import { scratchProject } from './pulumi-project.js';
+import { KUBERNETES_PROVIDER_PRODUCT, scratchProject } from './pulumi-project.js';
 import { resourceSummary } from './pulumi-summary.js';
 
 const NS = `fleet-e2e-${Date.now().toString(36)}`;
@@ -14,7 +14,7 @@ const opts = () => ({ passphrase: 'virtstack-fleet', env: { KUBECONFIG: kubeconf
 const ok = (args: string[]) => pulumiOk(project, args, opts());
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi', 'pulumi-kubernetes']);
+  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
   await ensureStack();
   project = scratchProject('virtstack-fleet', 'dist/stack-examples/vm-fleet/index.js', opts().passphrase, opts().env);
   ok(['config', 'set', 'virtstack:fleetSize', '2']);

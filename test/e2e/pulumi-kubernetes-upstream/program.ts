@@ -1,9 +1,8 @@
-// The program of the upstream-provider e2e test: upstream's @pulumi/kubernetes 4.25.0 SDK (installed
-// beside the 4.32.0 one as `pulumi-kubernetes-upstream`), served by upstream's provider built from the
-// Go module proxy. A Namespace, a ConfigMap, a Pod held to `pulumi.com/waitFor: condition=Ready`, a
+// The program of the upstream-provider e2e test: upstream's @pulumi/kubernetes 4.25.0 SDK, served by
+// upstream's provider built from the Go module proxy. A Namespace, a ConfigMap, a Pod held to `pulumi.com/waitFor: condition=Ready`, a
 // Deployment upstream awaits by itself, a `yaml/v2` ConfigGroup and a halted virtstack VirtualMachine
 // (never started: the drift test flips its runStrategy on the cluster).
-import * as k8s from 'pulumi-kubernetes-upstream';
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 
 const config = new pulumi.Config();

@@ -5,7 +5,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 
 const config = new pulumi.Config();
-const provider = new k8s.Provider('local', { kubeconfig: config.require('kubeconfig') });
+// enableConfigMapMutable: a ConfigMap's data change is an update in place (upstream's default replaces it).
+const provider = new k8s.Provider('local', { kubeconfig: config.require('kubeconfig'), enableConfigMapMutable: true });
 
 const ns = new k8s.core.v1.Namespace('namespace', { metadata: { name: config.require('namespace') } }, { provider });
 
