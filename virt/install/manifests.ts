@@ -168,7 +168,11 @@ function handlerDaemonSet(o: ResolvedInstallOptions): Obj {
               env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
               // The mutual-TLS endpoint the api reaches the node through (pause, console, vnc), on the pod IP.
               ports: [{ name: HANDLER_NAME, containerPort: 8186, protocol: 'TCP' }],
-              resources: { requests: { cpu: '10m', memory: '128Mi' } },
+              // CPU is shared by cpu.shares (requests) once guests saturate the node: at 10m (10 shares against
+              // 102 for each launcher's 100m) the handler got ~1/60 of a busy node, every command it runs in a pod's
+              // namespace took ~0.5 s and VMIs waited ~30 s for their pod network (README "Cluster benchmark").
+              // As much as one launcher's request keeps it responsive beside a node full of booting guests.
+              resources: { requests: { cpu: '100m', memory: '128Mi' } },
               // The only privileged pod of the stack: taps and NAT in pods' network namespaces, /dev/kvm, device plugins.
               securityContext: { privileged: true },
               volumeMounts: [
