@@ -71,6 +71,12 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
     log,
   });
 
+  pods.addHandlers({
+    delete: (p) => {
+      if (p.metadata.uid) sync.forgetPod(p.metadata.uid);
+    },
+  });
+
   const endpoint = o.endpoint
     ? new NodeEndpoint({
         tls: o.endpoint.tls,

@@ -31,6 +31,7 @@ function harness(v: VirtualMachineInstance | undefined, pods: Pod[], answer: Dom
   const calls: { method: string; params: unknown }[] = [];
   const events: string[] = [];
   const dropped: string[] = [];
+  const prepared: string[] = [];
   const launcher: LauncherCaller = {
     call: (async (method: string, params: unknown) => {
       calls.push({ method, params });
@@ -42,14 +43,14 @@ function harness(v: VirtualMachineInstance | undefined, pods: Pod[], answer: Dom
     getVmi: () => v,
     podsOf: () => pods,
     launchers: { get: async () => launcher, drop: (uid) => void dropped.push(uid) },
-    network: { prepare: async () => undefined },
+    network: { prepare: async (p) => void prepared.push(p.metadata.uid ?? '') },
     accelerator: () => ({ accelerator: 'tcg', reason: 'KVM unusable' }),
     status: { write: async (_c, s) => void writes.push(s) },
     event: (_v, type, reason) => void events.push(`${type}/${reason}`),
     log: quiet,
     now: () => new Date('2026-12-01T00:00:00Z'),
   };
-  return { sync: new VmiSync(deps), writes, calls, events, dropped };
+  return { sync: new VmiSync(deps), deps, writes, calls, events, dropped, prepared };
 }
 
 describe('VmiSync', () => {
@@ -85,6 +86,28 @@ describe('VmiSync', () => {
     const again = harness(vmi({ phase: 'Running', nodeName: 'node-1', conditions: h.writes[0]!.conditions! }), [pod(running)]);
     await again.sync.sync('ns/vm1');
     expect(again.writes[0]!.conditions).toEqual([]);
+  });
+
+  test('the pod network is prepared until the launcher runs the domain, not on each resync after', async () => {
+    const p = pod(running);
+    const waiting = harness(vmi(), [p], null);
+    await waiting.sync.sync('ns/vm1');
+    await waiting.sync.sync('ns/vm1');
+    expect(waiting.prepared).toEqual(['p1', 'p1']);
+
+    const h = harness(vmi(), [p]);
+    await h.sync.sync('ns/vm1');
+    await h.sync.sync('ns/vm1');
+    expect(h.prepared).toEqual(['p1']);
+    expect(h.calls.map((c) => c.method)).toEqual(['sync', 'sync']);
+    expect(h.calls[0]!.params).toMatchObject({ options: { accelerator: 'tcg' } });
+    // A handler restarted (a new VmiSync) checks the namespace once again; a pod gone and back is new.
+    const restarted = new VmiSync(h.deps);
+    await restarted.sync('ns/vm1');
+    expect(h.prepared).toEqual(['p1', 'p1']);
+    h.sync.forgetPod('p1');
+    await h.sync.sync('ns/vm1');
+    expect(h.prepared).toEqual(['p1', 'p1', 'p1']);
   });
 
   test('a VMI on another node is not touched', async () => {

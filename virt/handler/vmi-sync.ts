@@ -88,7 +88,20 @@ export function interfacesFor(vmi: VirtualMachineInstance, pod: Pod): NonNullabl
 }
 
 export class VmiSync {
+  /**
+   * Launcher pods (by uid) whose launcher has taken its VMI and runs the domain. Their network is prepared
+   * and the launcher ignores sync options from then on, so a resync (every RUNNING_RESYNC_MS per VMI) asks
+   * the launcher only, instead of re-checking the namespace with a dozen commands. A restarted handler
+   * starts empty and checks (and repairs) each pod once.
+   */
+  private readonly accepted = new Set<string>();
+
   constructor(private readonly d: VmiSyncDeps) {}
+
+  /** The pod is gone: forget it. */
+  forgetPod(podUid: string): void {
+    this.accepted.delete(podUid);
+  }
 
   private now(): Date {
     return this.d.now?.() ?? new Date();
@@ -108,6 +121,7 @@ export class VmiSync {
     const terminated = compute?.state?.terminated;
     if (terminated) {
       this.d.launchers.drop(pod.metadata.uid);
+      this.accepted.delete(pod.metadata.uid);
       const ok = terminated.exitCode === 0;
       const reason = ok ? undefined : `launcher exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`;
       await this.d.status.write(vmi, withPhase(status, ok ? 'Succeeded' : 'Failed', this.now(), reason));
@@ -121,7 +135,7 @@ export class VmiSync {
 
     const launcher = await this.d.launchers.get(pod);
     if (!launcher) return { requeueAfterMs: WAIT_MS };
-    const podNetwork = await this.d.network.prepare(pod, vmi);
+    const podNetwork = this.accepted.has(pod.metadata.uid) ? undefined : await this.d.network.prepare(pod, vmi);
     let info: DomainInfo | null;
     try {
       const accel = this.d.accelerator();
@@ -133,6 +147,7 @@ export class VmiSync {
       throw err;
     }
     if (!info) return { requeueAfterMs: WAIT_MS };
+    this.accepted.add(pod.metadata.uid);
     const running = info.state === 'Running' || info.state === 'Paused';
     if (!running) return { requeueAfterMs: WAIT_MS };
     const next: VirtualMachineInstanceStatus = { ...withPhase(status, 'Running', this.now()), interfaces: interfacesFor(vmi, pod), accelerator: info.accelerator };
