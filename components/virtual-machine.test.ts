@@ -99,6 +99,21 @@ test('a VM object of another uid than the provider created is reported, not wait
   await expect(waitForVmReady(world.api, 'apps', 'web', { timeoutMs: 1000, uid: 'not-this-one' })).rejects.toThrow(/the component and the provider see different clusters/);
 });
 
+test('with a controller that records desiredGeneration, RestartRequired is its condition, and Ready waits until it saw the spec', async () => {
+  seedRunning('apps', 'web', 2);
+  // The controller has not synced generation 2 yet: no verdict on a restart, and not done waiting.
+  await world.api.patch(RESOURCES.virtualMachines, 'apps', 'web', { status: { desiredGeneration: 1 } }, 'merge', { subresource: 'status' });
+  expect(await vmState(world.api, 'apps', 'web')).toEqual(expect.objectContaining({ ready: true, observed: false, restartRequired: undefined }));
+  await expect(waitForVmReady(world.api, 'apps', 'web', { timeoutMs: 100, pollMs: 20 })).rejects.toThrow(/did not become Ready/);
+  // It has, and says the running VMI is from an older template spec.
+  const restart = { type: 'RestartRequired', status: 'True', message: 'a non-live-updatable field was changed in the template spec' };
+  await world.api.patch(RESOURCES.virtualMachines, 'apps', 'web', { status: { desiredGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }, restart] } }, 'merge', { subresource: 'status' });
+  expect(await waitForVmReady(world.api, 'apps', 'web', { timeoutMs: 1000, pollMs: 20 })).toEqual(expect.objectContaining({ observed: true, restartRequired: restart.message }));
+  // A change outside the template (the generation moved, no condition): nothing to restart for.
+  await world.api.patch(RESOURCES.virtualMachines, 'apps', 'web', { status: { conditions: [{ type: 'Ready', status: 'True' }] } }, 'merge', { subresource: 'status' });
+  expect((await vmState(world.api, 'apps', 'web'))?.restartRequired).toBeUndefined();
+});
+
 test('a VMI made from an older spec is restart-required when running, and replaced when it never started', async () => {
   // The VM's spec was updated (generation 2) after its VMI was made from generation 1.
   seedRunning('apps', 'web', 2);

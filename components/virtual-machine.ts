@@ -149,7 +149,7 @@ export class VirtualMachine extends pulumi.ComponentResource {
     const target = clusterTarget(args.kubeconfig);
     const state: pulumi.Output<VmState> = pulumi.all([vm.id, vm.metadata, manifest]).apply(async ([, md, m]) => {
       const ns = md.namespace ?? 'default';
-      const empty: VmState = { ready: false, printableStatus: '', nodeName: '', ipAddress: '', vmiName: '', uid: '', conditions: [], vmiPhase: '', restartRequired: undefined, staleUnstarted: false };
+      const empty: VmState = { ready: false, printableStatus: '', nodeName: '', ipAddress: '', vmiName: '', uid: '', conditions: [], vmiPhase: '', restartRequired: undefined, observed: true, staleUnstarted: false };
       // A preview says what is there now (if it can reach the cluster); only an update waits.
       if (pulumi.runtime.isDryRun()) {
         try {

@@ -13,7 +13,7 @@ interface Condition {
 
 interface VmObject extends KubeObject {
   spec?: { runStrategy?: string };
-  status?: { ready?: boolean; printableStatus?: string; conditions?: Condition[] };
+  status?: { ready?: boolean; printableStatus?: string; conditions?: Condition[]; desiredGeneration?: number };
 }
 
 /** upstream's annotation on a VMI: the VM generation it was created from. */
@@ -48,10 +48,16 @@ export interface VmState {
   /** The VMI's phase; empty when none exists. */
   vmiPhase: string;
   /**
-   * The VMI runs an older spec than the VM's: upstream's RestartRequired condition, or (where the stack does
-   * not set it) a VMI created from an older VM generation.
+   * The VMI runs an older spec than the VM's: upstream's RestartRequired condition, or (where the VM
+   * controller records no desiredGeneration, so nothing says it saw the change) a VMI created from an
+   * older VM generation.
    */
   restartRequired: string | undefined;
+  /**
+   * The VM controller has seen the VM's current generation (upstream's status.desiredGeneration), so its
+   * conditions, RestartRequired among them, speak of this spec; true where it records none.
+   */
+  observed: boolean;
   /** A VMI that never started and was created from an older spec (e.g. an image that did not exist). */
   staleUnstarted: boolean;
 }
@@ -85,9 +91,14 @@ export async function vmState(api: KubeApi, namespace: string, name: string): Pr
   const phase = vmi?.status?.phase ?? '';
   const started = phase === 'Running' || phase === 'Succeeded' || phase === 'Failed';
   const condition = conditions.find((c) => c.type === 'RestartRequired' && c.status === 'True');
+  const desired = vm.status?.desiredGeneration;
+  const tracked = desired !== undefined;
   return {
     vmiPhase: phase,
-    restartRequired: condition ? (condition.message ?? 'a change takes effect only after a restart') : older && started ? `the VMI runs generation ${vmiGen} of the spec, the VM is at ${vm.metadata.generation}` : undefined,
+    observed: !tracked || vm.metadata.generation === undefined || desired >= vm.metadata.generation,
+    restartRequired: condition
+      ? (condition.message ?? 'a change takes effect only after a restart')
+      : !tracked && older && started ? `the VMI runs generation ${vmiGen} of the spec, the VM is at ${vm.metadata.generation}` : undefined,
     staleUnstarted: older && !started,
     ready: vm.status?.ready === true && conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
     printableStatus: vm.status?.printableStatus ?? '',
@@ -153,7 +164,8 @@ export async function waitForVmReady(api: KubeApi, namespace: string, name: stri
         last,
       );
     }
-    if (last?.ready) return last;
+    // Ready, and the controller has seen this spec: its RestartRequired (or its absence) is about it.
+    if (last?.ready && last.observed) return last;
     if (last?.staleUnstarted && o.replaceStaleUnstarted) {
       o.log?.(`VirtualMachine ${namespace}/${name}: its VMI ${last.vmiName} never started and was made from an older spec; starting it again from the current one`);
       await api.delete(RESOURCES.virtualMachineInstances, namespace, last.vmiName).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));

@@ -1,6 +1,7 @@
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
 import { inPhase, newVm, newVmi, withRunStrategy, withVmStatus, withVmiCondition } from '../testing/builders.js';
 import { vmiFromVm, firmwareUuidOf, uuidV5 } from './vmi-from-vm.js';
+import { templateSpecHash } from './restart-required.js';
 import { vmStatus, withStartRequest, type VmStatusInput } from './vm-status.js';
 
 const NOW = new Date('2026-01-01T01:00:00Z');
@@ -78,7 +79,7 @@ describe('vmiFromVm', () => {
       name: 'vm1',
       namespace: 'default',
       labels: { app: 'web', 'vm.kubevirt.io/name': 'vm1' },
-      annotations: { a: 'b', 'kubevirt.io/vm-generation': '4' },
+      annotations: { a: 'b', 'kubevirt.io/vm-generation': '4', 'virtstack.io/vm-template-spec-hash': templateSpecHash(vm) },
       ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name: 'vm1', uid: 'vm-uid-1', controller: true, blockOwnerDeletion: true }],
     });
     expect(vmi.spec.domain.firmware?.uuid).toBe(firmwareUuidOf('vm1'));

@@ -1,11 +1,12 @@
 // The VM's status as upstream's VM controller derives it from the VM, its VMI and the last sync's outcome:
 // created/ready, the generations, the run strategy in effect, the crash-loop record, the conditions (Ready
 // mirrors the VMI's; Failure carries a sync error; the VMI's other conditions are copied) and the printable
-// status. Pure: the controller writes the result only when it differs.
+// status. RestartRequired says the running VMI was made from an older template spec. Pure: the controller writes the result only when it differs.
 import type { VirtualMachine, VirtualMachineInstance, VirtualMachineStatus } from '../../api/index.js';
 import { kubeTime } from '../kube-time.js';
 import { findCondition, removeCondition, setCondition, type Condition } from '../conditions.js';
 import { printableStatus, type PrintableInput } from './printable-status.js';
+import { RESTART_REQUIRED_MESSAGE, restartRequired } from './restart-required.js';
 import { isFinal, nextStartFailure } from './start-failure.js';
 
 /** upstream's annotation on the VMI: the VM generation it was created from. */
@@ -43,10 +44,13 @@ function copyOf(c: Condition): VmCondition {
   return out;
 }
 
-function syncConditions(conds: VmCondition[], vmi: VirtualMachineInstance | undefined, failure: SyncFailure | undefined, now: string): void {
+function syncConditions(conds: VmCondition[], vm: VirtualMachine, vmi: VirtualMachineInstance | undefined, failure: SyncFailure | undefined, now: string): void {
   syncReady(conds, vmi, now);
   if (failure) setCondition(conds, { type: 'Failure', status: 'True', reason: failure.reason, message: failure.message }, now);
   else removeCondition(conds, 'Failure');
+  // As upstream: set while the VMI runs an older template spec, removed once it is gone or made anew.
+  if (restartRequired(vm, vmi)) setCondition(conds, { type: 'RestartRequired', status: 'True', message: RESTART_REQUIRED_MESSAGE }, now);
+  else removeCondition(conds, 'RestartRequired');
   // Deviation from upstream, on purpose: without a VMI the copied conditions go too (upstream keeps the
   // last VMI's, so a stopped VM could go on saying Paused or PodScheduled=False).
   const fromVmi = new Map((vmi?.status?.conditions ?? []).filter((c) => !VM_OWN_CONDITIONS.has(c.type)).map((c) => [c.type, c]));
@@ -91,7 +95,7 @@ export function vmStatus(i: VmStatusInput): VirtualMachineStatus {
   else delete s.startFailure;
 
   const conds = s.conditions ?? [];
-  syncConditions(conds, vmi, i.syncFailure, now);
+  syncConditions(conds, vm, vmi, i.syncFailure, now);
   s.conditions = conds;
 
   s.printableStatus = printableStatus({ ...i, vm: { ...vm, status: s } });

@@ -1,11 +1,12 @@
 // The VMI a VM runs (upstream SetupVMIFromVM): the template's labels, annotations and spec, the VM's name and
 // namespace, a controller owner reference to the VM (so deleting the VM garbage-collects it), the VM
-// generation it came from, and a firmware UUID derived from the VM's name so the guest sees the same machine
+// generation and the hash of the template spec it came from (restart-required.ts), and a firmware UUID derived from the VM's name so the guest sees the same machine
 // on every start.
 import { createHash } from 'node:crypto';
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
 import { apiVersionOf, RESOURCES } from '../../kube/resources.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
+import { TEMPLATE_SPEC_HASH_ANNOTATION, templateSpecHash } from './restart-required.js';
 import { VM_GENERATION_ANNOTATION } from './vm-status.js';
 
 /** upstream's namespace for the legacy firmware UUID (uuid v5 of the VM name). */
@@ -38,7 +39,7 @@ export function vmiFromVm(vm: VirtualMachine): VirtualMachineInstance {
       name,
       ...(vm.metadata.namespace ? { namespace: vm.metadata.namespace } : {}),
       labels: { ...(meta.labels ?? {}), [LABELS.vmName]: name },
-      annotations: { ...(meta.annotations ?? {}), [VM_GENERATION_ANNOTATION]: String(vm.metadata.generation ?? 0) },
+      annotations: { ...(meta.annotations ?? {}), [VM_GENERATION_ANNOTATION]: String(vm.metadata.generation ?? 0), [TEMPLATE_SPEC_HASH_ANNOTATION]: templateSpecHash(vm) },
       ownerReferences: [{
         apiVersion: apiVersionOf(RESOURCES.virtualMachines),
         kind: RESOURCES.virtualMachines.kind,
