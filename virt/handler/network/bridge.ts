@@ -4,6 +4,7 @@
 // gets a link-local address only, as the source of the launcher's DHCP answers, which offer the recorded
 // address to the guest.
 import { NetworkSetupError } from './errors.js';
+import { IpBatch } from './ip-batch.js';
 import { readLinks, readRoutes } from './ip-state.js';
 import { POD_NETWORK } from './layout.js';
 import type { NetnsExec } from './netns-exec.js';
@@ -59,41 +60,44 @@ export async function setupBridge(exec: NetnsExec, guestMac?: string): Promise<S
     };
   }
 
+  // Every change in one `ip -batch`, in this order: it stops at the first failure, so the record is set
+  // before the address leaves eth0.
+  const ip = new IpBatch(exec);
   if (!bridge) {
-    await exec.run('bridge', ['ip', 'link', 'add', P.bridge.name, 'type', 'bridge'], HINT);
+    ip.add('bridge', ['link', 'add', P.bridge.name, 'type', 'bridge'], HINT);
     changed.push('bridge');
     bridge = undefined;
   }
-  // The record goes first: from here on the pod's address may be gone from eth0.
-  note('record', await ensureAlias(exec, bridge, P.bridge.name, encodeRecord(record)));
-  note('bridge-mtu', await ensureMtu(exec, bridge, P.bridge.name, record.mtu));
+  note('record', ensureAlias(ip, bridge, P.bridge.name, encodeRecord(record)));
+  note('bridge-mtu', ensureMtu(ip, bridge, P.bridge.name, record.mtu));
 
   let tap = links.get(P.tap);
-  if (await ensureTap(exec, tap, P.tap)) {
+  if (ensureTap(ip, tap, P.tap)) {
     changed.push('tap');
     tap = undefined;
   }
-  note('tap-mtu', await ensureMtu(exec, tap, P.tap, record.mtu));
+  note('tap-mtu', ensureMtu(ip, tap, P.tap, record.mtu));
   if (tap?.master !== P.bridge.name) {
-    await exec.run('bridge', ['ip', 'link', 'set', 'dev', P.tap, 'master', P.bridge.name], HINT);
+    ip.add('bridge', ['link', 'set', 'dev', P.tap, 'master', P.bridge.name], HINT);
     changed.push('tap-port');
   }
-  note('tap-up', await ensureUp(exec, tap, P.tap));
+  note('tap-up', ensureUp(ip, tap, P.tap));
 
   for (const a of eth0.ipv4) {
-    await exec.run('move-address', ['ip', 'addr', 'del', `${a.address}/${a.prefixLength}`, 'dev', P.podInterface], HINT);
+    ip.add('move-address', ['addr', 'del', `${a.address}/${a.prefixLength}`, 'dev', P.podInterface], HINT);
     changed.push(`remove ${a.address}/${a.prefixLength} from ${P.podInterface}`);
   }
   if (eth0.master !== P.bridge.name) {
-    await exec.run('bridge', ['ip', 'link', 'set', 'dev', P.podInterface, 'master', P.bridge.name], HINT);
+    ip.add('bridge', ['link', 'set', 'dev', P.podInterface, 'master', P.bridge.name], HINT);
     changed.push('eth0-port');
   }
   if (guestMac && guestMac.toLowerCase() === eth0.mac.toLowerCase()) {
-    await exec.run('bridge', ['ip', 'link', 'set', 'dev', P.podInterface, 'address', randomLocalMac()], HINT);
+    ip.add('bridge', ['link', 'set', 'dev', P.podInterface, 'address', randomLocalMac()], HINT);
     changed.push('eth0-mac');
   }
-  note('eth0-up', await ensureUp(exec, eth0, P.podInterface));
-  note('bridge-address', await ensureAddress(exec, bridge, P.bridge.name, P.bridge.address, P.bridge.prefixLength));
-  note('bridge-up', await ensureUp(exec, bridge, P.bridge.name));
+  note('eth0-up', ensureUp(ip, eth0, P.podInterface));
+  note('bridge-address', ensureAddress(ip, bridge, P.bridge.name, P.bridge.address, P.bridge.prefixLength));
+  note('bridge-up', ensureUp(ip, bridge, P.bridge.name));
+  await ip.flush();
   return { record: record satisfies NetworkRecord, changed };
 }

@@ -4,6 +4,7 @@
 // the pod IP. Every step checks before it acts, so running it again on a prepared pod changes nothing.
 import { NetworkSetupError } from './errors.js';
 import { ensureNat } from './iptables.js';
+import { IpBatch } from './ip-batch.js';
 import { readLinks } from './ip-state.js';
 import { POD_NETWORK } from './layout.js';
 import { masqueradeNat, type ForwardedPort } from './nat-rules.js';
@@ -18,12 +19,11 @@ export interface SetupOutcome {
 }
 
 export async function ensureIpForward(exec: NetnsExec): Promise<boolean> {
-  // A net.* sysctl file answers for the namespace of the process that opens it: read and written in there.
+  // A net.* sysctl file answers for the namespace of the process that opens it: read and written in there,
+  // in one process (see ip-batch.ts for why processes count). It prints the value it found.
   const file = '/proc/sys/net/ipv4/ip_forward';
-  const now = (await exec.run('sysctl', ['cat', file], 'the handler must see the host\'s /proc (hostPID) and be privileged')).trim();
-  if (now === '1') return false;
-  await exec.run('sysctl', ['sh', '-c', `echo 1 > ${file}`], 'the handler must be privileged (a read-only /proc/sys refuses the write)');
-  return true;
+  const before = (await exec.run('sysctl', ['sh', '-c', `v=$(cat ${file}) && { [ "$v" = 1 ] || echo 1 > ${file}; } && echo "$v"`], 'the handler must see the host\'s /proc (hostPID) and be privileged (a read-only /proc/sys refuses the write)')).trim();
+  return before !== '1';
 }
 
 export async function setupMasquerade(exec: NetnsExec, ports: readonly ForwardedPort[], iptables = 'iptables'): Promise<SetupOutcome> {
@@ -41,15 +41,21 @@ export async function setupMasquerade(exec: NetnsExec, ports: readonly Forwarded
   const changed: string[] = [];
   const note = (step: string, did: boolean) => did && changed.push(step);
 
-  let tap = links.get(P.tap);
-  note('tap', await ensureTap(exec, tap, P.tap));
-  if (changed.includes('tap')) tap = undefined;
-  note('mtu', await ensureMtu(exec, tap, P.tap, eth0.mtu));
-  note('address', await ensureAddress(exec, tap, P.tap, P.masquerade.gateway, P.masquerade.prefixLength));
-  note('up', await ensureUp(exec, tap, P.tap));
+  // Forwarding and NAT first (neither needs the tap), then every link change in one `ip -batch`, the record
+  // last: a namespace whose record reads back had every step done.
   note('ip_forward', await ensureIpForward(exec));
   const plan = masqueradeNat({ podInterface: P.podInterface, podIp: podAddr.address, guestIp: P.masquerade.guest, guestCidr: P.masquerade.cidr, ports });
   note('nat', await ensureNat(exec, plan, iptables));
+
+  const ip = new IpBatch(exec);
+  let tap = links.get(P.tap);
+  if (ensureTap(ip, tap, P.tap)) {
+    changed.push('tap');
+    tap = undefined;
+  }
+  note('mtu', ensureMtu(ip, tap, P.tap, eth0.mtu));
+  note('address', ensureAddress(ip, tap, P.tap, P.masquerade.gateway, P.masquerade.prefixLength));
+  note('up', ensureUp(ip, tap, P.tap));
 
   const record: NetworkRecord = {
     binding: 'masquerade',
@@ -63,6 +69,7 @@ export async function setupMasquerade(exec: NetnsExec, ports: readonly Forwarded
   };
   const alias = encodeRecord(record);
   if (alias.length > MAX_ALIAS) throw new NetworkSetupError('record', `the record of the prepared network is ${alias.length} bytes, more than an interface alias holds`, 'a virtstack bug: report it');
-  note('record', await ensureAlias(exec, tap, P.tap, alias));
+  note('record', ensureAlias(ip, tap, P.tap, alias));
+  await ip.flush();
   return { record, changed };
 }

@@ -14,8 +14,11 @@ export interface CommandResult {
 export interface NetnsExec {
   /** The namespace, as a path (e.g. /proc/4242/ns/net). */
   readonly netns: string;
-  /** Runs argv; a non-zero exit is a NetworkSetupError of `step` with the command's stderr and `hint`. */
-  run(step: NetworkStep, argv: readonly string[], hint: string): Promise<string>;
+  /**
+   * Runs argv (with `input` on its stdin, for batch modes such as `ip -batch -` and `iptables-restore`); a
+   * non-zero exit is a NetworkSetupError of `step` with the command's stderr and `hint`.
+   */
+  run(step: NetworkStep, argv: readonly string[], hint: string, input?: string): Promise<string>;
   /** Runs argv and reports its exit code (for checks such as `iptables -C`); only a failure to start throws. */
   probe(argv: readonly string[]): Promise<CommandResult>;
 }
@@ -27,15 +30,19 @@ export interface NsenterOptions {
   timeoutMs?: number;
 }
 
-function execute(file: string, args: readonly string[], timeoutMs: number): Promise<CommandResult & { spawnError?: Error }> {
+function execute(file: string, args: readonly string[], timeoutMs: number, input?: string): Promise<CommandResult & { spawnError?: Error }> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(file, [...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return resolve({ code: 0, stdout, stderr });
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number') return resolve({ code, stdout, stderr });
       // ENOENT, a timeout kill or similar: the command never gave an answer of its own
       resolve({ code: -1, stdout, stderr: `${stderr}${err.message}`, spawnError: err });
     });
+    // A command that exits before reading all of its input must not fail the handler with EPIPE: its exit
+    // code and stderr say what went wrong.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input ?? '');
   });
 }
 
@@ -46,8 +53,8 @@ export function nsenterExec(netns: string, opts: NsenterOptions = {}): NetnsExec
   const argsFor = (argv: readonly string[]) => [`--net=${netns}`, '--', ...argv];
   return {
     netns,
-    async run(step, argv, hint) {
-      const r = await execute(nsenter, argsFor(argv), timeoutMs);
+    async run(step, argv, hint, input) {
+      const r = await execute(nsenter, argsFor(argv), timeoutMs, input);
       if (r.code === 0) return r.stdout;
       throw new NetworkSetupError(step, r.spawnError ? `cannot run ${argv[0]} in ${netns}` : `${argv[0]} exited with ${r.code} in ${netns}`, hint, {
         netns,
