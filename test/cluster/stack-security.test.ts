@@ -61,7 +61,10 @@ test.each([
   ['virt-controller', 'get', 'secrets', false],
   ['virt-controller', 'create', 'pods/exec', false],
   ['virt-controller', 'patch', 'nodes', false],
-  ['virt-controller', 'delete', 'virtualmachines.kubevirt.io', false],
+  // the pool controller deletes its VMs on scale-down, but never a pool
+  ['virt-controller', 'delete', 'virtualmachines.kubevirt.io', true],
+  ['virt-controller', 'update', 'virtualmachinepools.pool.kubevirt.io/status', true],
+  ['virt-controller', 'delete', 'virtualmachinepools.pool.kubevirt.io', false],
   ['virt-controller', 'create', 'clusterroles.rbac.authorization.k8s.io', false],
   ['virt-handler', 'update', 'virtualmachineinstances.kubevirt.io/status', true],
   ['virt-handler', 'list', 'pods', true],

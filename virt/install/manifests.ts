@@ -29,10 +29,13 @@ export interface Rule {
 const READ = ['get', 'list', 'watch'];
 
 export const CONTROLLER_RULES: readonly Rule[] = [
-  { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: [...READ, 'update', 'patch'] },
+  // The pool controller creates, updates and deletes its VMs; the VM controller only updates them.
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: [...READ, 'create', 'update', 'patch', 'delete'] },
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachines/status'], verbs: ['update', 'patch'] },
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: [...READ, 'create', 'update', 'patch', 'delete'] },
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
+  { apiGroups: ['pool.kubevirt.io'], resources: ['virtualmachinepools'], verbs: READ },
+  { apiGroups: ['pool.kubevirt.io'], resources: ['virtualmachinepools/status'], verbs: ['update', 'patch'] },
   { apiGroups: [''], resources: ['pods'], verbs: [...READ, 'create', 'delete'] },
   { apiGroups: [''], resources: ['nodes'], verbs: READ },
   // DataVolumes: their claims (CDI's import annotations on them) and importer pods; a VM's dataVolumeTemplates.
