@@ -311,6 +311,16 @@ export interface HttpArgs {
    * Manifest field: `spec.dataVolumeTemplates[].spec.source.http.certConfigMap`.
    */
   certConfigMap?: pulumi.Input<string>;
+  /**
+   * Extra HTTP headers sent with every request of the import, each "Name: value".
+   * Manifest field: `spec.dataVolumeTemplates[].spec.source.http.extraHeaders`.
+   */
+  extraHeaders?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Secrets whose every value is an extra HTTP header ("Name: value") sent with every request, for headers that carry credentials.
+   * Manifest field: `spec.dataVolumeTemplates[].spec.source.http.secretExtraHeaders`.
+   */
+  secretExtraHeaders?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**

@@ -19,6 +19,11 @@ export const DISK_IMAGE_FILE = 'disk.img';
 export const SCRATCH_DIR = '.virtstack-import';
 /** Where a certConfigMap is mounted: every file in it is a trusted CA bundle. */
 export const IMPORTER_CERT_DIR = '/certs';
+/**
+ * Where the secretExtraHeaders Secrets are mounted, one folder each (CDI's /extraheaders): every value of
+ * every one is an extra HTTP header, "Name: value".
+ */
+export const IMPORTER_SECRET_HEADERS_DIR = '/extraheaders';
 
 /** The port and path of the importer's progress metrics (CDI: https on 8443; here plain http, see README). */
 export const IMPORTER_METRICS_PORT = 8443;
@@ -45,6 +50,8 @@ export const IMPORTER_ENV = {
   certDir: 'IMPORTER_CERT_DIR',
   /** JSON array of "Name: value" strings (spec.source.http.extraHeaders). */
   extraHeaders: 'IMPORTER_EXTRA_HEADERS',
+  /** Set (to IMPORTER_SECRET_HEADERS_DIR) when secretExtraHeaders Secrets are mounted there. */
+  secretHeadersDir: 'IMPORTER_SECRET_EXTRA_HEADERS_DIR',
   /** The DataVolume's uid: the metric's ownerUID label. */
   ownerUid: 'OWNER_UID',
   preallocation: 'PREALLOCATION',

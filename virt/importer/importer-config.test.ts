@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FILESYSTEM_OVERHEAD, IMPORTER_DATA_DIR } from '../import-contract/index.js';
 import { ImportError } from './import-error.js';
-import { importerConfig, readCaDir } from './importer-config.js';
+import { importerConfig, readCaDir, readSecretHeaders } from './importer-config.js';
 
 const base = { IMPORTER_ENDPOINT: 'http://images.example/disk.qcow2', IMPORTER_IMAGE_SIZE: '1073741824', OWNER_UID: 'uid-1' };
 
@@ -65,6 +65,28 @@ describe('readCaDir', () => {
       symlinkSync('..2026_03_01', join(dir, '..data'));
       symlinkSync(join('..data', 'ca.pem'), join(dir, 'ca.pem'));
       expect(readCaDir(dir)).toEqual(['PEM']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readSecretHeaders', () => {
+  it('reads every value of every mounted Secret as a header, Secrets in mount order, and appends them to extraHeaders', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'importer-headers-'));
+    try {
+      // Two Secret mounts laid out as the kubelet does (..data link, key links); folder 10 sorts after 2.
+      for (const [folder, keys] of [['2', { token: 'Authorization: Bearer abc\n' }], ['10', { a: 'X-Tenant: t1', b: 'X-Zone: z' }]] as const) {
+        const d = join(dir, folder);
+        mkdirSync(join(d, '..2026_12_02'), { recursive: true });
+        symlinkSync('..2026_12_02', join(d, '..data'));
+        for (const [k, v] of Object.entries(keys)) {
+          writeFileSync(join(d, '..2026_12_02', k), v);
+          symlinkSync(join('..data', k), join(d, k));
+        }
+      }
+      expect(readSecretHeaders(dir)).toEqual(['Authorization: Bearer abc', 'X-Tenant: t1', 'X-Zone: z']);
+      expect(importerConfig({ ...base, IMPORTER_EXTRA_HEADERS: '["X-A: 1"]', IMPORTER_SECRET_EXTRA_HEADERS_DIR: dir }).extraHeaders).toEqual(['X-A: 1', 'Authorization: Bearer abc', 'X-Tenant: t1', 'X-Zone: z']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

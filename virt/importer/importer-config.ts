@@ -26,6 +26,23 @@ export function readCaDir(dir: string): string[] {
   return out;
 }
 
+/**
+ * The headers of the mounted secretExtraHeaders Secrets (one folder per Secret, every value a header line),
+ * in Secret order then key order; a value that is not "Name: value" is refused later by the http source.
+ */
+export function readSecretHeaders(dir: string): string[] {
+  const out: string[] = [];
+  for (const secret of readdirSync(dir).filter((f) => !f.startsWith('.')).sort((x, y) => x.localeCompare(y, undefined, { numeric: true }))) {
+    const folder = join(dir, secret);
+    if (!statSync(folder).isDirectory()) continue;
+    for (const key of readdirSync(folder).filter((f) => !f.startsWith('.')).sort()) {
+      const p = join(folder, key);
+      if (statSync(p).isFile()) out.push(readFileSync(p, 'utf8').replace(/\r?\n$/, ''));
+    }
+  }
+  return out;
+}
+
 export function importerConfig(env: NodeJS.ProcessEnv, dataDir = IMPORTER_DATA_DIR): ImporterConfig {
   const E = IMPORTER_ENV;
   const source = env[E.source] ?? 'http';
@@ -51,6 +68,8 @@ export function importerConfig(env: NodeJS.ProcessEnv, dataDir = IMPORTER_DATA_D
       throw bad(E.extraHeaders, `not a JSON array of "Name: value" strings (${(e as Error).message})`);
     }
   }
+  const secretHeadersDir = env[E.secretHeadersDir];
+  if (secretHeadersDir) extraHeaders = [...(extraHeaders ?? []), ...readSecretHeaders(secretHeadersDir)];
   const certDir = env[E.certDir];
   return {
     source: source as ImporterSource,

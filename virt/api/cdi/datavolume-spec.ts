@@ -13,7 +13,9 @@ export const dvSource = obj(
       url: str('http:// or https:// URL of the image.', { pattern: '^https?://' }),
       secretRef: opt(str('Secret with "accessKeyId" and "secretKey" sent as basic-auth credentials.')),
       certConfigMap: opt(str('ConfigMap holding a CA bundle ("ca.pem") to trust for https.')),
-    }, { upstream: ['extraHeaders', 'secretExtraHeaders'], project: 'CDI' })),
+      extraHeaders: opt(arr('Extra HTTP headers sent with every request of the import, each "Name: value".', str('One header, "Name: value".', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+:' }))),
+      secretExtraHeaders: opt(arr('Secrets whose every value is an extra HTTP header ("Name: value") sent with every request, for headers that carry credentials.', str('Name of a Secret in the DataVolume\'s namespace.', { minLength: 1 }))),
+    }, { project: 'CDI' })),
     registry: opt(obj('Import the disk from a container image (a containerDisk image: the disk under /disk).', {
       url: str('docker:// or oci-archive:// reference of the image.', { pattern: '^(docker|oci-archive)://' }),
       secretRef: opt(str('Secret with registry credentials ("accessKeyId", "secretKey").')),

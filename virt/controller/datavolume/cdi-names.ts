@@ -20,6 +20,7 @@ export const ANN = {
   secret: `${CDI_GROUP}/storage.import.secretName`,
   certConfigMap: `${CDI_GROUP}/storage.import.certConfigMap`,
   extraHeaders: `${CDI_GROUP}/storage.import.extraHeaders`,
+  secretExtraHeaders: `${CDI_GROUP}/storage.import.secretExtraHeaders`,
   importPod: `${CDI_GROUP}/storage.import.importPodName`,
   preallocationRequested: `${CDI_GROUP}/storage.preallocation.requested`,
   /** CDI's record on the claim that the importer preallocated the disk. */

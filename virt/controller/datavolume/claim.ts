@@ -35,11 +35,6 @@ export class ClaimSpecError extends Error {
 
 const MIB = 2 ** 20;
 
-/** A http source's extraHeaders: not in virt/api's schema yet, read when the stored object carries them. */
-export function extraHeadersOf(spec: DataVolumeSpec): string[] | undefined {
-  const h = (spec.source?.http as { extraHeaders?: unknown } | undefined)?.extraHeaders;
-  return Array.isArray(h) && h.every((x) => typeof x === 'string') ? (h as string[]) : undefined;
-}
 
 /** The importer annotations CDI puts on the claim for the DataVolume's source. */
 export function importAnnotations(dv: DataVolume): Record<string, string> {
@@ -50,8 +45,8 @@ export function importAnnotations(dv: DataVolume): Record<string, string> {
     a[ANN.endpoint] = s.http.url;
     if (s.http.secretRef) a[ANN.secret] = s.http.secretRef;
     if (s.http.certConfigMap) a[ANN.certConfigMap] = s.http.certConfigMap;
-    const h = extraHeadersOf(dv.spec);
-    if (h) a[ANN.extraHeaders] = JSON.stringify(h);
+    if (s.http.extraHeaders?.length) a[ANN.extraHeaders] = JSON.stringify(s.http.extraHeaders);
+    if (s.http.secretExtraHeaders?.length) a[ANN.secretExtraHeaders] = JSON.stringify(s.http.secretExtraHeaders);
   } else if (s.registry) {
     a[ANN.source] = 'registry';
     a[ANN.endpoint] = s.registry.url;

@@ -75,6 +75,27 @@ describe('DataVolume controller', () => {
     await h.until('importer pod once bound', () => importer());
   });
 
+  it('passes extraHeaders to the importer and mounts each secretExtraHeaders Secret in a folder of its own', async () => {
+    seedClasses('Immediate');
+    h.start();
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('dv1', { source: { http: { url: 'http://images.example/disk.qcow2', extraHeaders: ['X-Tenant: t1'], secretExtraHeaders: ['token', 'zone'] } } }));
+    const c = await h.until('claim', () => pvc());
+    expect(c.metadata.annotations).toMatchObject({ [ANN.extraHeaders]: '["X-Tenant: t1"]', [ANN.secretExtraHeaders]: '["token","zone"]' });
+    await bindClaim();
+    const pod = await h.until('importer pod', () => importer());
+    const ctr = pod.spec!.containers![0]! as unknown as { env: { name: string; value?: string }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] };
+    const env = Object.fromEntries(ctr.env.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ [IMPORTER_ENV.extraHeaders]: '["X-Tenant: t1"]', [IMPORTER_ENV.secretHeadersDir]: '/extraheaders' });
+    expect(ctr.volumeMounts.filter((m) => m.mountPath.startsWith('/extraheaders'))).toEqual([
+      { name: 'cdi-secret-headers-0', mountPath: '/extraheaders/0', readOnly: true },
+      { name: 'cdi-secret-headers-1', mountPath: '/extraheaders/1', readOnly: true },
+    ]);
+    expect((pod.spec as { volumes: Record<string, unknown>[] }).volumes.filter((v) => String(v.name).startsWith('cdi-secret-headers'))).toEqual([
+      { name: 'cdi-secret-headers-0', secret: { secretName: 'token' } },
+      { name: 'cdi-secret-headers-1', secret: { secretName: 'zone' } },
+    ]);
+  });
+
   it('waits for the first consumer on a late-binding class, unless immediate binding is asked for', async () => {
     seedClasses('WaitForFirstConsumer');
     h.start();

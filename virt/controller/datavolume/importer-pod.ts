@@ -2,7 +2,7 @@
 // capabilities, the claim at /data, the certConfigMap at /certs, the secretRef's keys as basic-auth
 // environment, restarted by the kubelet on failure (its back-off is the retry's), controlled by the claim
 // so it goes with it.
-import { DEFAULT_FILESYSTEM_OVERHEAD, IMPORTER_CERT_DIR, IMPORTER_DATA_DIR, IMPORTER_ENV, IMPORTER_METRICS_PORT, IMPORTER_UID } from '../../import-contract/index.js';
+import { DEFAULT_FILESYSTEM_OVERHEAD, IMPORTER_CERT_DIR, IMPORTER_DATA_DIR, IMPORTER_ENV, IMPORTER_METRICS_PORT, IMPORTER_SECRET_HEADERS_DIR, IMPORTER_UID } from '../../import-contract/index.js';
 import type { KubeObject } from '../../kube/api.js';
 import type { PullPolicy } from '../vmi/pod-manifest.js';
 import { ANN, importerPodName, LABELS, uploadPodName } from './cdi-names.js';
@@ -25,6 +25,18 @@ export interface ImporterPodManifest extends KubeObject {
 
 export const IMPORTER_CONTAINER = 'importer';
 
+/** The claim's secretExtraHeaders annotation (a JSON array of Secret names); an unreadable one is none. */
+function secretExtraHeadersOf(a: Record<string, string>): string[] {
+  const raw = a[ANN.secretExtraHeaders];
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
+  } catch {
+    return [];
+  }
+}
+
 export function importerPod(pvc: PersistentVolumeClaim, o: ImporterPodOptions): ImporterPodManifest {
   const a = pvc.metadata.annotations ?? {};
   const claim = pvc.metadata.name ?? '';
@@ -45,6 +57,15 @@ export function importerPod(pvc: PersistentVolumeClaim, o: ImporterPodOptions): 
   }
   const mounts: { name: string; mountPath: string; readOnly?: boolean }[] = [{ name: 'cdi-data-vol', mountPath: IMPORTER_DATA_DIR }];
   const volumes: Record<string, unknown>[] = [{ name: 'cdi-data-vol', persistentVolumeClaim: { claimName: claim } }];
+  const secretHeaders = secretExtraHeadersOf(a);
+  if (secretHeaders.length) {
+    env.push({ name: IMPORTER_ENV.secretHeadersDir, value: IMPORTER_SECRET_HEADERS_DIR });
+    secretHeaders.forEach((name, i) => {
+      // A folder per Secret, named by its position: Secret names may repeat or clash with nothing here.
+      mounts.push({ name: `cdi-secret-headers-${i}`, mountPath: `${IMPORTER_SECRET_HEADERS_DIR}/${i}`, readOnly: true });
+      volumes.push({ name: `cdi-secret-headers-${i}`, secret: { secretName: name } });
+    });
+  }
   if (a[ANN.certConfigMap]) {
     env.push({ name: IMPORTER_ENV.certDir, value: IMPORTER_CERT_DIR });
     mounts.push({ name: 'cdi-cert-vol', mountPath: IMPORTER_CERT_DIR, readOnly: true });
