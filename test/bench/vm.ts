@@ -30,7 +30,7 @@ import { HttpKubeApi, isGone, isNotFound, loadKubeConfig, RESOURCES, type KubeAp
 import { vmiToDomainXml, type Accelerator } from '../../virt/launcher/domain/index.js';
 import { supportsDirectIo } from '../../virt/launcher/volumes/prepare-volumes.js';
 import { LABELS, LAUNCHER_POD } from '../../virt/protocol/launcher-pod.js';
-import { hostPathOnNode, ensureStack, SERIAL_LOG, vmObject, type VmTemplateSpec } from '../cluster/stack.js';
+import { hostPathOnNode, ensureStack, SERIAL_LOG, STACK_NAMESPACE, vmObject, type VmTemplateSpec } from '../cluster/stack.js';
 import { rawRequest } from '../cluster/kube-api.js';
 import { BASE_IMAGE, CGROUP_PARENT, KUBELET_ROOT_DIR, kubeconfigPath } from '../cluster/paths.js';
 import { GUEST_MARKER } from '../guest/init-script.js';
@@ -389,9 +389,43 @@ async function launcherEvents(pod: string): Promise<LauncherEvents> {
   return out;
 }
 
-/** One VM's milestones from its POST, in seconds: the watches', the launcher's log lines and the marker. */
-function timelineOf(clocks: Clocks, r: VmRun, ev: LauncherEvents): Record<string, number> {
+/** What the handlers' logs say of one VM: when its pod network was prepared, and how long preparing took. */
+interface HandlerEvents {
+  networkAt?: number;
+  prepareMs?: number;
+}
+
+/**
+ * The handlers' "pod network prepared" lines for this namespace since `sinceWall` (Date.now() ms), by VM name:
+ * with the launcher's "launcher ready" they show how long a VMI waited for its handler, and how much of that
+ * was the preparing itself (the handler used to leave the 5th VMI of a busy node ~30 s waiting).
+ */
+async function handlerEvents(kube: KubeApi, sinceWall: number): Promise<Map<string, HandlerEvents>> {
+  const out = new Map<string, HandlerEvents>();
+  const pods = await kube.list<PodLite>(RESOURCES.pods, { namespace: STACK_NAMESPACE, labelSelector: 'kubevirt.io=virt-handler' });
+  const since = new Date(sinceWall - 1000).toISOString();
+  for (const p of pods.items) {
+    const r = await rawRequest('GET', `/api/v1/namespaces/${STACK_NAMESPACE}/pods/${p.metadata.name}/log?sinceTime=${encodeURIComponent(since)}`);
+    if (r.code !== 200) continue;
+    for (const line of r.body.split('\n')) {
+      if (!line.includes('"pod network prepared"') || !line.includes(`"namespace":"${NAMESPACE}"`)) continue;
+      let j: { time?: string; name?: string; prepareMs?: number };
+      try {
+        j = JSON.parse(line) as typeof j;
+      } catch {
+        continue; // not a JSON line
+      }
+      if (!j.name || out.has(j.name)) continue;
+      out.set(j.name, { networkAt: j.time ? Date.parse(j.time) : NaN, ...(typeof j.prepareMs === 'number' ? { prepareMs: j.prepareMs } : {}) });
+    }
+  }
+  return out;
+}
+
+/** One VM's milestones from its POST, in seconds: the watches', the launcher's and handler's log lines and the marker. */
+function timelineOf(clocks: Clocks, r: VmRun, ev: LauncherEvents, hev?: HandlerEvents): Record<string, number> {
   const t: Record<string, number> = clocks.timeline(r.name, r.t0);
+  if (hev?.networkAt !== undefined && Number.isFinite(hev.networkAt)) t['pod network prepared'] = (hev.networkAt - r.wall0) / 1000;
   if (ev.readyAt !== undefined && Number.isFinite(ev.readyAt)) t['launcher ready'] = (ev.readyAt - r.wall0) / 1000;
   if (ev.domainStartedAt !== undefined && Number.isFinite(ev.domainStartedAt)) t['domain started'] = (ev.domainStartedAt - r.wall0) / 1000;
   if (r.marker !== undefined) t.marker = seconds(r.marker - r.t0);
@@ -626,7 +660,7 @@ interface AtOnceRound {
   perVm: { running: number; marker: number }[];
   perNode: Record<string, number>;
   /** e2e only: each VM's milestones from its own POST. */
-  timelines?: { name: string; node: string; t: Record<string, number> }[];
+  timelines?: { name: string; node: string; prepareMs?: number | undefined; t: Record<string, number> }[];
 }
 
 async function e2eAtOnce(kube: KubeApi, clocks: Clocks, names: string[], guestMemory: string, created: string[]): Promise<AtOnceRound> {
@@ -642,7 +676,8 @@ async function e2eAtOnce(kube: KubeApi, clocks: Clocks, names: string[], guestMe
   }
   const perNode: Record<string, number> = {};
   for (const r of runs) perNode[r.pod!.node] = (perNode[r.pod!.node] ?? 0) + 1;
-  const timelines = await Promise.all(runs.map(async (r) => ({ name: r.name, node: r.pod!.node, t: timelineOf(clocks, r, await launcherEvents(r.pod!.name)) })));
+  const handler = await handlerEvents(kube, Math.min(...runs.map((r) => r.wall0)));
+  const timelines = await Promise.all(runs.map(async (r) => ({ name: r.name, node: r.pod!.node, prepareMs: handler.get(r.name)?.prepareMs, t: timelineOf(clocks, r, await launcherEvents(r.pod!.name), handler.get(r.name)) })));
   await deleteVms(kube, names);
   return {
     allRunning: seconds(Math.max(...runs.map((r) => r.running!)) - start),
@@ -722,7 +757,7 @@ export async function run(): Promise<BenchResult> {
     await rawUntilBooted([warmRaw]);
     await rawDestroy(raw, [warmRaw]);
 
-    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[], domainStarted: [] as number[], podBoot: [] as number[], rawBoot: [] as number[] };
+    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[], domainStarted: [] as number[], podBoot: [] as number[], rawBoot: [] as number[], prepareMs: [] as number[] };
     await floorPod(kube, clocks, 'floor-warm-up');
     const timelines: Record<string, number>[] = [];
     const mem = { pod: [] as MemorySample[], raw: [] as MemorySample[] };
@@ -757,7 +792,9 @@ export async function run(): Promise<BenchResult> {
       mem.pod.push(sampleCgroup(podCgroup(v.pod!.node, v.pod!.uid), guestBytes));
       const ev = await launcherEvents(v.pod!.name);
       if (ev.ready) ready.push(ev.ready);
-      const tl = timelineOf(clocks, v, ev);
+      const hev = (await handlerEvents(kube, v.wall0)).get(name);
+      if (hev?.prepareMs !== undefined) seq.prepareMs.push(hev.prepareMs);
+      const tl = timelineOf(clocks, v, ev, hev);
       timelines.push(tl);
       if (tl['domain started'] !== undefined) {
         seq.domainStarted.push(tl['domain started']);
@@ -850,6 +887,14 @@ export async function run(): Promise<BenchResult> {
         const slow = r.timelines.filter((x) => (x.t.Running ?? Infinity) > 2 * p50);
         return slow.length ? [`at once round ${k + 1}, VMs Running later than 2x the round's p50 (${p50.toFixed(2)} s), milestones from their POST (s): ${slow.map((x) => `${x.name} on ${x.node}: ${sortedTimeline(x.t)}`).join('; ')}`] : [];
       }),
+      ...par.e2e.flatMap((r, k) => {
+        if (r.failed || !r.timelines) return [];
+        // Per VMI: from its launcher being ready to its handler having prepared the pod network (the handler's
+        // queue wait plus the preparing), and the preparing alone, as the handler logged it.
+        const wait = r.timelines.map((x) => ({ x, w: (x.t['pod network prepared'] ?? NaN) - (x.t['launcher ready'] ?? NaN) }));
+        return [`at once round ${k + 1}, handler: launcher ready -> pod network prepared (s) ${wait.map(({ x, w }) => `${x.name}@${x.node} ${Number.isFinite(w) ? w.toFixed(2) : 'n/a'}`).join(', ')}; the preparing itself (ms) ${r.timelines.map((x) => x.prepareMs ?? 'n/a').join(', ')}`];
+      }),
+      `sequential, handler: pod network preparing (ms, its log) ${seq.prepareMs.join(', ') || 'n/a'}`,
       ...par.raw.map((r, k) => `at once round ${k + 1}: raw virsh create returned (s) ${fmt(r.perVm.map((x) => x.running))}; raw markers (s) ${fmt(r.perVm.map((x) => x.marker))}`),
       `launcher ready (its log): capabilities ${ready.map((r) => r.capabilities).join(', ') || 'n/a'}; capabilities load p50 ${median(ready.map((r) => r.capabilitiesMs))} ms; launcher start-up p50 ${median(ready.map((r) => r.startupMs))} ms`,
       `memory at ${SETTLED_COUNTS} s of counting after the marker, working set = usage - total_inactive_file; pod - guest RAM (MiB): ${fmt(podBeyond, 1)}; raw: ${fmt(rawBeyond, 1)}; pod - guest RAM touched: ${fmt(podBeyondTouched, 1)}; raw: ${fmt(rawBeyondTouched, 1)}`,

@@ -85,6 +85,7 @@ export class NodePodNetwork implements PodNetworkSetup {
     if (!proc) {
       throw new NetworkSetupError('read-links', `no process of container ${LAUNCHER_POD.computeContainer} of pod ${podName} (uid ${uid}) in ${this.procRoot}`, 'is the pod on this node, and does the handler run with hostPID: true?');
     }
+    const started = performance.now();
     const { network, changed } = await this.run({
       netns: netnsOfPid(proc.pid, this.procRoot),
       binding: iface.binding,
@@ -92,7 +93,7 @@ export class NodePodNetwork implements PodNetworkSetup {
       ...(iface.macAddress ? { guestMac: iface.macAddress } : {}),
       dns: readPodDns(proc.pid, this.procRoot),
     });
-    if (changed.length) this.opts.log.info('pod network prepared', { namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid, pod: pod.metadata.name, binding: iface.binding, changed });
+    if (changed.length) this.opts.log.info('pod network prepared', { namespace: vmi.metadata.namespace, name: vmi.metadata.name, uid: vmi.metadata.uid, pod: pod.metadata.name, binding: iface.binding, changed, prepareMs: Math.round(performance.now() - started) });
     return forLauncher(network);
   }
 }
