@@ -129,6 +129,18 @@ describe('VmiSync', () => {
     expect(bad.events).toEqual(['Warning/Stopped']);
   });
 
+  test('a source launcher that exited 0 after its domain migrated away does not make the VMI Succeeded', async () => {
+    const exited = [{ name: 'compute', ready: false, restartCount: 0, state: { terminated: { exitCode: 0 } } }];
+    const migrating = { migrationUid: 'm1', sourceNode: 'node-1', targetNode: 'node-2', startTimestamp: '2026-12-01T00:00:00Z' };
+    const h = harness(vmi({ phase: 'Running', nodeName: 'node-1', migrationState: migrating }), [pod(exited)]);
+    await h.sync.sync('ns/vm1');
+    expect(h.writes).toEqual([]);
+    // A failed migration leaves the VM here: its launcher exiting 0 is a shutdown as ever.
+    const failed = harness(vmi({ phase: 'Running', nodeName: 'node-1', migrationState: { ...migrating, completed: true, failed: true } }), [pod(exited)]);
+    await failed.sync.sync('ns/vm1');
+    expect(failed.writes[0]).toMatchObject({ phase: 'Succeeded' });
+  });
+
   test('a final VMI is left alone', async () => {
     const h = harness(vmi({ phase: 'Failed', nodeName: 'node-1' }), [pod(running)]);
     await h.sync.sync('ns/vm1');
