@@ -16,6 +16,7 @@ import type { Logger } from '../logger/logger.js';
 import { LABELS } from '../protocol/launcher-pod.js';
 import { NodeEndpoint, vmiRoutes, type TlsSource } from './endpoint/index.js';
 import { LauncherConnections } from './launcher-connections.js';
+import { runMigrations } from './migration/migrations.js';
 import { markUnschedulable, probeAndLabel } from './node-labeller.js';
 import { launcherPodFor, VmiSync, vmiKeyOfPod, type PodNetworkSetup } from './vmi-sync.js';
 
@@ -55,6 +56,11 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
   vmis.addHandlers(enqueueHandlers(queue));
   pods.addHandlers(enqueueHandlers<Pod>(queue, vmiKeyOfPod));
   const connections = new LauncherConnections(o.kubeletRootDir, log);
+  const status = {
+    write: async (cached: VirtualMachineInstance, next: VirtualMachineInstanceStatus) => {
+      await writeStatus<VirtualMachineInstanceStatus, VirtualMachineInstance>(o.api, RESOURCES.virtualMachineInstances, cached, next);
+    },
+  };
   const sync = new VmiSync({
     nodeName: o.nodeName,
     getVmi: (k) => vmis.store.get(k),
@@ -62,11 +68,7 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
     launchers: connections,
     network: o.network,
     accelerator: () => ({ accelerator: choice.accelerator, reason: choice.reason }),
-    status: {
-      write: async (cached, status) => {
-        await writeStatus<VirtualMachineInstanceStatus, VirtualMachineInstance>(o.api, RESOURCES.virtualMachineInstances, cached, status);
-      },
-    },
+    status,
     event: (vmi, type, reason, message) => events.event(vmi, type, reason, message),
     log,
   });
@@ -100,6 +102,28 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
       })
     : undefined;
 
+  // Issue 12: source and target sides of live migrations, on their own queue (before the informers start,
+  // so their handlers see every object).
+  const migrationsStop = new AbortController();
+  signal.addEventListener('abort', () => migrationsStop.abort(), { once: true });
+  const migrationsDone = runMigrations(
+    {
+      api: o.api,
+      nodeName: o.nodeName,
+      kubeletRootDir: o.kubeletRootDir,
+      vmis,
+      pods,
+      podsOf: (uid) => pods.store.byIndex(VMI_UID_INDEX, uid),
+      launchers: connections,
+      network: o.network,
+      accelerator: () => ({ accelerator: choice.accelerator, reason: choice.reason }),
+      status,
+      event: (vmi, type, reason, message) => events.event(vmi, type, reason, message),
+      log,
+      ...(o.endpoint ? { tls: o.endpoint.tls } : {}),
+    },
+    migrationsStop.signal,
+  );
   const orphanTimer = setInterval(() => void killOrphans(o.api, pods, connections, log), o.orphanCheckMs ?? 30_000);
   vmis.start();
   pods.start();
@@ -111,6 +135,8 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
   try {
     await runController({ name: 'virt-handler', queue, informers: [vmis, pods], workers: o.workers ?? 4, sync: (k) => sync.sync(k), log, signal });
   } finally {
+    migrationsStop.abort();
+    await migrationsDone.catch((err: unknown) => log.error('the migration controller failed', { error: (err as Error).message }));
     clearInterval(orphanTimer);
     await endpoint?.close().catch(() => undefined);
     connections.closeAll();

@@ -69,6 +69,10 @@ export const LABELS = {
   schedulable: 'kubevirt.io/schedulable',
   /** virtstack's: "kvm" or "tcg", what the handler's probe found on the node. */
   accelerator: 'virtstack.io/accelerator',
+  /** upstream's: on a migration target pod, the UID of the migration it serves. */
+  migrationJobUid: 'kubevirt.io/migrationJobUID',
+  /** upstream's: on a VMI while a migration target waits on that node (its handler watches by it). */
+  migrationTargetNodeName: 'kubevirt.io/migrationTargetNodeName',
 } as const;
 
 /** Extended resources the handler's device plugins advertise (upstream's names). */
