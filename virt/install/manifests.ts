@@ -52,7 +52,8 @@ export const CONTROLLER_RULES: readonly Rule[] = [
 export const CONTROLLER_NAMESPACE_RULES: readonly Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 
 export const HANDLER_RULES: readonly (Rule & { resourceNames?: string[] })[] = [
-  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: READ },
+  // patch: a migration's target handler moves the VMI's kubevirt.io/nodeName label to its node (as upstream's).
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: [...READ, 'patch'] },
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
   { apiGroups: [''], resources: ['pods'], verbs: READ },
   // Its own node's labels (RBAC cannot narrow this to one node; upstream's handler has the same).
