@@ -1,7 +1,7 @@
 // The controller process's work while it leads: one set of informers shared by the VM and VMI controllers,
 // each controller with its own queue and expectations, Events as virt-controller. Built fresh for every
 // leadership term, so a replica that lost the lease and wins it again starts from a clean cache.
-import type { DataVolume, VirtualMachine, VirtualMachineInstance } from '../api/index.js';
+import type { DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../api/index.js';
 import { setMaxListeners } from 'node:events';
 import type { KubeApi } from '../kube/api.js';
 import type { NodeObject, Pod } from '../kube/core-types.js';
@@ -12,8 +12,10 @@ import { RESOURCES } from '../kube/resources.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../logger/logger.js';
 import { LABELS } from '../protocol/launcher-pod.js';
+import { MIGRATION_DEFAULTS } from '../api/defaults/index.js';
 import type { ControllerConfig } from './config.js';
 import { DataVolumeController } from './datavolume/dv-controller.js';
+import { MIGRATION_INDEXERS, MigrationController } from './migration/migration-controller.js';
 import { LABELS as CDI_LABELS } from './datavolume/cdi-names.js';
 import type { PersistentVolumeClaim } from './datavolume/claim.js';
 import type { ProgressFetcher } from './datavolume/progress.js';
@@ -26,7 +28,7 @@ export const CONTROLLER_COMPONENT = 'virt-controller';
 
 export interface VirtControllersOptions {
   api: KubeApi;
-  config: Pick<ControllerConfig, 'launcherImage' | 'launcherImagePullPolicy' | 'importerImage' | 'emulation' | 'logLevel' | 'identity' | 'workers'>;
+  config: Pick<ControllerConfig, 'launcherImage' | 'launcherImagePullPolicy' | 'importerImage' | 'emulation' | 'logLevel' | 'identity' | 'workers'> & Partial<Pick<ControllerConfig, 'migrations'>>;
   log: Logger;
   /** Where the informers list and watch; `api` unless given (tests put a lagging cache here). */
   readApi?: KubeApi;
@@ -44,6 +46,8 @@ export class VirtControllers {
   readonly vm: VmController;
   readonly vmi: VmiController;
   readonly dataVolume: DataVolumeController;
+  readonly migration: MigrationController;
+  readonly migrationQueue = new WorkQueue();
   readonly vmQueue = new WorkQueue();
   readonly vmiQueue = new WorkQueue();
   readonly dataVolumeQueue = new WorkQueue();
@@ -58,6 +62,7 @@ export class VirtControllers {
     dataVolumes: Informer<DataVolume>;
     importerPods: Informer<Pod>;
     storageClasses: Informer<StorageClass>;
+    migrations: Informer<VirtualMachineInstanceMigration>;
   };
   private readonly informers: { start(): void; stop(): Promise<void> }[];
 
@@ -74,8 +79,9 @@ export class VirtControllers {
     // Only importer pods (CDI's label): the DataVolume controller's.
     const importerPods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${CDI_LABELS.app}=${CDI_LABELS.appValue}` });
     const storageClasses = new Informer<StorageClass>(read, STORAGE_CLASSES, { log });
-    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses };
-    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses];
+    const migrations = new Informer<VirtualMachineInstanceMigration>(read, RESOURCES.migrations, { log, indexers: MIGRATION_INDEXERS });
+    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations };
+    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations];
     this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });
     const opt = { ...(o.now ? { now: o.now } : {}) };
     const expectations = () => new Expectations(o.expectationsTtlMs !== undefined ? { ttlMs: o.expectationsTtlMs } : {});
@@ -92,6 +98,14 @@ export class VirtControllers {
       api: o.api, dataVolumes, claims, pods: importerPods, launcherPods: pods, storageClasses, queue: this.dataVolumeQueue, events: this.events, log,
       config: { importerImage: o.config.importerImage, importerImagePullPolicy: o.config.launcherImagePullPolicy },
       ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}), ...(o.authorizeClone ? { authorizeClone: o.authorizeClone } : {}),
+    });
+    this.migration = new MigrationController({
+      api: o.api, migrations, vmis, pods, queue: this.migrationQueue, expectations: expectations(), events: this.events, log,
+      config: {
+        launcherImage: o.config.launcherImage, launcherImagePullPolicy: o.config.launcherImagePullPolicy, launcherLogLevel: o.config.logLevel,
+        migrations: o.config.migrations ?? { ...MIGRATION_DEFAULTS },
+      },
+      ...opt,
     });
   }
 
@@ -111,7 +125,7 @@ export class VirtControllers {
     setMaxListeners(64, signal);
     this.startCaches();
     try {
-      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers)]);
+      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers), this.migration.run(signal, this.o.config.workers)]);
     } finally {
       await Promise.all(this.informers.map((i) => i.stop()));
       await this.events.flush();

@@ -112,7 +112,7 @@ export class Harness {
     this.cachesOnly = true;
     this.controllers.startCaches();
     const c = this.controllers.caches;
-    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes, c.importerPods, c.storageClasses].map((i) => i.waitForSync()));
+    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes, c.importerPods, c.storageClasses, c.migrations].map((i) => i.waitForSync()));
   }
 
   async stop(): Promise<void> {
@@ -122,6 +122,7 @@ export class Harness {
       this.controllers.vmQueue.shutDown();
       this.controllers.vmiQueue.shutDown();
       this.controllers.dataVolumeQueue.shutDown();
+      this.controllers.migrationQueue.shutDown();
       await this.controllers.stopCaches();
       await this.controllers.events.flush();
     }

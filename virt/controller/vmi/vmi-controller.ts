@@ -17,6 +17,9 @@ import type { Logger } from '../../logger/logger.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import type { Emulation } from '../config.js';
 import type { Claim } from '../vm/vm-controller.js';
+import { setCondition } from '../conditions.js';
+import { kubeTime } from '../kube-time.js';
+import { liveMigratability, liveMigratableCondition } from './live-migratable.js';
 import { firstConsumerPod, isFirstConsumerPod } from './first-consumer-pod.js';
 import { launcherPod } from './launcher-pod.js';
 import type { PullPolicy } from './pod-manifest.js';
@@ -213,6 +216,10 @@ export class VmiController {
     }
 
     const r = vmiStatus({ vmi, pod, pods, nodeExists: this.nodeExists, syncFailure: failure, kvmRequired: this.kvmRequired(), now: this.now() });
+    // upstream's LiveMigratable: said while the VM runs (what admission and the migration controller read).
+    if (r.status.phase === 'Running' || r.status.phase === 'Scheduled') {
+      setCondition(r.status.conditions ??= [], liveMigratableCondition(liveMigratability(vmi, (k) => d.claims.store.get(k))), kubeTime(this.now()));
+    }
     const written = await writeStatus(d.api, RESOURCES.virtualMachineInstances, vmi, r.status);
     if (written) vmi = written;
     const dropFinalizer = r.removeFinalizer && (vmi.metadata.finalizers ?? []).includes(VMI_FINALIZER);
