@@ -36,6 +36,11 @@ export const CONTROLLER_RULES: readonly Rule[] = [
   { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['update', 'patch'] },
   { apiGroups: ['pool.kubevirt.io'], resources: ['virtualmachinepools'], verbs: READ },
   { apiGroups: ['pool.kubevirt.io'], resources: ['virtualmachinepools/status'], verbs: ['update', 'patch'] },
+  // Migrations: their finalizer and status; the evacuation controller creates them for a drained node's VMIs.
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations'], verbs: [...READ, 'create', 'update', 'patch'] },
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations/status'], verbs: ['update', 'patch'] },
+  // One PodDisruptionBudget per evictionStrategy LiveMigrate VMI (upstream's disruption-budget controller).
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: [...READ, 'create', 'update', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: [...READ, 'create', 'delete'] },
   { apiGroups: [''], resources: ['nodes'], verbs: READ },
   // DataVolumes: their claims (CDI's import annotations on them) and importer pods; a VM's dataVolumeTemplates.
