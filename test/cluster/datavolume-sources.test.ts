@@ -27,6 +27,7 @@ beforeAll(async () => {
   server = new ImageServer({ certFile: tls.certFile, keyFile: tls.keyFile });
   server.serve('/guest.qcow2', { body: qcow2 });
   server.serve('/private/guest.qcow2', { body: qcow2, auth: { user: 'importer', password: 's3cret' } });
+  server.serve('/tenant/guest.qcow2', { body: qcow2, headers: { 'x-tenant': 't1', authorization: 'Bearer t0ken' } });
   await server.start();
   registry = new LocalRegistry(join(work, 'registry'), tls);
   await registry.start();
@@ -63,6 +64,17 @@ test('basic auth through secretRef (accessKeyId/secretKey); wrong credentials na
   const dv = await waitDv(ns.name, 'authed', (d) => phaseEnded(d.status?.phase), 'Succeeded', 300_000);
   expect(dv.status?.phase).toBe('Succeeded');
   expect(diskMatches(join(await claimDir(ns.name, 'authed'), 'disk.img'), raw)).toBe(true);
+}, 600_000);
+
+test('extraHeaders and a secretExtraHeaders Secret\'s header are sent with the download; without them the server\'s 403 is named', async () => {
+  ok(['-n', ns.name, 'create', 'secret', 'generic', 'bearer', '--from-literal=auth=Authorization: Bearer t0ken']);
+  applyObject(httpDataVolume(ns.name, 'headerless', server.url('/tenant/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca', extraHeaders: ['X-Tenant: t1'] } }));
+  applyObject(httpDataVolume(ns.name, 'headers', server.url('/tenant/guest.qcow2'), '64Mi', { annotations: IMMEDIATE, http: { certConfigMap: 'test-ca', extraHeaders: ['X-Tenant: t1'], secretExtraHeaders: ['bearer'] } }));
+  const refused = await waitDv(ns.name, 'headerless', (d) => /HTTP 403/.test(condition(d, 'Running')?.message ?? ''), 'a 403', 180_000);
+  expect(condition(refused, 'Running')?.message).toMatch(/^HTTP 403 Forbidden from https:\/\/10\.213\.0\.1:\d+\/tenant\/guest\.qcow2/);
+  const dv = await waitDv(ns.name, 'headers', (d) => phaseEnded(d.status?.phase), 'Succeeded', 300_000);
+  expect(dv.status?.phase).toBe('Succeeded');
+  expect(diskMatches(join(await claimDir(ns.name, 'headers'), 'disk.img'), raw)).toBe(true);
 }, 600_000);
 
 test('a containerDisk image from a real registry (TLS, certConfigMap) is imported: the disk under /disk/', async () => {

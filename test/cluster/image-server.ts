@@ -15,6 +15,8 @@ export interface ServedImage {
   cuts?: number;
   /** Require these basic-auth credentials. */
   auth?: { user: string; password: string };
+  /** Require these request headers (lower-case names) with exactly these values; 403 otherwise. */
+  headers?: Record<string, string>;
 }
 
 export class ImageServer {
@@ -72,6 +74,8 @@ export class ImageServer {
     if (img.auth && req.headers.authorization !== `Basic ${Buffer.from(`${img.auth.user}:${img.auth.password}`).toString('base64')}`) {
       return void res.writeHead(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="images"' }).end();
     }
+    const missing = Object.entries(img.headers ?? {}).filter(([k, v]) => req.headers[k] !== v).map(([k]) => k);
+    if (missing.length) return void res.writeHead(403, 'Forbidden').end(`missing or wrong headers: ${missing.join(', ')}`);
     res.writeHead(200, { 'content-length': String(img.body.length), 'content-type': 'application/octet-stream' });
     const cut = img.cutAfter !== undefined && n <= (img.cuts ?? 0) ? img.cutAfter : undefined;
     const end = cut ?? img.body.length;

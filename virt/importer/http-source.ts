@@ -101,7 +101,7 @@ export async function openHttp(o: HttpSourceOptions): Promise<HttpSource> {
     }
     if (code < 200 || code > 299) {
       res.resume();
-      throw new ImportError('http', `HTTP ${code} ${res.statusMessage ?? ''}`.trim() + ` from ${redact(url)}` + (code === 401 || code === 403 ? ' (check the credentials in spec.source.http.secretRef)' : ''));
+      throw new ImportError('http', `HTTP ${code} ${res.statusMessage ?? ''}`.trim() + ` from ${redact(url)}` + (code === 401 || code === 403 ? ` (check the credentials in spec.source.http.secretRef${o.extraHeaders?.length ? ', extraHeaders and secretExtraHeaders' : ''})` : ''));
     }
     const len = res.headers['content-length'];
     const length = len !== undefined && /^\d+$/.test(len) ? Number(len) : undefined;

@@ -23,12 +23,15 @@ export function checkDataVolumeSpec(spec: DataVolumeSpec, path: string, errors: 
   if (spec.pvc && !spec.pvc.accessModes?.length) {
     errors.push({ path: joinPath(joinPath(path, 'pvc'), 'accessModes'), reason: 'Required', message: 'pvc needs accessModes (storage may leave them to the StorageClass)', hint: 'add accessModes: [ReadWriteOnce], or use storage instead of pvc' });
   }
-  if (spec.contentType === 'archive') {
-    if (src && !src.http && !src.upload) {
-      errors.push({ path: joinPath(path, 'contentType'), reason: 'Conflict', value: 'archive', allowed: 'with an http or upload source', message: 'an archive is extracted only from an http or upload source', hint: 'use contentType: kubevirt for disk images' });
-    }
-    if (claim?.volumeMode === 'Block') {
-      errors.push({ path: joinPath(claimPath, 'volumeMode'), reason: 'Conflict', value: 'Block', message: 'an archive is extracted onto a filesystem, not a block device', hint: 'use volumeMode: Filesystem, or contentType: kubevirt' });
-    }
+  if (claim?.volumeMode === 'Block') {
+    // Refused up front rather than left Pending: virtstack's importer writes the disk as a file (disk.img)
+    // and its launcher opens that file, and the local cluster's local-path provisioner provisions no Block
+    // volumes at all. An archive on Block is refused by upstream CDI too.
+    errors.push(spec.contentType === 'archive'
+      ? { path: joinPath(claimPath, 'volumeMode'), reason: 'Conflict', value: 'Block', message: 'an archive is extracted onto a filesystem, not a block device', hint: 'use volumeMode: Filesystem, or contentType: kubevirt' }
+      : { path: joinPath(claimPath, 'volumeMode'), reason: 'UnsupportedField', value: 'Block', allowed: '"Filesystem"', message: '"Block" is supported by upstream CDI, not by virtstack: its importer writes the disk as a file on a Filesystem claim (and the local-path provisioner provisions no Block volumes)', hint: `use ${claimKey}.volumeMode: Filesystem, or leave it out` });
+  }
+  if (spec.contentType === 'archive' && src && !src.http && !src.upload) {
+    errors.push({ path: joinPath(path, 'contentType'), reason: 'Conflict', value: 'archive', allowed: 'with an http or upload source', message: 'an archive is extracted only from an http or upload source', hint: 'use contentType: kubevirt for disk images' });
   }
 }
