@@ -1,10 +1,11 @@
 // `npm run bench -- api`: what the api adds to a client's request.
 //   admission: p50/p99 of VirtualMachine creates (runStrategy Halted, real writes, one at a time) through
 //   the kube-apiserver with the webhooks in place, against the same creates with the two webhook
-//   configurations removed, in the same run (with, without, with again, so drift shows). The
+//   configurations removed, in the same run (alternating blocks, so drift in the load hits both sides). The
 //   configurations are restored in a finally, caBundle included. While they are removed, creates on the
 //   cluster go unchecked: run this benchmark alone.
 //   console: test/bench/api-console.ts (its own file) adds its figures when present.
+import { loadavg } from 'node:os';
 import type { BenchFigure, BenchResult } from './main.js';
 import { MUTATING_WEBHOOKS, VALIDATING_WEBHOOKS } from '../../virt/certs/cert-manager.js';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../../virt/apiserver/admission/webhooks.js';
@@ -83,27 +84,69 @@ async function consoleSection(): Promise<ApiBenchSection | undefined> {
   }
 }
 
+/** Sum and count of each webhook's CREATE calls as the kube-apiserver times them (its own histogram). */
+async function webhookTimes(): Promise<Map<string, { sum: number; count: number }>> {
+  const r = await rawRequest('GET', '/metrics');
+  const out = new Map<string, { sum: number; count: number }>();
+  const line = /^apiserver_admission_webhook_admission_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm;
+  for (const m of r.body.matchAll(line)) {
+    const labels = m[2]!;
+    if (!labels.includes('operation="CREATE"') || !labels.includes('rejected="false"')) continue;
+    const name = /name="([^"]+)"/.exec(labels)?.[1];
+    if (!name?.startsWith('virtualmachine')) continue;
+    const e = out.get(name) ?? { sum: 0, count: 0 };
+    e[m[1] as 'sum' | 'count'] += Number(m[3]);
+    out.set(name, e);
+  }
+  return out;
+}
+
+function perCallMs(before: Map<string, { sum: number; count: number }>, after: Map<string, { sum: number; count: number }>): string[] {
+  return [...after].map(([name, a]) => {
+    const b = before.get(name) ?? { sum: 0, count: 0 };
+    const n = a.count - b.count;
+    return `${name} ${n > 0 ? (((a.sum - b.sum) / n) * 1000).toFixed(2) : '?'} ms mean over ${n} calls`;
+  });
+}
+
+// Blocks alternate so that drift in the machine's load hits both sides alike.
+const BLOCKS = Number(process.env.BENCH_API_BLOCKS ?? 3);
+
 export async function admissionSection(): Promise<ApiBenchSection> {
   await ensureStack();
   const api = new HttpKubeApi(loadKubeConfig({ kubeconfig: kubeconfigPath() }), { userAgent: 'bench-api' });
   const namespace = `bench-api-${Date.now().toString(36)}`;
   await api.create(RESOURCES.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  const loads: number[] = [];
   try {
     await waitAdmission(namespace, true);
     await createLatencies(namespace, 'warm', WARMUP);
-    const with1 = await createLatencies(namespace, 'with-a', CREATES);
-    const saved = await removeWebhooks(api);
-    let without: number[];
-    try {
-      await waitAdmission(namespace, false);
-      await createLatencies(namespace, 'warm-raw', WARMUP);
-      without = await createLatencies(namespace, 'raw', CREATES);
-    } finally {
-      await restoreWebhooks(api, saved);
+    const withAll: number[] = [];
+    const without: number[] = [];
+    const blockP50s: string[] = [];
+    const before = await webhookTimes();
+    let timedWith = 0;
+    for (let b = 0; b < BLOCKS; b++) {
+      loads.push(loadavg()[0]!);
+      const t0 = Date.now();
+      const w = await createLatencies(namespace, `with-${b}`, CREATES);
+      timedWith += Date.now() - t0;
+      withAll.push(...w);
+      const saved = await removeWebhooks(api);
+      let wo: number[];
+      try {
+        await waitAdmission(namespace, false);
+        await createLatencies(namespace, `warm-raw-${b}`, WARMUP);
+        wo = await createLatencies(namespace, `raw-${b}`, CREATES);
+      } finally {
+        await restoreWebhooks(api, saved);
+      }
+      without.push(...wo);
+      blockP50s.push(`${percentile(w, 50).toFixed(2)}/${percentile(wo, 50).toFixed(2)}`);
+      await waitAdmission(namespace, true);
+      await createLatencies(namespace, `warm-${b}`, WARMUP);
     }
-    await waitAdmission(namespace, true);
-    const with2 = await createLatencies(namespace, 'with-b', CREATES);
-    const withAll = [...with1, ...with2];
+    const after = await webhookTimes();
     const fig = (name: string, p: number): BenchFigure => {
       const value = percentile(withAll, p);
       const base = percentile(without, p);
@@ -113,8 +156,9 @@ export async function admissionSection(): Promise<ApiBenchSection> {
     return {
       figures: [p50, fig('VM create p99 through the webhooks', 99), { name: 'added at p50', unit: 'ms', value: p50.value - p50.baseline!.value, goal: '<= 5 ms' }],
       notes: [
-        `${CREATES * 2} creates with the webhooks (p50 first block ${percentile(with1, 50).toFixed(2)} ms, second ${percentile(with2, 50).toFixed(2)} ms), ${CREATES} without, one at a time, each a real write of a Halted VM`,
+        `${CREATES * BLOCKS} creates with the webhooks and ${CREATES * BLOCKS} without, in ${BLOCKS} alternating blocks (p50 with/without per block: ${blockP50s.join(', ')} ms), one at a time, each a real write of a Halted VM; 1-min load average at each block ${loads.map((l) => l.toFixed(1)).join(', ')}`,
         'with webhooks: the mutating webhook (validation + defaults) and the validating webhook, each a TLS round trip from the kube-apiserver to virt-api',
+        `the kube-apiserver's own timing of each webhook call during the with-blocks (${(timedWith / 1000).toFixed(1)} s, warm-ups included): ${perCallMs(before, after).join('; ')}`,
       ],
     };
   } finally {
