@@ -161,11 +161,27 @@ leaderElection:
     writeFileSync(join(dir, 'kubelet.yaml'), kubeletConfig(n));
     writeFileSync(join(dir, 'kube-proxy.yaml'), kubeProxyConfig(n));
   }
-  writeFileSync(
-    join(cfg, 'local-path-config.json'),
-    JSON.stringify({ nodePathMap: NODES.map((n) => ({ node: n.name, paths: [join(nodeDir(n), 'local-path')] })) }, null, 2),
-  );
+  writeFileSync(join(cfg, 'local-path-config.json'), JSON.stringify(localPathConfig(), null, 2));
   writeFileSync(join(cfg, 'local-path-helper-pod.yaml'), helperPodYaml());
+}
+
+/** The folder both nodes see (it is outside NODE_PRIVATE_PATHS): the RWX class's volumes, shared like NFS. */
+export function sharedStoragePath(): string {
+  return join(clusterRoot(), 'shared-storage');
+}
+
+/** The RWX StorageClass: local-path-provisioner's sharedFileSystemPath mode (hostPath PVs, no node affinity). */
+export const SHARED_STORAGE_CLASS = 'local-path-shared';
+
+/** One node-local class (the default, RWO) and one shared class, each with its own local-path config. */
+export function localPathConfig(): Record<string, unknown> {
+  mkdirSync(sharedStoragePath(), { recursive: true });
+  return {
+    storageClassConfigs: {
+      'local-path': { nodePathMap: NODES.map((n) => ({ node: n.name, paths: [join(nodeDir(n), 'local-path')] })) },
+      [SHARED_STORAGE_CLASS]: { sharedFileSystemPath: sharedStoragePath() },
+    },
+  };
 }
 
 function containerdConfig(n: NodeSpec): string {
@@ -372,6 +388,14 @@ metadata:
     storageclass.kubernetes.io/is-default-class: "true"
 provisioner: rancher.io/local-path
 volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Delete
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: ${SHARED_STORAGE_CLASS}
+provisioner: rancher.io/local-path
+volumeBindingMode: Immediate
 reclaimPolicy: Delete
 `;
 }
