@@ -1,7 +1,7 @@
 // The controller process's work while it leads: one set of informers shared by the VM and VMI controllers,
 // each controller with its own queue and expectations, Events as virt-controller. Built fresh for every
 // leadership term, so a replica that lost the lease and wins it again starts from a clean cache.
-import type { DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration } from '../api/index.js';
+import type { DataVolume, VirtualMachine, VirtualMachineInstance, VirtualMachineInstanceMigration, VirtualMachinePool } from '../api/index.js';
 import { setMaxListeners } from 'node:events';
 import type { KubeApi } from '../kube/api.js';
 import type { NodeObject, Pod } from '../kube/core-types.js';
@@ -21,6 +21,7 @@ import type { PersistentVolumeClaim } from './datavolume/claim.js';
 import type { ProgressFetcher } from './datavolume/progress.js';
 import type { CloneAuthorizer } from './datavolume/clone-authorization.js';
 import { STORAGE_CLASSES, type StorageClass } from './datavolume/storage-class.js';
+import { PoolController, POOL_VM_INDEXERS } from './pool/pool-controller.js';
 import { VmController, vmIndexers } from './vm/vm-controller.js';
 import { POD_INDEXERS, VMI_INDEXERS, VmiController } from './vmi/vmi-controller.js';
 
@@ -46,11 +47,13 @@ export class VirtControllers {
   readonly vm: VmController;
   readonly vmi: VmiController;
   readonly dataVolume: DataVolumeController;
+  readonly pool: PoolController;
   readonly migration: MigrationController;
   readonly migrationQueue = new WorkQueue();
   readonly vmQueue = new WorkQueue();
   readonly vmiQueue = new WorkQueue();
   readonly dataVolumeQueue = new WorkQueue();
+  readonly poolQueue = new WorkQueue();
   readonly events: EventRecorder;
   /** The shared caches (read-only views for tests and diagnostics; the controllers own them). */
   readonly caches: {
@@ -63,13 +66,14 @@ export class VirtControllers {
     importerPods: Informer<Pod>;
     storageClasses: Informer<StorageClass>;
     migrations: Informer<VirtualMachineInstanceMigration>;
+    pools: Informer<VirtualMachinePool>;
   };
   private readonly informers: { start(): void; stop(): Promise<void> }[];
 
   constructor(private readonly o: VirtControllersOptions) {
     const read = o.readApi ?? o.api;
     const log = o.log;
-    const vms = new Informer<VirtualMachine>(read, RESOURCES.virtualMachines, { log, indexers: vmIndexers });
+    const vms = new Informer<VirtualMachine>(read, RESOURCES.virtualMachines, { log, indexers: { ...vmIndexers, ...POOL_VM_INDEXERS } });
     const vmis = new Informer<VirtualMachineInstance>(read, RESOURCES.virtualMachineInstances, { log, indexers: VMI_INDEXERS });
     // Only launcher pods: the controller has no business with any other pod.
     const pods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${LABELS.app}=${LABELS.appLauncher}`, indexers: POD_INDEXERS });
@@ -80,8 +84,9 @@ export class VirtControllers {
     const importerPods = new Informer<Pod>(read, RESOURCES.pods, { log, labelSelector: `${CDI_LABELS.app}=${CDI_LABELS.appValue}` });
     const storageClasses = new Informer<StorageClass>(read, STORAGE_CLASSES, { log });
     const migrations = new Informer<VirtualMachineInstanceMigration>(read, RESOURCES.migrations, { log, indexers: MIGRATION_INDEXERS });
-    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations };
-    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations];
+    const pools = new Informer<VirtualMachinePool>(read, RESOURCES.pools, { log });
+    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations, pools };
+    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations, pools];
     this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });
     const opt = { ...(o.now ? { now: o.now } : {}) };
     const expectations = () => new Expectations(o.expectationsTtlMs !== undefined ? { ttlMs: o.expectationsTtlMs } : {});
@@ -107,6 +112,7 @@ export class VirtControllers {
       },
       ...opt,
     });
+    this.pool = new PoolController({ api: o.api, pools, vms, vmis, queue: this.poolQueue, expectations: expectations(), updates: expectations(), events: this.events, log, ...opt });
   }
 
   /** Starts the informers (idempotent); run() does it too. */
@@ -125,7 +131,7 @@ export class VirtControllers {
     setMaxListeners(64, signal);
     this.startCaches();
     try {
-      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers), this.migration.run(signal, this.o.config.workers)]);
+      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers), this.migration.run(signal, this.o.config.workers), this.pool.run(signal, this.o.config.workers)]);
     } finally {
       await Promise.all(this.informers.map((i) => i.stop()));
       await this.events.flush();
