@@ -8,6 +8,9 @@ import { stackUsernames } from '../apiserver/admission/admit.js';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../apiserver/admission/webhooks.js';
 import { parseDuration } from '../apiserver/durations.js';
 import { ApiServer } from '../apiserver/server.js';
+import { launcherEvictionCheck } from '../apiserver/admission/eviction-admission.js';
+import { migrationCreateCheck } from '../apiserver/admission/migration-admission.js';
+import { sarCloneSourceAuthorizer } from '../apiserver/admission/clone-authorization-sar.js';
 import { createSubresourceApi } from '../apiserver/subresources/index.js';
 import { CertManager } from '../certs/cert-manager.js';
 import { API_CLIENT_SECRET, API_SERVING_SECRET } from '../certs/stack-certificates.js';
@@ -80,7 +83,7 @@ try {
   const tls = await serving.ready(stopping).catch((e: unknown) => (stopping.aborted ? undefined : Promise.reject(e)));
   if (tls) {
     const subresources = createSubresourceApi({ api, log, namespace, handlerClientTls: () => client.current() });
-    const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, stackServiceAccounts()) } });
+    const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, stackServiceAccounts()) }, clusterChecks: [migrationCreateCheck(api), launcherEvictionCheck(api)], authorizeClone: sarCloneSourceAuthorizer(api) });
     serving.onChange((m) => server.setTls(m));
     await server.listen();
     log.info('serving', { port });
