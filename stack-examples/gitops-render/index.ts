@@ -8,7 +8,9 @@ import { KubeVirtInstall, VirtualMachine } from '../../components/index.js';
 
 const config = new pulumi.Config('virtstack');
 const renderDir = config.require('renderDir');
-const render = new k8s.Provider('render', { renderYamlToDirectory: renderDir });
+// kubeconfig '': the SDK fills an unset kubeconfig from KUBECONFIG, and upstream's provider refuses any
+// kubeconfig beside renderYamlToDirectory (a pipeline's shell often has one set).
+const render = new k8s.Provider('render', { renderYamlToDirectory: renderDir, kubeconfig: '' });
 
 new KubeVirtInstall('virtstack', { clusterChecks: false, imagePrefix: config.get('imagePrefix') ?? 'registry.example/virtstack/' }, { providers: { kubernetes: render } });
 

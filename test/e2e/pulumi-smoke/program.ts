@@ -49,8 +49,7 @@ const deployment = new k8s.apps.v1.Deployment(
   { provider },
 );
 
-// Set `stuck` to see how a wait that never holds fails: after `pulumi.com/timeoutSeconds`, with the
-// object's conditions in the error.
+// Set `stuck` to see how a wait that never holds fails: after `pulumi.com/timeoutSeconds`.
 if (config.getBoolean('stuck')) {
   new k8s.core.v1.Pod(
     'stuck',
@@ -68,7 +67,9 @@ if (config.getBoolean('stuck')) {
 // Set `renderDir` to also render manifests for GitOps instead of applying them (renderYamlToDirectory).
 const renderDir = config.get('renderDir');
 if (renderDir) {
-  const renderer = new k8s.Provider('render', { renderYamlToDirectory: renderDir });
+  // kubeconfig '': the SDK fills an unset kubeconfig from KUBECONFIG, and upstream's provider refuses any
+  // kubeconfig beside renderYamlToDirectory.
+  const renderer = new k8s.Provider('render', { renderYamlToDirectory: renderDir, kubeconfig: '' });
   new k8s.core.v1.ConfigMap('rendered', { metadata: { namespace: 'gitops', name: 'rendered' }, data: { greeting: config.get('greeting') ?? 'hello' } }, { provider: renderer });
   new k8s.apiextensions.v1.CustomResourceDefinition(
     'widgets',
