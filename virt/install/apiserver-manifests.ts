@@ -32,6 +32,11 @@ export const API_RULES: readonly Rule[] = [
   { apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], resourceNames: [MUTATING_CONFIGURATION], verbs: ['get', 'patch'] },
   { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingwebhookconfigurations'], resourceNames: [VALIDATING_CONFIGURATION], verbs: ['get', 'patch'] },
   { apiGroups: ['apiregistration.k8s.io'], resources: ['apiservices'], resourceNames: [SUBRESOURCE_API_SERVICE], verbs: ['get', 'patch'] },
+  // The migration and eviction admission checks read the VMI (and its other migrations, the evicted pod);
+  // an eviction of a LiveMigrate VMI's pod marks the VMI's status.evacuationNodeName.
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances', 'virtualmachineinstancemigrations'], verbs: ['get', 'list'] },
+  { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances/status'], verbs: ['patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
 ];
 
 /** In the stack's namespace: the certificate Secrets (create cannot be narrowed by name) and the Lease. */

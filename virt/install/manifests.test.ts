@@ -101,6 +101,6 @@ describe('installManifests', () => {
     const status = hooks.find((h) => h.name === 'status-validator.kubevirt.io')!;
     expect(status.matchConditions).toEqual([{ name: 'not-the-stack', expression: '!(request.userInfo.username in ["system:serviceaccount:virtstack:virt-controller","system:serviceaccount:virtstack:virt-handler","system:serviceaccount:virtstack:virt-api"])' }]);
     const kinds = hooks.flatMap((h) => (h.rules as { resources: string[] }[]).flatMap((r) => r.resources));
-    expect(new Set(kinds)).toEqual(new Set(['virtualmachines', 'virtualmachineinstances', 'virtualmachines/status', 'virtualmachineinstances/status', 'virtualmachineinstancemigrations', 'virtualmachinepools', 'datavolumes']));
+    expect(new Set(kinds)).toEqual(new Set(['virtualmachines', 'virtualmachineinstances', 'virtualmachines/status', 'virtualmachineinstances/status', 'virtualmachineinstancemigrations', 'virtualmachinepools', 'datavolumes', 'pods/eviction']));
   });
 });

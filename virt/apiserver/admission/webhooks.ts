@@ -33,6 +33,8 @@ export const WEBHOOKS: readonly WebhookSpec[] = [
   { name: 'status-validator.kubevirt.io', type: 'validating', path: '/status-validate', ...kv, resources: ['virtualmachines/status', 'virtualmachineinstances/status'], operations: ['UPDATE'] },
   { name: 'migration-validator.kubevirt.io', type: 'validating', path: '/migration-validate', ...kv, resources: ['virtualmachineinstancemigrations'], operations: ['CREATE', 'UPDATE'] },
   { name: 'virtualmachinepool-validator.kubevirt.io', type: 'validating', path: '/virtualmachinepools-validate', group: 'pool.kubevirt.io', version: 'v1beta1', resources: ['virtualmachinepools'], operations: ['CREATE', 'UPDATE'] },
+  // upstream's: an eviction of a LiveMigrate VMI's launcher pod becomes a migration (eviction-admission.ts).
+  { name: 'virt-launcher-eviction-interceptor.kubevirt.io', type: 'validating', path: '/launcher-eviction-validate', group: '', version: 'v1', resources: ['pods/eviction'], operations: ['CREATE'] },
   { name: 'datavolume-validate.cdi.kubevirt.io', type: 'validating', path: '/datavolume-validate', group: 'cdi.kubevirt.io', version: 'v1beta1', resources: ['datavolumes'], operations: ['CREATE', 'UPDATE'] },
 ];
 
