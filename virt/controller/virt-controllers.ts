@@ -19,7 +19,6 @@ import { MIGRATION_INDEXERS, MigrationController } from './migration/migration-c
 import { LABELS as CDI_LABELS } from './datavolume/cdi-names.js';
 import type { PersistentVolumeClaim } from './datavolume/claim.js';
 import type { ProgressFetcher } from './datavolume/progress.js';
-import type { CloneAuthorizer } from './datavolume/clone-authorization.js';
 import { STORAGE_CLASSES, type StorageClass } from './datavolume/storage-class.js';
 import { PoolController, POOL_VM_INDEXERS } from './pool/pool-controller.js';
 import { VmController, vmIndexers } from './vm/vm-controller.js';
@@ -37,8 +36,6 @@ export interface VirtControllersOptions {
   random?: () => number;
   /** How the DataVolume controller reads a running importer's progress (tests pass a fake). */
   fetchProgress?: ProgressFetcher;
-  /** Whether a cross-namespace clone is allowed (tests pass a fake; a SubjectAccessReview otherwise). */
-  authorizeClone?: CloneAuthorizer;
   /** Expectations older than this count as met (a lost watch event must not wedge a key). */
   expectationsTtlMs?: number;
 }
@@ -102,7 +99,7 @@ export class VirtControllers {
     this.dataVolume = new DataVolumeController({
       api: o.api, dataVolumes, claims, pods: importerPods, launcherPods: pods, storageClasses, queue: this.dataVolumeQueue, events: this.events, log,
       config: { importerImage: o.config.importerImage, importerImagePullPolicy: o.config.launcherImagePullPolicy },
-      ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}), ...(o.authorizeClone ? { authorizeClone: o.authorizeClone } : {}),
+      ...opt, ...(o.fetchProgress ? { fetchProgress: o.fetchProgress } : {}),
     });
     this.migration = new MigrationController({
       api: o.api, migrations, vmis, pods, queue: this.migrationQueue, expectations: expectations(), events: this.events, log,

@@ -19,7 +19,6 @@ import type { PullPolicy } from '../vmi/pod-manifest.js';
 import { randomBytes } from 'node:crypto';
 import { CLONE_SOURCE_PORT, cloneSourcePath } from '../../import-contract/index.js';
 import { ANN, importerPodName, REASONS, uploadPodName } from './cdi-names.js';
-import { cloneAuthorizer, type CloneAuthorizer } from './clone-authorization.js';
 import { CLONE_TOKEN_ANNOTATION, cloneSourcePod, cloneSourcePodName, cloneTargetOf } from './clone-source.js';
 import { claimFor, ClaimSpecError, type PersistentVolumeClaim } from './claim.js';
 import { updateCondition, type ConditionValue, type DvCondition } from './dv-conditions.js';
@@ -51,8 +50,6 @@ export interface DataVolumeControllerDeps {
   now?: () => Date;
   /** How progress is read from a running importer (tests pass a fake). */
   fetchProgress?: ProgressFetcher;
-  /** Whether a cross-namespace clone is allowed (a SubjectAccessReview unless given). */
-  authorizeClone?: CloneAuthorizer;
 }
 
 /** How often a clone waiting for its source (absent, in use, not yet authorized) looks again. */
@@ -107,12 +104,10 @@ interface Observed {
 export class DataVolumeController {
   private readonly now: () => Date;
   private readonly fetch: ProgressFetcher;
-  private readonly authorizeClone: CloneAuthorizer;
 
   constructor(private readonly d: DataVolumeControllerDeps) {
     this.now = d.now ?? (() => new Date());
     this.fetch = d.fetchProgress ?? fetchProgress;
-    this.authorizeClone = d.authorizeClone ?? cloneAuthorizer(d.api);
     d.dataVolumes.addHandlers(enqueueHandlers(d.queue));
     d.claims.addHandlers(enqueueHandlers(d.queue, (c) => ownerKey(c, RESOURCES.dataVolumes.kind)));
     d.pods.addHandlers(enqueueHandlers(d.queue, (p) => cloneTargetOf(p) ?? ownerKey(p, RESOURCES.persistentVolumeClaims.kind)));
@@ -282,12 +277,8 @@ export class DataVolumeController {
   private async cloneBlocked(dv: DataVolume, clone: { key: string; namespace: string }, source: PersistentVolumeClaim | undefined): Promise<ConditionValue | undefined> {
     if (dv.status?.phase === 'Succeeded') return undefined;
     if (!source) return { status: 'False', reason: 'CloneWithoutSource', message: `the source claim ${clone.key} does not exist; create it or fix spec.source.pvc` };
-    if (clone.namespace !== dv.metadata.namespace) {
-      const { allowed, user } = await this.authorizeClone(dv.metadata.namespace ?? '', clone.namespace);
-      if (!allowed) {
-        return { status: 'False', reason: 'CloneUnauthorized', message: `${user} may not clone from namespace ${clone.namespace}: it needs create on datavolumes/source (cdi.kubevirt.io) there, e.g. a RoleBinding in ${clone.namespace} to a Role granting it` };
-      }
-    }
+    // Whether the clone may read another namespace was decided when the DataVolume (or its VM) was written,
+    // for the user who wrote it, by the api's admission (virt/apiserver/admission/clone-authorization.ts), as CDI.
     if (source.status?.phase !== 'Bound') return { status: 'False', reason: 'CloneSourceNotBound', message: `the source claim ${clone.key} is not bound yet` };
     // CDI's rule: a claim a running pod writes to is not copied (the copy would be torn). A clone that has
     // begun goes on (its source pod is then the claim's user).

@@ -11,7 +11,6 @@ import { pollUntil } from '../../kube/testing/poll.js';
 import { LABELS } from '../../protocol/launcher-pod.js';
 import type { ControllerConfig } from '../config.js';
 import type { ProgressFetcher } from '../datavolume/progress.js';
-import type { CloneAuthorizer } from '../datavolume/clone-authorization.js';
 import { VirtControllers } from '../virt-controllers.js';
 
 /** Delivers watch events of held kinds only when released: an informer that lags behind the API server. */
@@ -69,8 +68,6 @@ export interface HarnessOptions {
   nodes?: { name: string; accelerator: 'kvm' | 'tcg' }[];
   /** What a running importer's progress metric answers. @default nothing (no answer) */
   fetchProgress?: ProgressFetcher;
-  /** Answers cross-namespace clone checks. @default allowed */
-  authorizeClone?: CloneAuthorizer;
 }
 
 export class Harness {
@@ -95,7 +92,6 @@ export class Harness {
       now: () => new Date(this.clock),
       random: () => 0,
       fetchProgress: opts.fetchProgress ?? (() => Promise.resolve(undefined)),
-      authorizeClone: opts.authorizeClone ?? ((t) => Promise.resolve({ allowed: true, user: `system:serviceaccount:${t}:default` })),
     });
   }
 
