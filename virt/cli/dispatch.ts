@@ -5,6 +5,7 @@ import { consoleCommand } from './console/index.js';
 import { exposeCommand } from './expose/index.js';
 import { imageUploadCommand } from './image-upload/index.js';
 import { vmActionCommand, vmiActionCommand } from './lifecycle/index.js';
+import { migrateCommand } from './migrate/index.js';
 import { validateCommand } from './validate/index.js';
 import { vncCommand } from './vnc/index.js';
 
@@ -14,6 +15,8 @@ export const COMMANDS: readonly CliCommand[] = [
   vmActionCommand('restart'),
   vmiActionCommand('pause'),
   vmiActionCommand('unpause'),
+  migrateCommand('migrate'),
+  migrateCommand('migrate-cancel'),
   consoleCommand(),
   vncCommand(),
   exposeCommand(),

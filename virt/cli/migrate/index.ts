@@ -1,0 +1,2 @@
+// virtctl migrate, migrate-cancel.
+export { migrateCommand } from './migrate-commands.js';
