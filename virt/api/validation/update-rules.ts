@@ -94,7 +94,9 @@ function immutableSpec(ctx: UpdateContext): { message: string; hint: string } | 
     case 'VirtualMachineInstanceMigration':
       return { message: 'the spec of a VirtualMachineInstanceMigration cannot change once it is created', hint: 'delete it and create a new migration' };
     case 'DataVolume':
-      return { message: 'the spec of a DataVolume cannot change once it is created', hint: 'create a new DataVolume (a pvc source clones this one)' };
+      // Kubernetes' wording for an immutable field ("field is immutable"): clients key on it, e.g. the Pulumi
+      // Kubernetes provider's preview of a replacement retries its dry run under another name when it sees it.
+      return { message: 'field is immutable: the spec of a DataVolume cannot change once it is created', hint: 'create a new DataVolume (a pvc source clones this one)' };
     default:
       return undefined;
   }
