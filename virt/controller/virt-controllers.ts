@@ -16,6 +16,8 @@ import { MIGRATION_DEFAULTS } from '../api/defaults/index.js';
 import type { ControllerConfig } from './config.js';
 import { DataVolumeController } from './datavolume/dv-controller.js';
 import { MIGRATION_INDEXERS, MigrationController } from './migration/migration-controller.js';
+import { EvacuationController } from './evacuation/evacuation-controller.js';
+import { PDBS, PdbController, type PodDisruptionBudget } from './disruption-budget/pdb-controller.js';
 import { LABELS as CDI_LABELS } from './datavolume/cdi-names.js';
 import type { PersistentVolumeClaim } from './datavolume/claim.js';
 import type { ProgressFetcher } from './datavolume/progress.js';
@@ -47,6 +49,10 @@ export class VirtControllers {
   readonly pool: PoolController;
   readonly migration: MigrationController;
   readonly migrationQueue = new WorkQueue();
+  readonly evacuation: EvacuationController;
+  readonly evacuationQueue = new WorkQueue();
+  readonly disruptionBudget: PdbController;
+  readonly disruptionBudgetQueue = new WorkQueue();
   readonly vmQueue = new WorkQueue();
   readonly vmiQueue = new WorkQueue();
   readonly dataVolumeQueue = new WorkQueue();
@@ -64,6 +70,7 @@ export class VirtControllers {
     storageClasses: Informer<StorageClass>;
     migrations: Informer<VirtualMachineInstanceMigration>;
     pools: Informer<VirtualMachinePool>;
+    pdbs: Informer<PodDisruptionBudget>;
   };
   private readonly informers: { start(): void; stop(): Promise<void> }[];
 
@@ -82,8 +89,9 @@ export class VirtControllers {
     const storageClasses = new Informer<StorageClass>(read, STORAGE_CLASSES, { log });
     const migrations = new Informer<VirtualMachineInstanceMigration>(read, RESOURCES.migrations, { log, indexers: MIGRATION_INDEXERS });
     const pools = new Informer<VirtualMachinePool>(read, RESOURCES.pools, { log });
-    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations, pools };
-    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations, pools];
+    const pdbs = new Informer<PodDisruptionBudget>(read, PDBS, { log });
+    this.caches = { vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations, pools, pdbs };
+    this.informers = [vms, vmis, pods, nodes, claims, dataVolumes, importerPods, storageClasses, migrations, pools, pdbs];
     this.events = new EventRecorder(o.api, { component: CONTROLLER_COMPONENT, host: o.config.identity, log });
     const opt = { ...(o.now ? { now: o.now } : {}) };
     const expectations = () => new Expectations(o.expectationsTtlMs !== undefined ? { ttlMs: o.expectationsTtlMs } : {});
@@ -109,6 +117,8 @@ export class VirtControllers {
       },
       ...opt,
     });
+    this.evacuation = new EvacuationController({ api: o.api, vmis, migrations, queue: this.evacuationQueue, events: this.events, log, ...opt });
+    this.disruptionBudget = new PdbController({ api: o.api, vmis, pdbs, queue: this.disruptionBudgetQueue, log });
     this.pool = new PoolController({ api: o.api, pools, vms, vmis, queue: this.poolQueue, expectations: expectations(), updates: expectations(), events: this.events, log, ...opt });
   }
 
@@ -128,7 +138,7 @@ export class VirtControllers {
     setMaxListeners(64, signal);
     this.startCaches();
     try {
-      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers), this.migration.run(signal, this.o.config.workers), this.pool.run(signal, this.o.config.workers)]);
+      await Promise.all([this.vm.run(signal, this.o.config.workers), this.vmi.run(signal, this.o.config.workers), this.dataVolume.run(signal, this.o.config.workers), this.migration.run(signal, this.o.config.workers), this.pool.run(signal, this.o.config.workers), this.evacuation.run(signal, 1), this.disruptionBudget.run(signal, 1)]);
     } finally {
       await Promise.all(this.informers.map((i) => i.stop()));
       await this.events.flush();

@@ -108,7 +108,7 @@ export class Harness {
     this.cachesOnly = true;
     this.controllers.startCaches();
     const c = this.controllers.caches;
-    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes, c.importerPods, c.storageClasses, c.migrations].map((i) => i.waitForSync()));
+    await Promise.all([c.vms, c.vmis, c.pods, c.nodes, c.claims, c.dataVolumes, c.importerPods, c.storageClasses, c.migrations, c.pdbs].map((i) => i.waitForSync()));
   }
 
   async stop(): Promise<void> {
@@ -119,6 +119,8 @@ export class Harness {
       this.controllers.vmiQueue.shutDown();
       this.controllers.dataVolumeQueue.shutDown();
       this.controllers.migrationQueue.shutDown();
+      this.controllers.evacuationQueue.shutDown();
+      this.controllers.disruptionBudgetQueue.shutDown();
       await this.controllers.stopCaches();
       await this.controllers.events.flush();
     }
