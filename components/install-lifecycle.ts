@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import type { ClusterTarget } from './cluster-connection.js';
+import type { NodeStateCleanup } from './install-teardown.js';
 
 const TEARDOWN_MODULE = fileURLToPath(new URL('./install-teardown.js', import.meta.url));
 
@@ -17,6 +18,8 @@ interface LifecycleInputs {
   namespace: string;
   timeoutSeconds?: number;
   module: string;
+  /** Only on the node-labels resource: what removes the handler's state folder on the nodes. */
+  nodeCleanup?: NodeStateCleanup;
 }
 
 const drainProvider: pulumi.dynamic.ResourceProvider = {
@@ -33,9 +36,14 @@ const nodeLabelsProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: LifecycleInputs) {
     return { id: `node-labels-${inputs.namespace}`, outs: inputs };
   },
+  // In place: a replacement would run delete, taking the labels off the nodes of a working stack.
+  async update(_id: string, _olds: LifecycleInputs, news: LifecycleInputs) {
+    return { outs: news };
+  },
   async delete(_id: string, props: LifecycleInputs) {
-    const m = (await import(props.module)) as { onNodeLabelsDeleted: (t: ClusterTarget) => Promise<void> };
-    await m.onNodeLabelsDeleted({ ...(props.kubeconfig ? { kubeconfig: props.kubeconfig } : {}), ...(props.context ? { context: props.context } : {}) });
+    const m = (await import(props.module)) as { onNodeLabelsDeleted: (t: ClusterTarget, c: NodeStateCleanup | undefined, timeoutMs: number) => Promise<void> };
+    const target = { ...(props.kubeconfig ? { kubeconfig: props.kubeconfig } : {}), ...(props.context ? { context: props.context } : {}) };
+    await m.onNodeLabelsDeleted(target, props.nodeCleanup, (props.timeoutSeconds ?? 600) * 1000);
   },
 };
 
@@ -59,6 +67,7 @@ export interface LifecycleArgs {
   target: ClusterTarget;
   namespace: string;
   timeoutSeconds: number;
+  nodeCleanup?: NodeStateCleanup;
 }
 
 function inputsOf(a: LifecycleArgs): pulumi.Inputs {
@@ -69,6 +78,7 @@ function inputsOf(a: LifecycleArgs): pulumi.Inputs {
     namespace: a.namespace,
     timeoutSeconds: a.timeoutSeconds,
     module: TEARDOWN_MODULE,
+    ...(a.nodeCleanup ? { nodeCleanup: a.nodeCleanup } : {}),
   };
 }
 
@@ -79,7 +89,7 @@ export class InstallDrain extends pulumi.dynamic.Resource {
   }
 }
 
-/** Deleted after the handler DaemonSet: the labels the handlers put on the nodes. */
+/** Deleted after the handler DaemonSet: the labels the handlers put on the nodes, and their state folders. */
 export class InstallNodeLabels extends pulumi.dynamic.Resource {
   constructor(name: string, args: LifecycleArgs, opts: pulumi.CustomResourceOptions) {
     super(nodeLabelsProvider, name, inputsOf(args), opts, 'virtstack', 'InstallNodeLabels');

@@ -72,7 +72,8 @@ test('creates exactly the install command\'s objects, with their manifests as in
   const controller = world.one('kubernetes:apps/v1:Deployment', 'vs-virt-controller').inputs as { spec: { replicas: number; template: { spec: { containers: { args: string[] }[] } } } };
   expect(controller.spec.replicas).toBe(1);
   expect(controller.spec.template.spec.containers[0]?.args).toEqual(expect.arrayContaining(['--emulation=on', '--log-level=debug']));
-});
+  // ~40 resources registered through Pulumi's mocks: seconds of CPU, more than jest's 5 s default on a loaded machine.
+}, 30_000);
 
 test('orders the children so that destroy drains VMs first and removes node labels after the handler', async () => {
   seedNodes(true);

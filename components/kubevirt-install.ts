@@ -1,7 +1,7 @@
 // KubeVirtInstall: the virtstack stack on a cluster, from exactly the objects the install command applies
 // (virt/install/manifests.ts), created with server-side apply by the Kubernetes provider. It refuses an
 // upstream KubeVirt before anything is sent, waits for the CRDs and rollouts (the provider's await) and for
-// every node's handler labels (here), and on destroy deletes VMs first and the node labels last
+// every node's handler labels (here), and on destroy deletes VMs first and the node labels and state last
 // (components/install-lifecycle.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -129,8 +129,14 @@ export class KubeVirtInstall extends pulumi.ComponentResource {
       base.push(kubeResource(childName(name, x), x, child({ dependsOn: [ns] })));
     }
     const lifecycle = { target, namespace: o.namespace, timeoutSeconds };
-    // The DaemonSet depends on this, so on destroy the labels go after the handlers that set them.
-    const nodeLabels = live ? [new InstallNodeLabels(`${name}-node-labels`, lifecycle, child({ dependsOn: base }))] : [];
+    // The DaemonSet depends on this, so on destroy the labels and the state folders go after the handlers
+    // that made them, with the handler's own image (its container in the generated DaemonSet).
+    const handler = objs.find((x) => x.kind === 'DaemonSet') as (ManifestObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { image: string; imagePullPolicy?: string }[] } } } }) | undefined;
+    const container = handler?.spec.template.spec.containers[0];
+    if (!handler || !container) throw new Error('installManifests() has no handler DaemonSet with a container');
+    const handlerSelector = Object.entries(handler.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const nodeCleanup = { namespace: o.namespace, image: container.image, imagePullPolicy: container.imagePullPolicy ?? 'IfNotPresent', stateDir: o.handlerStateDir, handlerSelector };
+    const nodeLabels = live ? [new InstallNodeLabels(`${name}-node-labels`, { ...lifecycle, nodeCleanup }, child({ dependsOn: base }))] : [];
     const workloads = objs
       .filter((x) => WORKLOAD_KINDS.has(x.kind ?? ''))
       .map((x) => kubeResource(childName(name, x), x, child({ dependsOn: x.kind === 'DaemonSet' ? [...base, ...nodeLabels] : base })));

@@ -2,9 +2,10 @@
 // project installs the stack with KubeVirtInstall and runs the demo VirtualMachine through the component;
 // it reports success only when the VM really runs (node, IP, boot marker, a live console line), a second
 // run changes nothing at all (no create, update, replace or delete), and a VM deleted behind its back is
-// put back on the next run (the state is refreshed, not trusted).
+// put back on the next run (the state is refreshed, not trusted); on a machine without a recent Go it fetches
+// one through the Go module proxy instead of failing.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLUSTER_SETUP_TIMEOUT_MS, ensureCluster, ensureToolchain, kubectl, repoRoot } from '../cluster/testing.js';
@@ -13,8 +14,8 @@ import { resourceSummary } from './pulumi-summary.js';
 
 let stateHome = '';
 
-function up(): { code: number; out: string; stdout: string; seconds: number } {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: stateHome };
+function up(extra: NodeJS.ProcessEnv = {}): { code: number; out: string; stdout: string; seconds: number } {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_STATE_HOME: stateHome, ...extra };
   delete env.KUBECONFIG;
   const started = Date.now();
   const r = spawnSync(join(repoRoot, 'virtstack'), ['up'], { cwd: repoRoot, encoding: 'utf8', env, timeout: 900_000 });
@@ -81,4 +82,34 @@ test('a VM deleted behind its back is put back on the next run', () => {
   expect(summary).not.toHaveProperty('deleted');
   expect(r.out).toMatch(/\+ +kubernetes:kubevirt\.io\/v1:VirtualMachine demo created/);
   expect(demoVmi().phase).toBe('Running');
+}, 900_000);
+
+test('without a recent Go (only an old one on PATH, nothing cached), ./virtstack up fetches Go through the Go module proxy and runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'virtstack-main-job-go-'));
+  try {
+    // Debian 12's golang-go (1.19) stands in: `go version` says so, the rest runs on the machine's Go, which is
+    // not on PATH. PATH is what a fresh Debian root shell has, plus that old go.
+    const machineGo = spawnSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).stdout.trim();
+    expect(machineGo).not.toBe('');
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'go'), `#!/bin/sh\nif [ "$1" = version ]; then echo "go version go1.19.8 linux/amd64"; exit 0; fi\nexec ${machineGo} "$@"\n`, { mode: 0o755 });
+    const path = `${join(dir, 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+    const r = up({ PATH: path, VIRTSTACK_GO_CACHE: join(dir, 'cache') });
+    if (r.code !== 0) throw new Error(`./virtstack up exited with ${r.code}:\n${r.out.slice(-5000)}`);
+    expect(r.out).toMatch(/virtstack: no Go >= 1\.26 here \(go version go1\.19\.8 linux\/amd64\); fetching Go 1\.26\.8 from the Go module proxy \(golang\.org\/toolchain@v0\.0\.1-go1\.26\.8\.linux-amd64\)/);
+    expect(r.out).not.toMatch(/https?:\/\//);
+    expect(r.out).toContain('virtstack up: done');
+    expect(Object.keys(resourceSummary(r.out))).toEqual(['unchanged']);
+    // A whole, working distribution: it builds a program offline.
+    const fetched = join(dir, 'cache', 'go1.26.8', 'bin', 'go');
+    const src = join(dir, 'hello');
+    mkdirSync(src);
+    writeFileSync(join(src, 'go.mod'), 'module hello\n\ngo 1.26\n');
+    writeFileSync(join(src, 'main.go'), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from the fetched Go") }\n');
+    const run = spawnSync(fetched, ['run', '.'], { cwd: src, encoding: 'utf8', env: { ...process.env, PATH: path, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod', GOCACHE: join(dir, 'gocache') } });
+    expect(`${run.stdout}${run.stderr}`).toContain('hello from the fetched Go');
+  } finally {
+    spawnSync('chmod', ['-R', 'u+w', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 900_000);

@@ -4,8 +4,9 @@
 // applies, so nothing restarts); the tests that make the stack unusable for a moment (a fake upstream
 // KubeVirt; the destroy, last, followed by a fresh install with pulumi up) hold the stack lock so other
 // tests' ensureStack() waits for them.
-import { rmSync } from 'node:fs';
-import { kubeconfigPath } from '../cluster/paths.js';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubeconfigPath, NODE_PRIVATE_PATHS, nodeDir, NODES } from '../cluster/paths.js';
 import { ensureStack, STACK_SETUP_TIMEOUT_MS } from '../cluster/stack.js';
 import { ensureToolchain, kubectl, kubectlOk, runNode } from '../cluster/testing.js';
 import { pulumiOk, runPulumi } from './pulumi-cli.js';
@@ -81,6 +82,24 @@ test('pulumi preview then shows no changes', () => {
   expect(Object.keys(resourceSummary(out))).toEqual(['unchanged']);
 }, 300_000);
 
+test('a runStrategy flipped by virtctl stop shows in preview --refresh, and up --refresh puts it back and waits for Ready', async () => {
+  const stop = await runNode('bin/virtctl.js', ['stop', 'e2e', '-n', VM_NS], { KUBECONFIG: kubeconfigPath() });
+  expect(stop.code).toBe(0);
+  expect(kubectlOk(['-n', VM_NS, 'get', 'vm', 'e2e', '-o', 'jsonpath={.spec.runStrategy}'])).toBe('Halted');
+  const vmiUid = kubectlOk(['-n', VM_NS, 'get', 'vmi', 'e2e', '-o', 'jsonpath={.metadata.uid}', '--ignore-not-found']);
+  const preview = ok(['preview', '--refresh', '--diff']);
+  expect(preview).toMatch(/runStrategy\s*:\s*"Halted"\s*=>\s*"Always"/);
+  const up = resourceSummary(ok(['up', '--refresh', '--yes', '--skip-preview']));
+  expect(up.updated).toBeGreaterThanOrEqual(1);
+  expect(up).not.toHaveProperty('replaced');
+  expect(kubectlOk(['-n', VM_NS, 'get', 'vm', 'e2e', '-o', 'jsonpath={.spec.runStrategy}'])).toBe('Always');
+  // the component waited: the VM runs again, in a new VMI
+  expect(output('vmReady')).toBe(true);
+  expect(kubectlOk(['-n', VM_NS, 'get', 'vmi', 'e2e', '-o', 'jsonpath={.status.phase}'])).toBe('Running');
+  expect(kubectlOk(['-n', VM_NS, 'get', 'vmi', 'e2e', '-o', 'jsonpath={.metadata.uid}'])).not.toBe(vmiUid);
+  expect(Object.keys(resourceSummary(ok(['preview', '--refresh', '--expect-no-changes'])))).toEqual(['unchanged']);
+}, 900_000);
+
 test('a VM whose Ready never comes fails the update within its timeout, quoting its conditions and events', () => {
   ok(['config', 'set', 'virtstack:stuckVm', 'true']);
   ok(['config', 'set', 'virtstack:readyTimeout', '30']);
@@ -151,7 +170,7 @@ test('a change that needs a restart is a RestartRequired warning, or a restart w
 
 // Last: it takes the shared stack away (holding the lock), then installs it again from nothing with
 // `pulumi up` (the fresh-install path: CRDs, api, CA bundle injection, then the VM), stack:up if that fails.
-test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, webhook, finalizer or node label; up installs it again from nothing', async () => {
+test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, webhook, finalizer, node label or node state; up installs it again from nothing', async () => {
   const release = await holdStackLock();
   let reinstalled = false;
   try {
@@ -173,6 +192,13 @@ test('pulumi destroy deletes every VM first, then the stack, leaving no CRD, web
     expect(kubectl(['get', 'namespace', 'virtstack']).code).not.toBe(0);
     expect(kubectl(['get', 'pods', '-A', '-l', 'kubevirt.io=virt-launcher', '-o', 'name']).stdout.trim()).toBe('');
     expect(kubectlOk(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.labels}{"\\n"}{end}'])).not.toMatch(/kubevirt\.io\/schedulable|virtstack\.io\/accelerator/);
+    // No node state: the handler's state folder (its KVM probe cache) is gone on every node, the folder
+    // it lives in (the node's own /var/lib/virtstack/node) kept; no cleanup pod is left.
+    for (const n of NODES) {
+      const nodeFolder = join(nodeDir(n), 'private', NODE_PRIVATE_PATHS[1]!.slice(1).replace(/\//g, '_'));
+      expect(existsSync(nodeFolder)).toBe(true);
+      expect(readdirSync(nodeFolder)).not.toContain('handler');
+    }
     // The namespace of the outsider goes away: nothing in it is held by a finalizer.
     kubectlOk(['delete', 'namespace', KUBECTL_NS, '--wait=true', '--timeout=60s'], undefined, 90_000);
 
