@@ -3,7 +3,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { VirtualMachineFleet } from '../../../components/index.js';
-import { GUEST_IMAGE } from '../../cluster/stack.js';
+import { fleetTemplate } from './template.js';
 
 const config = new pulumi.Config('virtstack');
 const namespace = config.require('namespace');
@@ -16,17 +16,7 @@ const fleet = new VirtualMachineFleet('fleet', {
   replicas,
   rollingUpdate: { maxUnavailable: config.get('maxUnavailable') ?? '1', maxSurge: config.get('maxSurge') ?? '1' },
   readyTimeoutSeconds: 900,
-  template: {
-    metadata: { labels: { app: 'fleet' } },
-    spec: {
-      domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }, { name: 'cloudinit', disk: { bus: 'virtio' } }] } },
-      terminationGracePeriodSeconds: 5,
-      volumes: [
-        { name: 'root', containerDisk: { image: GUEST_IMAGE, imagePullPolicy: 'Never' } },
-        { name: 'cloudinit', cloudInitNoCloud: { userData: `#cloud-config\n# revision ${revision}\n` } },
-      ],
-    },
-  },
+  template: fleetTemplate(revision),
 }, { dependsOn: [ns] });
 
 export const members = fleet.members;
