@@ -8,6 +8,7 @@ import { stackUsernames } from '../apiserver/admission/admit.js';
 import { MUTATING_CONFIGURATION, VALIDATING_CONFIGURATION } from '../apiserver/admission/webhooks.js';
 import { parseDuration } from '../apiserver/durations.js';
 import { ApiServer } from '../apiserver/server.js';
+import { VIRTSTACK_DEFAULTS, type ClusterDefaults } from '../api/defaults/index.js';
 import { launcherEvictionCheck } from '../apiserver/admission/eviction-admission.js';
 import { migrationCreateCheck } from '../apiserver/admission/migration-admission.js';
 import { sarCloneSourceAuthorizer } from '../apiserver/admission/clone-authorization-sar.js';
@@ -30,6 +31,8 @@ const USAGE = `usage: node dist/virt/cmd/apiserver.js --namespace NS [options]
   --ca-lifetime D         lifetime of the CA (default the larger of 30d and ten leaf lifetimes)
   --drain-delay D         after SIGTERM, how long to keep answering while unready (default 10s)
   --log-level LEVEL       debug, info, warn, error (default info)
+  --eviction-strategy S   the cluster's default evictionStrategy of new VMs and VMIs: LiveMigrate or None
+                          (upstream's spec.configuration.evictionStrategy; default: unset, as upstream)
   --identity NAME         this replica's name in the Lease (default: $POD_NAME, else the host name)
   --kubeconfig FILE       out of cluster only; in a pod the service account is used
   -h, --help              this text
@@ -42,6 +45,7 @@ const values = parseFlags(API_NAME, USAGE, {
   'ca-lifetime': { type: 'string' },
   'drain-delay': { type: 'string' },
   'log-level': { type: 'string' },
+  'eviction-strategy': { type: 'string' },
   identity: { type: 'string' },
   kubeconfig: { type: 'string' },
 });
@@ -63,6 +67,9 @@ const drainMs = values['drain-delay'] === '0' ? 0 : duration('drain-delay', valu
 const level = values['log-level'] ?? 'info';
 if (!(LOG_LEVELS as readonly string[]).includes(level)) usageError(API_NAME, `--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
 const identity = values.identity ?? process.env.POD_NAME ?? hostname();
+const evictionStrategy = values['eviction-strategy'];
+if (evictionStrategy !== undefined && evictionStrategy !== 'LiveMigrate' && evictionStrategy !== 'None') usageError(API_NAME, `--eviction-strategy: "${evictionStrategy}" is not LiveMigrate or None`);
+const cluster: ClusterDefaults = { ...VIRTSTACK_DEFAULTS, ...(evictionStrategy === 'LiveMigrate' || evictionStrategy === 'None' ? { evictionStrategy } : {}) };
 
 const log = jsonLogger({ component: API_NAME, identity }, { level: level as LogLevel });
 let received: NodeJS.Signals | undefined;
@@ -83,7 +90,7 @@ try {
   const tls = await serving.ready(stopping).catch((e: unknown) => (stopping.aborted ? undefined : Promise.reject(e)));
   if (tls) {
     const subresources = createSubresourceApi({ api, log, namespace, handlerClientTls: () => client.current() });
-    const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, stackServiceAccounts()) }, clusterChecks: [migrationCreateCheck(api), launcherEvictionCheck(api)], authorizeClone: sarCloneSourceAuthorizer(api) });
+    const server = new ApiServer({ port, tls, log, subresources, policy: { stackUsers: stackUsernames(namespace, stackServiceAccounts()), cluster }, clusterChecks: [migrationCreateCheck(api), launcherEvictionCheck(api)], authorizeClone: sarCloneSourceAuthorizer(api) });
     serving.onChange((m) => server.setTls(m));
     await server.listen();
     log.info('serving', { port });

@@ -2,7 +2,7 @@
 // the install manifests pass them). Parsed and checked here so a bad value fails at start with the flag's
 // name and what would be right.
 import { EMULATIONS, type Emulation } from '../accelerator/emulation.js';
-import { MIGRATION_DEFAULTS } from '../api/defaults/index.js';
+import { MIGRATION_DEFAULTS, migrationSettings } from '../api/defaults/index.js';
 import type { MigrationConfiguration } from '../api/index.js';
 import { LOG_LEVELS as LEVELS, type LogLevel } from '../logger/logger.js';
 import type { PullPolicy } from './vmi/pod-manifest.js';
@@ -63,39 +63,18 @@ function oneOf<T extends string>(field: string, value: string, allowed: readonly
   throw new ConfigError(field, `"${value}" is not one of ${allowed.join(', ')}`, `pass ${field}=${allowed[0]}`);
 }
 
-const MIGRATION_INTS = ['parallelMigrationsPerCluster', 'parallelOutboundMigrationsPerNode', 'completionTimeoutPerGiB', 'progressTimeout'] as const;
-const MIGRATION_BOOLS = ['allowAutoConverge', 'allowPostCopy'] as const;
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-
 /** upstream's `migrations` object as JSON, each field checked; what it leaves out keeps upstream's default. */
 export function parseMigrations(raw: string | undefined): Required<MigrationConfiguration> {
-  const out: Required<MigrationConfiguration> = { ...MIGRATION_DEFAULTS };
-  if (raw === undefined || raw.trim() === '') return out;
+  if (raw === undefined || raw.trim() === '') return { ...MIGRATION_DEFAULTS };
   let v: unknown;
   try {
     v = JSON.parse(raw);
   } catch (e) {
     throw new ConfigError('--migrations', `is not JSON (${(e as Error).message})`, 'e.g. --migrations=\'{"parallelMigrationsPerCluster":5,"bandwidthPerMigration":"64Mi"}\'');
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError('--migrations', 'is not a JSON object', 'e.g. --migrations=\'{"allowAutoConverge":true}\'');
-  const known = Object.keys(MIGRATION_DEFAULTS);
-  for (const [k, val] of Object.entries(v)) {
-    const field = `--migrations.${k}`;
-    if (!known.includes(k)) throw new ConfigError(field, 'is not a supported migration setting', `use one of ${known.join(', ')}`);
-    if ((MIGRATION_INTS as readonly string[]).includes(k)) {
-      const min = k.startsWith('parallel') ? 1 : 0;
-      if (typeof val !== 'number' || !Number.isInteger(val) || val < min) throw new ConfigError(field, `${JSON.stringify(val)} is not an integer ≥ ${min}`, `e.g. "${k}": ${MIGRATION_DEFAULTS[k as (typeof MIGRATION_INTS)[number]]}`);
-      out[k as (typeof MIGRATION_INTS)[number]] = val;
-    } else if ((MIGRATION_BOOLS as readonly string[]).includes(k)) {
-      if (typeof val !== 'boolean') throw new ConfigError(field, `${JSON.stringify(val)} is not true or false`, `e.g. "${k}": true`);
-      out[k as (typeof MIGRATION_BOOLS)[number]] = val;
-    } else {
-      const q = typeof val === 'number' && Number.isInteger(val) && val >= 0 ? String(val) : val;
-      if (typeof q !== 'string' || !QUANTITY.test(q)) throw new ConfigError(field, `${JSON.stringify(val)} is not a quantity`, 'e.g. "bandwidthPerMigration": "64Mi" (per second; "0" is unlimited)');
-      out.bandwidthPerMigration = q;
-    }
-  }
-  return out;
+  const r = migrationSettings(v);
+  if ('problem' in r) throw new ConfigError(r.problem.field ? `--migrations.${r.problem.field}` : '--migrations', r.problem.field ? r.problem.message : 'is not a JSON object', r.problem.hint);
+  return r.settings;
 }
 
 export function parseControllerConfig(raw: RawControllerConfig): ControllerConfig {

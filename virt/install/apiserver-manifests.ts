@@ -111,7 +111,7 @@ function apiDeployment(o: ResolvedInstallOptions): Obj {
               image: imageOf(o, 'controller'),
               imagePullPolicy: o.imagePullPolicy,
               command: NODE_ENTRY('apiserver'),
-              args: [`--namespace=${o.namespace}`, `--port=${API_PORT}`, `--log-level=${o.logLevel}`],
+              args: [`--namespace=${o.namespace}`, `--port=${API_PORT}`, `--log-level=${o.logLevel}`, ...(o.evictionStrategy ? [`--eviction-strategy=${o.evictionStrategy}`] : [])],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },

@@ -2,6 +2,8 @@
 // Pulumi KubeVirtInstall component and the tests all read them from here.
 
 import { EMULATIONS, type Emulation } from '../accelerator/emulation.js';
+import type { MigrationConfiguration } from '../api/index.js';
+import { migrationSettings } from '../api/defaults/index.js';
 import { LOG_LEVELS, type LogLevel } from '../logger/logger.js';
 
 export type { Emulation, LogLevel };
@@ -35,6 +37,13 @@ export interface InstallOptions {
   kubeletRootDir?: string;
   /** Host folder where each node handler keeps its node state (the KVM probe's verdict). @default "/var/lib/virtstack/node/handler" */
   handlerStateDir?: string;
+  /**
+   * The cluster's default evictionStrategy of new VMs and VMIs (upstream's spec.configuration.evictionStrategy);
+   * empty: none, as upstream. @default ""
+   */
+  evictionStrategy?: 'LiveMigrate' | 'None' | '';
+  /** upstream's spec.configuration.migrations (parallel limits, bandwidth, timeouts); unset fields keep upstream's defaults. @default {} */
+  migrations?: MigrationConfiguration;
 }
 
 export type ResolvedInstallOptions = Required<InstallOptions>;
@@ -50,6 +59,8 @@ export const INSTALL_DEFAULTS: ResolvedInstallOptions = {
   logLevel: 'info',
   kubeletRootDir: '/var/lib/kubelet',
   handlerStateDir: '/var/lib/virtstack/node/handler',
+  evictionStrategy: '',
+  migrations: {},
 };
 
 export class InstallOptionsError extends Error {
@@ -76,6 +87,9 @@ export function resolveInstallOptions(o: InstallOptions = {}): ResolvedInstallOp
     if (!r[f].startsWith('/')) throw new InstallOptionsError(f, `"${r[f]}" is not an absolute path`, 'give the folder on the nodes');
   }
   if (!/^[A-Za-z0-9._-]{0,63}$/.test(r.imageRevision)) throw new InstallOptionsError('imageRevision', `"${r.imageRevision}" is not a short token`, 'use at most 63 letters, digits, dots, dashes or underscores, e.g. a content hash');
+  if (!['', 'LiveMigrate', 'None'].includes(r.evictionStrategy)) throw new InstallOptionsError('evictionStrategy', `"${r.evictionStrategy}" is not LiveMigrate or None`, 'LiveMigrate makes a drain migrate the VMs; leave it empty for none');
+  const m = migrationSettings(r.migrations);
+  if ('problem' in m) throw new InstallOptionsError(m.problem.field ? `migrations.${m.problem.field}` : 'migrations', m.problem.message, m.problem.hint);
   if (r.imagePrefix && !/[/:]$/.test(r.imagePrefix)) throw new InstallOptionsError('imagePrefix', `"${r.imagePrefix}" must end with "/"`, 'e.g. registry.example/virtstack/');
   return r;
 }

@@ -134,7 +134,7 @@ function controllerDeployment(o: ResolvedInstallOptions): Obj {
               image: imageOf(o, 'controller'),
               imagePullPolicy: o.imagePullPolicy,
               command: NODE_ENTRY('controller'),
-              args: [`--namespace=${o.namespace}`, `--launcher-image=${imageOf(o, 'launcher')}`, `--importer-image=${o.imagePrefix}importer:${o.imageTag}`, `--emulation=${o.emulation}`, `--log-level=${o.logLevel}`],
+              args: [`--namespace=${o.namespace}`, `--launcher-image=${imageOf(o, 'launcher')}`, `--importer-image=${o.imagePrefix}importer:${o.imageTag}`, `--emulation=${o.emulation}`, `--log-level=${o.logLevel}`, ...(Object.keys(o.migrations).length ? [`--migrations=${JSON.stringify(o.migrations)}`] : [])],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
