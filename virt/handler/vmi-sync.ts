@@ -124,7 +124,7 @@ export class VmiSync {
       // A source launcher exits 0 when its domain migrated away: the VMI lives on in the target pod, whose
       // handler takes it over (issue 12's step 6); it did not stop.
       const ms = status.migrationState;
-      if (terminated.exitCode === 0 && ms?.sourceNode === this.d.nodeName && ms.startTimestamp && !ms.failed) return;
+      if (terminated.exitCode === 0 && ms?.migrationUid && ms.sourceNode === this.d.nodeName && (ms.startTimestamp || ms.targetNodeAddress || ms.completed) && !ms.failed) return;
       this.accepted.delete(pod.metadata.uid);
       const ok = terminated.exitCode === 0;
       const reason = ok ? undefined : `launcher exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`;

@@ -57,6 +57,13 @@ interface SourceRun {
   result?: { ok: boolean; cancelled: boolean; reason?: string; endedAt: string };
 }
 
+interface TargetRelay {
+  key: string;
+  proxy: TargetProxy;
+  /** This process wrote targetNodeAddress/targetDirectMigrationNodePorts for it. */
+  published: boolean;
+}
+
 const WAIT_MS = 500;
 const RUNNING_MS = 2000;
 
@@ -107,7 +114,7 @@ function bytesOfQuantity(q: string | number): number {
 }
 
 export class MigrationSync {
-  private readonly targets = new Map<string, { key: string; proxy: TargetProxy }>();
+  private readonly targets = new Map<string, TargetRelay>();
   private readonly sources = new Map<string, SourceRun>();
 
   constructor(private readonly d: MigrationSyncDeps) {}
@@ -170,10 +177,17 @@ export class MigrationSync {
       const podNetwork = await this.d.network.prepare(pod, vmi);
       const accel = this.d.accelerator();
       await launcher.call('sync', { vmi, options: { migrationTarget: true, ...(podNetwork ? { podNetwork } : {}), accelerator: accel.accelerator, acceleratorReason: accel.reason } }, 120_000);
-      const t = await this.ensureTarget(key, uid, pod, vmi, log);
-      if (!t) return { requeueAfterMs: WAIT_MS };
-      if (ms.targetNodeAddress !== t.address || JSON.stringify(ms.targetDirectMigrationNodePorts) !== JSON.stringify(t.ports)) {
-        await this.write(vmi, { targetNodeAddress: t.address, targetDirectMigrationNodePorts: t.ports });
+      const target = await this.ensureTarget(key, uid, pod, vmi, log);
+      if (!target) return { requeueAfterMs: WAIT_MS };
+      const t = { address: target.address, ports: target.relay.proxy.ports };
+      const published = ms.targetNodeAddress === t.address && JSON.stringify(ms.targetDirectMigrationNodePorts) === JSON.stringify(t.ports);
+      // Published once per relay: a cache that does not show it yet is only late, and a started migration
+      // uses what it read (a second write from a late snapshot would only race the source's writes).
+      if (!published && !target.relay.published && !ms.startTimestamp) {
+        // Preparing takes seconds: write on the freshest copy the cache has, not the one this sync began with.
+        const fresh = this.d.getVmi(key) ?? vmi;
+        await this.write(fresh, { targetNodeAddress: t.address, targetDirectMigrationNodePorts: t.ports });
+        target.relay.published = true;
         log.info('migration target ready', { address: t.address, ports: t.ports, pod: pod.metadata.name });
         return { requeueAfterMs: WAIT_MS };
       }
@@ -183,13 +197,14 @@ export class MigrationSync {
     if (!info || (info.state !== 'Running' && info.state !== 'Paused')) return { requeueAfterMs: WAIT_MS };
     // The domain runs here: this node owns the VMI from now on (contract step 6).
     const now = this.now().toISOString();
-    await this.write(vmi, { targetNodeDomainDetected: true, targetNodeDomainReadyTimestamp: ms.targetNodeDomainReadyTimestamp ?? now }, { nodeName: this.d.nodeName, interfaces: interfacesFor(vmi, pod), accelerator: info.accelerator });
+    const fresh = this.d.getVmi(key) ?? vmi;
+    await this.write(fresh, { targetNodeDomainDetected: true, targetNodeDomainReadyTimestamp: ms.targetNodeDomainReadyTimestamp ?? now }, { nodeName: this.d.nodeName, interfaces: interfacesFor(vmi, pod), accelerator: info.accelerator });
     this.d.event(vmi, 'Normal', 'Migrated', `The VirtualMachineInstance migrated to node ${this.d.nodeName}.`);
     log.info('the domain runs on the target: this node owns the VMI now', { pod: pod.metadata.name, state: info.state });
     return { requeueAfterMs: 0 };
   }
 
-  private async ensureTarget(key: string, uid: string, pod: Pod, vmi: VirtualMachineInstance, log: Logger): Promise<{ address: string; ports: Record<string, number> } | undefined> {
+  private async ensureTarget(key: string, uid: string, pod: Pod, vmi: VirtualMachineInstance, log: Logger): Promise<{ address: string; relay: TargetRelay } | undefined> {
     const address = this.d.address();
     const tls = this.d.tls();
     if (!address || !tls) {
@@ -202,10 +217,10 @@ export class MigrationSync {
       const streams: StreamName[] = ['libvirt', 'memory', ...(needsBlockMigration(vmi) ? (['block'] as const) : [])];
       const proxy = new TargetProxy({ tls, socketOf: (s) => targetSocketOnNode(this.d.kubeletRootDir, podUid, s), streams, log: log.child({ subsystem: 'migration-relay' }), ...(this.d.listenHost ? { host: this.d.listenHost } : {}) });
       await proxy.start();
-      t = { key, proxy };
+      t = { key, proxy, published: false };
       this.targets.set(uid, t);
     }
-    return { address, ports: t.proxy.ports };
+    return { address, relay: t };
   }
 
   private async stopTarget(uid: string): Promise<void> {
