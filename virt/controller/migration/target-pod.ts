@@ -3,16 +3,16 @@
 // so the controller finds it again (upstream's kubevirt.io/migrationJobUID).
 import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../api/index.js';
 import type { Pod } from '../../kube/core-types.js';
-import { DEVICES, LAUNCHER_POD } from '../../protocol/launcher-pod.js';
+import { DEVICES, LABELS, LAUNCHER_POD, MIGRATION_TARGET_ENV as TARGET_ENV } from '../../protocol/launcher-pod.js';
 import { launcherPod, type LauncherPodOptions } from '../vmi/launcher-pod.js';
 import type { PodManifest } from '../vmi/pod-manifest.js';
 
 /** upstream's label on a target pod: the UID of the migration it serves. */
-export const MIGRATION_JOB_LABEL = 'kubevirt.io/migrationJobUID';
+export const MIGRATION_JOB_LABEL = LABELS.migrationJobUid;
 /** upstream's label on the VMI while a target waits on a node: that node's handler watches it. */
-export const MIGRATION_TARGET_NODE_LABEL = 'kubevirt.io/migrationTargetNodeName';
-/** The compute container's env that makes the launcher wait for an incoming domain (contract step 2). */
-export const MIGRATION_TARGET_ENV = 'VIRTSTACK_MIGRATION_TARGET';
+export const MIGRATION_TARGET_NODE_LABEL = LABELS.migrationTargetNodeName;
+/** The compute container's env that makes the launcher wait for an incoming domain (the handler-launcher contract's). */
+export const MIGRATION_TARGET_ENV = TARGET_ENV;
 const HOSTNAME_KEY = 'kubernetes.io/hostname';
 
 interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
