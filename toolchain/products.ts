@@ -45,6 +45,8 @@ export const KUBERNETES_VERSION = 'v1.34.4';
 export const ETCD_VERSION = 'v3.6.16';
 export const PULUMI_VERSION = 'v3.259.0';
 export const LOCAL_PATH_PROVISIONER_VERSION = 'v0.0.30';
+/** Upstream's YAML language host: the newest pulumi-yaml release the proxy serves (2026-12-02). */
+export const PULUMI_YAML_VERSION = 'v1.25.0';
 /**
  * Upstream pulumi-kubernetes' release whose provider module the proxy serves (as a pseudo-version): the
  * project's one `pulumi-resource-kubernetes`, matching npm `@pulumi/kubernetes` and PyPI `pulumi_kubernetes`.
@@ -124,6 +126,17 @@ export const PRODUCTS: readonly Product[] = [
       { module: 'github.com/pulumi/pulumi/sdk/v3', from: 'python/dist/pulumi-resource-pulumi-python', to: 'pulumi-resource-pulumi-python' },
       { module: 'github.com/pulumi/pulumi/sdk/v3', from: 'python/cmd/pulumi-language-python-exec', to: 'pulumi-language-python-exec' },
     ],
+  },
+  {
+    name: 'pulumi-yaml',
+    version: PULUMI_YAML_VERSION,
+    description: 'upstream\'s Pulumi YAML language host (pulumi-language-yaml), for `runtime: yaml` programs',
+    upstream: `github.com/pulumi/pulumi-yaml@${PULUMI_YAML_VERSION}`,
+    wrapper: 'pulumi-yaml',
+    packages: ['github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml'],
+    outputs: ['pulumi-language-yaml'],
+    tags: ['osusergo', 'grpcnotrace'],
+    ldflags: [`-X github.com/pulumi/pulumi-yaml/pkg/version.Version=${PULUMI_YAML_VERSION}`],
   },
   {
     name: 'local-path-provisioner',
