@@ -24,6 +24,23 @@ const CORE: Record<string, CoreConstructor> = {
  */
 export const PATCH_FORCE_ANNOTATION = 'pulumi.com/patchForce';
 
+/**
+ * A CRD's schemas without `properties: {}`. Upstream's provider reports a CRD carrying an empty properties
+ * map as changed on every preview (`+ properties: {}`) and applies it again on every update, and each CRD
+ * update restarts the API server's watches of its objects (the controllers' informers re-list). A structural
+ * schema means the same without it: an object with no declared fields.
+ */
+export function withoutEmptyProperties<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => withoutEmptyProperties(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k === 'properties' && v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = withoutEmptyProperties(v);
+  }
+  return out as T;
+}
+
 /** The Pulumi type token of an object, e.g. kubernetes:core/v1:Namespace. */
 export function typeTokenOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): string {
   const apiVersion = obj.apiVersion ?? '';
@@ -35,7 +52,7 @@ export function typeTokenOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): strin
  * nothing is sent, and resources that depend on this one fail with the same error, reported once).
  */
 export function kubeResource(name: string, obj: ManifestObject, opts: pulumi.CustomResourceOptions, gate?: pulumi.Output<unknown>): pulumi.CustomResource {
-  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { apiVersion, kind, metadata, ...rest } = obj.kind === 'CustomResourceDefinition' ? withoutEmptyProperties(obj) : obj;
   if (!apiVersion || !kind) throw new Error(`manifest object ${name} has no apiVersion or kind`);
   // The stack's objects are the component's own, also where `npm run stack:up` applied them first.
   const owned = { ...metadata, annotations: { ...metadata.annotations, [PATCH_FORCE_ANNOTATION]: 'true' } };

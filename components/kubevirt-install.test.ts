@@ -8,7 +8,7 @@ import { RESOURCES } from '../virt/kube/resources.js';
 import { setClusterConnector } from './cluster-connection.js';
 import { checkInstallable } from './install-checks.js';
 import { KubeVirtInstall } from './kubevirt-install.js';
-import { typeTokenOf, type ManifestObject } from './kube-object.js';
+import { typeTokenOf, withoutEmptyProperties, type ManifestObject } from './kube-object.js';
 import { mockWorld, settle, valueOf, type MockWorld } from './testing/pulumi-mocks.js';
 
 const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
@@ -65,7 +65,8 @@ test('creates exactly the install command\'s objects, with their manifests as in
     const r = world.one(typeTokenOf(obj), `vs-${(obj.metadata.name ?? '').replace(/:/g, '-')}`);
     expect(r.parent).toBe('vs');
     // Each as the install command applies it, marked for upstream's provider to force its values back.
-    const manifest = JSON.parse(JSON.stringify(obj)) as ManifestObject;
+    const sent = obj.kind === 'CustomResourceDefinition' ? withoutEmptyProperties(obj) : obj;
+    const manifest = JSON.parse(JSON.stringify(sent)) as ManifestObject;
     const annotations = { ...manifest.metadata.annotations, 'pulumi.com/patchForce': 'true' };
     expect(r.inputs).toEqual(expect.objectContaining({ ...manifest, metadata: { ...manifest.metadata, annotations } }));
   }
