@@ -47,6 +47,7 @@ const running: DomainInfo = { name: 'ns_vm1', uuid: 'u1', state: 'Running', reas
 
 function harness(node: string, pods: Pod[], answers: Partial<Record<string, (params: unknown) => Promise<unknown>>> = {}) {
   let current: VirtualMachineInstance | undefined;
+  let hidden = false;
   const writes: VirtualMachineInstanceStatus[] = [];
   const calls: { method: string; params: unknown }[] = [];
   const labelled: string[] = [];
@@ -61,7 +62,7 @@ function harness(node: string, pods: Pod[], answers: Partial<Record<string, (par
   const deps: MigrationSyncDeps = {
     nodeName: node,
     kubeletRootDir: kubelet,
-    getVmi: () => current,
+    getVmi: () => (hidden ? undefined : current),
     podsOf: () => pods,
     launchers: { get: async () => launcher, drop: () => undefined },
     network: { prepare: async () => undefined },
@@ -76,13 +77,14 @@ function harness(node: string, pods: Pod[], answers: Partial<Record<string, (par
     },
     labelNode: async (_v, n) => void labelled.push(n),
     enqueue: (k) => void enqueued.push(k),
+    fetch: async () => current,
     event: () => undefined,
     log: quiet,
     now: () => new Date(NOW),
     listenHost: '127.0.0.1',
   };
   const sync = new MigrationSync(deps);
-  return { sync, set: (v: VirtualMachineInstance) => (current = v), get: () => current!, writes, calls, labelled, enqueued };
+  return { sync, set: (v: VirtualMachineInstance) => (current = v), get: () => current!, hide: () => (hidden = true), writes, calls, labelled, enqueued };
 }
 
 const base: MigrationState = { migrationUid: 'm1', sourceNode: 'node-1', targetNode: 'node-2', sourcePod: 'virt-launcher-vm1-src', targetPod: 'virt-launcher-vm1-dst', mode: 'PreCopy' };
@@ -145,10 +147,13 @@ test('source: claims the start, then migrates over the pod\'s unix sockets and w
   // While it runs, another sync starts nothing new.
   await h.sync.sync('ns/vm1');
   expect(h.calls.filter((c) => c.method === 'migrate')).toHaveLength(1);
+  // The target took the VMI over first: its label moved, this node's caches lost it. The end is written
+  // on the API server's copy all the same.
+  h.set({ ...h.get(), status: { ...h.get().status, nodeName: 'node-2' } });
+  h.hide();
   finish();
   await new Promise((r) => setTimeout(r, 20));
   expect(h.enqueued).toEqual(['ns/vm1']);
-  await h.sync.sync('ns/vm1');
   expect(h.get().status!.migrationState).toMatchObject({ completed: true, failed: false, endTimestamp: NOW });
   await h.sync.close();
 });

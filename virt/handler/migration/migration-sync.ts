@@ -40,6 +40,11 @@ export interface MigrationSyncDeps {
   labelNode(vmi: VirtualMachineInstance, nodeName: string): Promise<void>;
   /** Brings a key back now (a migration run ended). */
   enqueue(key: string): void;
+  /**
+   * The VMI as the API server has it now. The end of a migration is written on it: by then the target may
+   * have moved the VMI's label, so this node's caches no longer hold it.
+   */
+  fetch(key: string): Promise<VirtualMachineInstance | undefined>;
   event(vmi: VirtualMachineInstance, type: 'Normal' | 'Warning', reason: string, message: string): void;
   log: Logger;
   now?: () => Date;
@@ -240,11 +245,11 @@ export class MigrationSync {
   private async syncSource(vmi: VirtualMachineInstance, ms: MigrationState, log: Logger): Promise<void | { requeueAfterMs: number }> {
     const uid = ms.migrationUid!;
     const run = this.sources.get(uid);
+    if (run?.result && !ms.completed) return this.writeResult(vmi, ms, run, log);
     if (ms.completed || vmi.status?.nodeName !== this.d.nodeName) {
       if (run?.result || !run) await this.stopSource(uid);
       return;
     }
-    if (run?.result) return this.writeResult(vmi, ms, run, log);
     if (ms.abortRequested) {
       if (!ms.startTimestamp) {
         await this.write(vmi, { abortStatus: 'Succeeded', completed: true, failed: true, endTimestamp: this.now().toISOString(), failureReason: 'Migration aborted before it started' });
@@ -325,8 +330,26 @@ export class MigrationSync {
       },
     ).finally(() => {
       void proxy.close();
+      void this.finish(run, log);
       this.d.enqueue(key);
     });
+  }
+
+  /** Writes the end on the API server's copy, retrying conflicts: the caches may have lost the VMI already. */
+  private async finish(run: SourceRun, log: Logger): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        const fresh = await this.d.fetch(run.key);
+        const ms = fresh?.status?.migrationState;
+        if (!fresh || ms?.migrationUid !== run.migrationUid || ms.completed) break;
+        await this.writeResult(fresh, ms, run, log);
+        break;
+      } catch (err) {
+        log.debug('writing the migration end again', { attempt, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+    await this.stopSource(run.migrationUid);
   }
 
   private async writeResult(vmi: VirtualMachineInstance, ms: MigrationState, run: SourceRun, log: Logger): Promise<void> {

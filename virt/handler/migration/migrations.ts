@@ -3,7 +3,7 @@
 // reconciled by MigrationSync on its own work queue, beside the handler's VMI sync.
 import type { VirtualMachineInstance } from '../../api/index.js';
 import type { TlsMaterial } from '../../certs/tls-material.js';
-import { splitKey, type KubeApi } from '../../kube/api.js';
+import { isNotFound, splitKey, type KubeApi } from '../../kube/api.js';
 import { enqueueHandlers, runController } from '../../kube/controller.js';
 import type { Pod } from '../../kube/core-types.js';
 import { Informer } from '../../kube/informer.js';
@@ -16,7 +16,7 @@ import { MigrationSync } from './migration-sync.js';
 import { podAddress } from './pod-address.js';
 import { vmiKeyOfPod } from '../vmi-sync.js';
 
-export interface MigrationsOptions extends Omit<MigrationSyncDeps, 'getVmi' | 'enqueue' | 'address' | 'labelNode' | 'tls'> {
+export interface MigrationsOptions extends Omit<MigrationSyncDeps, 'getVmi' | 'enqueue' | 'fetch' | 'address' | 'labelNode' | 'tls'> {
   api: KubeApi;
   /** The handler's informer of this node's VMIs (label kubevirt.io/nodeName). */
   vmis: Informer<VirtualMachineInstance>;
@@ -44,6 +44,13 @@ export async function runMigrations(o: MigrationsOptions, signal: AbortSignal): 
     ...o,
     getVmi: (k) => newer(o.vmis.store.get(k), targets.store.get(k)),
     enqueue: (k) => queue.add(k),
+    fetch: async (k) => {
+      const { namespace, name } = splitKey(k);
+      return o.api.get<VirtualMachineInstance>(RESOURCES.virtualMachineInstances, namespace, name).catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+    },
     address: () => podAddress(),
     tls: () => o.tls?.current(),
     labelNode: async (vmi, node) => {
