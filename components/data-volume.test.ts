@@ -8,6 +8,7 @@ import { setClusterConnector } from './cluster-connection.js';
 import { BIND_IMMEDIATE_ANNOTATION, DataVolume, DataVolumeArgsError, dvManifest } from './data-volume.js';
 import { causeOf, dvState, waitForDvSucceeded } from './data-volume-readiness.js';
 import { mockWorld, settle, valueOf, type MockWorld } from './testing/pulumi-mocks.js';
+import { vmManifest } from './virtual-machine.js';
 
 let world: MockWorld;
 beforeEach(() => {
@@ -129,4 +130,25 @@ test('another uid than the provider created is reported, not waited for; a missi
   await expect(waitForDvSucceeded(world.api, 'apps', 'root', { timeoutMs: 1000, uid: 'other' })).rejects.toThrow(/the component and the provider see different clusters/);
   expect(await dvState(world.api, 'apps', 'nope')).toBeUndefined();
   expect(causeOf(undefined)).toBeUndefined();
+});
+
+test('the VirtualMachine component takes dataVolumeTemplates with the same typed spec, checked by their arg path', () => {
+  const template = {
+    spec: {
+      domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] } },
+      volumes: [{ name: 'root', dataVolume: { name: 'root' } }],
+    },
+  };
+  const dataVolumeTemplates = [{ metadata: { name: 'root' }, spec: { source, storage } }];
+  expect(vmManifest('web', { template, dataVolumeTemplates }).spec.dataVolumeTemplates).toEqual(dataVolumeTemplates);
+  const refusal = (spec: Record<string, unknown>): string => {
+    try {
+      vmManifest('web', { template, dataVolumeTemplates: [{ metadata: { name: 'root' }, spec }] });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  expect(refusal({ source: { http: { uri: 'http://x' } }, storage })).toMatch(/\n {2}dataVolumeTemplates\[0\]\.spec\.source\.http\.uri: unknown field "uri"/);
+  expect(refusal({ source, storage: { ...storage, volumeMode: 'Block' } })).toMatch(/\n {2}dataVolumeTemplates\[0\]\.spec\.storage\.volumeMode: "Block" is supported by upstream CDI, not by virtstack/);
 });
