@@ -284,17 +284,17 @@ async function diagnose(clocks: Clocks, r: VmRun): Promise<string> {
  * The Kubernetes floor under a launcher pod: a pod of its shape (one init container, two containers) from
  * the cluster's base image, with no stack involved: POST -> phase Running, in seconds.
  */
-async function floorPod(kube: KubeApi, clocks: Clocks, name: string): Promise<number> {
+async function floorPod(kube: KubeApi, clocks: Clocks, name: string, shape: 'launcher' | 'single' = 'launcher'): Promise<number> {
   const container = (n: string, command: string[]): Record<string, unknown> => ({ name: n, image: BASE_IMAGE, imagePullPolicy: 'Never', command });
+  // 'single': one container and no init container, to show what the launcher pod's shape itself costs.
+  const containers = shape === 'launcher'
+    ? { initContainers: [container('init', ['/bin/true'])], containers: [container('first', ['/bin/sleep', 'infinity']), container('second', ['/bin/sleep', 'infinity'])] }
+    : { containers: [container('first', ['/bin/sleep', 'infinity'])] };
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: NAMESPACE, labels: { [FLOOR_LABEL]: 'true' } },
-    spec: {
-      terminationGracePeriodSeconds: 0,
-      initContainers: [container('init', ['/bin/true'])],
-      containers: [container('first', ['/bin/sleep', 'infinity']), container('second', ['/bin/sleep', 'infinity'])],
-    },
+    spec: { terminationGracePeriodSeconds: 0, ...containers },
   };
   const t0 = performance.now();
   await kube.create(RESOURCES.pods, pod as unknown as KubeObject);
@@ -757,7 +757,7 @@ export async function run(): Promise<BenchResult> {
     await rawUntilBooted([warmRaw]);
     await rawDestroy(raw, [warmRaw]);
 
-    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[], domainStarted: [] as number[], podBoot: [] as number[], rawBoot: [] as number[], prepareMs: [] as number[] };
+    const seq = { running: [] as number[], marker: [] as number[], raw: [] as number[], rawCreated: [] as number[], floor: [] as number[], domainStarted: [] as number[], podBoot: [] as number[], rawBoot: [] as number[], prepareMs: [] as number[], floorSingle: [] as number[] };
     await floorPod(kube, clocks, 'floor-warm-up');
     const timelines: Record<string, number>[] = [];
     const mem = { pod: [] as MemorySample[], raw: [] as MemorySample[] };
@@ -773,6 +773,7 @@ export async function run(): Promise<BenchResult> {
       mem.raw.push(sampleCgroup(raw.cgroup, guestBytes));
       await rawDestroy(raw, [r]);
       seq.floor.push(await floorPod(kube, clocks, `floor-${i}`));
+      seq.floorSingle.push(await floorPod(kube, clocks, `floor-single-${i}`, 'single'));
 
       const name = `seq-${i}`;
       const v = await createVm(kube, name, guestMemory);
@@ -877,7 +878,7 @@ export async function run(): Promise<BenchResult> {
       `guest: test-guest containerDisk /disk/disk.qcow2 (BIOS), ${guestMemory}, 1 vCPU, ${accelerator.toUpperCase()} (node labels ${LABELS.accelerator}: ${nodes.items.map((n) => `${n.metadata.name}=${n.metadata.labels?.[LABELS.accelerator] ?? '?'}`).join(', ')}); no cloud-init disk; ${sequential} sequential VMs interleaved with ${sequential} raw domains, ${rounds} round(s) of ${atOnce} at once per side (ABBA order), after one uncounted warm-up of each`,
       'e2e times from just before the VirtualMachine POST; Running = first watch event with phase Running; marker = first poll (25 ms) of the pod\'s serial log on the host showing it',
       'raw: qemu-img overlay + virsh create of the converter\'s domain for the same defaulted VMI spec (user-mode NIC instead of the handler\'s tap), one session libvirtd as uid 107 for all raw domains, seeded with the prepared capabilities',
-      `Kubernetes floor: a pod of the launcher pod's shape (init + 2 containers, base image, no stack) POST -> Running, interleaved with the sequential runs (s): ${fmt(seq.floor)}`,
+      `Kubernetes floor: a pod of the launcher pod's shape (init + 2 containers, base image, no stack) POST -> Running, interleaved with the sequential runs (s): ${fmt(seq.floor)}; a pod of one container and no init container: ${fmt(seq.floorSingle)} (p50 ${median(seq.floorSingle)} vs ${median(seq.floor)})`,
       `sequential samples (s): e2e Running ${fmt(seq.running)}; e2e marker ${fmt(seq.marker)}; raw marker ${fmt(seq.raw)}; raw virsh create returned ${fmt(seq.rawCreated)}`,
       `e2e milestones p50 from POST (s, watch events): ${milestones.map((x) => `${x.m} ${x.p50.toFixed(2)}`).join(', ')}`,
       ...par.e2e.map((r, k) => (r.failed ? `at once round ${k + 1}: e2e FAILED (see FAILURES)` : `at once round ${k + 1}: e2e VMs per node ${JSON.stringify(r.perNode)}; e2e Running (s) ${fmt(r.perVm.map((x) => x.running))}; e2e markers (s) ${fmt(r.perVm.map((x) => x.marker))}`)),
