@@ -1,7 +1,8 @@
-// stack-examples/python-vm and stack-examples/go-vm, each exactly as committed, on the installed stack: the
+// stack-examples/python-vm, go-vm and yaml-vm, each exactly as committed, on the installed stack: the
 // Python program through sdk/python (pip-installed into the example's virtualenv), the Go program through
-// sdk/go (go build, the go.sum as committed), both reaching the component package in provider/ (the
-// engine runs it from PulumiPlugin.yaml). For each: `pulumi up` boots the VM, kubectl sees it Running and
+// sdk/go (go build, the go.sum as committed), the YAML program through upstream's YAML host (toolchain
+// product pulumi-yaml) with no SDK; all reach the component package in provider/ (the engine runs it from
+// PulumiPlugin.yaml). For each: `pulumi up` boots the VM, kubectl sees it Running and
 // the guest prints the cloud-init user-data the program wrote; `pulumi preview` is clean; `pulumi destroy`
 // leaves no VM, VMI or launcher pod. One namespace and one small guest per language.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { waitFor } from '../cluster/exec.js';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { launcherPodsOf, stackNamespace, STACK_SETUP_TIMEOUT_MS, waitSerial } from '../cluster/stack.js';
 import { ensureToolchain, kubectl, kubectlOk, repoRoot } from '../cluster/testing.js';
+import { productDir } from '../../toolchain/products.js';
 import { pulumiOk, runPulumi, type PulumiOptions } from './pulumi-cli.js';
 import { installKubernetesProvider, KUBERNETES_PROVIDER_PRODUCT } from './pulumi-project.js';
 import { resourceSummary } from './pulumi-summary.js';
@@ -26,7 +28,10 @@ function options(): PulumiOptions {
     passphrase: 'virtstack-languages',
     timeoutMs: 600_000,
     // State and plugins outside the example folders; only the stack's settings file lands beside the program.
-    env: { KUBECONFIG: kubeconfigPath(), PULUMI_HOME: join(work, 'pulumi-home'), PULUMI_BACKEND_URL: `file://${join(work, 'state')}`, GOTOOLCHAIN: 'local' },
+    env: {
+      // The CLI's own folder (its hosts) first, then the YAML host's, then this Node 24.
+      PATH: `${productDir('pulumi')}:${productDir('pulumi-yaml')}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+      KUBECONFIG: kubeconfigPath(), PULUMI_HOME: join(work, 'pulumi-home'), PULUMI_BACKEND_URL: `file://${join(work, 'state')}`, GOTOOLCHAIN: 'local' },
   };
 }
 
@@ -38,14 +43,14 @@ function sh(cmd: string, args: string[], cwd: string, timeoutMs = 900_000): stri
 }
 
 beforeAll(async () => {
-  await ensureToolchain(['pulumi', KUBERNETES_PROVIDER_PRODUCT]);
+  await ensureToolchain(['pulumi', 'pulumi-yaml', KUBERNETES_PROVIDER_PRODUCT]);
   work = mkdtempSync(join(tmpdir(), 'virtstack-languages-'));
   mkdirSync(join(work, 'state'));
   installKubernetesProvider(work, options());
 }, STACK_SETUP_TIMEOUT_MS);
 
 afterAll(() => {
-  for (const example of ['python-vm', 'go-vm']) rmSync(join(repoRoot, 'stack-examples', example, `Pulumi.${stack}.yaml`), { force: true });
+  for (const example of ['python-vm', 'go-vm', 'yaml-vm']) rmSync(join(repoRoot, 'stack-examples', example, `Pulumi.${stack}.yaml`), { force: true });
   rmSync(join(repoRoot, 'stack-examples', 'python-vm', 'venv'), { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -75,6 +80,12 @@ const languages: Language[] = [
     userDataLine: 'virtstack_example: hello from Go',
     // The Go host builds the program on every run; building once here reports a compile error plainly.
     prepare: (dir) => void sh('nice', ['go', 'build', '-o', join(work, 'go-vm'), '.'], dir, 1_200_000),
+  },
+  {
+    example: 'yaml-vm',
+    userDataLine: 'virtstack_example: hello from YAML',
+    // Nothing to install: the YAML host reads the component's schema from the plugin through the engine.
+    prepare: () => undefined,
   },
 ];
 
