@@ -87,6 +87,8 @@ test('a runStrategy flipped by virtctl stop shows in preview --refresh, and up -
   expect(stop.code).toBe(0);
   expect(kubectlOk(['-n', VM_NS, 'get', 'vm', 'e2e', '-o', 'jsonpath={.spec.runStrategy}'])).toBe('Halted');
   const vmiUid = kubectlOk(['-n', VM_NS, 'get', 'vmi', 'e2e', '-o', 'jsonpath={.metadata.uid}', '--ignore-not-found']);
+  // Really stopped (the controller acted on it) before Pulumi looks.
+  kubectlOk(['-n', VM_NS, 'wait', '--for=delete', 'vmi/e2e', '--timeout=300s'], undefined, 330_000);
   const preview = ok(['preview', '--refresh', '--diff']);
   expect(preview).toMatch(/runStrategy\s*:\s*"Halted"\s*=>\s*"Always"/);
   const up = resourceSummary(ok(['up', '--refresh', '--yes', '--skip-preview']));
