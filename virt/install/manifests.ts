@@ -48,8 +48,6 @@ export const CONTROLLER_RULES: readonly Rule[] = [
   { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes'], verbs: [...READ, 'create'] },
   { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/status'], verbs: ['update', 'patch'] },
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: READ },
-  // A cross-namespace clone asks whether the target namespace may read the source namespace's claims.
-  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
 ];
 
