@@ -24,11 +24,44 @@ export const SDK_NAMES = {
   goImportBasePath: 'virtstack.local/sdk/go/virtstack',
 } as const;
 
-/** The schema the SDKs are generated from: the inferred one plus the names above. */
+const ARGS = 'Args';
+
+/**
+ * SDK names for the schema's object types: the TypeScript interfaces end in `Args` (`DiskArgs`), and every
+ * generator appends `Args` to an input type again (`DiskArgsArgs` in Python, Go and Node.js). So the SDKs
+ * get the name without it (`Disk`, generated as `DiskArgs`), unless that name is taken by a component or
+ * another type. Type tokens never travel between program and plugin (only the values do), so the SDKs and
+ * the plugin's own schema may name types differently.
+ */
+export function sdkTypeNames(schema: PackageSchema): Map<string, string> {
+  const prefix = `${schema.name}:index:`;
+  const tokens = Object.keys(schema.types ?? {});
+  const taken = new Set([...Object.keys(schema.resources ?? {}), ...tokens]);
+  const renames = new Map<string, string>();
+  for (const token of tokens) {
+    if (!token.startsWith(prefix) || !token.endsWith(ARGS) || token.length === prefix.length + ARGS.length) continue;
+    const renamed = token.slice(0, -ARGS.length);
+    if (taken.has(renamed) || [...renames.values()].includes(renamed)) continue;
+    renames.set(token, renamed);
+  }
+  return renames;
+}
+
+function renameRefs(value: unknown, refs: Map<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => renameRefs(v, refs));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? (refs.get(v) ?? v) : renameRefs(v, refs)]));
+}
+
+/** The schema the SDKs are generated from: the inferred one with the SDK type names and the names above. */
 export function codegenSchema(inferred: PackageSchema): PackageSchema {
   const language = inferred.language ?? {};
+  const renames = sdkTypeNames(inferred);
+  const refs = new Map([...renames].map(([from, to]) => [`#/types/${from}`, `#/types/${to}`]));
   return {
     ...inferred,
+    resources: renameRefs(inferred.resources ?? {}, refs) as Record<string, unknown>,
+    types: Object.fromEntries(Object.entries(inferred.types ?? {}).map(([token, t]) => [renames.get(token) ?? token, renameRefs(t, refs)])),
     // supportPack: the Go SDK gets a go.mod of its own (module virtstack.local/sdk/go), the Python SDK a
     // pyproject.toml, the Node.js SDK a package.json with the schema's version.
     meta: { ...inferred.meta, supportPack: true },

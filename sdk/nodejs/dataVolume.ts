@@ -133,17 +133,17 @@ export interface DataVolumeArgs {
      * The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
      */
-    pvc?: pulumi.Input<inputs.DataVolumeSpecPvcArgsArgs | undefined>;
+    pvc?: pulumi.Input<inputs.DataVolumeSpecPvcArgs | undefined>;
     /**
      * Where the data comes from. Exactly one source.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source`.
      */
-    source?: pulumi.Input<inputs.SourceArgsArgs | undefined>;
+    source?: pulumi.Input<inputs.SourceArgs | undefined>;
     /**
      * The claim to create; omitted fields come from the StorageClass (size required unless cloning).
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
      */
-    storage?: pulumi.Input<inputs.StorageArgsArgs | undefined>;
+    storage?: pulumi.Input<inputs.StorageArgs | undefined>;
     /**
      * How long `pulumi up` waits for Succeeded. A DataVolume that fails for good (phase Failed, e.g. an image
      * larger than the claim) fails the update at once; one whose import keeps failing and retrying (an HTTP

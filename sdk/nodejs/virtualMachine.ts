@@ -105,7 +105,7 @@ export interface VirtualMachineArgs {
      * DataVolumes created with the VM (e.g. its root disk imported from a URL).
      * Manifest field: `spec.dataVolumeTemplates`.
      */
-    dataVolumeTemplates?: pulumi.Input<pulumi.Input<inputs.DataVolumeTemplateArgsArgs>[] | undefined>;
+    dataVolumeTemplates?: pulumi.Input<pulumi.Input<inputs.DataVolumeTemplateArgs>[] | undefined>;
     /**
      * Where this component reaches the cluster to wait for Ready (a kubeconfig path or its contents); give the
      * same one as your Kubernetes provider.
@@ -141,5 +141,5 @@ export interface VirtualMachineArgs {
      * The VirtualMachineInstance this VM runs.
      * Manifest field: `spec.template`.
      */
-    template: pulumi.Input<inputs.VirtualMachineInstanceTemplateArgsArgs>;
+    template: pulumi.Input<inputs.VirtualMachineInstanceTemplateArgs>;
 }

@@ -110,7 +110,7 @@ export interface VirtualMachineFleetArgs {
      * DataVolumes created with the VM (e.g. its root disk imported from a URL).
      * Manifest field: `spec.dataVolumeTemplates`.
      */
-    dataVolumeTemplates?: pulumi.Input<pulumi.Input<inputs.DataVolumeTemplateArgsArgs>[] | undefined>;
+    dataVolumeTemplates?: pulumi.Input<pulumi.Input<inputs.DataVolumeTemplateArgs>[] | undefined>;
     /**
      * Where this component reaches the cluster to wait (a kubeconfig path or its contents); the same as your Kubernetes provider's.
      */
@@ -139,7 +139,7 @@ export interface VirtualMachineFleetArgs {
     /**
      * How a changed template rolls through the fleet.
      */
-    rollingUpdate?: pulumi.Input<inputs.FleetRollingUpdateArgsArgs | undefined>;
+    rollingUpdate?: pulumi.Input<inputs.FleetRollingUpdateArgs | undefined>;
     /**
      * When the VM runs: Always (keep running, restart on any stop), Halted (stopped), Manual (start/stop by virtctl only), RerunOnFailure (restart after failure, not after a clean guest shutdown), Once (run to completion once).
      * One of: `Always`, `Halted`, `Manual`, `RerunOnFailure`, `Once`.
@@ -150,5 +150,5 @@ export interface VirtualMachineFleetArgs {
      * The VirtualMachineInstance this VM runs.
      * Manifest field: `spec.template`.
      */
-    template: pulumi.Input<inputs.VirtualMachineInstanceTemplateArgsArgs>;
+    template: pulumi.Input<inputs.VirtualMachineInstanceTemplateArgs>;
 }

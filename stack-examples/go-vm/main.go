@@ -43,25 +43,25 @@ func main() {
 			Name:        &name,
 			Namespace:   pulumi.String(namespace),
 			RunStrategy: pulumi.String("Always"),
-			Template: &virtstack.VirtualMachineInstanceTemplateArgsArgs{
-				Metadata: &virtstack.EmbeddedObjectMetaArgsArgs{Labels: pulumi.StringMap{"app": pulumi.String(name)}},
-				Spec: &virtstack.VirtualMachineInstanceSpecArgsArgs{
-					Domain: &virtstack.DomainSpecArgsArgs{
-						Memory: &virtstack.MemoryArgsArgs{Guest: pulumi.String("128Mi")},
-						Devices: &virtstack.DevicesArgsArgs{Disks: virtstack.DiskArgsArray{
-							&virtstack.DiskArgsArgs{Name: pulumi.String("root"), Disk: &virtstack.DiskDiskArgsArgs{Bus: pulumi.String("virtio")}},
-							&virtstack.DiskArgsArgs{Name: pulumi.String("cloudinit"), Disk: &virtstack.DiskDiskArgsArgs{Bus: pulumi.String("virtio")}},
+			Template: &virtstack.VirtualMachineInstanceTemplateArgs{
+				Metadata: &virtstack.EmbeddedObjectMetaArgs{Labels: pulumi.StringMap{"app": pulumi.String(name)}},
+				Spec: &virtstack.VirtualMachineInstanceSpecArgs{
+					Domain: &virtstack.DomainSpecArgs{
+						Memory: &virtstack.MemoryArgs{Guest: pulumi.String("128Mi")},
+						Devices: &virtstack.DevicesArgs{Disks: virtstack.DiskArray{
+							&virtstack.DiskArgs{Name: pulumi.String("root"), Disk: &virtstack.DiskDiskArgs{Bus: pulumi.String("virtio")}},
+							&virtstack.DiskArgs{Name: pulumi.String("cloudinit"), Disk: &virtstack.DiskDiskArgs{Bus: pulumi.String("virtio")}},
 						}},
 					},
 					TerminationGracePeriodSeconds: pulumi.Float64(30),
-					Volumes: virtstack.VolumeArgsArray{
-						&virtstack.VolumeArgsArgs{
+					Volumes: virtstack.VolumeArray{
+						&virtstack.VolumeArgs{
 							Name:          pulumi.String("root"),
-							ContainerDisk: &virtstack.ContainerDiskArgsArgs{Image: pulumi.String(image), ImagePullPolicy: pulumi.String(pullPolicy)},
+							ContainerDisk: &virtstack.ContainerDiskArgs{Image: pulumi.String(image), ImagePullPolicy: pulumi.String(pullPolicy)},
 						},
-						&virtstack.VolumeArgsArgs{
+						&virtstack.VolumeArgs{
 							Name:             pulumi.String("cloudinit"),
-							CloudInitNoCloud: &virtstack.CloudInitNoCloudArgsArgs{UserData: pulumi.String(userData)},
+							CloudInitNoCloud: &virtstack.CloudInitNoCloudArgs{UserData: pulumi.String(userData)},
 						},
 					},
 				},

@@ -70,13 +70,13 @@ type dataVolumeArgs struct {
 	Preallocation *bool `pulumi:"preallocation"`
 	// The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-	Pvc *DataVolumeSpecPvcArgs `pulumi:"pvc"`
+	Pvc *DataVolumeSpecPvc `pulumi:"pvc"`
 	// Where the data comes from. Exactly one source.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-	Source *SourceArgs `pulumi:"source"`
+	Source *Source `pulumi:"source"`
 	// The claim to create; omitted fields come from the StorageClass (size required unless cloning).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
-	Storage *StorageArgs `pulumi:"storage"`
+	Storage *Storage `pulumi:"storage"`
 	// How long `pulumi up` waits for Succeeded. A DataVolume that fails for good (phase Failed, e.g. an image
 	// larger than the claim) fails the update at once; one whose import keeps failing and retrying (an HTTP
 	// error, an untrusted certificate) fails it after this long, with the importer's last error.
@@ -110,13 +110,13 @@ type DataVolumeArgs struct {
 	Preallocation pulumi.BoolPtrInput
 	// The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-	Pvc DataVolumeSpecPvcArgsPtrInput
+	Pvc DataVolumeSpecPvcPtrInput
 	// Where the data comes from. Exactly one source.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-	Source SourceArgsPtrInput
+	Source SourcePtrInput
 	// The claim to create; omitted fields come from the StorageClass (size required unless cloning).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
-	Storage StorageArgsPtrInput
+	Storage StoragePtrInput
 	// How long `pulumi up` waits for Succeeded. A DataVolume that fails for good (phase Failed, e.g. an image
 	// larger than the claim) fails the update at once; one whose import keeps failing and retrying (an HTTP
 	// error, an untrusted certificate) fails it after this long, with the importer's last error.

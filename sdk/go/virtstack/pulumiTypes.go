@@ -13,140 +13,140 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-type BiosArgs struct {
+type Bios struct {
 	// Show BIOS output on the serial console.
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader.bios.useSerial`.
 	UseSerial *bool `pulumi:"useSerial"`
 }
 
-// BiosArgsInput is an input type that accepts BiosArgsArgs and BiosArgsOutput values.
-// You can construct a concrete instance of `BiosArgsInput` via:
+// BiosInput is an input type that accepts BiosArgs and BiosOutput values.
+// You can construct a concrete instance of `BiosInput` via:
 //
-//	BiosArgsArgs{...}
-type BiosArgsInput interface {
+//	BiosArgs{...}
+type BiosInput interface {
 	pulumi.Input
 
-	ToBiosArgsOutput() BiosArgsOutput
-	ToBiosArgsOutputWithContext(context.Context) BiosArgsOutput
+	ToBiosOutput() BiosOutput
+	ToBiosOutputWithContext(context.Context) BiosOutput
 }
 
-type BiosArgsArgs struct {
+type BiosArgs struct {
 	// Show BIOS output on the serial console.
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader.bios.useSerial`.
 	UseSerial pulumi.BoolPtrInput `pulumi:"useSerial"`
 }
 
-func (BiosArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*BiosArgs)(nil)).Elem()
+func (BiosArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Bios)(nil)).Elem()
 }
 
-func (i BiosArgsArgs) ToBiosArgsOutput() BiosArgsOutput {
-	return i.ToBiosArgsOutputWithContext(context.Background())
+func (i BiosArgs) ToBiosOutput() BiosOutput {
+	return i.ToBiosOutputWithContext(context.Background())
 }
 
-func (i BiosArgsArgs) ToBiosArgsOutputWithContext(ctx context.Context) BiosArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BiosArgsOutput)
+func (i BiosArgs) ToBiosOutputWithContext(ctx context.Context) BiosOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BiosOutput)
 }
 
-func (i BiosArgsArgs) ToBiosArgsPtrOutput() BiosArgsPtrOutput {
-	return i.ToBiosArgsPtrOutputWithContext(context.Background())
+func (i BiosArgs) ToBiosPtrOutput() BiosPtrOutput {
+	return i.ToBiosPtrOutputWithContext(context.Background())
 }
 
-func (i BiosArgsArgs) ToBiosArgsPtrOutputWithContext(ctx context.Context) BiosArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BiosArgsOutput).ToBiosArgsPtrOutputWithContext(ctx)
+func (i BiosArgs) ToBiosPtrOutputWithContext(ctx context.Context) BiosPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BiosOutput).ToBiosPtrOutputWithContext(ctx)
 }
 
-// BiosArgsPtrInput is an input type that accepts BiosArgsArgs, BiosArgsPtr and BiosArgsPtrOutput values.
-// You can construct a concrete instance of `BiosArgsPtrInput` via:
+// BiosPtrInput is an input type that accepts BiosArgs, BiosPtr and BiosPtrOutput values.
+// You can construct a concrete instance of `BiosPtrInput` via:
 //
-//	        BiosArgsArgs{...}
+//	        BiosArgs{...}
 //
 //	or:
 //
 //	        nil
-type BiosArgsPtrInput interface {
+type BiosPtrInput interface {
 	pulumi.Input
 
-	ToBiosArgsPtrOutput() BiosArgsPtrOutput
-	ToBiosArgsPtrOutputWithContext(context.Context) BiosArgsPtrOutput
+	ToBiosPtrOutput() BiosPtrOutput
+	ToBiosPtrOutputWithContext(context.Context) BiosPtrOutput
 }
 
-type biosArgsPtrType BiosArgsArgs
+type biosPtrType BiosArgs
 
-func BiosArgsPtr(v *BiosArgsArgs) BiosArgsPtrInput {
-	return (*biosArgsPtrType)(v)
+func BiosPtr(v *BiosArgs) BiosPtrInput {
+	return (*biosPtrType)(v)
 }
 
-func (*biosArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**BiosArgs)(nil)).Elem()
+func (*biosPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Bios)(nil)).Elem()
 }
 
-func (i *biosArgsPtrType) ToBiosArgsPtrOutput() BiosArgsPtrOutput {
-	return i.ToBiosArgsPtrOutputWithContext(context.Background())
+func (i *biosPtrType) ToBiosPtrOutput() BiosPtrOutput {
+	return i.ToBiosPtrOutputWithContext(context.Background())
 }
 
-func (i *biosArgsPtrType) ToBiosArgsPtrOutputWithContext(ctx context.Context) BiosArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BiosArgsPtrOutput)
+func (i *biosPtrType) ToBiosPtrOutputWithContext(ctx context.Context) BiosPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BiosPtrOutput)
 }
 
-type BiosArgsOutput struct{ *pulumi.OutputState }
+type BiosOutput struct{ *pulumi.OutputState }
 
-func (BiosArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*BiosArgs)(nil)).Elem()
+func (BiosOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Bios)(nil)).Elem()
 }
 
-func (o BiosArgsOutput) ToBiosArgsOutput() BiosArgsOutput {
+func (o BiosOutput) ToBiosOutput() BiosOutput {
 	return o
 }
 
-func (o BiosArgsOutput) ToBiosArgsOutputWithContext(ctx context.Context) BiosArgsOutput {
+func (o BiosOutput) ToBiosOutputWithContext(ctx context.Context) BiosOutput {
 	return o
 }
 
-func (o BiosArgsOutput) ToBiosArgsPtrOutput() BiosArgsPtrOutput {
-	return o.ToBiosArgsPtrOutputWithContext(context.Background())
+func (o BiosOutput) ToBiosPtrOutput() BiosPtrOutput {
+	return o.ToBiosPtrOutputWithContext(context.Background())
 }
 
-func (o BiosArgsOutput) ToBiosArgsPtrOutputWithContext(ctx context.Context) BiosArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v BiosArgs) *BiosArgs {
+func (o BiosOutput) ToBiosPtrOutputWithContext(ctx context.Context) BiosPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Bios) *Bios {
 		return &v
-	}).(BiosArgsPtrOutput)
+	}).(BiosPtrOutput)
 }
 
 // Show BIOS output on the serial console.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.bios.useSerial`.
-func (o BiosArgsOutput) UseSerial() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v BiosArgs) *bool { return v.UseSerial }).(pulumi.BoolPtrOutput)
+func (o BiosOutput) UseSerial() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Bios) *bool { return v.UseSerial }).(pulumi.BoolPtrOutput)
 }
 
-type BiosArgsPtrOutput struct{ *pulumi.OutputState }
+type BiosPtrOutput struct{ *pulumi.OutputState }
 
-func (BiosArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**BiosArgs)(nil)).Elem()
+func (BiosPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Bios)(nil)).Elem()
 }
 
-func (o BiosArgsPtrOutput) ToBiosArgsPtrOutput() BiosArgsPtrOutput {
+func (o BiosPtrOutput) ToBiosPtrOutput() BiosPtrOutput {
 	return o
 }
 
-func (o BiosArgsPtrOutput) ToBiosArgsPtrOutputWithContext(ctx context.Context) BiosArgsPtrOutput {
+func (o BiosPtrOutput) ToBiosPtrOutputWithContext(ctx context.Context) BiosPtrOutput {
 	return o
 }
 
-func (o BiosArgsPtrOutput) Elem() BiosArgsOutput {
-	return o.ApplyT(func(v *BiosArgs) BiosArgs {
+func (o BiosPtrOutput) Elem() BiosOutput {
+	return o.ApplyT(func(v *Bios) Bios {
 		if v != nil {
 			return *v
 		}
-		var ret BiosArgs
+		var ret Bios
 		return ret
-	}).(BiosArgsOutput)
+	}).(BiosOutput)
 }
 
 // Show BIOS output on the serial console.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.bios.useSerial`.
-func (o BiosArgsPtrOutput) UseSerial() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *BiosArgs) *bool {
+func (o BiosPtrOutput) UseSerial() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Bios) *bool {
 		if v == nil {
 			return nil
 		}
@@ -154,171 +154,171 @@ func (o BiosArgsPtrOutput) UseSerial() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
+type Bootloader struct {
+	// Legacy BIOS (SeaBIOS).
+	// Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
+	Bios *Bios `pulumi:"bios"`
+	// UEFI (OVMF); needs OVMF on the node.
+	// Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
+	Efi *Efi `pulumi:"efi"`
+}
+
+// BootloaderInput is an input type that accepts BootloaderArgs and BootloaderOutput values.
+// You can construct a concrete instance of `BootloaderInput` via:
+//
+//	BootloaderArgs{...}
+type BootloaderInput interface {
+	pulumi.Input
+
+	ToBootloaderOutput() BootloaderOutput
+	ToBootloaderOutputWithContext(context.Context) BootloaderOutput
+}
+
 type BootloaderArgs struct {
 	// Legacy BIOS (SeaBIOS).
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
-	Bios *BiosArgs `pulumi:"bios"`
+	Bios BiosPtrInput `pulumi:"bios"`
 	// UEFI (OVMF); needs OVMF on the node.
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
-	Efi *EfiArgs `pulumi:"efi"`
+	Efi EfiPtrInput `pulumi:"efi"`
 }
 
-// BootloaderArgsInput is an input type that accepts BootloaderArgsArgs and BootloaderArgsOutput values.
-// You can construct a concrete instance of `BootloaderArgsInput` via:
+func (BootloaderArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Bootloader)(nil)).Elem()
+}
+
+func (i BootloaderArgs) ToBootloaderOutput() BootloaderOutput {
+	return i.ToBootloaderOutputWithContext(context.Background())
+}
+
+func (i BootloaderArgs) ToBootloaderOutputWithContext(ctx context.Context) BootloaderOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BootloaderOutput)
+}
+
+func (i BootloaderArgs) ToBootloaderPtrOutput() BootloaderPtrOutput {
+	return i.ToBootloaderPtrOutputWithContext(context.Background())
+}
+
+func (i BootloaderArgs) ToBootloaderPtrOutputWithContext(ctx context.Context) BootloaderPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BootloaderOutput).ToBootloaderPtrOutputWithContext(ctx)
+}
+
+// BootloaderPtrInput is an input type that accepts BootloaderArgs, BootloaderPtr and BootloaderPtrOutput values.
+// You can construct a concrete instance of `BootloaderPtrInput` via:
 //
-//	BootloaderArgsArgs{...}
-type BootloaderArgsInput interface {
-	pulumi.Input
-
-	ToBootloaderArgsOutput() BootloaderArgsOutput
-	ToBootloaderArgsOutputWithContext(context.Context) BootloaderArgsOutput
-}
-
-type BootloaderArgsArgs struct {
-	// Legacy BIOS (SeaBIOS).
-	// Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
-	Bios BiosArgsPtrInput `pulumi:"bios"`
-	// UEFI (OVMF); needs OVMF on the node.
-	// Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
-	Efi EfiArgsPtrInput `pulumi:"efi"`
-}
-
-func (BootloaderArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*BootloaderArgs)(nil)).Elem()
-}
-
-func (i BootloaderArgsArgs) ToBootloaderArgsOutput() BootloaderArgsOutput {
-	return i.ToBootloaderArgsOutputWithContext(context.Background())
-}
-
-func (i BootloaderArgsArgs) ToBootloaderArgsOutputWithContext(ctx context.Context) BootloaderArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BootloaderArgsOutput)
-}
-
-func (i BootloaderArgsArgs) ToBootloaderArgsPtrOutput() BootloaderArgsPtrOutput {
-	return i.ToBootloaderArgsPtrOutputWithContext(context.Background())
-}
-
-func (i BootloaderArgsArgs) ToBootloaderArgsPtrOutputWithContext(ctx context.Context) BootloaderArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BootloaderArgsOutput).ToBootloaderArgsPtrOutputWithContext(ctx)
-}
-
-// BootloaderArgsPtrInput is an input type that accepts BootloaderArgsArgs, BootloaderArgsPtr and BootloaderArgsPtrOutput values.
-// You can construct a concrete instance of `BootloaderArgsPtrInput` via:
-//
-//	        BootloaderArgsArgs{...}
+//	        BootloaderArgs{...}
 //
 //	or:
 //
 //	        nil
-type BootloaderArgsPtrInput interface {
+type BootloaderPtrInput interface {
 	pulumi.Input
 
-	ToBootloaderArgsPtrOutput() BootloaderArgsPtrOutput
-	ToBootloaderArgsPtrOutputWithContext(context.Context) BootloaderArgsPtrOutput
+	ToBootloaderPtrOutput() BootloaderPtrOutput
+	ToBootloaderPtrOutputWithContext(context.Context) BootloaderPtrOutput
 }
 
-type bootloaderArgsPtrType BootloaderArgsArgs
+type bootloaderPtrType BootloaderArgs
 
-func BootloaderArgsPtr(v *BootloaderArgsArgs) BootloaderArgsPtrInput {
-	return (*bootloaderArgsPtrType)(v)
+func BootloaderPtr(v *BootloaderArgs) BootloaderPtrInput {
+	return (*bootloaderPtrType)(v)
 }
 
-func (*bootloaderArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**BootloaderArgs)(nil)).Elem()
+func (*bootloaderPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Bootloader)(nil)).Elem()
 }
 
-func (i *bootloaderArgsPtrType) ToBootloaderArgsPtrOutput() BootloaderArgsPtrOutput {
-	return i.ToBootloaderArgsPtrOutputWithContext(context.Background())
+func (i *bootloaderPtrType) ToBootloaderPtrOutput() BootloaderPtrOutput {
+	return i.ToBootloaderPtrOutputWithContext(context.Background())
 }
 
-func (i *bootloaderArgsPtrType) ToBootloaderArgsPtrOutputWithContext(ctx context.Context) BootloaderArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(BootloaderArgsPtrOutput)
+func (i *bootloaderPtrType) ToBootloaderPtrOutputWithContext(ctx context.Context) BootloaderPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(BootloaderPtrOutput)
 }
 
-type BootloaderArgsOutput struct{ *pulumi.OutputState }
+type BootloaderOutput struct{ *pulumi.OutputState }
 
-func (BootloaderArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*BootloaderArgs)(nil)).Elem()
+func (BootloaderOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Bootloader)(nil)).Elem()
 }
 
-func (o BootloaderArgsOutput) ToBootloaderArgsOutput() BootloaderArgsOutput {
+func (o BootloaderOutput) ToBootloaderOutput() BootloaderOutput {
 	return o
 }
 
-func (o BootloaderArgsOutput) ToBootloaderArgsOutputWithContext(ctx context.Context) BootloaderArgsOutput {
+func (o BootloaderOutput) ToBootloaderOutputWithContext(ctx context.Context) BootloaderOutput {
 	return o
 }
 
-func (o BootloaderArgsOutput) ToBootloaderArgsPtrOutput() BootloaderArgsPtrOutput {
-	return o.ToBootloaderArgsPtrOutputWithContext(context.Background())
+func (o BootloaderOutput) ToBootloaderPtrOutput() BootloaderPtrOutput {
+	return o.ToBootloaderPtrOutputWithContext(context.Background())
 }
 
-func (o BootloaderArgsOutput) ToBootloaderArgsPtrOutputWithContext(ctx context.Context) BootloaderArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v BootloaderArgs) *BootloaderArgs {
+func (o BootloaderOutput) ToBootloaderPtrOutputWithContext(ctx context.Context) BootloaderPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Bootloader) *Bootloader {
 		return &v
-	}).(BootloaderArgsPtrOutput)
+	}).(BootloaderPtrOutput)
 }
 
 // Legacy BIOS (SeaBIOS).
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
-func (o BootloaderArgsOutput) Bios() BiosArgsPtrOutput {
-	return o.ApplyT(func(v BootloaderArgs) *BiosArgs { return v.Bios }).(BiosArgsPtrOutput)
+func (o BootloaderOutput) Bios() BiosPtrOutput {
+	return o.ApplyT(func(v Bootloader) *Bios { return v.Bios }).(BiosPtrOutput)
 }
 
 // UEFI (OVMF); needs OVMF on the node.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
-func (o BootloaderArgsOutput) Efi() EfiArgsPtrOutput {
-	return o.ApplyT(func(v BootloaderArgs) *EfiArgs { return v.Efi }).(EfiArgsPtrOutput)
+func (o BootloaderOutput) Efi() EfiPtrOutput {
+	return o.ApplyT(func(v Bootloader) *Efi { return v.Efi }).(EfiPtrOutput)
 }
 
-type BootloaderArgsPtrOutput struct{ *pulumi.OutputState }
+type BootloaderPtrOutput struct{ *pulumi.OutputState }
 
-func (BootloaderArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**BootloaderArgs)(nil)).Elem()
+func (BootloaderPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Bootloader)(nil)).Elem()
 }
 
-func (o BootloaderArgsPtrOutput) ToBootloaderArgsPtrOutput() BootloaderArgsPtrOutput {
+func (o BootloaderPtrOutput) ToBootloaderPtrOutput() BootloaderPtrOutput {
 	return o
 }
 
-func (o BootloaderArgsPtrOutput) ToBootloaderArgsPtrOutputWithContext(ctx context.Context) BootloaderArgsPtrOutput {
+func (o BootloaderPtrOutput) ToBootloaderPtrOutputWithContext(ctx context.Context) BootloaderPtrOutput {
 	return o
 }
 
-func (o BootloaderArgsPtrOutput) Elem() BootloaderArgsOutput {
-	return o.ApplyT(func(v *BootloaderArgs) BootloaderArgs {
+func (o BootloaderPtrOutput) Elem() BootloaderOutput {
+	return o.ApplyT(func(v *Bootloader) Bootloader {
 		if v != nil {
 			return *v
 		}
-		var ret BootloaderArgs
+		var ret Bootloader
 		return ret
-	}).(BootloaderArgsOutput)
+	}).(BootloaderOutput)
 }
 
 // Legacy BIOS (SeaBIOS).
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
-func (o BootloaderArgsPtrOutput) Bios() BiosArgsPtrOutput {
-	return o.ApplyT(func(v *BootloaderArgs) *BiosArgs {
+func (o BootloaderPtrOutput) Bios() BiosPtrOutput {
+	return o.ApplyT(func(v *Bootloader) *Bios {
 		if v == nil {
 			return nil
 		}
 		return v.Bios
-	}).(BiosArgsPtrOutput)
+	}).(BiosPtrOutput)
 }
 
 // UEFI (OVMF); needs OVMF on the node.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
-func (o BootloaderArgsPtrOutput) Efi() EfiArgsPtrOutput {
-	return o.ApplyT(func(v *BootloaderArgs) *EfiArgs {
+func (o BootloaderPtrOutput) Efi() EfiPtrOutput {
+	return o.ApplyT(func(v *Bootloader) *Efi {
 		if v == nil {
 			return nil
 		}
 		return v.Efi
-	}).(EfiArgsPtrOutput)
+	}).(EfiPtrOutput)
 }
 
-type CdromArgs struct {
+type Cdrom struct {
 	// Bus of the CD-ROM drive. Only sata: QEMU has no virtio CD-ROM.
 	// One of: `sata`.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].cdrom.bus`.
@@ -328,18 +328,18 @@ type CdromArgs struct {
 	Readonly *bool `pulumi:"readonly"`
 }
 
-// CdromArgsInput is an input type that accepts CdromArgsArgs and CdromArgsOutput values.
-// You can construct a concrete instance of `CdromArgsInput` via:
+// CdromInput is an input type that accepts CdromArgs and CdromOutput values.
+// You can construct a concrete instance of `CdromInput` via:
 //
-//	CdromArgsArgs{...}
-type CdromArgsInput interface {
+//	CdromArgs{...}
+type CdromInput interface {
 	pulumi.Input
 
-	ToCdromArgsOutput() CdromArgsOutput
-	ToCdromArgsOutputWithContext(context.Context) CdromArgsOutput
+	ToCdromOutput() CdromOutput
+	ToCdromOutputWithContext(context.Context) CdromOutput
 }
 
-type CdromArgsArgs struct {
+type CdromArgs struct {
 	// Bus of the CD-ROM drive. Only sata: QEMU has no virtio CD-ROM.
 	// One of: `sata`.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].cdrom.bus`.
@@ -349,125 +349,125 @@ type CdromArgsArgs struct {
 	Readonly pulumi.BoolPtrInput `pulumi:"readonly"`
 }
 
-func (CdromArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*CdromArgs)(nil)).Elem()
+func (CdromArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Cdrom)(nil)).Elem()
 }
 
-func (i CdromArgsArgs) ToCdromArgsOutput() CdromArgsOutput {
-	return i.ToCdromArgsOutputWithContext(context.Background())
+func (i CdromArgs) ToCdromOutput() CdromOutput {
+	return i.ToCdromOutputWithContext(context.Background())
 }
 
-func (i CdromArgsArgs) ToCdromArgsOutputWithContext(ctx context.Context) CdromArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CdromArgsOutput)
+func (i CdromArgs) ToCdromOutputWithContext(ctx context.Context) CdromOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CdromOutput)
 }
 
-func (i CdromArgsArgs) ToCdromArgsPtrOutput() CdromArgsPtrOutput {
-	return i.ToCdromArgsPtrOutputWithContext(context.Background())
+func (i CdromArgs) ToCdromPtrOutput() CdromPtrOutput {
+	return i.ToCdromPtrOutputWithContext(context.Background())
 }
 
-func (i CdromArgsArgs) ToCdromArgsPtrOutputWithContext(ctx context.Context) CdromArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CdromArgsOutput).ToCdromArgsPtrOutputWithContext(ctx)
+func (i CdromArgs) ToCdromPtrOutputWithContext(ctx context.Context) CdromPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CdromOutput).ToCdromPtrOutputWithContext(ctx)
 }
 
-// CdromArgsPtrInput is an input type that accepts CdromArgsArgs, CdromArgsPtr and CdromArgsPtrOutput values.
-// You can construct a concrete instance of `CdromArgsPtrInput` via:
+// CdromPtrInput is an input type that accepts CdromArgs, CdromPtr and CdromPtrOutput values.
+// You can construct a concrete instance of `CdromPtrInput` via:
 //
-//	        CdromArgsArgs{...}
+//	        CdromArgs{...}
 //
 //	or:
 //
 //	        nil
-type CdromArgsPtrInput interface {
+type CdromPtrInput interface {
 	pulumi.Input
 
-	ToCdromArgsPtrOutput() CdromArgsPtrOutput
-	ToCdromArgsPtrOutputWithContext(context.Context) CdromArgsPtrOutput
+	ToCdromPtrOutput() CdromPtrOutput
+	ToCdromPtrOutputWithContext(context.Context) CdromPtrOutput
 }
 
-type cdromArgsPtrType CdromArgsArgs
+type cdromPtrType CdromArgs
 
-func CdromArgsPtr(v *CdromArgsArgs) CdromArgsPtrInput {
-	return (*cdromArgsPtrType)(v)
+func CdromPtr(v *CdromArgs) CdromPtrInput {
+	return (*cdromPtrType)(v)
 }
 
-func (*cdromArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**CdromArgs)(nil)).Elem()
+func (*cdromPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Cdrom)(nil)).Elem()
 }
 
-func (i *cdromArgsPtrType) ToCdromArgsPtrOutput() CdromArgsPtrOutput {
-	return i.ToCdromArgsPtrOutputWithContext(context.Background())
+func (i *cdromPtrType) ToCdromPtrOutput() CdromPtrOutput {
+	return i.ToCdromPtrOutputWithContext(context.Background())
 }
 
-func (i *cdromArgsPtrType) ToCdromArgsPtrOutputWithContext(ctx context.Context) CdromArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CdromArgsPtrOutput)
+func (i *cdromPtrType) ToCdromPtrOutputWithContext(ctx context.Context) CdromPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CdromPtrOutput)
 }
 
-type CdromArgsOutput struct{ *pulumi.OutputState }
+type CdromOutput struct{ *pulumi.OutputState }
 
-func (CdromArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*CdromArgs)(nil)).Elem()
+func (CdromOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Cdrom)(nil)).Elem()
 }
 
-func (o CdromArgsOutput) ToCdromArgsOutput() CdromArgsOutput {
+func (o CdromOutput) ToCdromOutput() CdromOutput {
 	return o
 }
 
-func (o CdromArgsOutput) ToCdromArgsOutputWithContext(ctx context.Context) CdromArgsOutput {
+func (o CdromOutput) ToCdromOutputWithContext(ctx context.Context) CdromOutput {
 	return o
 }
 
-func (o CdromArgsOutput) ToCdromArgsPtrOutput() CdromArgsPtrOutput {
-	return o.ToCdromArgsPtrOutputWithContext(context.Background())
+func (o CdromOutput) ToCdromPtrOutput() CdromPtrOutput {
+	return o.ToCdromPtrOutputWithContext(context.Background())
 }
 
-func (o CdromArgsOutput) ToCdromArgsPtrOutputWithContext(ctx context.Context) CdromArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v CdromArgs) *CdromArgs {
+func (o CdromOutput) ToCdromPtrOutputWithContext(ctx context.Context) CdromPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Cdrom) *Cdrom {
 		return &v
-	}).(CdromArgsPtrOutput)
+	}).(CdromPtrOutput)
 }
 
 // Bus of the CD-ROM drive. Only sata: QEMU has no virtio CD-ROM.
 // One of: `sata`.
 // Manifest field: `spec.template.spec.domain.devices.disks[].cdrom.bus`.
-func (o CdromArgsOutput) Bus() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CdromArgs) *string { return v.Bus }).(pulumi.StringPtrOutput)
+func (o CdromOutput) Bus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Cdrom) *string { return v.Bus }).(pulumi.StringPtrOutput)
 }
 
 // Must be true or omitted: CD-ROMs are read-only.
 // Manifest field: `spec.template.spec.domain.devices.disks[].cdrom.readonly`.
-func (o CdromArgsOutput) Readonly() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v CdromArgs) *bool { return v.Readonly }).(pulumi.BoolPtrOutput)
+func (o CdromOutput) Readonly() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Cdrom) *bool { return v.Readonly }).(pulumi.BoolPtrOutput)
 }
 
-type CdromArgsPtrOutput struct{ *pulumi.OutputState }
+type CdromPtrOutput struct{ *pulumi.OutputState }
 
-func (CdromArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**CdromArgs)(nil)).Elem()
+func (CdromPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Cdrom)(nil)).Elem()
 }
 
-func (o CdromArgsPtrOutput) ToCdromArgsPtrOutput() CdromArgsPtrOutput {
+func (o CdromPtrOutput) ToCdromPtrOutput() CdromPtrOutput {
 	return o
 }
 
-func (o CdromArgsPtrOutput) ToCdromArgsPtrOutputWithContext(ctx context.Context) CdromArgsPtrOutput {
+func (o CdromPtrOutput) ToCdromPtrOutputWithContext(ctx context.Context) CdromPtrOutput {
 	return o
 }
 
-func (o CdromArgsPtrOutput) Elem() CdromArgsOutput {
-	return o.ApplyT(func(v *CdromArgs) CdromArgs {
+func (o CdromPtrOutput) Elem() CdromOutput {
+	return o.ApplyT(func(v *Cdrom) Cdrom {
 		if v != nil {
 			return *v
 		}
-		var ret CdromArgs
+		var ret Cdrom
 		return ret
-	}).(CdromArgsOutput)
+	}).(CdromOutput)
 }
 
 // Bus of the CD-ROM drive. Only sata: QEMU has no virtio CD-ROM.
 // One of: `sata`.
 // Manifest field: `spec.template.spec.domain.devices.disks[].cdrom.bus`.
-func (o CdromArgsPtrOutput) Bus() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CdromArgs) *string {
+func (o CdromPtrOutput) Bus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Cdrom) *string {
 		if v == nil {
 			return nil
 		}
@@ -477,8 +477,8 @@ func (o CdromArgsPtrOutput) Bus() pulumi.StringPtrOutput {
 
 // Must be true or omitted: CD-ROMs are read-only.
 // Manifest field: `spec.template.spec.domain.devices.disks[].cdrom.readonly`.
-func (o CdromArgsPtrOutput) Readonly() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *CdromArgs) *bool {
+func (o CdromPtrOutput) Readonly() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Cdrom) *bool {
 		if v == nil {
 			return nil
 		}
@@ -486,7 +486,7 @@ func (o CdromArgsPtrOutput) Readonly() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-type CloudInitNoCloudArgs struct {
+type CloudInitNoCloud struct {
 	// cloud-init network-config (version 1 or 2), inline.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkData`.
 	NetworkData *string `pulumi:"networkData"`
@@ -495,10 +495,10 @@ type CloudInitNoCloudArgs struct {
 	NetworkDataBase64 *string `pulumi:"networkDataBase64"`
 	// A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
-	NetworkDataSecretRef *NetworkDataSecretRefArgs `pulumi:"networkDataSecretRef"`
+	NetworkDataSecretRef *NetworkDataSecretRef `pulumi:"networkDataSecretRef"`
 	// A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
-	SecretRef *SecretRefArgs `pulumi:"secretRef"`
+	SecretRef *SecretRef `pulumi:"secretRef"`
 	// cloud-init user-data, inline.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userData`.
 	UserData *string `pulumi:"userData"`
@@ -507,18 +507,18 @@ type CloudInitNoCloudArgs struct {
 	UserDataBase64 *string `pulumi:"userDataBase64"`
 }
 
-// CloudInitNoCloudArgsInput is an input type that accepts CloudInitNoCloudArgsArgs and CloudInitNoCloudArgsOutput values.
-// You can construct a concrete instance of `CloudInitNoCloudArgsInput` via:
+// CloudInitNoCloudInput is an input type that accepts CloudInitNoCloudArgs and CloudInitNoCloudOutput values.
+// You can construct a concrete instance of `CloudInitNoCloudInput` via:
 //
-//	CloudInitNoCloudArgsArgs{...}
-type CloudInitNoCloudArgsInput interface {
+//	CloudInitNoCloudArgs{...}
+type CloudInitNoCloudInput interface {
 	pulumi.Input
 
-	ToCloudInitNoCloudArgsOutput() CloudInitNoCloudArgsOutput
-	ToCloudInitNoCloudArgsOutputWithContext(context.Context) CloudInitNoCloudArgsOutput
+	ToCloudInitNoCloudOutput() CloudInitNoCloudOutput
+	ToCloudInitNoCloudOutputWithContext(context.Context) CloudInitNoCloudOutput
 }
 
-type CloudInitNoCloudArgsArgs struct {
+type CloudInitNoCloudArgs struct {
 	// cloud-init network-config (version 1 or 2), inline.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkData`.
 	NetworkData pulumi.StringPtrInput `pulumi:"networkData"`
@@ -527,10 +527,10 @@ type CloudInitNoCloudArgsArgs struct {
 	NetworkDataBase64 pulumi.StringPtrInput `pulumi:"networkDataBase64"`
 	// A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
-	NetworkDataSecretRef NetworkDataSecretRefArgsPtrInput `pulumi:"networkDataSecretRef"`
+	NetworkDataSecretRef NetworkDataSecretRefPtrInput `pulumi:"networkDataSecretRef"`
 	// A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
-	SecretRef SecretRefArgsPtrInput `pulumi:"secretRef"`
+	SecretRef SecretRefPtrInput `pulumi:"secretRef"`
 	// cloud-init user-data, inline.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userData`.
 	UserData pulumi.StringPtrInput `pulumi:"userData"`
@@ -539,147 +539,147 @@ type CloudInitNoCloudArgsArgs struct {
 	UserDataBase64 pulumi.StringPtrInput `pulumi:"userDataBase64"`
 }
 
-func (CloudInitNoCloudArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*CloudInitNoCloudArgs)(nil)).Elem()
+func (CloudInitNoCloudArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CloudInitNoCloud)(nil)).Elem()
 }
 
-func (i CloudInitNoCloudArgsArgs) ToCloudInitNoCloudArgsOutput() CloudInitNoCloudArgsOutput {
-	return i.ToCloudInitNoCloudArgsOutputWithContext(context.Background())
+func (i CloudInitNoCloudArgs) ToCloudInitNoCloudOutput() CloudInitNoCloudOutput {
+	return i.ToCloudInitNoCloudOutputWithContext(context.Background())
 }
 
-func (i CloudInitNoCloudArgsArgs) ToCloudInitNoCloudArgsOutputWithContext(ctx context.Context) CloudInitNoCloudArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CloudInitNoCloudArgsOutput)
+func (i CloudInitNoCloudArgs) ToCloudInitNoCloudOutputWithContext(ctx context.Context) CloudInitNoCloudOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CloudInitNoCloudOutput)
 }
 
-func (i CloudInitNoCloudArgsArgs) ToCloudInitNoCloudArgsPtrOutput() CloudInitNoCloudArgsPtrOutput {
-	return i.ToCloudInitNoCloudArgsPtrOutputWithContext(context.Background())
+func (i CloudInitNoCloudArgs) ToCloudInitNoCloudPtrOutput() CloudInitNoCloudPtrOutput {
+	return i.ToCloudInitNoCloudPtrOutputWithContext(context.Background())
 }
 
-func (i CloudInitNoCloudArgsArgs) ToCloudInitNoCloudArgsPtrOutputWithContext(ctx context.Context) CloudInitNoCloudArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CloudInitNoCloudArgsOutput).ToCloudInitNoCloudArgsPtrOutputWithContext(ctx)
+func (i CloudInitNoCloudArgs) ToCloudInitNoCloudPtrOutputWithContext(ctx context.Context) CloudInitNoCloudPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CloudInitNoCloudOutput).ToCloudInitNoCloudPtrOutputWithContext(ctx)
 }
 
-// CloudInitNoCloudArgsPtrInput is an input type that accepts CloudInitNoCloudArgsArgs, CloudInitNoCloudArgsPtr and CloudInitNoCloudArgsPtrOutput values.
-// You can construct a concrete instance of `CloudInitNoCloudArgsPtrInput` via:
+// CloudInitNoCloudPtrInput is an input type that accepts CloudInitNoCloudArgs, CloudInitNoCloudPtr and CloudInitNoCloudPtrOutput values.
+// You can construct a concrete instance of `CloudInitNoCloudPtrInput` via:
 //
-//	        CloudInitNoCloudArgsArgs{...}
+//	        CloudInitNoCloudArgs{...}
 //
 //	or:
 //
 //	        nil
-type CloudInitNoCloudArgsPtrInput interface {
+type CloudInitNoCloudPtrInput interface {
 	pulumi.Input
 
-	ToCloudInitNoCloudArgsPtrOutput() CloudInitNoCloudArgsPtrOutput
-	ToCloudInitNoCloudArgsPtrOutputWithContext(context.Context) CloudInitNoCloudArgsPtrOutput
+	ToCloudInitNoCloudPtrOutput() CloudInitNoCloudPtrOutput
+	ToCloudInitNoCloudPtrOutputWithContext(context.Context) CloudInitNoCloudPtrOutput
 }
 
-type cloudInitNoCloudArgsPtrType CloudInitNoCloudArgsArgs
+type cloudInitNoCloudPtrType CloudInitNoCloudArgs
 
-func CloudInitNoCloudArgsPtr(v *CloudInitNoCloudArgsArgs) CloudInitNoCloudArgsPtrInput {
-	return (*cloudInitNoCloudArgsPtrType)(v)
+func CloudInitNoCloudPtr(v *CloudInitNoCloudArgs) CloudInitNoCloudPtrInput {
+	return (*cloudInitNoCloudPtrType)(v)
 }
 
-func (*cloudInitNoCloudArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**CloudInitNoCloudArgs)(nil)).Elem()
+func (*cloudInitNoCloudPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**CloudInitNoCloud)(nil)).Elem()
 }
 
-func (i *cloudInitNoCloudArgsPtrType) ToCloudInitNoCloudArgsPtrOutput() CloudInitNoCloudArgsPtrOutput {
-	return i.ToCloudInitNoCloudArgsPtrOutputWithContext(context.Background())
+func (i *cloudInitNoCloudPtrType) ToCloudInitNoCloudPtrOutput() CloudInitNoCloudPtrOutput {
+	return i.ToCloudInitNoCloudPtrOutputWithContext(context.Background())
 }
 
-func (i *cloudInitNoCloudArgsPtrType) ToCloudInitNoCloudArgsPtrOutputWithContext(ctx context.Context) CloudInitNoCloudArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CloudInitNoCloudArgsPtrOutput)
+func (i *cloudInitNoCloudPtrType) ToCloudInitNoCloudPtrOutputWithContext(ctx context.Context) CloudInitNoCloudPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CloudInitNoCloudPtrOutput)
 }
 
-type CloudInitNoCloudArgsOutput struct{ *pulumi.OutputState }
+type CloudInitNoCloudOutput struct{ *pulumi.OutputState }
 
-func (CloudInitNoCloudArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*CloudInitNoCloudArgs)(nil)).Elem()
+func (CloudInitNoCloudOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CloudInitNoCloud)(nil)).Elem()
 }
 
-func (o CloudInitNoCloudArgsOutput) ToCloudInitNoCloudArgsOutput() CloudInitNoCloudArgsOutput {
+func (o CloudInitNoCloudOutput) ToCloudInitNoCloudOutput() CloudInitNoCloudOutput {
 	return o
 }
 
-func (o CloudInitNoCloudArgsOutput) ToCloudInitNoCloudArgsOutputWithContext(ctx context.Context) CloudInitNoCloudArgsOutput {
+func (o CloudInitNoCloudOutput) ToCloudInitNoCloudOutputWithContext(ctx context.Context) CloudInitNoCloudOutput {
 	return o
 }
 
-func (o CloudInitNoCloudArgsOutput) ToCloudInitNoCloudArgsPtrOutput() CloudInitNoCloudArgsPtrOutput {
-	return o.ToCloudInitNoCloudArgsPtrOutputWithContext(context.Background())
+func (o CloudInitNoCloudOutput) ToCloudInitNoCloudPtrOutput() CloudInitNoCloudPtrOutput {
+	return o.ToCloudInitNoCloudPtrOutputWithContext(context.Background())
 }
 
-func (o CloudInitNoCloudArgsOutput) ToCloudInitNoCloudArgsPtrOutputWithContext(ctx context.Context) CloudInitNoCloudArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v CloudInitNoCloudArgs) *CloudInitNoCloudArgs {
+func (o CloudInitNoCloudOutput) ToCloudInitNoCloudPtrOutputWithContext(ctx context.Context) CloudInitNoCloudPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CloudInitNoCloud) *CloudInitNoCloud {
 		return &v
-	}).(CloudInitNoCloudArgsPtrOutput)
+	}).(CloudInitNoCloudPtrOutput)
 }
 
 // cloud-init network-config (version 1 or 2), inline.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkData`.
-func (o CloudInitNoCloudArgsOutput) NetworkData() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CloudInitNoCloudArgs) *string { return v.NetworkData }).(pulumi.StringPtrOutput)
+func (o CloudInitNoCloudOutput) NetworkData() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CloudInitNoCloud) *string { return v.NetworkData }).(pulumi.StringPtrOutput)
 }
 
 // cloud-init network-config, base64-encoded.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataBase64`.
-func (o CloudInitNoCloudArgsOutput) NetworkDataBase64() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CloudInitNoCloudArgs) *string { return v.NetworkDataBase64 }).(pulumi.StringPtrOutput)
+func (o CloudInitNoCloudOutput) NetworkDataBase64() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CloudInitNoCloud) *string { return v.NetworkDataBase64 }).(pulumi.StringPtrOutput)
 }
 
 // A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
-func (o CloudInitNoCloudArgsOutput) NetworkDataSecretRef() NetworkDataSecretRefArgsPtrOutput {
-	return o.ApplyT(func(v CloudInitNoCloudArgs) *NetworkDataSecretRefArgs { return v.NetworkDataSecretRef }).(NetworkDataSecretRefArgsPtrOutput)
+func (o CloudInitNoCloudOutput) NetworkDataSecretRef() NetworkDataSecretRefPtrOutput {
+	return o.ApplyT(func(v CloudInitNoCloud) *NetworkDataSecretRef { return v.NetworkDataSecretRef }).(NetworkDataSecretRefPtrOutput)
 }
 
 // A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
-func (o CloudInitNoCloudArgsOutput) SecretRef() SecretRefArgsPtrOutput {
-	return o.ApplyT(func(v CloudInitNoCloudArgs) *SecretRefArgs { return v.SecretRef }).(SecretRefArgsPtrOutput)
+func (o CloudInitNoCloudOutput) SecretRef() SecretRefPtrOutput {
+	return o.ApplyT(func(v CloudInitNoCloud) *SecretRef { return v.SecretRef }).(SecretRefPtrOutput)
 }
 
 // cloud-init user-data, inline.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userData`.
-func (o CloudInitNoCloudArgsOutput) UserData() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CloudInitNoCloudArgs) *string { return v.UserData }).(pulumi.StringPtrOutput)
+func (o CloudInitNoCloudOutput) UserData() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CloudInitNoCloud) *string { return v.UserData }).(pulumi.StringPtrOutput)
 }
 
 // cloud-init user-data, base64-encoded.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userDataBase64`.
-func (o CloudInitNoCloudArgsOutput) UserDataBase64() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CloudInitNoCloudArgs) *string { return v.UserDataBase64 }).(pulumi.StringPtrOutput)
+func (o CloudInitNoCloudOutput) UserDataBase64() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CloudInitNoCloud) *string { return v.UserDataBase64 }).(pulumi.StringPtrOutput)
 }
 
-type CloudInitNoCloudArgsPtrOutput struct{ *pulumi.OutputState }
+type CloudInitNoCloudPtrOutput struct{ *pulumi.OutputState }
 
-func (CloudInitNoCloudArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**CloudInitNoCloudArgs)(nil)).Elem()
+func (CloudInitNoCloudPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CloudInitNoCloud)(nil)).Elem()
 }
 
-func (o CloudInitNoCloudArgsPtrOutput) ToCloudInitNoCloudArgsPtrOutput() CloudInitNoCloudArgsPtrOutput {
+func (o CloudInitNoCloudPtrOutput) ToCloudInitNoCloudPtrOutput() CloudInitNoCloudPtrOutput {
 	return o
 }
 
-func (o CloudInitNoCloudArgsPtrOutput) ToCloudInitNoCloudArgsPtrOutputWithContext(ctx context.Context) CloudInitNoCloudArgsPtrOutput {
+func (o CloudInitNoCloudPtrOutput) ToCloudInitNoCloudPtrOutputWithContext(ctx context.Context) CloudInitNoCloudPtrOutput {
 	return o
 }
 
-func (o CloudInitNoCloudArgsPtrOutput) Elem() CloudInitNoCloudArgsOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) CloudInitNoCloudArgs {
+func (o CloudInitNoCloudPtrOutput) Elem() CloudInitNoCloudOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) CloudInitNoCloud {
 		if v != nil {
 			return *v
 		}
-		var ret CloudInitNoCloudArgs
+		var ret CloudInitNoCloud
 		return ret
-	}).(CloudInitNoCloudArgsOutput)
+	}).(CloudInitNoCloudOutput)
 }
 
 // cloud-init network-config (version 1 or 2), inline.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkData`.
-func (o CloudInitNoCloudArgsPtrOutput) NetworkData() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) *string {
+func (o CloudInitNoCloudPtrOutput) NetworkData() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) *string {
 		if v == nil {
 			return nil
 		}
@@ -689,8 +689,8 @@ func (o CloudInitNoCloudArgsPtrOutput) NetworkData() pulumi.StringPtrOutput {
 
 // cloud-init network-config, base64-encoded.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataBase64`.
-func (o CloudInitNoCloudArgsPtrOutput) NetworkDataBase64() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) *string {
+func (o CloudInitNoCloudPtrOutput) NetworkDataBase64() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) *string {
 		if v == nil {
 			return nil
 		}
@@ -700,30 +700,30 @@ func (o CloudInitNoCloudArgsPtrOutput) NetworkDataBase64() pulumi.StringPtrOutpu
 
 // A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
-func (o CloudInitNoCloudArgsPtrOutput) NetworkDataSecretRef() NetworkDataSecretRefArgsPtrOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) *NetworkDataSecretRefArgs {
+func (o CloudInitNoCloudPtrOutput) NetworkDataSecretRef() NetworkDataSecretRefPtrOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) *NetworkDataSecretRef {
 		if v == nil {
 			return nil
 		}
 		return v.NetworkDataSecretRef
-	}).(NetworkDataSecretRefArgsPtrOutput)
+	}).(NetworkDataSecretRefPtrOutput)
 }
 
 // A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
-func (o CloudInitNoCloudArgsPtrOutput) SecretRef() SecretRefArgsPtrOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) *SecretRefArgs {
+func (o CloudInitNoCloudPtrOutput) SecretRef() SecretRefPtrOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) *SecretRef {
 		if v == nil {
 			return nil
 		}
 		return v.SecretRef
-	}).(SecretRefArgsPtrOutput)
+	}).(SecretRefPtrOutput)
 }
 
 // cloud-init user-data, inline.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userData`.
-func (o CloudInitNoCloudArgsPtrOutput) UserData() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) *string {
+func (o CloudInitNoCloudPtrOutput) UserData() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) *string {
 		if v == nil {
 			return nil
 		}
@@ -733,8 +733,8 @@ func (o CloudInitNoCloudArgsPtrOutput) UserData() pulumi.StringPtrOutput {
 
 // cloud-init user-data, base64-encoded.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userDataBase64`.
-func (o CloudInitNoCloudArgsPtrOutput) UserDataBase64() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CloudInitNoCloudArgs) *string {
+func (o CloudInitNoCloudPtrOutput) UserDataBase64() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CloudInitNoCloud) *string {
 		if v == nil {
 			return nil
 		}
@@ -742,7 +742,7 @@ func (o CloudInitNoCloudArgsPtrOutput) UserDataBase64() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type ContainerArgs struct {
+type Container struct {
 	// Image reference holding the kernel/initrd.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.image`.
 	Image string `pulumi:"image"`
@@ -761,18 +761,18 @@ type ContainerArgs struct {
 	KernelPath *string `pulumi:"kernelPath"`
 }
 
-// ContainerArgsInput is an input type that accepts ContainerArgsArgs and ContainerArgsOutput values.
-// You can construct a concrete instance of `ContainerArgsInput` via:
+// ContainerInput is an input type that accepts ContainerArgs and ContainerOutput values.
+// You can construct a concrete instance of `ContainerInput` via:
 //
-//	ContainerArgsArgs{...}
-type ContainerArgsInput interface {
+//	ContainerArgs{...}
+type ContainerInput interface {
 	pulumi.Input
 
-	ToContainerArgsOutput() ContainerArgsOutput
-	ToContainerArgsOutputWithContext(context.Context) ContainerArgsOutput
+	ToContainerOutput() ContainerOutput
+	ToContainerOutputWithContext(context.Context) ContainerOutput
 }
 
-type ContainerArgsArgs struct {
+type ContainerArgs struct {
 	// Image reference holding the kernel/initrd.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.image`.
 	Image pulumi.StringInput `pulumi:"image"`
@@ -791,142 +791,142 @@ type ContainerArgsArgs struct {
 	KernelPath pulumi.StringPtrInput `pulumi:"kernelPath"`
 }
 
-func (ContainerArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*ContainerArgs)(nil)).Elem()
+func (ContainerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Container)(nil)).Elem()
 }
 
-func (i ContainerArgsArgs) ToContainerArgsOutput() ContainerArgsOutput {
-	return i.ToContainerArgsOutputWithContext(context.Background())
+func (i ContainerArgs) ToContainerOutput() ContainerOutput {
+	return i.ToContainerOutputWithContext(context.Background())
 }
 
-func (i ContainerArgsArgs) ToContainerArgsOutputWithContext(ctx context.Context) ContainerArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ContainerArgsOutput)
+func (i ContainerArgs) ToContainerOutputWithContext(ctx context.Context) ContainerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerOutput)
 }
 
-func (i ContainerArgsArgs) ToContainerArgsPtrOutput() ContainerArgsPtrOutput {
-	return i.ToContainerArgsPtrOutputWithContext(context.Background())
+func (i ContainerArgs) ToContainerPtrOutput() ContainerPtrOutput {
+	return i.ToContainerPtrOutputWithContext(context.Background())
 }
 
-func (i ContainerArgsArgs) ToContainerArgsPtrOutputWithContext(ctx context.Context) ContainerArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ContainerArgsOutput).ToContainerArgsPtrOutputWithContext(ctx)
+func (i ContainerArgs) ToContainerPtrOutputWithContext(ctx context.Context) ContainerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerOutput).ToContainerPtrOutputWithContext(ctx)
 }
 
-// ContainerArgsPtrInput is an input type that accepts ContainerArgsArgs, ContainerArgsPtr and ContainerArgsPtrOutput values.
-// You can construct a concrete instance of `ContainerArgsPtrInput` via:
+// ContainerPtrInput is an input type that accepts ContainerArgs, ContainerPtr and ContainerPtrOutput values.
+// You can construct a concrete instance of `ContainerPtrInput` via:
 //
-//	        ContainerArgsArgs{...}
+//	        ContainerArgs{...}
 //
 //	or:
 //
 //	        nil
-type ContainerArgsPtrInput interface {
+type ContainerPtrInput interface {
 	pulumi.Input
 
-	ToContainerArgsPtrOutput() ContainerArgsPtrOutput
-	ToContainerArgsPtrOutputWithContext(context.Context) ContainerArgsPtrOutput
+	ToContainerPtrOutput() ContainerPtrOutput
+	ToContainerPtrOutputWithContext(context.Context) ContainerPtrOutput
 }
 
-type containerArgsPtrType ContainerArgsArgs
+type containerPtrType ContainerArgs
 
-func ContainerArgsPtr(v *ContainerArgsArgs) ContainerArgsPtrInput {
-	return (*containerArgsPtrType)(v)
+func ContainerPtr(v *ContainerArgs) ContainerPtrInput {
+	return (*containerPtrType)(v)
 }
 
-func (*containerArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**ContainerArgs)(nil)).Elem()
+func (*containerPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Container)(nil)).Elem()
 }
 
-func (i *containerArgsPtrType) ToContainerArgsPtrOutput() ContainerArgsPtrOutput {
-	return i.ToContainerArgsPtrOutputWithContext(context.Background())
+func (i *containerPtrType) ToContainerPtrOutput() ContainerPtrOutput {
+	return i.ToContainerPtrOutputWithContext(context.Background())
 }
 
-func (i *containerArgsPtrType) ToContainerArgsPtrOutputWithContext(ctx context.Context) ContainerArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ContainerArgsPtrOutput)
+func (i *containerPtrType) ToContainerPtrOutputWithContext(ctx context.Context) ContainerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerPtrOutput)
 }
 
-type ContainerArgsOutput struct{ *pulumi.OutputState }
+type ContainerOutput struct{ *pulumi.OutputState }
 
-func (ContainerArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*ContainerArgs)(nil)).Elem()
+func (ContainerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Container)(nil)).Elem()
 }
 
-func (o ContainerArgsOutput) ToContainerArgsOutput() ContainerArgsOutput {
+func (o ContainerOutput) ToContainerOutput() ContainerOutput {
 	return o
 }
 
-func (o ContainerArgsOutput) ToContainerArgsOutputWithContext(ctx context.Context) ContainerArgsOutput {
+func (o ContainerOutput) ToContainerOutputWithContext(ctx context.Context) ContainerOutput {
 	return o
 }
 
-func (o ContainerArgsOutput) ToContainerArgsPtrOutput() ContainerArgsPtrOutput {
-	return o.ToContainerArgsPtrOutputWithContext(context.Background())
+func (o ContainerOutput) ToContainerPtrOutput() ContainerPtrOutput {
+	return o.ToContainerPtrOutputWithContext(context.Background())
 }
 
-func (o ContainerArgsOutput) ToContainerArgsPtrOutputWithContext(ctx context.Context) ContainerArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v ContainerArgs) *ContainerArgs {
+func (o ContainerOutput) ToContainerPtrOutputWithContext(ctx context.Context) ContainerPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Container) *Container {
 		return &v
-	}).(ContainerArgsPtrOutput)
+	}).(ContainerPtrOutput)
 }
 
 // Image reference holding the kernel/initrd.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.image`.
-func (o ContainerArgsOutput) Image() pulumi.StringOutput {
-	return o.ApplyT(func(v ContainerArgs) string { return v.Image }).(pulumi.StringOutput)
+func (o ContainerOutput) Image() pulumi.StringOutput {
+	return o.ApplyT(func(v Container) string { return v.Image }).(pulumi.StringOutput)
 }
 
 // When to pull the image.
 // One of: `Always`, `IfNotPresent`, `Never`.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.imagePullPolicy`.
-func (o ContainerArgsOutput) ImagePullPolicy() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerArgs) *string { return v.ImagePullPolicy }).(pulumi.StringPtrOutput)
+func (o ContainerOutput) ImagePullPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Container) *string { return v.ImagePullPolicy }).(pulumi.StringPtrOutput)
 }
 
 // Name of a Secret with credentials for the image registry.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.imagePullSecret`.
-func (o ContainerArgsOutput) ImagePullSecret() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerArgs) *string { return v.ImagePullSecret }).(pulumi.StringPtrOutput)
+func (o ContainerOutput) ImagePullSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Container) *string { return v.ImagePullSecret }).(pulumi.StringPtrOutput)
 }
 
 // Absolute path of the initrd inside the image.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.initrdPath`.
-func (o ContainerArgsOutput) InitrdPath() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerArgs) *string { return v.InitrdPath }).(pulumi.StringPtrOutput)
+func (o ContainerOutput) InitrdPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Container) *string { return v.InitrdPath }).(pulumi.StringPtrOutput)
 }
 
 // Absolute path of the kernel inside the image.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.kernelPath`.
-func (o ContainerArgsOutput) KernelPath() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerArgs) *string { return v.KernelPath }).(pulumi.StringPtrOutput)
+func (o ContainerOutput) KernelPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Container) *string { return v.KernelPath }).(pulumi.StringPtrOutput)
 }
 
-type ContainerArgsPtrOutput struct{ *pulumi.OutputState }
+type ContainerPtrOutput struct{ *pulumi.OutputState }
 
-func (ContainerArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**ContainerArgs)(nil)).Elem()
+func (ContainerPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Container)(nil)).Elem()
 }
 
-func (o ContainerArgsPtrOutput) ToContainerArgsPtrOutput() ContainerArgsPtrOutput {
+func (o ContainerPtrOutput) ToContainerPtrOutput() ContainerPtrOutput {
 	return o
 }
 
-func (o ContainerArgsPtrOutput) ToContainerArgsPtrOutputWithContext(ctx context.Context) ContainerArgsPtrOutput {
+func (o ContainerPtrOutput) ToContainerPtrOutputWithContext(ctx context.Context) ContainerPtrOutput {
 	return o
 }
 
-func (o ContainerArgsPtrOutput) Elem() ContainerArgsOutput {
-	return o.ApplyT(func(v *ContainerArgs) ContainerArgs {
+func (o ContainerPtrOutput) Elem() ContainerOutput {
+	return o.ApplyT(func(v *Container) Container {
 		if v != nil {
 			return *v
 		}
-		var ret ContainerArgs
+		var ret Container
 		return ret
-	}).(ContainerArgsOutput)
+	}).(ContainerOutput)
 }
 
 // Image reference holding the kernel/initrd.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.image`.
-func (o ContainerArgsPtrOutput) Image() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerArgs) *string {
+func (o ContainerPtrOutput) Image() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Container) *string {
 		if v == nil {
 			return nil
 		}
@@ -937,8 +937,8 @@ func (o ContainerArgsPtrOutput) Image() pulumi.StringPtrOutput {
 // When to pull the image.
 // One of: `Always`, `IfNotPresent`, `Never`.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.imagePullPolicy`.
-func (o ContainerArgsPtrOutput) ImagePullPolicy() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerArgs) *string {
+func (o ContainerPtrOutput) ImagePullPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Container) *string {
 		if v == nil {
 			return nil
 		}
@@ -948,8 +948,8 @@ func (o ContainerArgsPtrOutput) ImagePullPolicy() pulumi.StringPtrOutput {
 
 // Name of a Secret with credentials for the image registry.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.imagePullSecret`.
-func (o ContainerArgsPtrOutput) ImagePullSecret() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerArgs) *string {
+func (o ContainerPtrOutput) ImagePullSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Container) *string {
 		if v == nil {
 			return nil
 		}
@@ -959,8 +959,8 @@ func (o ContainerArgsPtrOutput) ImagePullSecret() pulumi.StringPtrOutput {
 
 // Absolute path of the initrd inside the image.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.initrdPath`.
-func (o ContainerArgsPtrOutput) InitrdPath() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerArgs) *string {
+func (o ContainerPtrOutput) InitrdPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Container) *string {
 		if v == nil {
 			return nil
 		}
@@ -970,8 +970,8 @@ func (o ContainerArgsPtrOutput) InitrdPath() pulumi.StringPtrOutput {
 
 // Absolute path of the kernel inside the image.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.kernelPath`.
-func (o ContainerArgsPtrOutput) KernelPath() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerArgs) *string {
+func (o ContainerPtrOutput) KernelPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Container) *string {
 		if v == nil {
 			return nil
 		}
@@ -979,7 +979,7 @@ func (o ContainerArgsPtrOutput) KernelPath() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type ContainerDiskArgs struct {
+type ContainerDisk struct {
 	// Image reference, e.g. "quay.io/containerdisks/fedora:40".
 	// Manifest field: `spec.template.spec.volumes[].containerDisk.image`.
 	Image string `pulumi:"image"`
@@ -995,18 +995,18 @@ type ContainerDiskArgs struct {
 	Path *string `pulumi:"path"`
 }
 
-// ContainerDiskArgsInput is an input type that accepts ContainerDiskArgsArgs and ContainerDiskArgsOutput values.
-// You can construct a concrete instance of `ContainerDiskArgsInput` via:
+// ContainerDiskInput is an input type that accepts ContainerDiskArgs and ContainerDiskOutput values.
+// You can construct a concrete instance of `ContainerDiskInput` via:
 //
-//	ContainerDiskArgsArgs{...}
-type ContainerDiskArgsInput interface {
+//	ContainerDiskArgs{...}
+type ContainerDiskInput interface {
 	pulumi.Input
 
-	ToContainerDiskArgsOutput() ContainerDiskArgsOutput
-	ToContainerDiskArgsOutputWithContext(context.Context) ContainerDiskArgsOutput
+	ToContainerDiskOutput() ContainerDiskOutput
+	ToContainerDiskOutputWithContext(context.Context) ContainerDiskOutput
 }
 
-type ContainerDiskArgsArgs struct {
+type ContainerDiskArgs struct {
 	// Image reference, e.g. "quay.io/containerdisks/fedora:40".
 	// Manifest field: `spec.template.spec.volumes[].containerDisk.image`.
 	Image pulumi.StringInput `pulumi:"image"`
@@ -1022,136 +1022,136 @@ type ContainerDiskArgsArgs struct {
 	Path pulumi.StringPtrInput `pulumi:"path"`
 }
 
-func (ContainerDiskArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*ContainerDiskArgs)(nil)).Elem()
+func (ContainerDiskArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ContainerDisk)(nil)).Elem()
 }
 
-func (i ContainerDiskArgsArgs) ToContainerDiskArgsOutput() ContainerDiskArgsOutput {
-	return i.ToContainerDiskArgsOutputWithContext(context.Background())
+func (i ContainerDiskArgs) ToContainerDiskOutput() ContainerDiskOutput {
+	return i.ToContainerDiskOutputWithContext(context.Background())
 }
 
-func (i ContainerDiskArgsArgs) ToContainerDiskArgsOutputWithContext(ctx context.Context) ContainerDiskArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ContainerDiskArgsOutput)
+func (i ContainerDiskArgs) ToContainerDiskOutputWithContext(ctx context.Context) ContainerDiskOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerDiskOutput)
 }
 
-func (i ContainerDiskArgsArgs) ToContainerDiskArgsPtrOutput() ContainerDiskArgsPtrOutput {
-	return i.ToContainerDiskArgsPtrOutputWithContext(context.Background())
+func (i ContainerDiskArgs) ToContainerDiskPtrOutput() ContainerDiskPtrOutput {
+	return i.ToContainerDiskPtrOutputWithContext(context.Background())
 }
 
-func (i ContainerDiskArgsArgs) ToContainerDiskArgsPtrOutputWithContext(ctx context.Context) ContainerDiskArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ContainerDiskArgsOutput).ToContainerDiskArgsPtrOutputWithContext(ctx)
+func (i ContainerDiskArgs) ToContainerDiskPtrOutputWithContext(ctx context.Context) ContainerDiskPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerDiskOutput).ToContainerDiskPtrOutputWithContext(ctx)
 }
 
-// ContainerDiskArgsPtrInput is an input type that accepts ContainerDiskArgsArgs, ContainerDiskArgsPtr and ContainerDiskArgsPtrOutput values.
-// You can construct a concrete instance of `ContainerDiskArgsPtrInput` via:
+// ContainerDiskPtrInput is an input type that accepts ContainerDiskArgs, ContainerDiskPtr and ContainerDiskPtrOutput values.
+// You can construct a concrete instance of `ContainerDiskPtrInput` via:
 //
-//	        ContainerDiskArgsArgs{...}
+//	        ContainerDiskArgs{...}
 //
 //	or:
 //
 //	        nil
-type ContainerDiskArgsPtrInput interface {
+type ContainerDiskPtrInput interface {
 	pulumi.Input
 
-	ToContainerDiskArgsPtrOutput() ContainerDiskArgsPtrOutput
-	ToContainerDiskArgsPtrOutputWithContext(context.Context) ContainerDiskArgsPtrOutput
+	ToContainerDiskPtrOutput() ContainerDiskPtrOutput
+	ToContainerDiskPtrOutputWithContext(context.Context) ContainerDiskPtrOutput
 }
 
-type containerDiskArgsPtrType ContainerDiskArgsArgs
+type containerDiskPtrType ContainerDiskArgs
 
-func ContainerDiskArgsPtr(v *ContainerDiskArgsArgs) ContainerDiskArgsPtrInput {
-	return (*containerDiskArgsPtrType)(v)
+func ContainerDiskPtr(v *ContainerDiskArgs) ContainerDiskPtrInput {
+	return (*containerDiskPtrType)(v)
 }
 
-func (*containerDiskArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**ContainerDiskArgs)(nil)).Elem()
+func (*containerDiskPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ContainerDisk)(nil)).Elem()
 }
 
-func (i *containerDiskArgsPtrType) ToContainerDiskArgsPtrOutput() ContainerDiskArgsPtrOutput {
-	return i.ToContainerDiskArgsPtrOutputWithContext(context.Background())
+func (i *containerDiskPtrType) ToContainerDiskPtrOutput() ContainerDiskPtrOutput {
+	return i.ToContainerDiskPtrOutputWithContext(context.Background())
 }
 
-func (i *containerDiskArgsPtrType) ToContainerDiskArgsPtrOutputWithContext(ctx context.Context) ContainerDiskArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ContainerDiskArgsPtrOutput)
+func (i *containerDiskPtrType) ToContainerDiskPtrOutputWithContext(ctx context.Context) ContainerDiskPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ContainerDiskPtrOutput)
 }
 
-type ContainerDiskArgsOutput struct{ *pulumi.OutputState }
+type ContainerDiskOutput struct{ *pulumi.OutputState }
 
-func (ContainerDiskArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*ContainerDiskArgs)(nil)).Elem()
+func (ContainerDiskOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ContainerDisk)(nil)).Elem()
 }
 
-func (o ContainerDiskArgsOutput) ToContainerDiskArgsOutput() ContainerDiskArgsOutput {
+func (o ContainerDiskOutput) ToContainerDiskOutput() ContainerDiskOutput {
 	return o
 }
 
-func (o ContainerDiskArgsOutput) ToContainerDiskArgsOutputWithContext(ctx context.Context) ContainerDiskArgsOutput {
+func (o ContainerDiskOutput) ToContainerDiskOutputWithContext(ctx context.Context) ContainerDiskOutput {
 	return o
 }
 
-func (o ContainerDiskArgsOutput) ToContainerDiskArgsPtrOutput() ContainerDiskArgsPtrOutput {
-	return o.ToContainerDiskArgsPtrOutputWithContext(context.Background())
+func (o ContainerDiskOutput) ToContainerDiskPtrOutput() ContainerDiskPtrOutput {
+	return o.ToContainerDiskPtrOutputWithContext(context.Background())
 }
 
-func (o ContainerDiskArgsOutput) ToContainerDiskArgsPtrOutputWithContext(ctx context.Context) ContainerDiskArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v ContainerDiskArgs) *ContainerDiskArgs {
+func (o ContainerDiskOutput) ToContainerDiskPtrOutputWithContext(ctx context.Context) ContainerDiskPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ContainerDisk) *ContainerDisk {
 		return &v
-	}).(ContainerDiskArgsPtrOutput)
+	}).(ContainerDiskPtrOutput)
 }
 
 // Image reference, e.g. "quay.io/containerdisks/fedora:40".
 // Manifest field: `spec.template.spec.volumes[].containerDisk.image`.
-func (o ContainerDiskArgsOutput) Image() pulumi.StringOutput {
-	return o.ApplyT(func(v ContainerDiskArgs) string { return v.Image }).(pulumi.StringOutput)
+func (o ContainerDiskOutput) Image() pulumi.StringOutput {
+	return o.ApplyT(func(v ContainerDisk) string { return v.Image }).(pulumi.StringOutput)
 }
 
 // When to pull the image. Defaults to Always for ":latest" or untagged images, else IfNotPresent.
 // One of: `Always`, `IfNotPresent`, `Never`.
 // Manifest field: `spec.template.spec.volumes[].containerDisk.imagePullPolicy`.
-func (o ContainerDiskArgsOutput) ImagePullPolicy() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerDiskArgs) *string { return v.ImagePullPolicy }).(pulumi.StringPtrOutput)
+func (o ContainerDiskOutput) ImagePullPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ContainerDisk) *string { return v.ImagePullPolicy }).(pulumi.StringPtrOutput)
 }
 
 // Name of a Secret with credentials for the image registry.
 // Manifest field: `spec.template.spec.volumes[].containerDisk.imagePullSecret`.
-func (o ContainerDiskArgsOutput) ImagePullSecret() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerDiskArgs) *string { return v.ImagePullSecret }).(pulumi.StringPtrOutput)
+func (o ContainerDiskOutput) ImagePullSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ContainerDisk) *string { return v.ImagePullSecret }).(pulumi.StringPtrOutput)
 }
 
 // Path of the disk image inside the container; found under /disk when omitted.
 // Manifest field: `spec.template.spec.volumes[].containerDisk.path`.
-func (o ContainerDiskArgsOutput) Path() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v ContainerDiskArgs) *string { return v.Path }).(pulumi.StringPtrOutput)
+func (o ContainerDiskOutput) Path() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ContainerDisk) *string { return v.Path }).(pulumi.StringPtrOutput)
 }
 
-type ContainerDiskArgsPtrOutput struct{ *pulumi.OutputState }
+type ContainerDiskPtrOutput struct{ *pulumi.OutputState }
 
-func (ContainerDiskArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**ContainerDiskArgs)(nil)).Elem()
+func (ContainerDiskPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ContainerDisk)(nil)).Elem()
 }
 
-func (o ContainerDiskArgsPtrOutput) ToContainerDiskArgsPtrOutput() ContainerDiskArgsPtrOutput {
+func (o ContainerDiskPtrOutput) ToContainerDiskPtrOutput() ContainerDiskPtrOutput {
 	return o
 }
 
-func (o ContainerDiskArgsPtrOutput) ToContainerDiskArgsPtrOutputWithContext(ctx context.Context) ContainerDiskArgsPtrOutput {
+func (o ContainerDiskPtrOutput) ToContainerDiskPtrOutputWithContext(ctx context.Context) ContainerDiskPtrOutput {
 	return o
 }
 
-func (o ContainerDiskArgsPtrOutput) Elem() ContainerDiskArgsOutput {
-	return o.ApplyT(func(v *ContainerDiskArgs) ContainerDiskArgs {
+func (o ContainerDiskPtrOutput) Elem() ContainerDiskOutput {
+	return o.ApplyT(func(v *ContainerDisk) ContainerDisk {
 		if v != nil {
 			return *v
 		}
-		var ret ContainerDiskArgs
+		var ret ContainerDisk
 		return ret
-	}).(ContainerDiskArgsOutput)
+	}).(ContainerDiskOutput)
 }
 
 // Image reference, e.g. "quay.io/containerdisks/fedora:40".
 // Manifest field: `spec.template.spec.volumes[].containerDisk.image`.
-func (o ContainerDiskArgsPtrOutput) Image() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerDiskArgs) *string {
+func (o ContainerDiskPtrOutput) Image() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ContainerDisk) *string {
 		if v == nil {
 			return nil
 		}
@@ -1162,8 +1162,8 @@ func (o ContainerDiskArgsPtrOutput) Image() pulumi.StringPtrOutput {
 // When to pull the image. Defaults to Always for ":latest" or untagged images, else IfNotPresent.
 // One of: `Always`, `IfNotPresent`, `Never`.
 // Manifest field: `spec.template.spec.volumes[].containerDisk.imagePullPolicy`.
-func (o ContainerDiskArgsPtrOutput) ImagePullPolicy() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerDiskArgs) *string {
+func (o ContainerDiskPtrOutput) ImagePullPolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ContainerDisk) *string {
 		if v == nil {
 			return nil
 		}
@@ -1173,8 +1173,8 @@ func (o ContainerDiskArgsPtrOutput) ImagePullPolicy() pulumi.StringPtrOutput {
 
 // Name of a Secret with credentials for the image registry.
 // Manifest field: `spec.template.spec.volumes[].containerDisk.imagePullSecret`.
-func (o ContainerDiskArgsPtrOutput) ImagePullSecret() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerDiskArgs) *string {
+func (o ContainerDiskPtrOutput) ImagePullSecret() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ContainerDisk) *string {
 		if v == nil {
 			return nil
 		}
@@ -1184,8 +1184,8 @@ func (o ContainerDiskArgsPtrOutput) ImagePullSecret() pulumi.StringPtrOutput {
 
 // Path of the disk image inside the container; found under /disk when omitted.
 // Manifest field: `spec.template.spec.volumes[].containerDisk.path`.
-func (o ContainerDiskArgsPtrOutput) Path() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *ContainerDiskArgs) *string {
+func (o ContainerDiskPtrOutput) Path() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ContainerDisk) *string {
 		if v == nil {
 			return nil
 		}
@@ -1193,7 +1193,7 @@ func (o ContainerDiskArgsPtrOutput) Path() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type CpuArgs struct {
+type Cpu struct {
 	// Cores per socket. Defaults to 1.
 	// Manifest field: `spec.template.spec.domain.cpu.cores`.
 	Cores *float64 `pulumi:"cores"`
@@ -1208,18 +1208,18 @@ type CpuArgs struct {
 	Threads *float64 `pulumi:"threads"`
 }
 
-// CpuArgsInput is an input type that accepts CpuArgsArgs and CpuArgsOutput values.
-// You can construct a concrete instance of `CpuArgsInput` via:
+// CpuInput is an input type that accepts CpuArgs and CpuOutput values.
+// You can construct a concrete instance of `CpuInput` via:
 //
-//	CpuArgsArgs{...}
-type CpuArgsInput interface {
+//	CpuArgs{...}
+type CpuInput interface {
 	pulumi.Input
 
-	ToCpuArgsOutput() CpuArgsOutput
-	ToCpuArgsOutputWithContext(context.Context) CpuArgsOutput
+	ToCpuOutput() CpuOutput
+	ToCpuOutputWithContext(context.Context) CpuOutput
 }
 
-type CpuArgsArgs struct {
+type CpuArgs struct {
 	// Cores per socket. Defaults to 1.
 	// Manifest field: `spec.template.spec.domain.cpu.cores`.
 	Cores pulumi.Float64PtrInput `pulumi:"cores"`
@@ -1234,135 +1234,135 @@ type CpuArgsArgs struct {
 	Threads pulumi.Float64PtrInput `pulumi:"threads"`
 }
 
-func (CpuArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*CpuArgs)(nil)).Elem()
+func (CpuArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Cpu)(nil)).Elem()
 }
 
-func (i CpuArgsArgs) ToCpuArgsOutput() CpuArgsOutput {
-	return i.ToCpuArgsOutputWithContext(context.Background())
+func (i CpuArgs) ToCpuOutput() CpuOutput {
+	return i.ToCpuOutputWithContext(context.Background())
 }
 
-func (i CpuArgsArgs) ToCpuArgsOutputWithContext(ctx context.Context) CpuArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CpuArgsOutput)
+func (i CpuArgs) ToCpuOutputWithContext(ctx context.Context) CpuOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CpuOutput)
 }
 
-func (i CpuArgsArgs) ToCpuArgsPtrOutput() CpuArgsPtrOutput {
-	return i.ToCpuArgsPtrOutputWithContext(context.Background())
+func (i CpuArgs) ToCpuPtrOutput() CpuPtrOutput {
+	return i.ToCpuPtrOutputWithContext(context.Background())
 }
 
-func (i CpuArgsArgs) ToCpuArgsPtrOutputWithContext(ctx context.Context) CpuArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CpuArgsOutput).ToCpuArgsPtrOutputWithContext(ctx)
+func (i CpuArgs) ToCpuPtrOutputWithContext(ctx context.Context) CpuPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CpuOutput).ToCpuPtrOutputWithContext(ctx)
 }
 
-// CpuArgsPtrInput is an input type that accepts CpuArgsArgs, CpuArgsPtr and CpuArgsPtrOutput values.
-// You can construct a concrete instance of `CpuArgsPtrInput` via:
+// CpuPtrInput is an input type that accepts CpuArgs, CpuPtr and CpuPtrOutput values.
+// You can construct a concrete instance of `CpuPtrInput` via:
 //
-//	        CpuArgsArgs{...}
+//	        CpuArgs{...}
 //
 //	or:
 //
 //	        nil
-type CpuArgsPtrInput interface {
+type CpuPtrInput interface {
 	pulumi.Input
 
-	ToCpuArgsPtrOutput() CpuArgsPtrOutput
-	ToCpuArgsPtrOutputWithContext(context.Context) CpuArgsPtrOutput
+	ToCpuPtrOutput() CpuPtrOutput
+	ToCpuPtrOutputWithContext(context.Context) CpuPtrOutput
 }
 
-type cpuArgsPtrType CpuArgsArgs
+type cpuPtrType CpuArgs
 
-func CpuArgsPtr(v *CpuArgsArgs) CpuArgsPtrInput {
-	return (*cpuArgsPtrType)(v)
+func CpuPtr(v *CpuArgs) CpuPtrInput {
+	return (*cpuPtrType)(v)
 }
 
-func (*cpuArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**CpuArgs)(nil)).Elem()
+func (*cpuPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Cpu)(nil)).Elem()
 }
 
-func (i *cpuArgsPtrType) ToCpuArgsPtrOutput() CpuArgsPtrOutput {
-	return i.ToCpuArgsPtrOutputWithContext(context.Background())
+func (i *cpuPtrType) ToCpuPtrOutput() CpuPtrOutput {
+	return i.ToCpuPtrOutputWithContext(context.Background())
 }
 
-func (i *cpuArgsPtrType) ToCpuArgsPtrOutputWithContext(ctx context.Context) CpuArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CpuArgsPtrOutput)
+func (i *cpuPtrType) ToCpuPtrOutputWithContext(ctx context.Context) CpuPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CpuPtrOutput)
 }
 
-type CpuArgsOutput struct{ *pulumi.OutputState }
+type CpuOutput struct{ *pulumi.OutputState }
 
-func (CpuArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*CpuArgs)(nil)).Elem()
+func (CpuOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Cpu)(nil)).Elem()
 }
 
-func (o CpuArgsOutput) ToCpuArgsOutput() CpuArgsOutput {
+func (o CpuOutput) ToCpuOutput() CpuOutput {
 	return o
 }
 
-func (o CpuArgsOutput) ToCpuArgsOutputWithContext(ctx context.Context) CpuArgsOutput {
+func (o CpuOutput) ToCpuOutputWithContext(ctx context.Context) CpuOutput {
 	return o
 }
 
-func (o CpuArgsOutput) ToCpuArgsPtrOutput() CpuArgsPtrOutput {
-	return o.ToCpuArgsPtrOutputWithContext(context.Background())
+func (o CpuOutput) ToCpuPtrOutput() CpuPtrOutput {
+	return o.ToCpuPtrOutputWithContext(context.Background())
 }
 
-func (o CpuArgsOutput) ToCpuArgsPtrOutputWithContext(ctx context.Context) CpuArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v CpuArgs) *CpuArgs {
+func (o CpuOutput) ToCpuPtrOutputWithContext(ctx context.Context) CpuPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Cpu) *Cpu {
 		return &v
-	}).(CpuArgsPtrOutput)
+	}).(CpuPtrOutput)
 }
 
 // Cores per socket. Defaults to 1.
 // Manifest field: `spec.template.spec.domain.cpu.cores`.
-func (o CpuArgsOutput) Cores() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v CpuArgs) *float64 { return v.Cores }).(pulumi.Float64PtrOutput)
+func (o CpuOutput) Cores() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v Cpu) *float64 { return v.Cores }).(pulumi.Float64PtrOutput)
 }
 
 // CPU model: host-model (the default), host-passthrough, or a named QEMU model. Ignored under TCG emulation, which uses qemu64-compatible max.
 // Manifest field: `spec.template.spec.domain.cpu.model`.
-func (o CpuArgsOutput) Model() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CpuArgs) *string { return v.Model }).(pulumi.StringPtrOutput)
+func (o CpuOutput) Model() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Cpu) *string { return v.Model }).(pulumi.StringPtrOutput)
 }
 
 // Sockets. Defaults to 1, or to the CPU limit/request when no topology is given.
 // Manifest field: `spec.template.spec.domain.cpu.sockets`.
-func (o CpuArgsOutput) Sockets() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v CpuArgs) *float64 { return v.Sockets }).(pulumi.Float64PtrOutput)
+func (o CpuOutput) Sockets() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v Cpu) *float64 { return v.Sockets }).(pulumi.Float64PtrOutput)
 }
 
 // Threads per core. Defaults to 1.
 // Manifest field: `spec.template.spec.domain.cpu.threads`.
-func (o CpuArgsOutput) Threads() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v CpuArgs) *float64 { return v.Threads }).(pulumi.Float64PtrOutput)
+func (o CpuOutput) Threads() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v Cpu) *float64 { return v.Threads }).(pulumi.Float64PtrOutput)
 }
 
-type CpuArgsPtrOutput struct{ *pulumi.OutputState }
+type CpuPtrOutput struct{ *pulumi.OutputState }
 
-func (CpuArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**CpuArgs)(nil)).Elem()
+func (CpuPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Cpu)(nil)).Elem()
 }
 
-func (o CpuArgsPtrOutput) ToCpuArgsPtrOutput() CpuArgsPtrOutput {
+func (o CpuPtrOutput) ToCpuPtrOutput() CpuPtrOutput {
 	return o
 }
 
-func (o CpuArgsPtrOutput) ToCpuArgsPtrOutputWithContext(ctx context.Context) CpuArgsPtrOutput {
+func (o CpuPtrOutput) ToCpuPtrOutputWithContext(ctx context.Context) CpuPtrOutput {
 	return o
 }
 
-func (o CpuArgsPtrOutput) Elem() CpuArgsOutput {
-	return o.ApplyT(func(v *CpuArgs) CpuArgs {
+func (o CpuPtrOutput) Elem() CpuOutput {
+	return o.ApplyT(func(v *Cpu) Cpu {
 		if v != nil {
 			return *v
 		}
-		var ret CpuArgs
+		var ret Cpu
 		return ret
-	}).(CpuArgsOutput)
+	}).(CpuOutput)
 }
 
 // Cores per socket. Defaults to 1.
 // Manifest field: `spec.template.spec.domain.cpu.cores`.
-func (o CpuArgsPtrOutput) Cores() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *CpuArgs) *float64 {
+func (o CpuPtrOutput) Cores() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *Cpu) *float64 {
 		if v == nil {
 			return nil
 		}
@@ -1372,8 +1372,8 @@ func (o CpuArgsPtrOutput) Cores() pulumi.Float64PtrOutput {
 
 // CPU model: host-model (the default), host-passthrough, or a named QEMU model. Ignored under TCG emulation, which uses qemu64-compatible max.
 // Manifest field: `spec.template.spec.domain.cpu.model`.
-func (o CpuArgsPtrOutput) Model() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *CpuArgs) *string {
+func (o CpuPtrOutput) Model() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Cpu) *string {
 		if v == nil {
 			return nil
 		}
@@ -1383,8 +1383,8 @@ func (o CpuArgsPtrOutput) Model() pulumi.StringPtrOutput {
 
 // Sockets. Defaults to 1, or to the CPU limit/request when no topology is given.
 // Manifest field: `spec.template.spec.domain.cpu.sockets`.
-func (o CpuArgsPtrOutput) Sockets() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *CpuArgs) *float64 {
+func (o CpuPtrOutput) Sockets() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *Cpu) *float64 {
 		if v == nil {
 			return nil
 		}
@@ -1394,8 +1394,8 @@ func (o CpuArgsPtrOutput) Sockets() pulumi.Float64PtrOutput {
 
 // Threads per core. Defaults to 1.
 // Manifest field: `spec.template.spec.domain.cpu.threads`.
-func (o CpuArgsPtrOutput) Threads() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v *CpuArgs) *float64 {
+func (o CpuPtrOutput) Threads() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *Cpu) *float64 {
 		if v == nil {
 			return nil
 		}
@@ -1403,140 +1403,140 @@ func (o CpuArgsPtrOutput) Threads() pulumi.Float64PtrOutput {
 	}).(pulumi.Float64PtrOutput)
 }
 
-type DataVolumeSourceArgs struct {
+type DataVolumeSource struct {
 	// Name of the DataVolume.
 	// Manifest field: `spec.template.spec.volumes[].dataVolume.name`.
 	Name string `pulumi:"name"`
 }
 
-// DataVolumeSourceArgsInput is an input type that accepts DataVolumeSourceArgsArgs and DataVolumeSourceArgsOutput values.
-// You can construct a concrete instance of `DataVolumeSourceArgsInput` via:
+// DataVolumeSourceInput is an input type that accepts DataVolumeSourceArgs and DataVolumeSourceOutput values.
+// You can construct a concrete instance of `DataVolumeSourceInput` via:
 //
-//	DataVolumeSourceArgsArgs{...}
-type DataVolumeSourceArgsInput interface {
+//	DataVolumeSourceArgs{...}
+type DataVolumeSourceInput interface {
 	pulumi.Input
 
-	ToDataVolumeSourceArgsOutput() DataVolumeSourceArgsOutput
-	ToDataVolumeSourceArgsOutputWithContext(context.Context) DataVolumeSourceArgsOutput
+	ToDataVolumeSourceOutput() DataVolumeSourceOutput
+	ToDataVolumeSourceOutputWithContext(context.Context) DataVolumeSourceOutput
 }
 
-type DataVolumeSourceArgsArgs struct {
+type DataVolumeSourceArgs struct {
 	// Name of the DataVolume.
 	// Manifest field: `spec.template.spec.volumes[].dataVolume.name`.
 	Name pulumi.StringInput `pulumi:"name"`
 }
 
-func (DataVolumeSourceArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSourceArgs)(nil)).Elem()
+func (DataVolumeSourceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSource)(nil)).Elem()
 }
 
-func (i DataVolumeSourceArgsArgs) ToDataVolumeSourceArgsOutput() DataVolumeSourceArgsOutput {
-	return i.ToDataVolumeSourceArgsOutputWithContext(context.Background())
+func (i DataVolumeSourceArgs) ToDataVolumeSourceOutput() DataVolumeSourceOutput {
+	return i.ToDataVolumeSourceOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSourceArgsArgs) ToDataVolumeSourceArgsOutputWithContext(ctx context.Context) DataVolumeSourceArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSourceArgsOutput)
+func (i DataVolumeSourceArgs) ToDataVolumeSourceOutputWithContext(ctx context.Context) DataVolumeSourceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSourceOutput)
 }
 
-func (i DataVolumeSourceArgsArgs) ToDataVolumeSourceArgsPtrOutput() DataVolumeSourceArgsPtrOutput {
-	return i.ToDataVolumeSourceArgsPtrOutputWithContext(context.Background())
+func (i DataVolumeSourceArgs) ToDataVolumeSourcePtrOutput() DataVolumeSourcePtrOutput {
+	return i.ToDataVolumeSourcePtrOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSourceArgsArgs) ToDataVolumeSourceArgsPtrOutputWithContext(ctx context.Context) DataVolumeSourceArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSourceArgsOutput).ToDataVolumeSourceArgsPtrOutputWithContext(ctx)
+func (i DataVolumeSourceArgs) ToDataVolumeSourcePtrOutputWithContext(ctx context.Context) DataVolumeSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSourceOutput).ToDataVolumeSourcePtrOutputWithContext(ctx)
 }
 
-// DataVolumeSourceArgsPtrInput is an input type that accepts DataVolumeSourceArgsArgs, DataVolumeSourceArgsPtr and DataVolumeSourceArgsPtrOutput values.
-// You can construct a concrete instance of `DataVolumeSourceArgsPtrInput` via:
+// DataVolumeSourcePtrInput is an input type that accepts DataVolumeSourceArgs, DataVolumeSourcePtr and DataVolumeSourcePtrOutput values.
+// You can construct a concrete instance of `DataVolumeSourcePtrInput` via:
 //
-//	        DataVolumeSourceArgsArgs{...}
+//	        DataVolumeSourceArgs{...}
 //
 //	or:
 //
 //	        nil
-type DataVolumeSourceArgsPtrInput interface {
+type DataVolumeSourcePtrInput interface {
 	pulumi.Input
 
-	ToDataVolumeSourceArgsPtrOutput() DataVolumeSourceArgsPtrOutput
-	ToDataVolumeSourceArgsPtrOutputWithContext(context.Context) DataVolumeSourceArgsPtrOutput
+	ToDataVolumeSourcePtrOutput() DataVolumeSourcePtrOutput
+	ToDataVolumeSourcePtrOutputWithContext(context.Context) DataVolumeSourcePtrOutput
 }
 
-type dataVolumeSourceArgsPtrType DataVolumeSourceArgsArgs
+type dataVolumeSourcePtrType DataVolumeSourceArgs
 
-func DataVolumeSourceArgsPtr(v *DataVolumeSourceArgsArgs) DataVolumeSourceArgsPtrInput {
-	return (*dataVolumeSourceArgsPtrType)(v)
+func DataVolumeSourcePtr(v *DataVolumeSourceArgs) DataVolumeSourcePtrInput {
+	return (*dataVolumeSourcePtrType)(v)
 }
 
-func (*dataVolumeSourceArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**DataVolumeSourceArgs)(nil)).Elem()
+func (*dataVolumeSourcePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataVolumeSource)(nil)).Elem()
 }
 
-func (i *dataVolumeSourceArgsPtrType) ToDataVolumeSourceArgsPtrOutput() DataVolumeSourceArgsPtrOutput {
-	return i.ToDataVolumeSourceArgsPtrOutputWithContext(context.Background())
+func (i *dataVolumeSourcePtrType) ToDataVolumeSourcePtrOutput() DataVolumeSourcePtrOutput {
+	return i.ToDataVolumeSourcePtrOutputWithContext(context.Background())
 }
 
-func (i *dataVolumeSourceArgsPtrType) ToDataVolumeSourceArgsPtrOutputWithContext(ctx context.Context) DataVolumeSourceArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSourceArgsPtrOutput)
+func (i *dataVolumeSourcePtrType) ToDataVolumeSourcePtrOutputWithContext(ctx context.Context) DataVolumeSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSourcePtrOutput)
 }
 
-type DataVolumeSourceArgsOutput struct{ *pulumi.OutputState }
+type DataVolumeSourceOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSourceArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSourceArgs)(nil)).Elem()
+func (DataVolumeSourceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSource)(nil)).Elem()
 }
 
-func (o DataVolumeSourceArgsOutput) ToDataVolumeSourceArgsOutput() DataVolumeSourceArgsOutput {
+func (o DataVolumeSourceOutput) ToDataVolumeSourceOutput() DataVolumeSourceOutput {
 	return o
 }
 
-func (o DataVolumeSourceArgsOutput) ToDataVolumeSourceArgsOutputWithContext(ctx context.Context) DataVolumeSourceArgsOutput {
+func (o DataVolumeSourceOutput) ToDataVolumeSourceOutputWithContext(ctx context.Context) DataVolumeSourceOutput {
 	return o
 }
 
-func (o DataVolumeSourceArgsOutput) ToDataVolumeSourceArgsPtrOutput() DataVolumeSourceArgsPtrOutput {
-	return o.ToDataVolumeSourceArgsPtrOutputWithContext(context.Background())
+func (o DataVolumeSourceOutput) ToDataVolumeSourcePtrOutput() DataVolumeSourcePtrOutput {
+	return o.ToDataVolumeSourcePtrOutputWithContext(context.Background())
 }
 
-func (o DataVolumeSourceArgsOutput) ToDataVolumeSourceArgsPtrOutputWithContext(ctx context.Context) DataVolumeSourceArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataVolumeSourceArgs) *DataVolumeSourceArgs {
+func (o DataVolumeSourceOutput) ToDataVolumeSourcePtrOutputWithContext(ctx context.Context) DataVolumeSourcePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataVolumeSource) *DataVolumeSource {
 		return &v
-	}).(DataVolumeSourceArgsPtrOutput)
+	}).(DataVolumeSourcePtrOutput)
 }
 
 // Name of the DataVolume.
 // Manifest field: `spec.template.spec.volumes[].dataVolume.name`.
-func (o DataVolumeSourceArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v DataVolumeSourceArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o DataVolumeSourceOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v DataVolumeSource) string { return v.Name }).(pulumi.StringOutput)
 }
 
-type DataVolumeSourceArgsPtrOutput struct{ *pulumi.OutputState }
+type DataVolumeSourcePtrOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSourceArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**DataVolumeSourceArgs)(nil)).Elem()
+func (DataVolumeSourcePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataVolumeSource)(nil)).Elem()
 }
 
-func (o DataVolumeSourceArgsPtrOutput) ToDataVolumeSourceArgsPtrOutput() DataVolumeSourceArgsPtrOutput {
+func (o DataVolumeSourcePtrOutput) ToDataVolumeSourcePtrOutput() DataVolumeSourcePtrOutput {
 	return o
 }
 
-func (o DataVolumeSourceArgsPtrOutput) ToDataVolumeSourceArgsPtrOutputWithContext(ctx context.Context) DataVolumeSourceArgsPtrOutput {
+func (o DataVolumeSourcePtrOutput) ToDataVolumeSourcePtrOutputWithContext(ctx context.Context) DataVolumeSourcePtrOutput {
 	return o
 }
 
-func (o DataVolumeSourceArgsPtrOutput) Elem() DataVolumeSourceArgsOutput {
-	return o.ApplyT(func(v *DataVolumeSourceArgs) DataVolumeSourceArgs {
+func (o DataVolumeSourcePtrOutput) Elem() DataVolumeSourceOutput {
+	return o.ApplyT(func(v *DataVolumeSource) DataVolumeSource {
 		if v != nil {
 			return *v
 		}
-		var ret DataVolumeSourceArgs
+		var ret DataVolumeSource
 		return ret
-	}).(DataVolumeSourceArgsOutput)
+	}).(DataVolumeSourceOutput)
 }
 
 // Name of the DataVolume.
 // Manifest field: `spec.template.spec.volumes[].dataVolume.name`.
-func (o DataVolumeSourceArgsPtrOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DataVolumeSourceArgs) *string {
+func (o DataVolumeSourcePtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DataVolumeSource) *string {
 		if v == nil {
 			return nil
 		}
@@ -1544,7 +1544,7 @@ func (o DataVolumeSourceArgsPtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type DataVolumeSpecArgs struct {
+type DataVolumeSpec struct {
 	// What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.
 	// One of: `kubevirt`, `archive`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.contentType`.
@@ -1554,27 +1554,27 @@ type DataVolumeSpecArgs struct {
 	Preallocation *bool `pulumi:"preallocation"`
 	// The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-	Pvc *DataVolumeSpecPvcArgs `pulumi:"pvc"`
+	Pvc *DataVolumeSpecPvc `pulumi:"pvc"`
 	// Where the data comes from. Exactly one source.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-	Source *SourceArgs `pulumi:"source"`
+	Source *Source `pulumi:"source"`
 	// The claim to create; omitted fields come from the StorageClass (size required unless cloning).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
-	Storage *StorageArgs `pulumi:"storage"`
+	Storage *Storage `pulumi:"storage"`
 }
 
-// DataVolumeSpecArgsInput is an input type that accepts DataVolumeSpecArgsArgs and DataVolumeSpecArgsOutput values.
-// You can construct a concrete instance of `DataVolumeSpecArgsInput` via:
+// DataVolumeSpecInput is an input type that accepts DataVolumeSpecArgs and DataVolumeSpecOutput values.
+// You can construct a concrete instance of `DataVolumeSpecInput` via:
 //
-//	DataVolumeSpecArgsArgs{...}
-type DataVolumeSpecArgsInput interface {
+//	DataVolumeSpecArgs{...}
+type DataVolumeSpecInput interface {
 	pulumi.Input
 
-	ToDataVolumeSpecArgsOutput() DataVolumeSpecArgsOutput
-	ToDataVolumeSpecArgsOutputWithContext(context.Context) DataVolumeSpecArgsOutput
+	ToDataVolumeSpecOutput() DataVolumeSpecOutput
+	ToDataVolumeSpecOutputWithContext(context.Context) DataVolumeSpecOutput
 }
 
-type DataVolumeSpecArgsArgs struct {
+type DataVolumeSpecArgs struct {
 	// What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.
 	// One of: `kubevirt`, `archive`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.contentType`.
@@ -1584,82 +1584,82 @@ type DataVolumeSpecArgsArgs struct {
 	Preallocation pulumi.BoolPtrInput `pulumi:"preallocation"`
 	// The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-	Pvc DataVolumeSpecPvcArgsPtrInput `pulumi:"pvc"`
+	Pvc DataVolumeSpecPvcPtrInput `pulumi:"pvc"`
 	// Where the data comes from. Exactly one source.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-	Source SourceArgsPtrInput `pulumi:"source"`
+	Source SourcePtrInput `pulumi:"source"`
 	// The claim to create; omitted fields come from the StorageClass (size required unless cloning).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
-	Storage StorageArgsPtrInput `pulumi:"storage"`
+	Storage StoragePtrInput `pulumi:"storage"`
 }
 
-func (DataVolumeSpecArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSpecArgs)(nil)).Elem()
+func (DataVolumeSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSpec)(nil)).Elem()
 }
 
-func (i DataVolumeSpecArgsArgs) ToDataVolumeSpecArgsOutput() DataVolumeSpecArgsOutput {
-	return i.ToDataVolumeSpecArgsOutputWithContext(context.Background())
+func (i DataVolumeSpecArgs) ToDataVolumeSpecOutput() DataVolumeSpecOutput {
+	return i.ToDataVolumeSpecOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSpecArgsArgs) ToDataVolumeSpecArgsOutputWithContext(ctx context.Context) DataVolumeSpecArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecArgsOutput)
+func (i DataVolumeSpecArgs) ToDataVolumeSpecOutputWithContext(ctx context.Context) DataVolumeSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecOutput)
 }
 
-type DataVolumeSpecArgsOutput struct{ *pulumi.OutputState }
+type DataVolumeSpecOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSpecArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSpecArgs)(nil)).Elem()
+func (DataVolumeSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSpec)(nil)).Elem()
 }
 
-func (o DataVolumeSpecArgsOutput) ToDataVolumeSpecArgsOutput() DataVolumeSpecArgsOutput {
+func (o DataVolumeSpecOutput) ToDataVolumeSpecOutput() DataVolumeSpecOutput {
 	return o
 }
 
-func (o DataVolumeSpecArgsOutput) ToDataVolumeSpecArgsOutputWithContext(ctx context.Context) DataVolumeSpecArgsOutput {
+func (o DataVolumeSpecOutput) ToDataVolumeSpecOutputWithContext(ctx context.Context) DataVolumeSpecOutput {
 	return o
 }
 
 // What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.
 // One of: `kubevirt`, `archive`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.contentType`.
-func (o DataVolumeSpecArgsOutput) ContentType() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecArgs) *string { return v.ContentType }).(pulumi.StringPtrOutput)
+func (o DataVolumeSpecOutput) ContentType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpec) *string { return v.ContentType }).(pulumi.StringPtrOutput)
 }
 
 // Preallocate the whole disk image when writing it.
 // Manifest field: `spec.dataVolumeTemplates[].spec.preallocation`.
-func (o DataVolumeSpecArgsOutput) Preallocation() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecArgs) *bool { return v.Preallocation }).(pulumi.BoolPtrOutput)
+func (o DataVolumeSpecOutput) Preallocation() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpec) *bool { return v.Preallocation }).(pulumi.BoolPtrOutput)
 }
 
 // The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-func (o DataVolumeSpecArgsOutput) Pvc() DataVolumeSpecPvcArgsPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecArgs) *DataVolumeSpecPvcArgs { return v.Pvc }).(DataVolumeSpecPvcArgsPtrOutput)
+func (o DataVolumeSpecOutput) Pvc() DataVolumeSpecPvcPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpec) *DataVolumeSpecPvc { return v.Pvc }).(DataVolumeSpecPvcPtrOutput)
 }
 
 // Where the data comes from. Exactly one source.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-func (o DataVolumeSpecArgsOutput) Source() SourceArgsPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecArgs) *SourceArgs { return v.Source }).(SourceArgsPtrOutput)
+func (o DataVolumeSpecOutput) Source() SourcePtrOutput {
+	return o.ApplyT(func(v DataVolumeSpec) *Source { return v.Source }).(SourcePtrOutput)
 }
 
 // The claim to create; omitted fields come from the StorageClass (size required unless cloning).
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
-func (o DataVolumeSpecArgsOutput) Storage() StorageArgsPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecArgs) *StorageArgs { return v.Storage }).(StorageArgsPtrOutput)
+func (o DataVolumeSpecOutput) Storage() StoragePtrOutput {
+	return o.ApplyT(func(v DataVolumeSpec) *Storage { return v.Storage }).(StoragePtrOutput)
 }
 
-type DataVolumeSpecPvcArgs struct {
+type DataVolumeSpecPvc struct {
 	// Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
 	AccessModes []string `pulumi:"accessModes"`
 	// The storage the claim asks for.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
-	Resources *DataVolumeSpecPvcResourcesArgs `pulumi:"resources"`
+	Resources *DataVolumeSpecPvcResources `pulumi:"resources"`
 	// A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
-	Selector *SelectorArgs `pulumi:"selector"`
+	Selector *Selector `pulumi:"selector"`
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
 	StorageClassName *string `pulumi:"storageClassName"`
@@ -1672,27 +1672,27 @@ type DataVolumeSpecPvcArgs struct {
 	VolumeName *string `pulumi:"volumeName"`
 }
 
-// DataVolumeSpecPvcArgsInput is an input type that accepts DataVolumeSpecPvcArgsArgs and DataVolumeSpecPvcArgsOutput values.
-// You can construct a concrete instance of `DataVolumeSpecPvcArgsInput` via:
+// DataVolumeSpecPvcInput is an input type that accepts DataVolumeSpecPvcArgs and DataVolumeSpecPvcOutput values.
+// You can construct a concrete instance of `DataVolumeSpecPvcInput` via:
 //
-//	DataVolumeSpecPvcArgsArgs{...}
-type DataVolumeSpecPvcArgsInput interface {
+//	DataVolumeSpecPvcArgs{...}
+type DataVolumeSpecPvcInput interface {
 	pulumi.Input
 
-	ToDataVolumeSpecPvcArgsOutput() DataVolumeSpecPvcArgsOutput
-	ToDataVolumeSpecPvcArgsOutputWithContext(context.Context) DataVolumeSpecPvcArgsOutput
+	ToDataVolumeSpecPvcOutput() DataVolumeSpecPvcOutput
+	ToDataVolumeSpecPvcOutputWithContext(context.Context) DataVolumeSpecPvcOutput
 }
 
-type DataVolumeSpecPvcArgsArgs struct {
+type DataVolumeSpecPvcArgs struct {
 	// Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
 	AccessModes pulumi.StringArrayInput `pulumi:"accessModes"`
 	// The storage the claim asks for.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
-	Resources DataVolumeSpecPvcResourcesArgsPtrInput `pulumi:"resources"`
+	Resources DataVolumeSpecPvcResourcesPtrInput `pulumi:"resources"`
 	// A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
-	Selector SelectorArgsPtrInput `pulumi:"selector"`
+	Selector SelectorPtrInput `pulumi:"selector"`
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
 	StorageClassName pulumi.StringPtrInput `pulumi:"storageClassName"`
@@ -1705,148 +1705,148 @@ type DataVolumeSpecPvcArgsArgs struct {
 	VolumeName pulumi.StringPtrInput `pulumi:"volumeName"`
 }
 
-func (DataVolumeSpecPvcArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSpecPvcArgs)(nil)).Elem()
+func (DataVolumeSpecPvcArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSpecPvc)(nil)).Elem()
 }
 
-func (i DataVolumeSpecPvcArgsArgs) ToDataVolumeSpecPvcArgsOutput() DataVolumeSpecPvcArgsOutput {
-	return i.ToDataVolumeSpecPvcArgsOutputWithContext(context.Background())
+func (i DataVolumeSpecPvcArgs) ToDataVolumeSpecPvcOutput() DataVolumeSpecPvcOutput {
+	return i.ToDataVolumeSpecPvcOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSpecPvcArgsArgs) ToDataVolumeSpecPvcArgsOutputWithContext(ctx context.Context) DataVolumeSpecPvcArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcArgsOutput)
+func (i DataVolumeSpecPvcArgs) ToDataVolumeSpecPvcOutputWithContext(ctx context.Context) DataVolumeSpecPvcOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcOutput)
 }
 
-func (i DataVolumeSpecPvcArgsArgs) ToDataVolumeSpecPvcArgsPtrOutput() DataVolumeSpecPvcArgsPtrOutput {
-	return i.ToDataVolumeSpecPvcArgsPtrOutputWithContext(context.Background())
+func (i DataVolumeSpecPvcArgs) ToDataVolumeSpecPvcPtrOutput() DataVolumeSpecPvcPtrOutput {
+	return i.ToDataVolumeSpecPvcPtrOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSpecPvcArgsArgs) ToDataVolumeSpecPvcArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcArgsOutput).ToDataVolumeSpecPvcArgsPtrOutputWithContext(ctx)
+func (i DataVolumeSpecPvcArgs) ToDataVolumeSpecPvcPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcOutput).ToDataVolumeSpecPvcPtrOutputWithContext(ctx)
 }
 
-// DataVolumeSpecPvcArgsPtrInput is an input type that accepts DataVolumeSpecPvcArgsArgs, DataVolumeSpecPvcArgsPtr and DataVolumeSpecPvcArgsPtrOutput values.
-// You can construct a concrete instance of `DataVolumeSpecPvcArgsPtrInput` via:
+// DataVolumeSpecPvcPtrInput is an input type that accepts DataVolumeSpecPvcArgs, DataVolumeSpecPvcPtr and DataVolumeSpecPvcPtrOutput values.
+// You can construct a concrete instance of `DataVolumeSpecPvcPtrInput` via:
 //
-//	        DataVolumeSpecPvcArgsArgs{...}
+//	        DataVolumeSpecPvcArgs{...}
 //
 //	or:
 //
 //	        nil
-type DataVolumeSpecPvcArgsPtrInput interface {
+type DataVolumeSpecPvcPtrInput interface {
 	pulumi.Input
 
-	ToDataVolumeSpecPvcArgsPtrOutput() DataVolumeSpecPvcArgsPtrOutput
-	ToDataVolumeSpecPvcArgsPtrOutputWithContext(context.Context) DataVolumeSpecPvcArgsPtrOutput
+	ToDataVolumeSpecPvcPtrOutput() DataVolumeSpecPvcPtrOutput
+	ToDataVolumeSpecPvcPtrOutputWithContext(context.Context) DataVolumeSpecPvcPtrOutput
 }
 
-type dataVolumeSpecPvcArgsPtrType DataVolumeSpecPvcArgsArgs
+type dataVolumeSpecPvcPtrType DataVolumeSpecPvcArgs
 
-func DataVolumeSpecPvcArgsPtr(v *DataVolumeSpecPvcArgsArgs) DataVolumeSpecPvcArgsPtrInput {
-	return (*dataVolumeSpecPvcArgsPtrType)(v)
+func DataVolumeSpecPvcPtr(v *DataVolumeSpecPvcArgs) DataVolumeSpecPvcPtrInput {
+	return (*dataVolumeSpecPvcPtrType)(v)
 }
 
-func (*dataVolumeSpecPvcArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**DataVolumeSpecPvcArgs)(nil)).Elem()
+func (*dataVolumeSpecPvcPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataVolumeSpecPvc)(nil)).Elem()
 }
 
-func (i *dataVolumeSpecPvcArgsPtrType) ToDataVolumeSpecPvcArgsPtrOutput() DataVolumeSpecPvcArgsPtrOutput {
-	return i.ToDataVolumeSpecPvcArgsPtrOutputWithContext(context.Background())
+func (i *dataVolumeSpecPvcPtrType) ToDataVolumeSpecPvcPtrOutput() DataVolumeSpecPvcPtrOutput {
+	return i.ToDataVolumeSpecPvcPtrOutputWithContext(context.Background())
 }
 
-func (i *dataVolumeSpecPvcArgsPtrType) ToDataVolumeSpecPvcArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcArgsPtrOutput)
+func (i *dataVolumeSpecPvcPtrType) ToDataVolumeSpecPvcPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcPtrOutput)
 }
 
-type DataVolumeSpecPvcArgsOutput struct{ *pulumi.OutputState }
+type DataVolumeSpecPvcOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSpecPvcArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSpecPvcArgs)(nil)).Elem()
+func (DataVolumeSpecPvcOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSpecPvc)(nil)).Elem()
 }
 
-func (o DataVolumeSpecPvcArgsOutput) ToDataVolumeSpecPvcArgsOutput() DataVolumeSpecPvcArgsOutput {
+func (o DataVolumeSpecPvcOutput) ToDataVolumeSpecPvcOutput() DataVolumeSpecPvcOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcArgsOutput) ToDataVolumeSpecPvcArgsOutputWithContext(ctx context.Context) DataVolumeSpecPvcArgsOutput {
+func (o DataVolumeSpecPvcOutput) ToDataVolumeSpecPvcOutputWithContext(ctx context.Context) DataVolumeSpecPvcOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcArgsOutput) ToDataVolumeSpecPvcArgsPtrOutput() DataVolumeSpecPvcArgsPtrOutput {
-	return o.ToDataVolumeSpecPvcArgsPtrOutputWithContext(context.Background())
+func (o DataVolumeSpecPvcOutput) ToDataVolumeSpecPvcPtrOutput() DataVolumeSpecPvcPtrOutput {
+	return o.ToDataVolumeSpecPvcPtrOutputWithContext(context.Background())
 }
 
-func (o DataVolumeSpecPvcArgsOutput) ToDataVolumeSpecPvcArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataVolumeSpecPvcArgs) *DataVolumeSpecPvcArgs {
+func (o DataVolumeSpecPvcOutput) ToDataVolumeSpecPvcPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataVolumeSpecPvc) *DataVolumeSpecPvc {
 		return &v
-	}).(DataVolumeSpecPvcArgsPtrOutput)
+	}).(DataVolumeSpecPvcPtrOutput)
 }
 
 // Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
-func (o DataVolumeSpecPvcArgsOutput) AccessModes() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcArgs) []string { return v.AccessModes }).(pulumi.StringArrayOutput)
+func (o DataVolumeSpecPvcOutput) AccessModes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvc) []string { return v.AccessModes }).(pulumi.StringArrayOutput)
 }
 
 // The storage the claim asks for.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
-func (o DataVolumeSpecPvcArgsOutput) Resources() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcArgs) *DataVolumeSpecPvcResourcesArgs { return v.Resources }).(DataVolumeSpecPvcResourcesArgsPtrOutput)
+func (o DataVolumeSpecPvcOutput) Resources() DataVolumeSpecPvcResourcesPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvc) *DataVolumeSpecPvcResources { return v.Resources }).(DataVolumeSpecPvcResourcesPtrOutput)
 }
 
 // A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
-func (o DataVolumeSpecPvcArgsOutput) Selector() SelectorArgsPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcArgs) *SelectorArgs { return v.Selector }).(SelectorArgsPtrOutput)
+func (o DataVolumeSpecPvcOutput) Selector() SelectorPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvc) *Selector { return v.Selector }).(SelectorPtrOutput)
 }
 
 // StorageClass to provision from; omitted means the cluster default.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
-func (o DataVolumeSpecPvcArgsOutput) StorageClassName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcArgs) *string { return v.StorageClassName }).(pulumi.StringPtrOutput)
+func (o DataVolumeSpecPvcOutput) StorageClassName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvc) *string { return v.StorageClassName }).(pulumi.StringPtrOutput)
 }
 
 // Filesystem (a disk image file on a filesystem) or Block (a raw block device).
 // One of: `Filesystem`, `Block`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
-func (o DataVolumeSpecPvcArgsOutput) VolumeMode() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcArgs) *string { return v.VolumeMode }).(pulumi.StringPtrOutput)
+func (o DataVolumeSpecPvcOutput) VolumeMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvc) *string { return v.VolumeMode }).(pulumi.StringPtrOutput)
 }
 
 // Binds to this existing PersistentVolume instead of provisioning one.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeName`.
-func (o DataVolumeSpecPvcArgsOutput) VolumeName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcArgs) *string { return v.VolumeName }).(pulumi.StringPtrOutput)
+func (o DataVolumeSpecPvcOutput) VolumeName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvc) *string { return v.VolumeName }).(pulumi.StringPtrOutput)
 }
 
-type DataVolumeSpecPvcArgsPtrOutput struct{ *pulumi.OutputState }
+type DataVolumeSpecPvcPtrOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSpecPvcArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**DataVolumeSpecPvcArgs)(nil)).Elem()
+func (DataVolumeSpecPvcPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataVolumeSpecPvc)(nil)).Elem()
 }
 
-func (o DataVolumeSpecPvcArgsPtrOutput) ToDataVolumeSpecPvcArgsPtrOutput() DataVolumeSpecPvcArgsPtrOutput {
+func (o DataVolumeSpecPvcPtrOutput) ToDataVolumeSpecPvcPtrOutput() DataVolumeSpecPvcPtrOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcArgsPtrOutput) ToDataVolumeSpecPvcArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcArgsPtrOutput {
+func (o DataVolumeSpecPvcPtrOutput) ToDataVolumeSpecPvcPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcPtrOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcArgsPtrOutput) Elem() DataVolumeSpecPvcArgsOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) DataVolumeSpecPvcArgs {
+func (o DataVolumeSpecPvcPtrOutput) Elem() DataVolumeSpecPvcOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) DataVolumeSpecPvc {
 		if v != nil {
 			return *v
 		}
-		var ret DataVolumeSpecPvcArgs
+		var ret DataVolumeSpecPvc
 		return ret
-	}).(DataVolumeSpecPvcArgsOutput)
+	}).(DataVolumeSpecPvcOutput)
 }
 
 // Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
-func (o DataVolumeSpecPvcArgsPtrOutput) AccessModes() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) []string {
+func (o DataVolumeSpecPvcPtrOutput) AccessModes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) []string {
 		if v == nil {
 			return nil
 		}
@@ -1856,30 +1856,30 @@ func (o DataVolumeSpecPvcArgsPtrOutput) AccessModes() pulumi.StringArrayOutput {
 
 // The storage the claim asks for.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
-func (o DataVolumeSpecPvcArgsPtrOutput) Resources() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) *DataVolumeSpecPvcResourcesArgs {
+func (o DataVolumeSpecPvcPtrOutput) Resources() DataVolumeSpecPvcResourcesPtrOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) *DataVolumeSpecPvcResources {
 		if v == nil {
 			return nil
 		}
 		return v.Resources
-	}).(DataVolumeSpecPvcResourcesArgsPtrOutput)
+	}).(DataVolumeSpecPvcResourcesPtrOutput)
 }
 
 // A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
-func (o DataVolumeSpecPvcArgsPtrOutput) Selector() SelectorArgsPtrOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) *SelectorArgs {
+func (o DataVolumeSpecPvcPtrOutput) Selector() SelectorPtrOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) *Selector {
 		if v == nil {
 			return nil
 		}
 		return v.Selector
-	}).(SelectorArgsPtrOutput)
+	}).(SelectorPtrOutput)
 }
 
 // StorageClass to provision from; omitted means the cluster default.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
-func (o DataVolumeSpecPvcArgsPtrOutput) StorageClassName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) *string {
+func (o DataVolumeSpecPvcPtrOutput) StorageClassName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) *string {
 		if v == nil {
 			return nil
 		}
@@ -1890,8 +1890,8 @@ func (o DataVolumeSpecPvcArgsPtrOutput) StorageClassName() pulumi.StringPtrOutpu
 // Filesystem (a disk image file on a filesystem) or Block (a raw block device).
 // One of: `Filesystem`, `Block`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
-func (o DataVolumeSpecPvcArgsPtrOutput) VolumeMode() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) *string {
+func (o DataVolumeSpecPvcPtrOutput) VolumeMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) *string {
 		if v == nil {
 			return nil
 		}
@@ -1901,8 +1901,8 @@ func (o DataVolumeSpecPvcArgsPtrOutput) VolumeMode() pulumi.StringPtrOutput {
 
 // Binds to this existing PersistentVolume instead of provisioning one.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeName`.
-func (o DataVolumeSpecPvcArgsPtrOutput) VolumeName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcArgs) *string {
+func (o DataVolumeSpecPvcPtrOutput) VolumeName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvc) *string {
 		if v == nil {
 			return nil
 		}
@@ -1910,7 +1910,7 @@ func (o DataVolumeSpecPvcArgsPtrOutput) VolumeName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type DataVolumeSpecPvcResourcesArgs struct {
+type DataVolumeSpecPvcResources struct {
 	// Maximum resources, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.limits`.
 	Limits map[string]string `pulumi:"limits"`
@@ -1919,18 +1919,18 @@ type DataVolumeSpecPvcResourcesArgs struct {
 	Requests map[string]string `pulumi:"requests"`
 }
 
-// DataVolumeSpecPvcResourcesArgsInput is an input type that accepts DataVolumeSpecPvcResourcesArgsArgs and DataVolumeSpecPvcResourcesArgsOutput values.
-// You can construct a concrete instance of `DataVolumeSpecPvcResourcesArgsInput` via:
+// DataVolumeSpecPvcResourcesInput is an input type that accepts DataVolumeSpecPvcResourcesArgs and DataVolumeSpecPvcResourcesOutput values.
+// You can construct a concrete instance of `DataVolumeSpecPvcResourcesInput` via:
 //
-//	DataVolumeSpecPvcResourcesArgsArgs{...}
-type DataVolumeSpecPvcResourcesArgsInput interface {
+//	DataVolumeSpecPvcResourcesArgs{...}
+type DataVolumeSpecPvcResourcesInput interface {
 	pulumi.Input
 
-	ToDataVolumeSpecPvcResourcesArgsOutput() DataVolumeSpecPvcResourcesArgsOutput
-	ToDataVolumeSpecPvcResourcesArgsOutputWithContext(context.Context) DataVolumeSpecPvcResourcesArgsOutput
+	ToDataVolumeSpecPvcResourcesOutput() DataVolumeSpecPvcResourcesOutput
+	ToDataVolumeSpecPvcResourcesOutputWithContext(context.Context) DataVolumeSpecPvcResourcesOutput
 }
 
-type DataVolumeSpecPvcResourcesArgsArgs struct {
+type DataVolumeSpecPvcResourcesArgs struct {
 	// Maximum resources, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.limits`.
 	Limits pulumi.StringMapInput `pulumi:"limits"`
@@ -1939,123 +1939,123 @@ type DataVolumeSpecPvcResourcesArgsArgs struct {
 	Requests pulumi.StringMapInput `pulumi:"requests"`
 }
 
-func (DataVolumeSpecPvcResourcesArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSpecPvcResourcesArgs)(nil)).Elem()
+func (DataVolumeSpecPvcResourcesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSpecPvcResources)(nil)).Elem()
 }
 
-func (i DataVolumeSpecPvcResourcesArgsArgs) ToDataVolumeSpecPvcResourcesArgsOutput() DataVolumeSpecPvcResourcesArgsOutput {
-	return i.ToDataVolumeSpecPvcResourcesArgsOutputWithContext(context.Background())
+func (i DataVolumeSpecPvcResourcesArgs) ToDataVolumeSpecPvcResourcesOutput() DataVolumeSpecPvcResourcesOutput {
+	return i.ToDataVolumeSpecPvcResourcesOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSpecPvcResourcesArgsArgs) ToDataVolumeSpecPvcResourcesArgsOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcResourcesArgsOutput)
+func (i DataVolumeSpecPvcResourcesArgs) ToDataVolumeSpecPvcResourcesOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcResourcesOutput)
 }
 
-func (i DataVolumeSpecPvcResourcesArgsArgs) ToDataVolumeSpecPvcResourcesArgsPtrOutput() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return i.ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(context.Background())
+func (i DataVolumeSpecPvcResourcesArgs) ToDataVolumeSpecPvcResourcesPtrOutput() DataVolumeSpecPvcResourcesPtrOutput {
+	return i.ToDataVolumeSpecPvcResourcesPtrOutputWithContext(context.Background())
 }
 
-func (i DataVolumeSpecPvcResourcesArgsArgs) ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcResourcesArgsOutput).ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(ctx)
+func (i DataVolumeSpecPvcResourcesArgs) ToDataVolumeSpecPvcResourcesPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcResourcesOutput).ToDataVolumeSpecPvcResourcesPtrOutputWithContext(ctx)
 }
 
-// DataVolumeSpecPvcResourcesArgsPtrInput is an input type that accepts DataVolumeSpecPvcResourcesArgsArgs, DataVolumeSpecPvcResourcesArgsPtr and DataVolumeSpecPvcResourcesArgsPtrOutput values.
-// You can construct a concrete instance of `DataVolumeSpecPvcResourcesArgsPtrInput` via:
+// DataVolumeSpecPvcResourcesPtrInput is an input type that accepts DataVolumeSpecPvcResourcesArgs, DataVolumeSpecPvcResourcesPtr and DataVolumeSpecPvcResourcesPtrOutput values.
+// You can construct a concrete instance of `DataVolumeSpecPvcResourcesPtrInput` via:
 //
-//	        DataVolumeSpecPvcResourcesArgsArgs{...}
+//	        DataVolumeSpecPvcResourcesArgs{...}
 //
 //	or:
 //
 //	        nil
-type DataVolumeSpecPvcResourcesArgsPtrInput interface {
+type DataVolumeSpecPvcResourcesPtrInput interface {
 	pulumi.Input
 
-	ToDataVolumeSpecPvcResourcesArgsPtrOutput() DataVolumeSpecPvcResourcesArgsPtrOutput
-	ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(context.Context) DataVolumeSpecPvcResourcesArgsPtrOutput
+	ToDataVolumeSpecPvcResourcesPtrOutput() DataVolumeSpecPvcResourcesPtrOutput
+	ToDataVolumeSpecPvcResourcesPtrOutputWithContext(context.Context) DataVolumeSpecPvcResourcesPtrOutput
 }
 
-type dataVolumeSpecPvcResourcesArgsPtrType DataVolumeSpecPvcResourcesArgsArgs
+type dataVolumeSpecPvcResourcesPtrType DataVolumeSpecPvcResourcesArgs
 
-func DataVolumeSpecPvcResourcesArgsPtr(v *DataVolumeSpecPvcResourcesArgsArgs) DataVolumeSpecPvcResourcesArgsPtrInput {
-	return (*dataVolumeSpecPvcResourcesArgsPtrType)(v)
+func DataVolumeSpecPvcResourcesPtr(v *DataVolumeSpecPvcResourcesArgs) DataVolumeSpecPvcResourcesPtrInput {
+	return (*dataVolumeSpecPvcResourcesPtrType)(v)
 }
 
-func (*dataVolumeSpecPvcResourcesArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**DataVolumeSpecPvcResourcesArgs)(nil)).Elem()
+func (*dataVolumeSpecPvcResourcesPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataVolumeSpecPvcResources)(nil)).Elem()
 }
 
-func (i *dataVolumeSpecPvcResourcesArgsPtrType) ToDataVolumeSpecPvcResourcesArgsPtrOutput() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return i.ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(context.Background())
+func (i *dataVolumeSpecPvcResourcesPtrType) ToDataVolumeSpecPvcResourcesPtrOutput() DataVolumeSpecPvcResourcesPtrOutput {
+	return i.ToDataVolumeSpecPvcResourcesPtrOutputWithContext(context.Background())
 }
 
-func (i *dataVolumeSpecPvcResourcesArgsPtrType) ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcResourcesArgsPtrOutput)
+func (i *dataVolumeSpecPvcResourcesPtrType) ToDataVolumeSpecPvcResourcesPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeSpecPvcResourcesPtrOutput)
 }
 
-type DataVolumeSpecPvcResourcesArgsOutput struct{ *pulumi.OutputState }
+type DataVolumeSpecPvcResourcesOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSpecPvcResourcesArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeSpecPvcResourcesArgs)(nil)).Elem()
+func (DataVolumeSpecPvcResourcesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeSpecPvcResources)(nil)).Elem()
 }
 
-func (o DataVolumeSpecPvcResourcesArgsOutput) ToDataVolumeSpecPvcResourcesArgsOutput() DataVolumeSpecPvcResourcesArgsOutput {
+func (o DataVolumeSpecPvcResourcesOutput) ToDataVolumeSpecPvcResourcesOutput() DataVolumeSpecPvcResourcesOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcResourcesArgsOutput) ToDataVolumeSpecPvcResourcesArgsOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesArgsOutput {
+func (o DataVolumeSpecPvcResourcesOutput) ToDataVolumeSpecPvcResourcesOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcResourcesArgsOutput) ToDataVolumeSpecPvcResourcesArgsPtrOutput() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return o.ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(context.Background())
+func (o DataVolumeSpecPvcResourcesOutput) ToDataVolumeSpecPvcResourcesPtrOutput() DataVolumeSpecPvcResourcesPtrOutput {
+	return o.ToDataVolumeSpecPvcResourcesPtrOutputWithContext(context.Background())
 }
 
-func (o DataVolumeSpecPvcResourcesArgsOutput) ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataVolumeSpecPvcResourcesArgs) *DataVolumeSpecPvcResourcesArgs {
+func (o DataVolumeSpecPvcResourcesOutput) ToDataVolumeSpecPvcResourcesPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DataVolumeSpecPvcResources) *DataVolumeSpecPvcResources {
 		return &v
-	}).(DataVolumeSpecPvcResourcesArgsPtrOutput)
+	}).(DataVolumeSpecPvcResourcesPtrOutput)
 }
 
 // Maximum resources, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.limits`.
-func (o DataVolumeSpecPvcResourcesArgsOutput) Limits() pulumi.StringMapOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcResourcesArgs) map[string]string { return v.Limits }).(pulumi.StringMapOutput)
+func (o DataVolumeSpecPvcResourcesOutput) Limits() pulumi.StringMapOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvcResources) map[string]string { return v.Limits }).(pulumi.StringMapOutput)
 }
 
 // Minimum resources the volume must provide; `storage` is its size, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.requests`.
-func (o DataVolumeSpecPvcResourcesArgsOutput) Requests() pulumi.StringMapOutput {
-	return o.ApplyT(func(v DataVolumeSpecPvcResourcesArgs) map[string]string { return v.Requests }).(pulumi.StringMapOutput)
+func (o DataVolumeSpecPvcResourcesOutput) Requests() pulumi.StringMapOutput {
+	return o.ApplyT(func(v DataVolumeSpecPvcResources) map[string]string { return v.Requests }).(pulumi.StringMapOutput)
 }
 
-type DataVolumeSpecPvcResourcesArgsPtrOutput struct{ *pulumi.OutputState }
+type DataVolumeSpecPvcResourcesPtrOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeSpecPvcResourcesArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**DataVolumeSpecPvcResourcesArgs)(nil)).Elem()
+func (DataVolumeSpecPvcResourcesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DataVolumeSpecPvcResources)(nil)).Elem()
 }
 
-func (o DataVolumeSpecPvcResourcesArgsPtrOutput) ToDataVolumeSpecPvcResourcesArgsPtrOutput() DataVolumeSpecPvcResourcesArgsPtrOutput {
+func (o DataVolumeSpecPvcResourcesPtrOutput) ToDataVolumeSpecPvcResourcesPtrOutput() DataVolumeSpecPvcResourcesPtrOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcResourcesArgsPtrOutput) ToDataVolumeSpecPvcResourcesArgsPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesArgsPtrOutput {
+func (o DataVolumeSpecPvcResourcesPtrOutput) ToDataVolumeSpecPvcResourcesPtrOutputWithContext(ctx context.Context) DataVolumeSpecPvcResourcesPtrOutput {
 	return o
 }
 
-func (o DataVolumeSpecPvcResourcesArgsPtrOutput) Elem() DataVolumeSpecPvcResourcesArgsOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcResourcesArgs) DataVolumeSpecPvcResourcesArgs {
+func (o DataVolumeSpecPvcResourcesPtrOutput) Elem() DataVolumeSpecPvcResourcesOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvcResources) DataVolumeSpecPvcResources {
 		if v != nil {
 			return *v
 		}
-		var ret DataVolumeSpecPvcResourcesArgs
+		var ret DataVolumeSpecPvcResources
 		return ret
-	}).(DataVolumeSpecPvcResourcesArgsOutput)
+	}).(DataVolumeSpecPvcResourcesOutput)
 }
 
 // Maximum resources, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.limits`.
-func (o DataVolumeSpecPvcResourcesArgsPtrOutput) Limits() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcResourcesArgs) map[string]string {
+func (o DataVolumeSpecPvcResourcesPtrOutput) Limits() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvcResources) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -2065,8 +2065,8 @@ func (o DataVolumeSpecPvcResourcesArgsPtrOutput) Limits() pulumi.StringMapOutput
 
 // Minimum resources the volume must provide; `storage` is its size, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.requests`.
-func (o DataVolumeSpecPvcResourcesArgsPtrOutput) Requests() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *DataVolumeSpecPvcResourcesArgs) map[string]string {
+func (o DataVolumeSpecPvcResourcesPtrOutput) Requests() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *DataVolumeSpecPvcResources) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -2074,7 +2074,7 @@ func (o DataVolumeSpecPvcResourcesArgsPtrOutput) Requests() pulumi.StringMapOutp
 	}).(pulumi.StringMapOutput)
 }
 
-type DataVolumeTemplateArgs struct {
+type DataVolumeTemplate struct {
 	// cdi.kubevirt.io/v1beta1 when given.
 	// One of: `cdi.kubevirt.io/v1beta1`.
 	// Manifest field: `spec.dataVolumeTemplates[].apiVersion`.
@@ -2085,24 +2085,24 @@ type DataVolumeTemplateArgs struct {
 	Kind *string `pulumi:"kind"`
 	// Name (required) and labels of the DataVolume.
 	// Manifest field: `spec.dataVolumeTemplates[].metadata`.
-	Metadata EmbeddedObjectMetaArgs `pulumi:"metadata"`
+	Metadata EmbeddedObjectMeta `pulumi:"metadata"`
 	// The desired DataVolume: a source, and the claim it populates.
 	// Manifest field: `spec.dataVolumeTemplates[].spec`.
-	Spec DataVolumeSpecArgs `pulumi:"spec"`
+	Spec DataVolumeSpec `pulumi:"spec"`
 }
 
-// DataVolumeTemplateArgsInput is an input type that accepts DataVolumeTemplateArgsArgs and DataVolumeTemplateArgsOutput values.
-// You can construct a concrete instance of `DataVolumeTemplateArgsInput` via:
+// DataVolumeTemplateInput is an input type that accepts DataVolumeTemplateArgs and DataVolumeTemplateOutput values.
+// You can construct a concrete instance of `DataVolumeTemplateInput` via:
 //
-//	DataVolumeTemplateArgsArgs{...}
-type DataVolumeTemplateArgsInput interface {
+//	DataVolumeTemplateArgs{...}
+type DataVolumeTemplateInput interface {
 	pulumi.Input
 
-	ToDataVolumeTemplateArgsOutput() DataVolumeTemplateArgsOutput
-	ToDataVolumeTemplateArgsOutputWithContext(context.Context) DataVolumeTemplateArgsOutput
+	ToDataVolumeTemplateOutput() DataVolumeTemplateOutput
+	ToDataVolumeTemplateOutputWithContext(context.Context) DataVolumeTemplateOutput
 }
 
-type DataVolumeTemplateArgsArgs struct {
+type DataVolumeTemplateArgs struct {
 	// cdi.kubevirt.io/v1beta1 when given.
 	// One of: `cdi.kubevirt.io/v1beta1`.
 	// Manifest field: `spec.dataVolumeTemplates[].apiVersion`.
@@ -2113,110 +2113,110 @@ type DataVolumeTemplateArgsArgs struct {
 	Kind pulumi.StringPtrInput `pulumi:"kind"`
 	// Name (required) and labels of the DataVolume.
 	// Manifest field: `spec.dataVolumeTemplates[].metadata`.
-	Metadata EmbeddedObjectMetaArgsInput `pulumi:"metadata"`
+	Metadata EmbeddedObjectMetaInput `pulumi:"metadata"`
 	// The desired DataVolume: a source, and the claim it populates.
 	// Manifest field: `spec.dataVolumeTemplates[].spec`.
-	Spec DataVolumeSpecArgsInput `pulumi:"spec"`
+	Spec DataVolumeSpecInput `pulumi:"spec"`
 }
 
-func (DataVolumeTemplateArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeTemplateArgs)(nil)).Elem()
+func (DataVolumeTemplateArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeTemplate)(nil)).Elem()
 }
 
-func (i DataVolumeTemplateArgsArgs) ToDataVolumeTemplateArgsOutput() DataVolumeTemplateArgsOutput {
-	return i.ToDataVolumeTemplateArgsOutputWithContext(context.Background())
+func (i DataVolumeTemplateArgs) ToDataVolumeTemplateOutput() DataVolumeTemplateOutput {
+	return i.ToDataVolumeTemplateOutputWithContext(context.Background())
 }
 
-func (i DataVolumeTemplateArgsArgs) ToDataVolumeTemplateArgsOutputWithContext(ctx context.Context) DataVolumeTemplateArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeTemplateArgsOutput)
+func (i DataVolumeTemplateArgs) ToDataVolumeTemplateOutputWithContext(ctx context.Context) DataVolumeTemplateOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeTemplateOutput)
 }
 
-// DataVolumeTemplateArgsArrayInput is an input type that accepts DataVolumeTemplateArgsArray and DataVolumeTemplateArgsArrayOutput values.
-// You can construct a concrete instance of `DataVolumeTemplateArgsArrayInput` via:
+// DataVolumeTemplateArrayInput is an input type that accepts DataVolumeTemplateArray and DataVolumeTemplateArrayOutput values.
+// You can construct a concrete instance of `DataVolumeTemplateArrayInput` via:
 //
-//	DataVolumeTemplateArgsArray{ DataVolumeTemplateArgsArgs{...} }
-type DataVolumeTemplateArgsArrayInput interface {
+//	DataVolumeTemplateArray{ DataVolumeTemplateArgs{...} }
+type DataVolumeTemplateArrayInput interface {
 	pulumi.Input
 
-	ToDataVolumeTemplateArgsArrayOutput() DataVolumeTemplateArgsArrayOutput
-	ToDataVolumeTemplateArgsArrayOutputWithContext(context.Context) DataVolumeTemplateArgsArrayOutput
+	ToDataVolumeTemplateArrayOutput() DataVolumeTemplateArrayOutput
+	ToDataVolumeTemplateArrayOutputWithContext(context.Context) DataVolumeTemplateArrayOutput
 }
 
-type DataVolumeTemplateArgsArray []DataVolumeTemplateArgsInput
+type DataVolumeTemplateArray []DataVolumeTemplateInput
 
-func (DataVolumeTemplateArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]DataVolumeTemplateArgs)(nil)).Elem()
+func (DataVolumeTemplateArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DataVolumeTemplate)(nil)).Elem()
 }
 
-func (i DataVolumeTemplateArgsArray) ToDataVolumeTemplateArgsArrayOutput() DataVolumeTemplateArgsArrayOutput {
-	return i.ToDataVolumeTemplateArgsArrayOutputWithContext(context.Background())
+func (i DataVolumeTemplateArray) ToDataVolumeTemplateArrayOutput() DataVolumeTemplateArrayOutput {
+	return i.ToDataVolumeTemplateArrayOutputWithContext(context.Background())
 }
 
-func (i DataVolumeTemplateArgsArray) ToDataVolumeTemplateArgsArrayOutputWithContext(ctx context.Context) DataVolumeTemplateArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeTemplateArgsArrayOutput)
+func (i DataVolumeTemplateArray) ToDataVolumeTemplateArrayOutputWithContext(ctx context.Context) DataVolumeTemplateArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DataVolumeTemplateArrayOutput)
 }
 
-type DataVolumeTemplateArgsOutput struct{ *pulumi.OutputState }
+type DataVolumeTemplateOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeTemplateArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DataVolumeTemplateArgs)(nil)).Elem()
+func (DataVolumeTemplateOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DataVolumeTemplate)(nil)).Elem()
 }
 
-func (o DataVolumeTemplateArgsOutput) ToDataVolumeTemplateArgsOutput() DataVolumeTemplateArgsOutput {
+func (o DataVolumeTemplateOutput) ToDataVolumeTemplateOutput() DataVolumeTemplateOutput {
 	return o
 }
 
-func (o DataVolumeTemplateArgsOutput) ToDataVolumeTemplateArgsOutputWithContext(ctx context.Context) DataVolumeTemplateArgsOutput {
+func (o DataVolumeTemplateOutput) ToDataVolumeTemplateOutputWithContext(ctx context.Context) DataVolumeTemplateOutput {
 	return o
 }
 
 // cdi.kubevirt.io/v1beta1 when given.
 // One of: `cdi.kubevirt.io/v1beta1`.
 // Manifest field: `spec.dataVolumeTemplates[].apiVersion`.
-func (o DataVolumeTemplateArgsOutput) ApiVersion() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DataVolumeTemplateArgs) *string { return v.ApiVersion }).(pulumi.StringPtrOutput)
+func (o DataVolumeTemplateOutput) ApiVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataVolumeTemplate) *string { return v.ApiVersion }).(pulumi.StringPtrOutput)
 }
 
 // DataVolume when given.
 // One of: `DataVolume`.
 // Manifest field: `spec.dataVolumeTemplates[].kind`.
-func (o DataVolumeTemplateArgsOutput) Kind() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DataVolumeTemplateArgs) *string { return v.Kind }).(pulumi.StringPtrOutput)
+func (o DataVolumeTemplateOutput) Kind() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DataVolumeTemplate) *string { return v.Kind }).(pulumi.StringPtrOutput)
 }
 
 // Name (required) and labels of the DataVolume.
 // Manifest field: `spec.dataVolumeTemplates[].metadata`.
-func (o DataVolumeTemplateArgsOutput) Metadata() EmbeddedObjectMetaArgsOutput {
-	return o.ApplyT(func(v DataVolumeTemplateArgs) EmbeddedObjectMetaArgs { return v.Metadata }).(EmbeddedObjectMetaArgsOutput)
+func (o DataVolumeTemplateOutput) Metadata() EmbeddedObjectMetaOutput {
+	return o.ApplyT(func(v DataVolumeTemplate) EmbeddedObjectMeta { return v.Metadata }).(EmbeddedObjectMetaOutput)
 }
 
 // The desired DataVolume: a source, and the claim it populates.
 // Manifest field: `spec.dataVolumeTemplates[].spec`.
-func (o DataVolumeTemplateArgsOutput) Spec() DataVolumeSpecArgsOutput {
-	return o.ApplyT(func(v DataVolumeTemplateArgs) DataVolumeSpecArgs { return v.Spec }).(DataVolumeSpecArgsOutput)
+func (o DataVolumeTemplateOutput) Spec() DataVolumeSpecOutput {
+	return o.ApplyT(func(v DataVolumeTemplate) DataVolumeSpec { return v.Spec }).(DataVolumeSpecOutput)
 }
 
-type DataVolumeTemplateArgsArrayOutput struct{ *pulumi.OutputState }
+type DataVolumeTemplateArrayOutput struct{ *pulumi.OutputState }
 
-func (DataVolumeTemplateArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]DataVolumeTemplateArgs)(nil)).Elem()
+func (DataVolumeTemplateArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DataVolumeTemplate)(nil)).Elem()
 }
 
-func (o DataVolumeTemplateArgsArrayOutput) ToDataVolumeTemplateArgsArrayOutput() DataVolumeTemplateArgsArrayOutput {
+func (o DataVolumeTemplateArrayOutput) ToDataVolumeTemplateArrayOutput() DataVolumeTemplateArrayOutput {
 	return o
 }
 
-func (o DataVolumeTemplateArgsArrayOutput) ToDataVolumeTemplateArgsArrayOutputWithContext(ctx context.Context) DataVolumeTemplateArgsArrayOutput {
+func (o DataVolumeTemplateArrayOutput) ToDataVolumeTemplateArrayOutputWithContext(ctx context.Context) DataVolumeTemplateArrayOutput {
 	return o
 }
 
-func (o DataVolumeTemplateArgsArrayOutput) Index(i pulumi.IntInput) DataVolumeTemplateArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DataVolumeTemplateArgs {
-		return vs[0].([]DataVolumeTemplateArgs)[vs[1].(int)]
-	}).(DataVolumeTemplateArgsOutput)
+func (o DataVolumeTemplateArrayOutput) Index(i pulumi.IntInput) DataVolumeTemplateOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DataVolumeTemplate {
+		return vs[0].([]DataVolumeTemplate)[vs[1].(int)]
+	}).(DataVolumeTemplateOutput)
 }
 
-type DevicesArgs struct {
+type Devices struct {
 	// Attach a VGA device and VNC display. Defaults to true.
 	// Manifest field: `spec.template.spec.domain.devices.autoattachGraphicsDevice`.
 	AutoattachGraphicsDevice *bool `pulumi:"autoattachGraphicsDevice"`
@@ -2231,27 +2231,27 @@ type DevicesArgs struct {
 	AutoattachSerialConsole *bool `pulumi:"autoattachSerialConsole"`
 	// Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
 	// Manifest field: `spec.template.spec.domain.devices.disks`.
-	Disks []DiskArgs `pulumi:"disks"`
+	Disks []Disk `pulumi:"disks"`
 	// Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces`.
-	Interfaces []InterfaceArgs `pulumi:"interfaces"`
+	Interfaces []Interface `pulumi:"interfaces"`
 	// Attach a virtio random-number generator fed from the host.
 	// Manifest field: `spec.template.spec.domain.devices.rng`.
-	Rng *PresenceArgs `pulumi:"rng"`
+	Rng *Presence `pulumi:"rng"`
 }
 
-// DevicesArgsInput is an input type that accepts DevicesArgsArgs and DevicesArgsOutput values.
-// You can construct a concrete instance of `DevicesArgsInput` via:
+// DevicesInput is an input type that accepts DevicesArgs and DevicesOutput values.
+// You can construct a concrete instance of `DevicesInput` via:
 //
-//	DevicesArgsArgs{...}
-type DevicesArgsInput interface {
+//	DevicesArgs{...}
+type DevicesInput interface {
 	pulumi.Input
 
-	ToDevicesArgsOutput() DevicesArgsOutput
-	ToDevicesArgsOutputWithContext(context.Context) DevicesArgsOutput
+	ToDevicesOutput() DevicesOutput
+	ToDevicesOutputWithContext(context.Context) DevicesOutput
 }
 
-type DevicesArgsArgs struct {
+type DevicesArgs struct {
 	// Attach a VGA device and VNC display. Defaults to true.
 	// Manifest field: `spec.template.spec.domain.devices.autoattachGraphicsDevice`.
 	AutoattachGraphicsDevice pulumi.BoolPtrInput `pulumi:"autoattachGraphicsDevice"`
@@ -2266,93 +2266,93 @@ type DevicesArgsArgs struct {
 	AutoattachSerialConsole pulumi.BoolPtrInput `pulumi:"autoattachSerialConsole"`
 	// Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
 	// Manifest field: `spec.template.spec.domain.devices.disks`.
-	Disks DiskArgsArrayInput `pulumi:"disks"`
+	Disks DiskArrayInput `pulumi:"disks"`
 	// Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces`.
-	Interfaces InterfaceArgsArrayInput `pulumi:"interfaces"`
+	Interfaces InterfaceArrayInput `pulumi:"interfaces"`
 	// Attach a virtio random-number generator fed from the host.
 	// Manifest field: `spec.template.spec.domain.devices.rng`.
-	Rng PresenceArgsPtrInput `pulumi:"rng"`
+	Rng PresencePtrInput `pulumi:"rng"`
 }
 
-func (DevicesArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DevicesArgs)(nil)).Elem()
+func (DevicesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Devices)(nil)).Elem()
 }
 
-func (i DevicesArgsArgs) ToDevicesArgsOutput() DevicesArgsOutput {
-	return i.ToDevicesArgsOutputWithContext(context.Background())
+func (i DevicesArgs) ToDevicesOutput() DevicesOutput {
+	return i.ToDevicesOutputWithContext(context.Background())
 }
 
-func (i DevicesArgsArgs) ToDevicesArgsOutputWithContext(ctx context.Context) DevicesArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DevicesArgsOutput)
+func (i DevicesArgs) ToDevicesOutputWithContext(ctx context.Context) DevicesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DevicesOutput)
 }
 
-type DevicesArgsOutput struct{ *pulumi.OutputState }
+type DevicesOutput struct{ *pulumi.OutputState }
 
-func (DevicesArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DevicesArgs)(nil)).Elem()
+func (DevicesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Devices)(nil)).Elem()
 }
 
-func (o DevicesArgsOutput) ToDevicesArgsOutput() DevicesArgsOutput {
+func (o DevicesOutput) ToDevicesOutput() DevicesOutput {
 	return o
 }
 
-func (o DevicesArgsOutput) ToDevicesArgsOutputWithContext(ctx context.Context) DevicesArgsOutput {
+func (o DevicesOutput) ToDevicesOutputWithContext(ctx context.Context) DevicesOutput {
 	return o
 }
 
 // Attach a VGA device and VNC display. Defaults to true.
 // Manifest field: `spec.template.spec.domain.devices.autoattachGraphicsDevice`.
-func (o DevicesArgsOutput) AutoattachGraphicsDevice() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v DevicesArgs) *bool { return v.AutoattachGraphicsDevice }).(pulumi.BoolPtrOutput)
+func (o DevicesOutput) AutoattachGraphicsDevice() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Devices) *bool { return v.AutoattachGraphicsDevice }).(pulumi.BoolPtrOutput)
 }
 
 // Attach a virtio memory balloon (used for memory statistics). Defaults to true.
 // Manifest field: `spec.template.spec.domain.devices.autoattachMemBalloon`.
-func (o DevicesArgsOutput) AutoattachMemBalloon() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v DevicesArgs) *bool { return v.AutoattachMemBalloon }).(pulumi.BoolPtrOutput)
+func (o DevicesOutput) AutoattachMemBalloon() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Devices) *bool { return v.AutoattachMemBalloon }).(pulumi.BoolPtrOutput)
 }
 
 // Add the default pod-network interface when no interfaces or networks are given. Defaults to true.
 // Manifest field: `spec.template.spec.domain.devices.autoattachPodInterface`.
-func (o DevicesArgsOutput) AutoattachPodInterface() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v DevicesArgs) *bool { return v.AutoattachPodInterface }).(pulumi.BoolPtrOutput)
+func (o DevicesOutput) AutoattachPodInterface() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Devices) *bool { return v.AutoattachPodInterface }).(pulumi.BoolPtrOutput)
 }
 
 // Attach a serial console (ttyS0) that `virtctl console` connects to. Defaults to true.
 // Manifest field: `spec.template.spec.domain.devices.autoattachSerialConsole`.
-func (o DevicesArgsOutput) AutoattachSerialConsole() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v DevicesArgs) *bool { return v.AutoattachSerialConsole }).(pulumi.BoolPtrOutput)
+func (o DevicesOutput) AutoattachSerialConsole() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Devices) *bool { return v.AutoattachSerialConsole }).(pulumi.BoolPtrOutput)
 }
 
 // Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
 // Manifest field: `spec.template.spec.domain.devices.disks`.
-func (o DevicesArgsOutput) Disks() DiskArgsArrayOutput {
-	return o.ApplyT(func(v DevicesArgs) []DiskArgs { return v.Disks }).(DiskArgsArrayOutput)
+func (o DevicesOutput) Disks() DiskArrayOutput {
+	return o.ApplyT(func(v Devices) []Disk { return v.Disks }).(DiskArrayOutput)
 }
 
 // Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
 // Manifest field: `spec.template.spec.domain.devices.interfaces`.
-func (o DevicesArgsOutput) Interfaces() InterfaceArgsArrayOutput {
-	return o.ApplyT(func(v DevicesArgs) []InterfaceArgs { return v.Interfaces }).(InterfaceArgsArrayOutput)
+func (o DevicesOutput) Interfaces() InterfaceArrayOutput {
+	return o.ApplyT(func(v Devices) []Interface { return v.Interfaces }).(InterfaceArrayOutput)
 }
 
 // Attach a virtio random-number generator fed from the host.
 // Manifest field: `spec.template.spec.domain.devices.rng`.
-func (o DevicesArgsOutput) Rng() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v DevicesArgs) *PresenceArgs { return v.Rng }).(PresenceArgsPtrOutput)
+func (o DevicesOutput) Rng() PresencePtrOutput {
+	return o.ApplyT(func(v Devices) *Presence { return v.Rng }).(PresencePtrOutput)
 }
 
-type DiskArgs struct {
+type Disk struct {
 	// Boot priority; 1 boots first. Disks without bootOrder are not offered to the firmware for boot when any disk has one.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].bootOrder`.
 	BootOrder *float64 `pulumi:"bootOrder"`
 	// Attach the volume as a CD-ROM (always read-only here).
 	// Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
-	Cdrom *CdromArgs `pulumi:"cdrom"`
+	Cdrom *Cdrom `pulumi:"cdrom"`
 	// Attach the volume as a hard disk.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
-	Disk *DiskDiskArgs `pulumi:"disk"`
+	Disk *DiskDisk `pulumi:"disk"`
 	// Name of the disk; must equal the name of a volume; a DNS label, unique in its list.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].name`.
 	Name string `pulumi:"name"`
@@ -2361,27 +2361,27 @@ type DiskArgs struct {
 	Serial *string `pulumi:"serial"`
 }
 
-// DiskArgsInput is an input type that accepts DiskArgsArgs and DiskArgsOutput values.
-// You can construct a concrete instance of `DiskArgsInput` via:
+// DiskInput is an input type that accepts DiskArgs and DiskOutput values.
+// You can construct a concrete instance of `DiskInput` via:
 //
-//	DiskArgsArgs{...}
-type DiskArgsInput interface {
+//	DiskArgs{...}
+type DiskInput interface {
 	pulumi.Input
 
-	ToDiskArgsOutput() DiskArgsOutput
-	ToDiskArgsOutputWithContext(context.Context) DiskArgsOutput
+	ToDiskOutput() DiskOutput
+	ToDiskOutputWithContext(context.Context) DiskOutput
 }
 
-type DiskArgsArgs struct {
+type DiskArgs struct {
 	// Boot priority; 1 boots first. Disks without bootOrder are not offered to the firmware for boot when any disk has one.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].bootOrder`.
 	BootOrder pulumi.Float64PtrInput `pulumi:"bootOrder"`
 	// Attach the volume as a CD-ROM (always read-only here).
 	// Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
-	Cdrom CdromArgsPtrInput `pulumi:"cdrom"`
+	Cdrom CdromPtrInput `pulumi:"cdrom"`
 	// Attach the volume as a hard disk.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
-	Disk DiskDiskArgsPtrInput `pulumi:"disk"`
+	Disk DiskDiskPtrInput `pulumi:"disk"`
 	// Name of the disk; must equal the name of a volume; a DNS label, unique in its list.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].name`.
 	Name pulumi.StringInput `pulumi:"name"`
@@ -2390,108 +2390,108 @@ type DiskArgsArgs struct {
 	Serial pulumi.StringPtrInput `pulumi:"serial"`
 }
 
-func (DiskArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DiskArgs)(nil)).Elem()
+func (DiskArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Disk)(nil)).Elem()
 }
 
-func (i DiskArgsArgs) ToDiskArgsOutput() DiskArgsOutput {
-	return i.ToDiskArgsOutputWithContext(context.Background())
+func (i DiskArgs) ToDiskOutput() DiskOutput {
+	return i.ToDiskOutputWithContext(context.Background())
 }
 
-func (i DiskArgsArgs) ToDiskArgsOutputWithContext(ctx context.Context) DiskArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DiskArgsOutput)
+func (i DiskArgs) ToDiskOutputWithContext(ctx context.Context) DiskOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DiskOutput)
 }
 
-// DiskArgsArrayInput is an input type that accepts DiskArgsArray and DiskArgsArrayOutput values.
-// You can construct a concrete instance of `DiskArgsArrayInput` via:
+// DiskArrayInput is an input type that accepts DiskArray and DiskArrayOutput values.
+// You can construct a concrete instance of `DiskArrayInput` via:
 //
-//	DiskArgsArray{ DiskArgsArgs{...} }
-type DiskArgsArrayInput interface {
+//	DiskArray{ DiskArgs{...} }
+type DiskArrayInput interface {
 	pulumi.Input
 
-	ToDiskArgsArrayOutput() DiskArgsArrayOutput
-	ToDiskArgsArrayOutputWithContext(context.Context) DiskArgsArrayOutput
+	ToDiskArrayOutput() DiskArrayOutput
+	ToDiskArrayOutputWithContext(context.Context) DiskArrayOutput
 }
 
-type DiskArgsArray []DiskArgsInput
+type DiskArray []DiskInput
 
-func (DiskArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]DiskArgs)(nil)).Elem()
+func (DiskArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Disk)(nil)).Elem()
 }
 
-func (i DiskArgsArray) ToDiskArgsArrayOutput() DiskArgsArrayOutput {
-	return i.ToDiskArgsArrayOutputWithContext(context.Background())
+func (i DiskArray) ToDiskArrayOutput() DiskArrayOutput {
+	return i.ToDiskArrayOutputWithContext(context.Background())
 }
 
-func (i DiskArgsArray) ToDiskArgsArrayOutputWithContext(ctx context.Context) DiskArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DiskArgsArrayOutput)
+func (i DiskArray) ToDiskArrayOutputWithContext(ctx context.Context) DiskArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DiskArrayOutput)
 }
 
-type DiskArgsOutput struct{ *pulumi.OutputState }
+type DiskOutput struct{ *pulumi.OutputState }
 
-func (DiskArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DiskArgs)(nil)).Elem()
+func (DiskOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Disk)(nil)).Elem()
 }
 
-func (o DiskArgsOutput) ToDiskArgsOutput() DiskArgsOutput {
+func (o DiskOutput) ToDiskOutput() DiskOutput {
 	return o
 }
 
-func (o DiskArgsOutput) ToDiskArgsOutputWithContext(ctx context.Context) DiskArgsOutput {
+func (o DiskOutput) ToDiskOutputWithContext(ctx context.Context) DiskOutput {
 	return o
 }
 
 // Boot priority; 1 boots first. Disks without bootOrder are not offered to the firmware for boot when any disk has one.
 // Manifest field: `spec.template.spec.domain.devices.disks[].bootOrder`.
-func (o DiskArgsOutput) BootOrder() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v DiskArgs) *float64 { return v.BootOrder }).(pulumi.Float64PtrOutput)
+func (o DiskOutput) BootOrder() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v Disk) *float64 { return v.BootOrder }).(pulumi.Float64PtrOutput)
 }
 
 // Attach the volume as a CD-ROM (always read-only here).
 // Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
-func (o DiskArgsOutput) Cdrom() CdromArgsPtrOutput {
-	return o.ApplyT(func(v DiskArgs) *CdromArgs { return v.Cdrom }).(CdromArgsPtrOutput)
+func (o DiskOutput) Cdrom() CdromPtrOutput {
+	return o.ApplyT(func(v Disk) *Cdrom { return v.Cdrom }).(CdromPtrOutput)
 }
 
 // Attach the volume as a hard disk.
 // Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
-func (o DiskArgsOutput) Disk() DiskDiskArgsPtrOutput {
-	return o.ApplyT(func(v DiskArgs) *DiskDiskArgs { return v.Disk }).(DiskDiskArgsPtrOutput)
+func (o DiskOutput) Disk() DiskDiskPtrOutput {
+	return o.ApplyT(func(v Disk) *DiskDisk { return v.Disk }).(DiskDiskPtrOutput)
 }
 
 // Name of the disk; must equal the name of a volume; a DNS label, unique in its list.
 // Manifest field: `spec.template.spec.domain.devices.disks[].name`.
-func (o DiskArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v DiskArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o DiskOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Disk) string { return v.Name }).(pulumi.StringOutput)
 }
 
 // Serial number the guest sees for this disk (up to 20 characters, letters, digits, - and _).
 // Manifest field: `spec.template.spec.domain.devices.disks[].serial`.
-func (o DiskArgsOutput) Serial() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DiskArgs) *string { return v.Serial }).(pulumi.StringPtrOutput)
+func (o DiskOutput) Serial() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Disk) *string { return v.Serial }).(pulumi.StringPtrOutput)
 }
 
-type DiskArgsArrayOutput struct{ *pulumi.OutputState }
+type DiskArrayOutput struct{ *pulumi.OutputState }
 
-func (DiskArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]DiskArgs)(nil)).Elem()
+func (DiskArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Disk)(nil)).Elem()
 }
 
-func (o DiskArgsArrayOutput) ToDiskArgsArrayOutput() DiskArgsArrayOutput {
+func (o DiskArrayOutput) ToDiskArrayOutput() DiskArrayOutput {
 	return o
 }
 
-func (o DiskArgsArrayOutput) ToDiskArgsArrayOutputWithContext(ctx context.Context) DiskArgsArrayOutput {
+func (o DiskArrayOutput) ToDiskArrayOutputWithContext(ctx context.Context) DiskArrayOutput {
 	return o
 }
 
-func (o DiskArgsArrayOutput) Index(i pulumi.IntInput) DiskArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DiskArgs {
-		return vs[0].([]DiskArgs)[vs[1].(int)]
-	}).(DiskArgsOutput)
+func (o DiskArrayOutput) Index(i pulumi.IntInput) DiskOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Disk {
+		return vs[0].([]Disk)[vs[1].(int)]
+	}).(DiskOutput)
 }
 
-type DiskDiskArgs struct {
+type DiskDisk struct {
 	// Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.
 	// One of: `virtio`, `sata`.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].disk.bus`.
@@ -2501,18 +2501,18 @@ type DiskDiskArgs struct {
 	Readonly *bool `pulumi:"readonly"`
 }
 
-// DiskDiskArgsInput is an input type that accepts DiskDiskArgsArgs and DiskDiskArgsOutput values.
-// You can construct a concrete instance of `DiskDiskArgsInput` via:
+// DiskDiskInput is an input type that accepts DiskDiskArgs and DiskDiskOutput values.
+// You can construct a concrete instance of `DiskDiskInput` via:
 //
-//	DiskDiskArgsArgs{...}
-type DiskDiskArgsInput interface {
+//	DiskDiskArgs{...}
+type DiskDiskInput interface {
 	pulumi.Input
 
-	ToDiskDiskArgsOutput() DiskDiskArgsOutput
-	ToDiskDiskArgsOutputWithContext(context.Context) DiskDiskArgsOutput
+	ToDiskDiskOutput() DiskDiskOutput
+	ToDiskDiskOutputWithContext(context.Context) DiskDiskOutput
 }
 
-type DiskDiskArgsArgs struct {
+type DiskDiskArgs struct {
 	// Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.
 	// One of: `virtio`, `sata`.
 	// Manifest field: `spec.template.spec.domain.devices.disks[].disk.bus`.
@@ -2522,125 +2522,125 @@ type DiskDiskArgsArgs struct {
 	Readonly pulumi.BoolPtrInput `pulumi:"readonly"`
 }
 
-func (DiskDiskArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DiskDiskArgs)(nil)).Elem()
+func (DiskDiskArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DiskDisk)(nil)).Elem()
 }
 
-func (i DiskDiskArgsArgs) ToDiskDiskArgsOutput() DiskDiskArgsOutput {
-	return i.ToDiskDiskArgsOutputWithContext(context.Background())
+func (i DiskDiskArgs) ToDiskDiskOutput() DiskDiskOutput {
+	return i.ToDiskDiskOutputWithContext(context.Background())
 }
 
-func (i DiskDiskArgsArgs) ToDiskDiskArgsOutputWithContext(ctx context.Context) DiskDiskArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DiskDiskArgsOutput)
+func (i DiskDiskArgs) ToDiskDiskOutputWithContext(ctx context.Context) DiskDiskOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DiskDiskOutput)
 }
 
-func (i DiskDiskArgsArgs) ToDiskDiskArgsPtrOutput() DiskDiskArgsPtrOutput {
-	return i.ToDiskDiskArgsPtrOutputWithContext(context.Background())
+func (i DiskDiskArgs) ToDiskDiskPtrOutput() DiskDiskPtrOutput {
+	return i.ToDiskDiskPtrOutputWithContext(context.Background())
 }
 
-func (i DiskDiskArgsArgs) ToDiskDiskArgsPtrOutputWithContext(ctx context.Context) DiskDiskArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DiskDiskArgsOutput).ToDiskDiskArgsPtrOutputWithContext(ctx)
+func (i DiskDiskArgs) ToDiskDiskPtrOutputWithContext(ctx context.Context) DiskDiskPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DiskDiskOutput).ToDiskDiskPtrOutputWithContext(ctx)
 }
 
-// DiskDiskArgsPtrInput is an input type that accepts DiskDiskArgsArgs, DiskDiskArgsPtr and DiskDiskArgsPtrOutput values.
-// You can construct a concrete instance of `DiskDiskArgsPtrInput` via:
+// DiskDiskPtrInput is an input type that accepts DiskDiskArgs, DiskDiskPtr and DiskDiskPtrOutput values.
+// You can construct a concrete instance of `DiskDiskPtrInput` via:
 //
-//	        DiskDiskArgsArgs{...}
+//	        DiskDiskArgs{...}
 //
 //	or:
 //
 //	        nil
-type DiskDiskArgsPtrInput interface {
+type DiskDiskPtrInput interface {
 	pulumi.Input
 
-	ToDiskDiskArgsPtrOutput() DiskDiskArgsPtrOutput
-	ToDiskDiskArgsPtrOutputWithContext(context.Context) DiskDiskArgsPtrOutput
+	ToDiskDiskPtrOutput() DiskDiskPtrOutput
+	ToDiskDiskPtrOutputWithContext(context.Context) DiskDiskPtrOutput
 }
 
-type diskDiskArgsPtrType DiskDiskArgsArgs
+type diskDiskPtrType DiskDiskArgs
 
-func DiskDiskArgsPtr(v *DiskDiskArgsArgs) DiskDiskArgsPtrInput {
-	return (*diskDiskArgsPtrType)(v)
+func DiskDiskPtr(v *DiskDiskArgs) DiskDiskPtrInput {
+	return (*diskDiskPtrType)(v)
 }
 
-func (*diskDiskArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**DiskDiskArgs)(nil)).Elem()
+func (*diskDiskPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**DiskDisk)(nil)).Elem()
 }
 
-func (i *diskDiskArgsPtrType) ToDiskDiskArgsPtrOutput() DiskDiskArgsPtrOutput {
-	return i.ToDiskDiskArgsPtrOutputWithContext(context.Background())
+func (i *diskDiskPtrType) ToDiskDiskPtrOutput() DiskDiskPtrOutput {
+	return i.ToDiskDiskPtrOutputWithContext(context.Background())
 }
 
-func (i *diskDiskArgsPtrType) ToDiskDiskArgsPtrOutputWithContext(ctx context.Context) DiskDiskArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DiskDiskArgsPtrOutput)
+func (i *diskDiskPtrType) ToDiskDiskPtrOutputWithContext(ctx context.Context) DiskDiskPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DiskDiskPtrOutput)
 }
 
-type DiskDiskArgsOutput struct{ *pulumi.OutputState }
+type DiskDiskOutput struct{ *pulumi.OutputState }
 
-func (DiskDiskArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DiskDiskArgs)(nil)).Elem()
+func (DiskDiskOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DiskDisk)(nil)).Elem()
 }
 
-func (o DiskDiskArgsOutput) ToDiskDiskArgsOutput() DiskDiskArgsOutput {
+func (o DiskDiskOutput) ToDiskDiskOutput() DiskDiskOutput {
 	return o
 }
 
-func (o DiskDiskArgsOutput) ToDiskDiskArgsOutputWithContext(ctx context.Context) DiskDiskArgsOutput {
+func (o DiskDiskOutput) ToDiskDiskOutputWithContext(ctx context.Context) DiskDiskOutput {
 	return o
 }
 
-func (o DiskDiskArgsOutput) ToDiskDiskArgsPtrOutput() DiskDiskArgsPtrOutput {
-	return o.ToDiskDiskArgsPtrOutputWithContext(context.Background())
+func (o DiskDiskOutput) ToDiskDiskPtrOutput() DiskDiskPtrOutput {
+	return o.ToDiskDiskPtrOutputWithContext(context.Background())
 }
 
-func (o DiskDiskArgsOutput) ToDiskDiskArgsPtrOutputWithContext(ctx context.Context) DiskDiskArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v DiskDiskArgs) *DiskDiskArgs {
+func (o DiskDiskOutput) ToDiskDiskPtrOutputWithContext(ctx context.Context) DiskDiskPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DiskDisk) *DiskDisk {
 		return &v
-	}).(DiskDiskArgsPtrOutput)
+	}).(DiskDiskPtrOutput)
 }
 
 // Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.
 // One of: `virtio`, `sata`.
 // Manifest field: `spec.template.spec.domain.devices.disks[].disk.bus`.
-func (o DiskDiskArgsOutput) Bus() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v DiskDiskArgs) *string { return v.Bus }).(pulumi.StringPtrOutput)
+func (o DiskDiskOutput) Bus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DiskDisk) *string { return v.Bus }).(pulumi.StringPtrOutput)
 }
 
 // Expose the disk read-only to the guest.
 // Manifest field: `spec.template.spec.domain.devices.disks[].disk.readonly`.
-func (o DiskDiskArgsOutput) Readonly() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v DiskDiskArgs) *bool { return v.Readonly }).(pulumi.BoolPtrOutput)
+func (o DiskDiskOutput) Readonly() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v DiskDisk) *bool { return v.Readonly }).(pulumi.BoolPtrOutput)
 }
 
-type DiskDiskArgsPtrOutput struct{ *pulumi.OutputState }
+type DiskDiskPtrOutput struct{ *pulumi.OutputState }
 
-func (DiskDiskArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**DiskDiskArgs)(nil)).Elem()
+func (DiskDiskPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DiskDisk)(nil)).Elem()
 }
 
-func (o DiskDiskArgsPtrOutput) ToDiskDiskArgsPtrOutput() DiskDiskArgsPtrOutput {
+func (o DiskDiskPtrOutput) ToDiskDiskPtrOutput() DiskDiskPtrOutput {
 	return o
 }
 
-func (o DiskDiskArgsPtrOutput) ToDiskDiskArgsPtrOutputWithContext(ctx context.Context) DiskDiskArgsPtrOutput {
+func (o DiskDiskPtrOutput) ToDiskDiskPtrOutputWithContext(ctx context.Context) DiskDiskPtrOutput {
 	return o
 }
 
-func (o DiskDiskArgsPtrOutput) Elem() DiskDiskArgsOutput {
-	return o.ApplyT(func(v *DiskDiskArgs) DiskDiskArgs {
+func (o DiskDiskPtrOutput) Elem() DiskDiskOutput {
+	return o.ApplyT(func(v *DiskDisk) DiskDisk {
 		if v != nil {
 			return *v
 		}
-		var ret DiskDiskArgs
+		var ret DiskDisk
 		return ret
-	}).(DiskDiskArgsOutput)
+	}).(DiskDiskOutput)
 }
 
 // Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.
 // One of: `virtio`, `sata`.
 // Manifest field: `spec.template.spec.domain.devices.disks[].disk.bus`.
-func (o DiskDiskArgsPtrOutput) Bus() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *DiskDiskArgs) *string {
+func (o DiskDiskPtrOutput) Bus() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DiskDisk) *string {
 		if v == nil {
 			return nil
 		}
@@ -2650,8 +2650,8 @@ func (o DiskDiskArgsPtrOutput) Bus() pulumi.StringPtrOutput {
 
 // Expose the disk read-only to the guest.
 // Manifest field: `spec.template.spec.domain.devices.disks[].disk.readonly`.
-func (o DiskDiskArgsPtrOutput) Readonly() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *DiskDiskArgs) *bool {
+func (o DiskDiskPtrOutput) Readonly() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *DiskDisk) *bool {
 		if v == nil {
 			return nil
 		}
@@ -2659,122 +2659,122 @@ func (o DiskDiskArgsPtrOutput) Readonly() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
+type DomainSpec struct {
+	// The virtual CPU topology. vCPUs = sockets × cores × threads.
+	// Manifest field: `spec.template.spec.domain.cpu`.
+	Cpu *Cpu `pulumi:"cpu"`
+	// Devices attached to the guest.
+	// Manifest field: `spec.template.spec.domain.devices`.
+	Devices Devices `pulumi:"devices"`
+	// Firmware of the guest.
+	// Manifest field: `spec.template.spec.domain.firmware`.
+	Firmware *Firmware `pulumi:"firmware"`
+	// The machine type.
+	// Manifest field: `spec.template.spec.domain.machine`.
+	Machine *Machine `pulumi:"machine"`
+	// Guest memory.
+	// Manifest field: `spec.template.spec.domain.memory`.
+	Memory *Memory `pulumi:"memory"`
+	// Compute resources of the launcher pod that runs the VM.
+	// Manifest field: `spec.template.spec.domain.resources`.
+	Resources *Resources `pulumi:"resources"`
+}
+
+// DomainSpecInput is an input type that accepts DomainSpecArgs and DomainSpecOutput values.
+// You can construct a concrete instance of `DomainSpecInput` via:
+//
+//	DomainSpecArgs{...}
+type DomainSpecInput interface {
+	pulumi.Input
+
+	ToDomainSpecOutput() DomainSpecOutput
+	ToDomainSpecOutputWithContext(context.Context) DomainSpecOutput
+}
+
 type DomainSpecArgs struct {
 	// The virtual CPU topology. vCPUs = sockets × cores × threads.
 	// Manifest field: `spec.template.spec.domain.cpu`.
-	Cpu *CpuArgs `pulumi:"cpu"`
+	Cpu CpuPtrInput `pulumi:"cpu"`
 	// Devices attached to the guest.
 	// Manifest field: `spec.template.spec.domain.devices`.
-	Devices DevicesArgs `pulumi:"devices"`
+	Devices DevicesInput `pulumi:"devices"`
 	// Firmware of the guest.
 	// Manifest field: `spec.template.spec.domain.firmware`.
-	Firmware *FirmwareArgs `pulumi:"firmware"`
+	Firmware FirmwarePtrInput `pulumi:"firmware"`
 	// The machine type.
 	// Manifest field: `spec.template.spec.domain.machine`.
-	Machine *MachineArgs `pulumi:"machine"`
+	Machine MachinePtrInput `pulumi:"machine"`
 	// Guest memory.
 	// Manifest field: `spec.template.spec.domain.memory`.
-	Memory *MemoryArgs `pulumi:"memory"`
+	Memory MemoryPtrInput `pulumi:"memory"`
 	// Compute resources of the launcher pod that runs the VM.
 	// Manifest field: `spec.template.spec.domain.resources`.
-	Resources *ResourcesArgs `pulumi:"resources"`
+	Resources ResourcesPtrInput `pulumi:"resources"`
 }
 
-// DomainSpecArgsInput is an input type that accepts DomainSpecArgsArgs and DomainSpecArgsOutput values.
-// You can construct a concrete instance of `DomainSpecArgsInput` via:
-//
-//	DomainSpecArgsArgs{...}
-type DomainSpecArgsInput interface {
-	pulumi.Input
-
-	ToDomainSpecArgsOutput() DomainSpecArgsOutput
-	ToDomainSpecArgsOutputWithContext(context.Context) DomainSpecArgsOutput
+func (DomainSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*DomainSpec)(nil)).Elem()
 }
 
-type DomainSpecArgsArgs struct {
-	// The virtual CPU topology. vCPUs = sockets × cores × threads.
-	// Manifest field: `spec.template.spec.domain.cpu`.
-	Cpu CpuArgsPtrInput `pulumi:"cpu"`
-	// Devices attached to the guest.
-	// Manifest field: `spec.template.spec.domain.devices`.
-	Devices DevicesArgsInput `pulumi:"devices"`
-	// Firmware of the guest.
-	// Manifest field: `spec.template.spec.domain.firmware`.
-	Firmware FirmwareArgsPtrInput `pulumi:"firmware"`
-	// The machine type.
-	// Manifest field: `spec.template.spec.domain.machine`.
-	Machine MachineArgsPtrInput `pulumi:"machine"`
-	// Guest memory.
-	// Manifest field: `spec.template.spec.domain.memory`.
-	Memory MemoryArgsPtrInput `pulumi:"memory"`
-	// Compute resources of the launcher pod that runs the VM.
-	// Manifest field: `spec.template.spec.domain.resources`.
-	Resources ResourcesArgsPtrInput `pulumi:"resources"`
+func (i DomainSpecArgs) ToDomainSpecOutput() DomainSpecOutput {
+	return i.ToDomainSpecOutputWithContext(context.Background())
 }
 
-func (DomainSpecArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*DomainSpecArgs)(nil)).Elem()
+func (i DomainSpecArgs) ToDomainSpecOutputWithContext(ctx context.Context) DomainSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DomainSpecOutput)
 }
 
-func (i DomainSpecArgsArgs) ToDomainSpecArgsOutput() DomainSpecArgsOutput {
-	return i.ToDomainSpecArgsOutputWithContext(context.Background())
+type DomainSpecOutput struct{ *pulumi.OutputState }
+
+func (DomainSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DomainSpec)(nil)).Elem()
 }
 
-func (i DomainSpecArgsArgs) ToDomainSpecArgsOutputWithContext(ctx context.Context) DomainSpecArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(DomainSpecArgsOutput)
-}
-
-type DomainSpecArgsOutput struct{ *pulumi.OutputState }
-
-func (DomainSpecArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*DomainSpecArgs)(nil)).Elem()
-}
-
-func (o DomainSpecArgsOutput) ToDomainSpecArgsOutput() DomainSpecArgsOutput {
+func (o DomainSpecOutput) ToDomainSpecOutput() DomainSpecOutput {
 	return o
 }
 
-func (o DomainSpecArgsOutput) ToDomainSpecArgsOutputWithContext(ctx context.Context) DomainSpecArgsOutput {
+func (o DomainSpecOutput) ToDomainSpecOutputWithContext(ctx context.Context) DomainSpecOutput {
 	return o
 }
 
 // The virtual CPU topology. vCPUs = sockets × cores × threads.
 // Manifest field: `spec.template.spec.domain.cpu`.
-func (o DomainSpecArgsOutput) Cpu() CpuArgsPtrOutput {
-	return o.ApplyT(func(v DomainSpecArgs) *CpuArgs { return v.Cpu }).(CpuArgsPtrOutput)
+func (o DomainSpecOutput) Cpu() CpuPtrOutput {
+	return o.ApplyT(func(v DomainSpec) *Cpu { return v.Cpu }).(CpuPtrOutput)
 }
 
 // Devices attached to the guest.
 // Manifest field: `spec.template.spec.domain.devices`.
-func (o DomainSpecArgsOutput) Devices() DevicesArgsOutput {
-	return o.ApplyT(func(v DomainSpecArgs) DevicesArgs { return v.Devices }).(DevicesArgsOutput)
+func (o DomainSpecOutput) Devices() DevicesOutput {
+	return o.ApplyT(func(v DomainSpec) Devices { return v.Devices }).(DevicesOutput)
 }
 
 // Firmware of the guest.
 // Manifest field: `spec.template.spec.domain.firmware`.
-func (o DomainSpecArgsOutput) Firmware() FirmwareArgsPtrOutput {
-	return o.ApplyT(func(v DomainSpecArgs) *FirmwareArgs { return v.Firmware }).(FirmwareArgsPtrOutput)
+func (o DomainSpecOutput) Firmware() FirmwarePtrOutput {
+	return o.ApplyT(func(v DomainSpec) *Firmware { return v.Firmware }).(FirmwarePtrOutput)
 }
 
 // The machine type.
 // Manifest field: `spec.template.spec.domain.machine`.
-func (o DomainSpecArgsOutput) Machine() MachineArgsPtrOutput {
-	return o.ApplyT(func(v DomainSpecArgs) *MachineArgs { return v.Machine }).(MachineArgsPtrOutput)
+func (o DomainSpecOutput) Machine() MachinePtrOutput {
+	return o.ApplyT(func(v DomainSpec) *Machine { return v.Machine }).(MachinePtrOutput)
 }
 
 // Guest memory.
 // Manifest field: `spec.template.spec.domain.memory`.
-func (o DomainSpecArgsOutput) Memory() MemoryArgsPtrOutput {
-	return o.ApplyT(func(v DomainSpecArgs) *MemoryArgs { return v.Memory }).(MemoryArgsPtrOutput)
+func (o DomainSpecOutput) Memory() MemoryPtrOutput {
+	return o.ApplyT(func(v DomainSpec) *Memory { return v.Memory }).(MemoryPtrOutput)
 }
 
 // Compute resources of the launcher pod that runs the VM.
 // Manifest field: `spec.template.spec.domain.resources`.
-func (o DomainSpecArgsOutput) Resources() ResourcesArgsPtrOutput {
-	return o.ApplyT(func(v DomainSpecArgs) *ResourcesArgs { return v.Resources }).(ResourcesArgsPtrOutput)
+func (o DomainSpecOutput) Resources() ResourcesPtrOutput {
+	return o.ApplyT(func(v DomainSpec) *Resources { return v.Resources }).(ResourcesPtrOutput)
 }
 
-type EfiArgs struct {
+type Efi struct {
 	// Keep EFI variables across reboots.
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.persistent`.
 	Persistent *bool `pulumi:"persistent"`
@@ -2783,18 +2783,18 @@ type EfiArgs struct {
 	SecureBoot *bool `pulumi:"secureBoot"`
 }
 
-// EfiArgsInput is an input type that accepts EfiArgsArgs and EfiArgsOutput values.
-// You can construct a concrete instance of `EfiArgsInput` via:
+// EfiInput is an input type that accepts EfiArgs and EfiOutput values.
+// You can construct a concrete instance of `EfiInput` via:
 //
-//	EfiArgsArgs{...}
-type EfiArgsInput interface {
+//	EfiArgs{...}
+type EfiInput interface {
 	pulumi.Input
 
-	ToEfiArgsOutput() EfiArgsOutput
-	ToEfiArgsOutputWithContext(context.Context) EfiArgsOutput
+	ToEfiOutput() EfiOutput
+	ToEfiOutputWithContext(context.Context) EfiOutput
 }
 
-type EfiArgsArgs struct {
+type EfiArgs struct {
 	// Keep EFI variables across reboots.
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.persistent`.
 	Persistent pulumi.BoolPtrInput `pulumi:"persistent"`
@@ -2803,123 +2803,123 @@ type EfiArgsArgs struct {
 	SecureBoot pulumi.BoolPtrInput `pulumi:"secureBoot"`
 }
 
-func (EfiArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*EfiArgs)(nil)).Elem()
+func (EfiArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Efi)(nil)).Elem()
 }
 
-func (i EfiArgsArgs) ToEfiArgsOutput() EfiArgsOutput {
-	return i.ToEfiArgsOutputWithContext(context.Background())
+func (i EfiArgs) ToEfiOutput() EfiOutput {
+	return i.ToEfiOutputWithContext(context.Background())
 }
 
-func (i EfiArgsArgs) ToEfiArgsOutputWithContext(ctx context.Context) EfiArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EfiArgsOutput)
+func (i EfiArgs) ToEfiOutputWithContext(ctx context.Context) EfiOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EfiOutput)
 }
 
-func (i EfiArgsArgs) ToEfiArgsPtrOutput() EfiArgsPtrOutput {
-	return i.ToEfiArgsPtrOutputWithContext(context.Background())
+func (i EfiArgs) ToEfiPtrOutput() EfiPtrOutput {
+	return i.ToEfiPtrOutputWithContext(context.Background())
 }
 
-func (i EfiArgsArgs) ToEfiArgsPtrOutputWithContext(ctx context.Context) EfiArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EfiArgsOutput).ToEfiArgsPtrOutputWithContext(ctx)
+func (i EfiArgs) ToEfiPtrOutputWithContext(ctx context.Context) EfiPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EfiOutput).ToEfiPtrOutputWithContext(ctx)
 }
 
-// EfiArgsPtrInput is an input type that accepts EfiArgsArgs, EfiArgsPtr and EfiArgsPtrOutput values.
-// You can construct a concrete instance of `EfiArgsPtrInput` via:
+// EfiPtrInput is an input type that accepts EfiArgs, EfiPtr and EfiPtrOutput values.
+// You can construct a concrete instance of `EfiPtrInput` via:
 //
-//	        EfiArgsArgs{...}
+//	        EfiArgs{...}
 //
 //	or:
 //
 //	        nil
-type EfiArgsPtrInput interface {
+type EfiPtrInput interface {
 	pulumi.Input
 
-	ToEfiArgsPtrOutput() EfiArgsPtrOutput
-	ToEfiArgsPtrOutputWithContext(context.Context) EfiArgsPtrOutput
+	ToEfiPtrOutput() EfiPtrOutput
+	ToEfiPtrOutputWithContext(context.Context) EfiPtrOutput
 }
 
-type efiArgsPtrType EfiArgsArgs
+type efiPtrType EfiArgs
 
-func EfiArgsPtr(v *EfiArgsArgs) EfiArgsPtrInput {
-	return (*efiArgsPtrType)(v)
+func EfiPtr(v *EfiArgs) EfiPtrInput {
+	return (*efiPtrType)(v)
 }
 
-func (*efiArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**EfiArgs)(nil)).Elem()
+func (*efiPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Efi)(nil)).Elem()
 }
 
-func (i *efiArgsPtrType) ToEfiArgsPtrOutput() EfiArgsPtrOutput {
-	return i.ToEfiArgsPtrOutputWithContext(context.Background())
+func (i *efiPtrType) ToEfiPtrOutput() EfiPtrOutput {
+	return i.ToEfiPtrOutputWithContext(context.Background())
 }
 
-func (i *efiArgsPtrType) ToEfiArgsPtrOutputWithContext(ctx context.Context) EfiArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EfiArgsPtrOutput)
+func (i *efiPtrType) ToEfiPtrOutputWithContext(ctx context.Context) EfiPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EfiPtrOutput)
 }
 
-type EfiArgsOutput struct{ *pulumi.OutputState }
+type EfiOutput struct{ *pulumi.OutputState }
 
-func (EfiArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*EfiArgs)(nil)).Elem()
+func (EfiOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Efi)(nil)).Elem()
 }
 
-func (o EfiArgsOutput) ToEfiArgsOutput() EfiArgsOutput {
+func (o EfiOutput) ToEfiOutput() EfiOutput {
 	return o
 }
 
-func (o EfiArgsOutput) ToEfiArgsOutputWithContext(ctx context.Context) EfiArgsOutput {
+func (o EfiOutput) ToEfiOutputWithContext(ctx context.Context) EfiOutput {
 	return o
 }
 
-func (o EfiArgsOutput) ToEfiArgsPtrOutput() EfiArgsPtrOutput {
-	return o.ToEfiArgsPtrOutputWithContext(context.Background())
+func (o EfiOutput) ToEfiPtrOutput() EfiPtrOutput {
+	return o.ToEfiPtrOutputWithContext(context.Background())
 }
 
-func (o EfiArgsOutput) ToEfiArgsPtrOutputWithContext(ctx context.Context) EfiArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v EfiArgs) *EfiArgs {
+func (o EfiOutput) ToEfiPtrOutputWithContext(ctx context.Context) EfiPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Efi) *Efi {
 		return &v
-	}).(EfiArgsPtrOutput)
+	}).(EfiPtrOutput)
 }
 
 // Keep EFI variables across reboots.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.persistent`.
-func (o EfiArgsOutput) Persistent() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v EfiArgs) *bool { return v.Persistent }).(pulumi.BoolPtrOutput)
+func (o EfiOutput) Persistent() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Efi) *bool { return v.Persistent }).(pulumi.BoolPtrOutput)
 }
 
 // Enable Secure Boot (with SMM, as upstream does). Defaults to true; needs the Secure Boot OVMF build on the node.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.secureBoot`.
-func (o EfiArgsOutput) SecureBoot() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v EfiArgs) *bool { return v.SecureBoot }).(pulumi.BoolPtrOutput)
+func (o EfiOutput) SecureBoot() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Efi) *bool { return v.SecureBoot }).(pulumi.BoolPtrOutput)
 }
 
-type EfiArgsPtrOutput struct{ *pulumi.OutputState }
+type EfiPtrOutput struct{ *pulumi.OutputState }
 
-func (EfiArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**EfiArgs)(nil)).Elem()
+func (EfiPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Efi)(nil)).Elem()
 }
 
-func (o EfiArgsPtrOutput) ToEfiArgsPtrOutput() EfiArgsPtrOutput {
+func (o EfiPtrOutput) ToEfiPtrOutput() EfiPtrOutput {
 	return o
 }
 
-func (o EfiArgsPtrOutput) ToEfiArgsPtrOutputWithContext(ctx context.Context) EfiArgsPtrOutput {
+func (o EfiPtrOutput) ToEfiPtrOutputWithContext(ctx context.Context) EfiPtrOutput {
 	return o
 }
 
-func (o EfiArgsPtrOutput) Elem() EfiArgsOutput {
-	return o.ApplyT(func(v *EfiArgs) EfiArgs {
+func (o EfiPtrOutput) Elem() EfiOutput {
+	return o.ApplyT(func(v *Efi) Efi {
 		if v != nil {
 			return *v
 		}
-		var ret EfiArgs
+		var ret Efi
 		return ret
-	}).(EfiArgsOutput)
+	}).(EfiOutput)
 }
 
 // Keep EFI variables across reboots.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.persistent`.
-func (o EfiArgsPtrOutput) Persistent() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *EfiArgs) *bool {
+func (o EfiPtrOutput) Persistent() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Efi) *bool {
 		if v == nil {
 			return nil
 		}
@@ -2929,8 +2929,8 @@ func (o EfiArgsPtrOutput) Persistent() pulumi.BoolPtrOutput {
 
 // Enable Secure Boot (with SMM, as upstream does). Defaults to true; needs the Secure Boot OVMF build on the node.
 // Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.secureBoot`.
-func (o EfiArgsPtrOutput) SecureBoot() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *EfiArgs) *bool {
+func (o EfiPtrOutput) SecureBoot() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Efi) *bool {
 		if v == nil {
 			return nil
 		}
@@ -2938,7 +2938,7 @@ func (o EfiArgsPtrOutput) SecureBoot() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-type EmbeddedObjectMetaArgs struct {
+type EmbeddedObjectMeta struct {
 	// Annotations of the object.
 	Annotations map[string]string `pulumi:"annotations"`
 	// Labels of the object.
@@ -2947,18 +2947,18 @@ type EmbeddedObjectMetaArgs struct {
 	Name *string `pulumi:"name"`
 }
 
-// EmbeddedObjectMetaArgsInput is an input type that accepts EmbeddedObjectMetaArgsArgs and EmbeddedObjectMetaArgsOutput values.
-// You can construct a concrete instance of `EmbeddedObjectMetaArgsInput` via:
+// EmbeddedObjectMetaInput is an input type that accepts EmbeddedObjectMetaArgs and EmbeddedObjectMetaOutput values.
+// You can construct a concrete instance of `EmbeddedObjectMetaInput` via:
 //
-//	EmbeddedObjectMetaArgsArgs{...}
-type EmbeddedObjectMetaArgsInput interface {
+//	EmbeddedObjectMetaArgs{...}
+type EmbeddedObjectMetaInput interface {
 	pulumi.Input
 
-	ToEmbeddedObjectMetaArgsOutput() EmbeddedObjectMetaArgsOutput
-	ToEmbeddedObjectMetaArgsOutputWithContext(context.Context) EmbeddedObjectMetaArgsOutput
+	ToEmbeddedObjectMetaOutput() EmbeddedObjectMetaOutput
+	ToEmbeddedObjectMetaOutputWithContext(context.Context) EmbeddedObjectMetaOutput
 }
 
-type EmbeddedObjectMetaArgsArgs struct {
+type EmbeddedObjectMetaArgs struct {
 	// Annotations of the object.
 	Annotations pulumi.StringMapInput `pulumi:"annotations"`
 	// Labels of the object.
@@ -2967,125 +2967,125 @@ type EmbeddedObjectMetaArgsArgs struct {
 	Name pulumi.StringPtrInput `pulumi:"name"`
 }
 
-func (EmbeddedObjectMetaArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*EmbeddedObjectMetaArgs)(nil)).Elem()
+func (EmbeddedObjectMetaArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EmbeddedObjectMeta)(nil)).Elem()
 }
 
-func (i EmbeddedObjectMetaArgsArgs) ToEmbeddedObjectMetaArgsOutput() EmbeddedObjectMetaArgsOutput {
-	return i.ToEmbeddedObjectMetaArgsOutputWithContext(context.Background())
+func (i EmbeddedObjectMetaArgs) ToEmbeddedObjectMetaOutput() EmbeddedObjectMetaOutput {
+	return i.ToEmbeddedObjectMetaOutputWithContext(context.Background())
 }
 
-func (i EmbeddedObjectMetaArgsArgs) ToEmbeddedObjectMetaArgsOutputWithContext(ctx context.Context) EmbeddedObjectMetaArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EmbeddedObjectMetaArgsOutput)
+func (i EmbeddedObjectMetaArgs) ToEmbeddedObjectMetaOutputWithContext(ctx context.Context) EmbeddedObjectMetaOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmbeddedObjectMetaOutput)
 }
 
-func (i EmbeddedObjectMetaArgsArgs) ToEmbeddedObjectMetaArgsPtrOutput() EmbeddedObjectMetaArgsPtrOutput {
-	return i.ToEmbeddedObjectMetaArgsPtrOutputWithContext(context.Background())
+func (i EmbeddedObjectMetaArgs) ToEmbeddedObjectMetaPtrOutput() EmbeddedObjectMetaPtrOutput {
+	return i.ToEmbeddedObjectMetaPtrOutputWithContext(context.Background())
 }
 
-func (i EmbeddedObjectMetaArgsArgs) ToEmbeddedObjectMetaArgsPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EmbeddedObjectMetaArgsOutput).ToEmbeddedObjectMetaArgsPtrOutputWithContext(ctx)
+func (i EmbeddedObjectMetaArgs) ToEmbeddedObjectMetaPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmbeddedObjectMetaOutput).ToEmbeddedObjectMetaPtrOutputWithContext(ctx)
 }
 
-// EmbeddedObjectMetaArgsPtrInput is an input type that accepts EmbeddedObjectMetaArgsArgs, EmbeddedObjectMetaArgsPtr and EmbeddedObjectMetaArgsPtrOutput values.
-// You can construct a concrete instance of `EmbeddedObjectMetaArgsPtrInput` via:
+// EmbeddedObjectMetaPtrInput is an input type that accepts EmbeddedObjectMetaArgs, EmbeddedObjectMetaPtr and EmbeddedObjectMetaPtrOutput values.
+// You can construct a concrete instance of `EmbeddedObjectMetaPtrInput` via:
 //
-//	        EmbeddedObjectMetaArgsArgs{...}
+//	        EmbeddedObjectMetaArgs{...}
 //
 //	or:
 //
 //	        nil
-type EmbeddedObjectMetaArgsPtrInput interface {
+type EmbeddedObjectMetaPtrInput interface {
 	pulumi.Input
 
-	ToEmbeddedObjectMetaArgsPtrOutput() EmbeddedObjectMetaArgsPtrOutput
-	ToEmbeddedObjectMetaArgsPtrOutputWithContext(context.Context) EmbeddedObjectMetaArgsPtrOutput
+	ToEmbeddedObjectMetaPtrOutput() EmbeddedObjectMetaPtrOutput
+	ToEmbeddedObjectMetaPtrOutputWithContext(context.Context) EmbeddedObjectMetaPtrOutput
 }
 
-type embeddedObjectMetaArgsPtrType EmbeddedObjectMetaArgsArgs
+type embeddedObjectMetaPtrType EmbeddedObjectMetaArgs
 
-func EmbeddedObjectMetaArgsPtr(v *EmbeddedObjectMetaArgsArgs) EmbeddedObjectMetaArgsPtrInput {
-	return (*embeddedObjectMetaArgsPtrType)(v)
+func EmbeddedObjectMetaPtr(v *EmbeddedObjectMetaArgs) EmbeddedObjectMetaPtrInput {
+	return (*embeddedObjectMetaPtrType)(v)
 }
 
-func (*embeddedObjectMetaArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**EmbeddedObjectMetaArgs)(nil)).Elem()
+func (*embeddedObjectMetaPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**EmbeddedObjectMeta)(nil)).Elem()
 }
 
-func (i *embeddedObjectMetaArgsPtrType) ToEmbeddedObjectMetaArgsPtrOutput() EmbeddedObjectMetaArgsPtrOutput {
-	return i.ToEmbeddedObjectMetaArgsPtrOutputWithContext(context.Background())
+func (i *embeddedObjectMetaPtrType) ToEmbeddedObjectMetaPtrOutput() EmbeddedObjectMetaPtrOutput {
+	return i.ToEmbeddedObjectMetaPtrOutputWithContext(context.Background())
 }
 
-func (i *embeddedObjectMetaArgsPtrType) ToEmbeddedObjectMetaArgsPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EmbeddedObjectMetaArgsPtrOutput)
+func (i *embeddedObjectMetaPtrType) ToEmbeddedObjectMetaPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmbeddedObjectMetaPtrOutput)
 }
 
-type EmbeddedObjectMetaArgsOutput struct{ *pulumi.OutputState }
+type EmbeddedObjectMetaOutput struct{ *pulumi.OutputState }
 
-func (EmbeddedObjectMetaArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*EmbeddedObjectMetaArgs)(nil)).Elem()
+func (EmbeddedObjectMetaOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EmbeddedObjectMeta)(nil)).Elem()
 }
 
-func (o EmbeddedObjectMetaArgsOutput) ToEmbeddedObjectMetaArgsOutput() EmbeddedObjectMetaArgsOutput {
+func (o EmbeddedObjectMetaOutput) ToEmbeddedObjectMetaOutput() EmbeddedObjectMetaOutput {
 	return o
 }
 
-func (o EmbeddedObjectMetaArgsOutput) ToEmbeddedObjectMetaArgsOutputWithContext(ctx context.Context) EmbeddedObjectMetaArgsOutput {
+func (o EmbeddedObjectMetaOutput) ToEmbeddedObjectMetaOutputWithContext(ctx context.Context) EmbeddedObjectMetaOutput {
 	return o
 }
 
-func (o EmbeddedObjectMetaArgsOutput) ToEmbeddedObjectMetaArgsPtrOutput() EmbeddedObjectMetaArgsPtrOutput {
-	return o.ToEmbeddedObjectMetaArgsPtrOutputWithContext(context.Background())
+func (o EmbeddedObjectMetaOutput) ToEmbeddedObjectMetaPtrOutput() EmbeddedObjectMetaPtrOutput {
+	return o.ToEmbeddedObjectMetaPtrOutputWithContext(context.Background())
 }
 
-func (o EmbeddedObjectMetaArgsOutput) ToEmbeddedObjectMetaArgsPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v EmbeddedObjectMetaArgs) *EmbeddedObjectMetaArgs {
+func (o EmbeddedObjectMetaOutput) ToEmbeddedObjectMetaPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v EmbeddedObjectMeta) *EmbeddedObjectMeta {
 		return &v
-	}).(EmbeddedObjectMetaArgsPtrOutput)
+	}).(EmbeddedObjectMetaPtrOutput)
 }
 
 // Annotations of the object.
-func (o EmbeddedObjectMetaArgsOutput) Annotations() pulumi.StringMapOutput {
-	return o.ApplyT(func(v EmbeddedObjectMetaArgs) map[string]string { return v.Annotations }).(pulumi.StringMapOutput)
+func (o EmbeddedObjectMetaOutput) Annotations() pulumi.StringMapOutput {
+	return o.ApplyT(func(v EmbeddedObjectMeta) map[string]string { return v.Annotations }).(pulumi.StringMapOutput)
 }
 
 // Labels of the object.
-func (o EmbeddedObjectMetaArgsOutput) Labels() pulumi.StringMapOutput {
-	return o.ApplyT(func(v EmbeddedObjectMetaArgs) map[string]string { return v.Labels }).(pulumi.StringMapOutput)
+func (o EmbeddedObjectMetaOutput) Labels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v EmbeddedObjectMeta) map[string]string { return v.Labels }).(pulumi.StringMapOutput)
 }
 
 // Name of the object (required for a DataVolume template).
-func (o EmbeddedObjectMetaArgsOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v EmbeddedObjectMetaArgs) *string { return v.Name }).(pulumi.StringPtrOutput)
+func (o EmbeddedObjectMetaOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EmbeddedObjectMeta) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-type EmbeddedObjectMetaArgsPtrOutput struct{ *pulumi.OutputState }
+type EmbeddedObjectMetaPtrOutput struct{ *pulumi.OutputState }
 
-func (EmbeddedObjectMetaArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**EmbeddedObjectMetaArgs)(nil)).Elem()
+func (EmbeddedObjectMetaPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**EmbeddedObjectMeta)(nil)).Elem()
 }
 
-func (o EmbeddedObjectMetaArgsPtrOutput) ToEmbeddedObjectMetaArgsPtrOutput() EmbeddedObjectMetaArgsPtrOutput {
+func (o EmbeddedObjectMetaPtrOutput) ToEmbeddedObjectMetaPtrOutput() EmbeddedObjectMetaPtrOutput {
 	return o
 }
 
-func (o EmbeddedObjectMetaArgsPtrOutput) ToEmbeddedObjectMetaArgsPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaArgsPtrOutput {
+func (o EmbeddedObjectMetaPtrOutput) ToEmbeddedObjectMetaPtrOutputWithContext(ctx context.Context) EmbeddedObjectMetaPtrOutput {
 	return o
 }
 
-func (o EmbeddedObjectMetaArgsPtrOutput) Elem() EmbeddedObjectMetaArgsOutput {
-	return o.ApplyT(func(v *EmbeddedObjectMetaArgs) EmbeddedObjectMetaArgs {
+func (o EmbeddedObjectMetaPtrOutput) Elem() EmbeddedObjectMetaOutput {
+	return o.ApplyT(func(v *EmbeddedObjectMeta) EmbeddedObjectMeta {
 		if v != nil {
 			return *v
 		}
-		var ret EmbeddedObjectMetaArgs
+		var ret EmbeddedObjectMeta
 		return ret
-	}).(EmbeddedObjectMetaArgsOutput)
+	}).(EmbeddedObjectMetaOutput)
 }
 
 // Annotations of the object.
-func (o EmbeddedObjectMetaArgsPtrOutput) Annotations() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *EmbeddedObjectMetaArgs) map[string]string {
+func (o EmbeddedObjectMetaPtrOutput) Annotations() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *EmbeddedObjectMeta) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -3094,8 +3094,8 @@ func (o EmbeddedObjectMetaArgsPtrOutput) Annotations() pulumi.StringMapOutput {
 }
 
 // Labels of the object.
-func (o EmbeddedObjectMetaArgsPtrOutput) Labels() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *EmbeddedObjectMetaArgs) map[string]string {
+func (o EmbeddedObjectMetaPtrOutput) Labels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *EmbeddedObjectMeta) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -3104,8 +3104,8 @@ func (o EmbeddedObjectMetaArgsPtrOutput) Labels() pulumi.StringMapOutput {
 }
 
 // Name of the object (required for a DataVolume template).
-func (o EmbeddedObjectMetaArgsPtrOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *EmbeddedObjectMetaArgs) *string {
+func (o EmbeddedObjectMetaPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EmbeddedObjectMeta) *string {
 		if v == nil {
 			return nil
 		}
@@ -3113,144 +3113,144 @@ func (o EmbeddedObjectMetaArgsPtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type EmptyDiskArgs struct {
+type EmptyDisk struct {
 	// Size of the disk, e.g. "2Gi".
 	// A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 	// Manifest field: `spec.template.spec.volumes[].emptyDisk.capacity`.
 	Capacity string `pulumi:"capacity"`
 }
 
-// EmptyDiskArgsInput is an input type that accepts EmptyDiskArgsArgs and EmptyDiskArgsOutput values.
-// You can construct a concrete instance of `EmptyDiskArgsInput` via:
+// EmptyDiskInput is an input type that accepts EmptyDiskArgs and EmptyDiskOutput values.
+// You can construct a concrete instance of `EmptyDiskInput` via:
 //
-//	EmptyDiskArgsArgs{...}
-type EmptyDiskArgsInput interface {
+//	EmptyDiskArgs{...}
+type EmptyDiskInput interface {
 	pulumi.Input
 
-	ToEmptyDiskArgsOutput() EmptyDiskArgsOutput
-	ToEmptyDiskArgsOutputWithContext(context.Context) EmptyDiskArgsOutput
+	ToEmptyDiskOutput() EmptyDiskOutput
+	ToEmptyDiskOutputWithContext(context.Context) EmptyDiskOutput
 }
 
-type EmptyDiskArgsArgs struct {
+type EmptyDiskArgs struct {
 	// Size of the disk, e.g. "2Gi".
 	// A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 	// Manifest field: `spec.template.spec.volumes[].emptyDisk.capacity`.
 	Capacity pulumi.StringInput `pulumi:"capacity"`
 }
 
-func (EmptyDiskArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*EmptyDiskArgs)(nil)).Elem()
+func (EmptyDiskArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EmptyDisk)(nil)).Elem()
 }
 
-func (i EmptyDiskArgsArgs) ToEmptyDiskArgsOutput() EmptyDiskArgsOutput {
-	return i.ToEmptyDiskArgsOutputWithContext(context.Background())
+func (i EmptyDiskArgs) ToEmptyDiskOutput() EmptyDiskOutput {
+	return i.ToEmptyDiskOutputWithContext(context.Background())
 }
 
-func (i EmptyDiskArgsArgs) ToEmptyDiskArgsOutputWithContext(ctx context.Context) EmptyDiskArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EmptyDiskArgsOutput)
+func (i EmptyDiskArgs) ToEmptyDiskOutputWithContext(ctx context.Context) EmptyDiskOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmptyDiskOutput)
 }
 
-func (i EmptyDiskArgsArgs) ToEmptyDiskArgsPtrOutput() EmptyDiskArgsPtrOutput {
-	return i.ToEmptyDiskArgsPtrOutputWithContext(context.Background())
+func (i EmptyDiskArgs) ToEmptyDiskPtrOutput() EmptyDiskPtrOutput {
+	return i.ToEmptyDiskPtrOutputWithContext(context.Background())
 }
 
-func (i EmptyDiskArgsArgs) ToEmptyDiskArgsPtrOutputWithContext(ctx context.Context) EmptyDiskArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EmptyDiskArgsOutput).ToEmptyDiskArgsPtrOutputWithContext(ctx)
+func (i EmptyDiskArgs) ToEmptyDiskPtrOutputWithContext(ctx context.Context) EmptyDiskPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmptyDiskOutput).ToEmptyDiskPtrOutputWithContext(ctx)
 }
 
-// EmptyDiskArgsPtrInput is an input type that accepts EmptyDiskArgsArgs, EmptyDiskArgsPtr and EmptyDiskArgsPtrOutput values.
-// You can construct a concrete instance of `EmptyDiskArgsPtrInput` via:
+// EmptyDiskPtrInput is an input type that accepts EmptyDiskArgs, EmptyDiskPtr and EmptyDiskPtrOutput values.
+// You can construct a concrete instance of `EmptyDiskPtrInput` via:
 //
-//	        EmptyDiskArgsArgs{...}
+//	        EmptyDiskArgs{...}
 //
 //	or:
 //
 //	        nil
-type EmptyDiskArgsPtrInput interface {
+type EmptyDiskPtrInput interface {
 	pulumi.Input
 
-	ToEmptyDiskArgsPtrOutput() EmptyDiskArgsPtrOutput
-	ToEmptyDiskArgsPtrOutputWithContext(context.Context) EmptyDiskArgsPtrOutput
+	ToEmptyDiskPtrOutput() EmptyDiskPtrOutput
+	ToEmptyDiskPtrOutputWithContext(context.Context) EmptyDiskPtrOutput
 }
 
-type emptyDiskArgsPtrType EmptyDiskArgsArgs
+type emptyDiskPtrType EmptyDiskArgs
 
-func EmptyDiskArgsPtr(v *EmptyDiskArgsArgs) EmptyDiskArgsPtrInput {
-	return (*emptyDiskArgsPtrType)(v)
+func EmptyDiskPtr(v *EmptyDiskArgs) EmptyDiskPtrInput {
+	return (*emptyDiskPtrType)(v)
 }
 
-func (*emptyDiskArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**EmptyDiskArgs)(nil)).Elem()
+func (*emptyDiskPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**EmptyDisk)(nil)).Elem()
 }
 
-func (i *emptyDiskArgsPtrType) ToEmptyDiskArgsPtrOutput() EmptyDiskArgsPtrOutput {
-	return i.ToEmptyDiskArgsPtrOutputWithContext(context.Background())
+func (i *emptyDiskPtrType) ToEmptyDiskPtrOutput() EmptyDiskPtrOutput {
+	return i.ToEmptyDiskPtrOutputWithContext(context.Background())
 }
 
-func (i *emptyDiskArgsPtrType) ToEmptyDiskArgsPtrOutputWithContext(ctx context.Context) EmptyDiskArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(EmptyDiskArgsPtrOutput)
+func (i *emptyDiskPtrType) ToEmptyDiskPtrOutputWithContext(ctx context.Context) EmptyDiskPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmptyDiskPtrOutput)
 }
 
-type EmptyDiskArgsOutput struct{ *pulumi.OutputState }
+type EmptyDiskOutput struct{ *pulumi.OutputState }
 
-func (EmptyDiskArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*EmptyDiskArgs)(nil)).Elem()
+func (EmptyDiskOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EmptyDisk)(nil)).Elem()
 }
 
-func (o EmptyDiskArgsOutput) ToEmptyDiskArgsOutput() EmptyDiskArgsOutput {
+func (o EmptyDiskOutput) ToEmptyDiskOutput() EmptyDiskOutput {
 	return o
 }
 
-func (o EmptyDiskArgsOutput) ToEmptyDiskArgsOutputWithContext(ctx context.Context) EmptyDiskArgsOutput {
+func (o EmptyDiskOutput) ToEmptyDiskOutputWithContext(ctx context.Context) EmptyDiskOutput {
 	return o
 }
 
-func (o EmptyDiskArgsOutput) ToEmptyDiskArgsPtrOutput() EmptyDiskArgsPtrOutput {
-	return o.ToEmptyDiskArgsPtrOutputWithContext(context.Background())
+func (o EmptyDiskOutput) ToEmptyDiskPtrOutput() EmptyDiskPtrOutput {
+	return o.ToEmptyDiskPtrOutputWithContext(context.Background())
 }
 
-func (o EmptyDiskArgsOutput) ToEmptyDiskArgsPtrOutputWithContext(ctx context.Context) EmptyDiskArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v EmptyDiskArgs) *EmptyDiskArgs {
+func (o EmptyDiskOutput) ToEmptyDiskPtrOutputWithContext(ctx context.Context) EmptyDiskPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v EmptyDisk) *EmptyDisk {
 		return &v
-	}).(EmptyDiskArgsPtrOutput)
+	}).(EmptyDiskPtrOutput)
 }
 
 // Size of the disk, e.g. "2Gi".
 // A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 // Manifest field: `spec.template.spec.volumes[].emptyDisk.capacity`.
-func (o EmptyDiskArgsOutput) Capacity() pulumi.StringOutput {
-	return o.ApplyT(func(v EmptyDiskArgs) string { return v.Capacity }).(pulumi.StringOutput)
+func (o EmptyDiskOutput) Capacity() pulumi.StringOutput {
+	return o.ApplyT(func(v EmptyDisk) string { return v.Capacity }).(pulumi.StringOutput)
 }
 
-type EmptyDiskArgsPtrOutput struct{ *pulumi.OutputState }
+type EmptyDiskPtrOutput struct{ *pulumi.OutputState }
 
-func (EmptyDiskArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**EmptyDiskArgs)(nil)).Elem()
+func (EmptyDiskPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**EmptyDisk)(nil)).Elem()
 }
 
-func (o EmptyDiskArgsPtrOutput) ToEmptyDiskArgsPtrOutput() EmptyDiskArgsPtrOutput {
+func (o EmptyDiskPtrOutput) ToEmptyDiskPtrOutput() EmptyDiskPtrOutput {
 	return o
 }
 
-func (o EmptyDiskArgsPtrOutput) ToEmptyDiskArgsPtrOutputWithContext(ctx context.Context) EmptyDiskArgsPtrOutput {
+func (o EmptyDiskPtrOutput) ToEmptyDiskPtrOutputWithContext(ctx context.Context) EmptyDiskPtrOutput {
 	return o
 }
 
-func (o EmptyDiskArgsPtrOutput) Elem() EmptyDiskArgsOutput {
-	return o.ApplyT(func(v *EmptyDiskArgs) EmptyDiskArgs {
+func (o EmptyDiskPtrOutput) Elem() EmptyDiskOutput {
+	return o.ApplyT(func(v *EmptyDisk) EmptyDisk {
 		if v != nil {
 			return *v
 		}
-		var ret EmptyDiskArgs
+		var ret EmptyDisk
 		return ret
-	}).(EmptyDiskArgsOutput)
+	}).(EmptyDiskOutput)
 }
 
 // Size of the disk, e.g. "2Gi".
 // A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 // Manifest field: `spec.template.spec.volumes[].emptyDisk.capacity`.
-func (o EmptyDiskArgsPtrOutput) Capacity() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *EmptyDiskArgs) *string {
+func (o EmptyDiskPtrOutput) Capacity() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EmptyDisk) *string {
 		if v == nil {
 			return nil
 		}
@@ -3258,13 +3258,13 @@ func (o EmptyDiskArgsPtrOutput) Capacity() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type FirmwareArgs struct {
+type Firmware struct {
 	// The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader`.
-	Bootloader *BootloaderArgs `pulumi:"bootloader"`
+	Bootloader *Bootloader `pulumi:"bootloader"`
 	// Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
-	KernelBoot *KernelBootArgs `pulumi:"kernelBoot"`
+	KernelBoot *KernelBoot `pulumi:"kernelBoot"`
 	// SMBIOS serial number of the guest; generated when omitted.
 	// Manifest field: `spec.template.spec.domain.firmware.serial`.
 	Serial *string `pulumi:"serial"`
@@ -3273,24 +3273,24 @@ type FirmwareArgs struct {
 	Uuid *string `pulumi:"uuid"`
 }
 
-// FirmwareArgsInput is an input type that accepts FirmwareArgsArgs and FirmwareArgsOutput values.
-// You can construct a concrete instance of `FirmwareArgsInput` via:
+// FirmwareInput is an input type that accepts FirmwareArgs and FirmwareOutput values.
+// You can construct a concrete instance of `FirmwareInput` via:
 //
-//	FirmwareArgsArgs{...}
-type FirmwareArgsInput interface {
+//	FirmwareArgs{...}
+type FirmwareInput interface {
 	pulumi.Input
 
-	ToFirmwareArgsOutput() FirmwareArgsOutput
-	ToFirmwareArgsOutputWithContext(context.Context) FirmwareArgsOutput
+	ToFirmwareOutput() FirmwareOutput
+	ToFirmwareOutputWithContext(context.Context) FirmwareOutput
 }
 
-type FirmwareArgsArgs struct {
+type FirmwareArgs struct {
 	// The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
 	// Manifest field: `spec.template.spec.domain.firmware.bootloader`.
-	Bootloader BootloaderArgsPtrInput `pulumi:"bootloader"`
+	Bootloader BootloaderPtrInput `pulumi:"bootloader"`
 	// Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
-	KernelBoot KernelBootArgsPtrInput `pulumi:"kernelBoot"`
+	KernelBoot KernelBootPtrInput `pulumi:"kernelBoot"`
 	// SMBIOS serial number of the guest; generated when omitted.
 	// Manifest field: `spec.template.spec.domain.firmware.serial`.
 	Serial pulumi.StringPtrInput `pulumi:"serial"`
@@ -3299,157 +3299,157 @@ type FirmwareArgsArgs struct {
 	Uuid pulumi.StringPtrInput `pulumi:"uuid"`
 }
 
-func (FirmwareArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*FirmwareArgs)(nil)).Elem()
+func (FirmwareArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Firmware)(nil)).Elem()
 }
 
-func (i FirmwareArgsArgs) ToFirmwareArgsOutput() FirmwareArgsOutput {
-	return i.ToFirmwareArgsOutputWithContext(context.Background())
+func (i FirmwareArgs) ToFirmwareOutput() FirmwareOutput {
+	return i.ToFirmwareOutputWithContext(context.Background())
 }
 
-func (i FirmwareArgsArgs) ToFirmwareArgsOutputWithContext(ctx context.Context) FirmwareArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(FirmwareArgsOutput)
+func (i FirmwareArgs) ToFirmwareOutputWithContext(ctx context.Context) FirmwareOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FirmwareOutput)
 }
 
-func (i FirmwareArgsArgs) ToFirmwareArgsPtrOutput() FirmwareArgsPtrOutput {
-	return i.ToFirmwareArgsPtrOutputWithContext(context.Background())
+func (i FirmwareArgs) ToFirmwarePtrOutput() FirmwarePtrOutput {
+	return i.ToFirmwarePtrOutputWithContext(context.Background())
 }
 
-func (i FirmwareArgsArgs) ToFirmwareArgsPtrOutputWithContext(ctx context.Context) FirmwareArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(FirmwareArgsOutput).ToFirmwareArgsPtrOutputWithContext(ctx)
+func (i FirmwareArgs) ToFirmwarePtrOutputWithContext(ctx context.Context) FirmwarePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FirmwareOutput).ToFirmwarePtrOutputWithContext(ctx)
 }
 
-// FirmwareArgsPtrInput is an input type that accepts FirmwareArgsArgs, FirmwareArgsPtr and FirmwareArgsPtrOutput values.
-// You can construct a concrete instance of `FirmwareArgsPtrInput` via:
+// FirmwarePtrInput is an input type that accepts FirmwareArgs, FirmwarePtr and FirmwarePtrOutput values.
+// You can construct a concrete instance of `FirmwarePtrInput` via:
 //
-//	        FirmwareArgsArgs{...}
+//	        FirmwareArgs{...}
 //
 //	or:
 //
 //	        nil
-type FirmwareArgsPtrInput interface {
+type FirmwarePtrInput interface {
 	pulumi.Input
 
-	ToFirmwareArgsPtrOutput() FirmwareArgsPtrOutput
-	ToFirmwareArgsPtrOutputWithContext(context.Context) FirmwareArgsPtrOutput
+	ToFirmwarePtrOutput() FirmwarePtrOutput
+	ToFirmwarePtrOutputWithContext(context.Context) FirmwarePtrOutput
 }
 
-type firmwareArgsPtrType FirmwareArgsArgs
+type firmwarePtrType FirmwareArgs
 
-func FirmwareArgsPtr(v *FirmwareArgsArgs) FirmwareArgsPtrInput {
-	return (*firmwareArgsPtrType)(v)
+func FirmwarePtr(v *FirmwareArgs) FirmwarePtrInput {
+	return (*firmwarePtrType)(v)
 }
 
-func (*firmwareArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**FirmwareArgs)(nil)).Elem()
+func (*firmwarePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Firmware)(nil)).Elem()
 }
 
-func (i *firmwareArgsPtrType) ToFirmwareArgsPtrOutput() FirmwareArgsPtrOutput {
-	return i.ToFirmwareArgsPtrOutputWithContext(context.Background())
+func (i *firmwarePtrType) ToFirmwarePtrOutput() FirmwarePtrOutput {
+	return i.ToFirmwarePtrOutputWithContext(context.Background())
 }
 
-func (i *firmwareArgsPtrType) ToFirmwareArgsPtrOutputWithContext(ctx context.Context) FirmwareArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(FirmwareArgsPtrOutput)
+func (i *firmwarePtrType) ToFirmwarePtrOutputWithContext(ctx context.Context) FirmwarePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FirmwarePtrOutput)
 }
 
-type FirmwareArgsOutput struct{ *pulumi.OutputState }
+type FirmwareOutput struct{ *pulumi.OutputState }
 
-func (FirmwareArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*FirmwareArgs)(nil)).Elem()
+func (FirmwareOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Firmware)(nil)).Elem()
 }
 
-func (o FirmwareArgsOutput) ToFirmwareArgsOutput() FirmwareArgsOutput {
+func (o FirmwareOutput) ToFirmwareOutput() FirmwareOutput {
 	return o
 }
 
-func (o FirmwareArgsOutput) ToFirmwareArgsOutputWithContext(ctx context.Context) FirmwareArgsOutput {
+func (o FirmwareOutput) ToFirmwareOutputWithContext(ctx context.Context) FirmwareOutput {
 	return o
 }
 
-func (o FirmwareArgsOutput) ToFirmwareArgsPtrOutput() FirmwareArgsPtrOutput {
-	return o.ToFirmwareArgsPtrOutputWithContext(context.Background())
+func (o FirmwareOutput) ToFirmwarePtrOutput() FirmwarePtrOutput {
+	return o.ToFirmwarePtrOutputWithContext(context.Background())
 }
 
-func (o FirmwareArgsOutput) ToFirmwareArgsPtrOutputWithContext(ctx context.Context) FirmwareArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v FirmwareArgs) *FirmwareArgs {
+func (o FirmwareOutput) ToFirmwarePtrOutputWithContext(ctx context.Context) FirmwarePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Firmware) *Firmware {
 		return &v
-	}).(FirmwareArgsPtrOutput)
+	}).(FirmwarePtrOutput)
 }
 
 // The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
 // Manifest field: `spec.template.spec.domain.firmware.bootloader`.
-func (o FirmwareArgsOutput) Bootloader() BootloaderArgsPtrOutput {
-	return o.ApplyT(func(v FirmwareArgs) *BootloaderArgs { return v.Bootloader }).(BootloaderArgsPtrOutput)
+func (o FirmwareOutput) Bootloader() BootloaderPtrOutput {
+	return o.ApplyT(func(v Firmware) *Bootloader { return v.Bootloader }).(BootloaderPtrOutput)
 }
 
 // Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
-func (o FirmwareArgsOutput) KernelBoot() KernelBootArgsPtrOutput {
-	return o.ApplyT(func(v FirmwareArgs) *KernelBootArgs { return v.KernelBoot }).(KernelBootArgsPtrOutput)
+func (o FirmwareOutput) KernelBoot() KernelBootPtrOutput {
+	return o.ApplyT(func(v Firmware) *KernelBoot { return v.KernelBoot }).(KernelBootPtrOutput)
 }
 
 // SMBIOS serial number of the guest; generated when omitted.
 // Manifest field: `spec.template.spec.domain.firmware.serial`.
-func (o FirmwareArgsOutput) Serial() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v FirmwareArgs) *string { return v.Serial }).(pulumi.StringPtrOutput)
+func (o FirmwareOutput) Serial() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Firmware) *string { return v.Serial }).(pulumi.StringPtrOutput)
 }
 
 // SMBIOS UUID of the guest; generated when omitted.
 // Manifest field: `spec.template.spec.domain.firmware.uuid`.
-func (o FirmwareArgsOutput) Uuid() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v FirmwareArgs) *string { return v.Uuid }).(pulumi.StringPtrOutput)
+func (o FirmwareOutput) Uuid() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Firmware) *string { return v.Uuid }).(pulumi.StringPtrOutput)
 }
 
-type FirmwareArgsPtrOutput struct{ *pulumi.OutputState }
+type FirmwarePtrOutput struct{ *pulumi.OutputState }
 
-func (FirmwareArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**FirmwareArgs)(nil)).Elem()
+func (FirmwarePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Firmware)(nil)).Elem()
 }
 
-func (o FirmwareArgsPtrOutput) ToFirmwareArgsPtrOutput() FirmwareArgsPtrOutput {
+func (o FirmwarePtrOutput) ToFirmwarePtrOutput() FirmwarePtrOutput {
 	return o
 }
 
-func (o FirmwareArgsPtrOutput) ToFirmwareArgsPtrOutputWithContext(ctx context.Context) FirmwareArgsPtrOutput {
+func (o FirmwarePtrOutput) ToFirmwarePtrOutputWithContext(ctx context.Context) FirmwarePtrOutput {
 	return o
 }
 
-func (o FirmwareArgsPtrOutput) Elem() FirmwareArgsOutput {
-	return o.ApplyT(func(v *FirmwareArgs) FirmwareArgs {
+func (o FirmwarePtrOutput) Elem() FirmwareOutput {
+	return o.ApplyT(func(v *Firmware) Firmware {
 		if v != nil {
 			return *v
 		}
-		var ret FirmwareArgs
+		var ret Firmware
 		return ret
-	}).(FirmwareArgsOutput)
+	}).(FirmwareOutput)
 }
 
 // The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
 // Manifest field: `spec.template.spec.domain.firmware.bootloader`.
-func (o FirmwareArgsPtrOutput) Bootloader() BootloaderArgsPtrOutput {
-	return o.ApplyT(func(v *FirmwareArgs) *BootloaderArgs {
+func (o FirmwarePtrOutput) Bootloader() BootloaderPtrOutput {
+	return o.ApplyT(func(v *Firmware) *Bootloader {
 		if v == nil {
 			return nil
 		}
 		return v.Bootloader
-	}).(BootloaderArgsPtrOutput)
+	}).(BootloaderPtrOutput)
 }
 
 // Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
-func (o FirmwareArgsPtrOutput) KernelBoot() KernelBootArgsPtrOutput {
-	return o.ApplyT(func(v *FirmwareArgs) *KernelBootArgs {
+func (o FirmwarePtrOutput) KernelBoot() KernelBootPtrOutput {
+	return o.ApplyT(func(v *Firmware) *KernelBoot {
 		if v == nil {
 			return nil
 		}
 		return v.KernelBoot
-	}).(KernelBootArgsPtrOutput)
+	}).(KernelBootPtrOutput)
 }
 
 // SMBIOS serial number of the guest; generated when omitted.
 // Manifest field: `spec.template.spec.domain.firmware.serial`.
-func (o FirmwareArgsPtrOutput) Serial() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *FirmwareArgs) *string {
+func (o FirmwarePtrOutput) Serial() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Firmware) *string {
 		if v == nil {
 			return nil
 		}
@@ -3459,8 +3459,8 @@ func (o FirmwareArgsPtrOutput) Serial() pulumi.StringPtrOutput {
 
 // SMBIOS UUID of the guest; generated when omitted.
 // Manifest field: `spec.template.spec.domain.firmware.uuid`.
-func (o FirmwareArgsPtrOutput) Uuid() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *FirmwareArgs) *string {
+func (o FirmwarePtrOutput) Uuid() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Firmware) *string {
 		if v == nil {
 			return nil
 		}
@@ -3526,7 +3526,7 @@ func (o FleetMemberArrayOutput) Index(i pulumi.IntInput) FleetMemberOutput {
 	}).(FleetMemberOutput)
 }
 
-type FleetRollingUpdateArgs struct {
+type FleetRollingUpdate struct {
 	// How many members above replicas the roll may add (new ordinals, made from the new template first and
 	// removed once every replica is Ready): a count or a percentage of replicas rounded up. A virtstack
 	// extension (upstream's pool has no surge), sent as the pool annotation pool.virtstack.io/max-surge.
@@ -3537,18 +3537,18 @@ type FleetRollingUpdateArgs struct {
 	MaxUnavailable *string `pulumi:"maxUnavailable"`
 }
 
-// FleetRollingUpdateArgsInput is an input type that accepts FleetRollingUpdateArgsArgs and FleetRollingUpdateArgsOutput values.
-// You can construct a concrete instance of `FleetRollingUpdateArgsInput` via:
+// FleetRollingUpdateInput is an input type that accepts FleetRollingUpdateArgs and FleetRollingUpdateOutput values.
+// You can construct a concrete instance of `FleetRollingUpdateInput` via:
 //
-//	FleetRollingUpdateArgsArgs{...}
-type FleetRollingUpdateArgsInput interface {
+//	FleetRollingUpdateArgs{...}
+type FleetRollingUpdateInput interface {
 	pulumi.Input
 
-	ToFleetRollingUpdateArgsOutput() FleetRollingUpdateArgsOutput
-	ToFleetRollingUpdateArgsOutputWithContext(context.Context) FleetRollingUpdateArgsOutput
+	ToFleetRollingUpdateOutput() FleetRollingUpdateOutput
+	ToFleetRollingUpdateOutputWithContext(context.Context) FleetRollingUpdateOutput
 }
 
-type FleetRollingUpdateArgsArgs struct {
+type FleetRollingUpdateArgs struct {
 	// How many members above replicas the roll may add (new ordinals, made from the new template first and
 	// removed once every replica is Ready): a count or a percentage of replicas rounded up. A virtstack
 	// extension (upstream's pool has no surge), sent as the pool annotation pool.virtstack.io/max-surge.
@@ -3559,126 +3559,126 @@ type FleetRollingUpdateArgsArgs struct {
 	MaxUnavailable pulumi.StringPtrInput `pulumi:"maxUnavailable"`
 }
 
-func (FleetRollingUpdateArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*FleetRollingUpdateArgs)(nil)).Elem()
+func (FleetRollingUpdateArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetRollingUpdate)(nil)).Elem()
 }
 
-func (i FleetRollingUpdateArgsArgs) ToFleetRollingUpdateArgsOutput() FleetRollingUpdateArgsOutput {
-	return i.ToFleetRollingUpdateArgsOutputWithContext(context.Background())
+func (i FleetRollingUpdateArgs) ToFleetRollingUpdateOutput() FleetRollingUpdateOutput {
+	return i.ToFleetRollingUpdateOutputWithContext(context.Background())
 }
 
-func (i FleetRollingUpdateArgsArgs) ToFleetRollingUpdateArgsOutputWithContext(ctx context.Context) FleetRollingUpdateArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(FleetRollingUpdateArgsOutput)
+func (i FleetRollingUpdateArgs) ToFleetRollingUpdateOutputWithContext(ctx context.Context) FleetRollingUpdateOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetRollingUpdateOutput)
 }
 
-func (i FleetRollingUpdateArgsArgs) ToFleetRollingUpdateArgsPtrOutput() FleetRollingUpdateArgsPtrOutput {
-	return i.ToFleetRollingUpdateArgsPtrOutputWithContext(context.Background())
+func (i FleetRollingUpdateArgs) ToFleetRollingUpdatePtrOutput() FleetRollingUpdatePtrOutput {
+	return i.ToFleetRollingUpdatePtrOutputWithContext(context.Background())
 }
 
-func (i FleetRollingUpdateArgsArgs) ToFleetRollingUpdateArgsPtrOutputWithContext(ctx context.Context) FleetRollingUpdateArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(FleetRollingUpdateArgsOutput).ToFleetRollingUpdateArgsPtrOutputWithContext(ctx)
+func (i FleetRollingUpdateArgs) ToFleetRollingUpdatePtrOutputWithContext(ctx context.Context) FleetRollingUpdatePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetRollingUpdateOutput).ToFleetRollingUpdatePtrOutputWithContext(ctx)
 }
 
-// FleetRollingUpdateArgsPtrInput is an input type that accepts FleetRollingUpdateArgsArgs, FleetRollingUpdateArgsPtr and FleetRollingUpdateArgsPtrOutput values.
-// You can construct a concrete instance of `FleetRollingUpdateArgsPtrInput` via:
+// FleetRollingUpdatePtrInput is an input type that accepts FleetRollingUpdateArgs, FleetRollingUpdatePtr and FleetRollingUpdatePtrOutput values.
+// You can construct a concrete instance of `FleetRollingUpdatePtrInput` via:
 //
-//	        FleetRollingUpdateArgsArgs{...}
+//	        FleetRollingUpdateArgs{...}
 //
 //	or:
 //
 //	        nil
-type FleetRollingUpdateArgsPtrInput interface {
+type FleetRollingUpdatePtrInput interface {
 	pulumi.Input
 
-	ToFleetRollingUpdateArgsPtrOutput() FleetRollingUpdateArgsPtrOutput
-	ToFleetRollingUpdateArgsPtrOutputWithContext(context.Context) FleetRollingUpdateArgsPtrOutput
+	ToFleetRollingUpdatePtrOutput() FleetRollingUpdatePtrOutput
+	ToFleetRollingUpdatePtrOutputWithContext(context.Context) FleetRollingUpdatePtrOutput
 }
 
-type fleetRollingUpdateArgsPtrType FleetRollingUpdateArgsArgs
+type fleetRollingUpdatePtrType FleetRollingUpdateArgs
 
-func FleetRollingUpdateArgsPtr(v *FleetRollingUpdateArgsArgs) FleetRollingUpdateArgsPtrInput {
-	return (*fleetRollingUpdateArgsPtrType)(v)
+func FleetRollingUpdatePtr(v *FleetRollingUpdateArgs) FleetRollingUpdatePtrInput {
+	return (*fleetRollingUpdatePtrType)(v)
 }
 
-func (*fleetRollingUpdateArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**FleetRollingUpdateArgs)(nil)).Elem()
+func (*fleetRollingUpdatePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**FleetRollingUpdate)(nil)).Elem()
 }
 
-func (i *fleetRollingUpdateArgsPtrType) ToFleetRollingUpdateArgsPtrOutput() FleetRollingUpdateArgsPtrOutput {
-	return i.ToFleetRollingUpdateArgsPtrOutputWithContext(context.Background())
+func (i *fleetRollingUpdatePtrType) ToFleetRollingUpdatePtrOutput() FleetRollingUpdatePtrOutput {
+	return i.ToFleetRollingUpdatePtrOutputWithContext(context.Background())
 }
 
-func (i *fleetRollingUpdateArgsPtrType) ToFleetRollingUpdateArgsPtrOutputWithContext(ctx context.Context) FleetRollingUpdateArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(FleetRollingUpdateArgsPtrOutput)
+func (i *fleetRollingUpdatePtrType) ToFleetRollingUpdatePtrOutputWithContext(ctx context.Context) FleetRollingUpdatePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FleetRollingUpdatePtrOutput)
 }
 
-type FleetRollingUpdateArgsOutput struct{ *pulumi.OutputState }
+type FleetRollingUpdateOutput struct{ *pulumi.OutputState }
 
-func (FleetRollingUpdateArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*FleetRollingUpdateArgs)(nil)).Elem()
+func (FleetRollingUpdateOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FleetRollingUpdate)(nil)).Elem()
 }
 
-func (o FleetRollingUpdateArgsOutput) ToFleetRollingUpdateArgsOutput() FleetRollingUpdateArgsOutput {
+func (o FleetRollingUpdateOutput) ToFleetRollingUpdateOutput() FleetRollingUpdateOutput {
 	return o
 }
 
-func (o FleetRollingUpdateArgsOutput) ToFleetRollingUpdateArgsOutputWithContext(ctx context.Context) FleetRollingUpdateArgsOutput {
+func (o FleetRollingUpdateOutput) ToFleetRollingUpdateOutputWithContext(ctx context.Context) FleetRollingUpdateOutput {
 	return o
 }
 
-func (o FleetRollingUpdateArgsOutput) ToFleetRollingUpdateArgsPtrOutput() FleetRollingUpdateArgsPtrOutput {
-	return o.ToFleetRollingUpdateArgsPtrOutputWithContext(context.Background())
+func (o FleetRollingUpdateOutput) ToFleetRollingUpdatePtrOutput() FleetRollingUpdatePtrOutput {
+	return o.ToFleetRollingUpdatePtrOutputWithContext(context.Background())
 }
 
-func (o FleetRollingUpdateArgsOutput) ToFleetRollingUpdateArgsPtrOutputWithContext(ctx context.Context) FleetRollingUpdateArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v FleetRollingUpdateArgs) *FleetRollingUpdateArgs {
+func (o FleetRollingUpdateOutput) ToFleetRollingUpdatePtrOutputWithContext(ctx context.Context) FleetRollingUpdatePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v FleetRollingUpdate) *FleetRollingUpdate {
 		return &v
-	}).(FleetRollingUpdateArgsPtrOutput)
+	}).(FleetRollingUpdatePtrOutput)
 }
 
 // How many members above replicas the roll may add (new ordinals, made from the new template first and
 // removed once every replica is Ready): a count or a percentage of replicas rounded up. A virtstack
 // extension (upstream's pool has no surge), sent as the pool annotation pool.virtstack.io/max-surge.
-func (o FleetRollingUpdateArgsOutput) MaxSurge() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v FleetRollingUpdateArgs) *string { return v.MaxSurge }).(pulumi.StringPtrOutput)
+func (o FleetRollingUpdateOutput) MaxSurge() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FleetRollingUpdate) *string { return v.MaxSurge }).(pulumi.StringPtrOutput)
 }
 
 // How many members may be not Ready at a time while a change rolls out: a count ("1") or a percentage
 // of replicas rounded down ("25%"). The fleet never has fewer than replicas − maxUnavailable Ready members
 // during a roll (with maxUnavailable "0" and no surge, one at a time still). Pool field `spec.maxUnavailable`.
-func (o FleetRollingUpdateArgsOutput) MaxUnavailable() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v FleetRollingUpdateArgs) *string { return v.MaxUnavailable }).(pulumi.StringPtrOutput)
+func (o FleetRollingUpdateOutput) MaxUnavailable() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FleetRollingUpdate) *string { return v.MaxUnavailable }).(pulumi.StringPtrOutput)
 }
 
-type FleetRollingUpdateArgsPtrOutput struct{ *pulumi.OutputState }
+type FleetRollingUpdatePtrOutput struct{ *pulumi.OutputState }
 
-func (FleetRollingUpdateArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**FleetRollingUpdateArgs)(nil)).Elem()
+func (FleetRollingUpdatePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**FleetRollingUpdate)(nil)).Elem()
 }
 
-func (o FleetRollingUpdateArgsPtrOutput) ToFleetRollingUpdateArgsPtrOutput() FleetRollingUpdateArgsPtrOutput {
+func (o FleetRollingUpdatePtrOutput) ToFleetRollingUpdatePtrOutput() FleetRollingUpdatePtrOutput {
 	return o
 }
 
-func (o FleetRollingUpdateArgsPtrOutput) ToFleetRollingUpdateArgsPtrOutputWithContext(ctx context.Context) FleetRollingUpdateArgsPtrOutput {
+func (o FleetRollingUpdatePtrOutput) ToFleetRollingUpdatePtrOutputWithContext(ctx context.Context) FleetRollingUpdatePtrOutput {
 	return o
 }
 
-func (o FleetRollingUpdateArgsPtrOutput) Elem() FleetRollingUpdateArgsOutput {
-	return o.ApplyT(func(v *FleetRollingUpdateArgs) FleetRollingUpdateArgs {
+func (o FleetRollingUpdatePtrOutput) Elem() FleetRollingUpdateOutput {
+	return o.ApplyT(func(v *FleetRollingUpdate) FleetRollingUpdate {
 		if v != nil {
 			return *v
 		}
-		var ret FleetRollingUpdateArgs
+		var ret FleetRollingUpdate
 		return ret
-	}).(FleetRollingUpdateArgsOutput)
+	}).(FleetRollingUpdateOutput)
 }
 
 // How many members above replicas the roll may add (new ordinals, made from the new template first and
 // removed once every replica is Ready): a count or a percentage of replicas rounded up. A virtstack
 // extension (upstream's pool has no surge), sent as the pool annotation pool.virtstack.io/max-surge.
-func (o FleetRollingUpdateArgsPtrOutput) MaxSurge() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *FleetRollingUpdateArgs) *string {
+func (o FleetRollingUpdatePtrOutput) MaxSurge() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FleetRollingUpdate) *string {
 		if v == nil {
 			return nil
 		}
@@ -3689,8 +3689,8 @@ func (o FleetRollingUpdateArgsPtrOutput) MaxSurge() pulumi.StringPtrOutput {
 // How many members may be not Ready at a time while a change rolls out: a count ("1") or a percentage
 // of replicas rounded down ("25%"). The fleet never has fewer than replicas − maxUnavailable Ready members
 // during a roll (with maxUnavailable "0" and no surge, one at a time still). Pool field `spec.maxUnavailable`.
-func (o FleetRollingUpdateArgsPtrOutput) MaxUnavailable() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *FleetRollingUpdateArgs) *string {
+func (o FleetRollingUpdatePtrOutput) MaxUnavailable() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FleetRollingUpdate) *string {
 		if v == nil {
 			return nil
 		}
@@ -3698,7 +3698,7 @@ func (o FleetRollingUpdateArgsPtrOutput) MaxUnavailable() pulumi.StringPtrOutput
 	}).(pulumi.StringPtrOutput)
 }
 
-type HttpArgs struct {
+type Http struct {
 	// ConfigMap holding a CA bundle ("ca.pem") to trust for https.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.http.certConfigMap`.
 	CertConfigMap *string `pulumi:"certConfigMap"`
@@ -3716,18 +3716,18 @@ type HttpArgs struct {
 	Url string `pulumi:"url"`
 }
 
-// HttpArgsInput is an input type that accepts HttpArgsArgs and HttpArgsOutput values.
-// You can construct a concrete instance of `HttpArgsInput` via:
+// HttpInput is an input type that accepts HttpArgs and HttpOutput values.
+// You can construct a concrete instance of `HttpInput` via:
 //
-//	HttpArgsArgs{...}
-type HttpArgsInput interface {
+//	HttpArgs{...}
+type HttpInput interface {
 	pulumi.Input
 
-	ToHttpArgsOutput() HttpArgsOutput
-	ToHttpArgsOutputWithContext(context.Context) HttpArgsOutput
+	ToHttpOutput() HttpOutput
+	ToHttpOutputWithContext(context.Context) HttpOutput
 }
 
-type HttpArgsArgs struct {
+type HttpArgs struct {
 	// ConfigMap holding a CA bundle ("ca.pem") to trust for https.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.http.certConfigMap`.
 	CertConfigMap pulumi.StringPtrInput `pulumi:"certConfigMap"`
@@ -3745,141 +3745,141 @@ type HttpArgsArgs struct {
 	Url pulumi.StringInput `pulumi:"url"`
 }
 
-func (HttpArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*HttpArgs)(nil)).Elem()
+func (HttpArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Http)(nil)).Elem()
 }
 
-func (i HttpArgsArgs) ToHttpArgsOutput() HttpArgsOutput {
-	return i.ToHttpArgsOutputWithContext(context.Background())
+func (i HttpArgs) ToHttpOutput() HttpOutput {
+	return i.ToHttpOutputWithContext(context.Background())
 }
 
-func (i HttpArgsArgs) ToHttpArgsOutputWithContext(ctx context.Context) HttpArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HttpArgsOutput)
+func (i HttpArgs) ToHttpOutputWithContext(ctx context.Context) HttpOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HttpOutput)
 }
 
-func (i HttpArgsArgs) ToHttpArgsPtrOutput() HttpArgsPtrOutput {
-	return i.ToHttpArgsPtrOutputWithContext(context.Background())
+func (i HttpArgs) ToHttpPtrOutput() HttpPtrOutput {
+	return i.ToHttpPtrOutputWithContext(context.Background())
 }
 
-func (i HttpArgsArgs) ToHttpArgsPtrOutputWithContext(ctx context.Context) HttpArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HttpArgsOutput).ToHttpArgsPtrOutputWithContext(ctx)
+func (i HttpArgs) ToHttpPtrOutputWithContext(ctx context.Context) HttpPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HttpOutput).ToHttpPtrOutputWithContext(ctx)
 }
 
-// HttpArgsPtrInput is an input type that accepts HttpArgsArgs, HttpArgsPtr and HttpArgsPtrOutput values.
-// You can construct a concrete instance of `HttpArgsPtrInput` via:
+// HttpPtrInput is an input type that accepts HttpArgs, HttpPtr and HttpPtrOutput values.
+// You can construct a concrete instance of `HttpPtrInput` via:
 //
-//	        HttpArgsArgs{...}
+//	        HttpArgs{...}
 //
 //	or:
 //
 //	        nil
-type HttpArgsPtrInput interface {
+type HttpPtrInput interface {
 	pulumi.Input
 
-	ToHttpArgsPtrOutput() HttpArgsPtrOutput
-	ToHttpArgsPtrOutputWithContext(context.Context) HttpArgsPtrOutput
+	ToHttpPtrOutput() HttpPtrOutput
+	ToHttpPtrOutputWithContext(context.Context) HttpPtrOutput
 }
 
-type httpArgsPtrType HttpArgsArgs
+type httpPtrType HttpArgs
 
-func HttpArgsPtr(v *HttpArgsArgs) HttpArgsPtrInput {
-	return (*httpArgsPtrType)(v)
+func HttpPtr(v *HttpArgs) HttpPtrInput {
+	return (*httpPtrType)(v)
 }
 
-func (*httpArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**HttpArgs)(nil)).Elem()
+func (*httpPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Http)(nil)).Elem()
 }
 
-func (i *httpArgsPtrType) ToHttpArgsPtrOutput() HttpArgsPtrOutput {
-	return i.ToHttpArgsPtrOutputWithContext(context.Background())
+func (i *httpPtrType) ToHttpPtrOutput() HttpPtrOutput {
+	return i.ToHttpPtrOutputWithContext(context.Background())
 }
 
-func (i *httpArgsPtrType) ToHttpArgsPtrOutputWithContext(ctx context.Context) HttpArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(HttpArgsPtrOutput)
+func (i *httpPtrType) ToHttpPtrOutputWithContext(ctx context.Context) HttpPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HttpPtrOutput)
 }
 
-type HttpArgsOutput struct{ *pulumi.OutputState }
+type HttpOutput struct{ *pulumi.OutputState }
 
-func (HttpArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*HttpArgs)(nil)).Elem()
+func (HttpOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Http)(nil)).Elem()
 }
 
-func (o HttpArgsOutput) ToHttpArgsOutput() HttpArgsOutput {
+func (o HttpOutput) ToHttpOutput() HttpOutput {
 	return o
 }
 
-func (o HttpArgsOutput) ToHttpArgsOutputWithContext(ctx context.Context) HttpArgsOutput {
+func (o HttpOutput) ToHttpOutputWithContext(ctx context.Context) HttpOutput {
 	return o
 }
 
-func (o HttpArgsOutput) ToHttpArgsPtrOutput() HttpArgsPtrOutput {
-	return o.ToHttpArgsPtrOutputWithContext(context.Background())
+func (o HttpOutput) ToHttpPtrOutput() HttpPtrOutput {
+	return o.ToHttpPtrOutputWithContext(context.Background())
 }
 
-func (o HttpArgsOutput) ToHttpArgsPtrOutputWithContext(ctx context.Context) HttpArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v HttpArgs) *HttpArgs {
+func (o HttpOutput) ToHttpPtrOutputWithContext(ctx context.Context) HttpPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Http) *Http {
 		return &v
-	}).(HttpArgsPtrOutput)
+	}).(HttpPtrOutput)
 }
 
 // ConfigMap holding a CA bundle ("ca.pem") to trust for https.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.certConfigMap`.
-func (o HttpArgsOutput) CertConfigMap() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HttpArgs) *string { return v.CertConfigMap }).(pulumi.StringPtrOutput)
+func (o HttpOutput) CertConfigMap() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Http) *string { return v.CertConfigMap }).(pulumi.StringPtrOutput)
 }
 
 // Extra HTTP headers sent with every request of the import, each "Name: value".
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.extraHeaders`.
-func (o HttpArgsOutput) ExtraHeaders() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v HttpArgs) []string { return v.ExtraHeaders }).(pulumi.StringArrayOutput)
+func (o HttpOutput) ExtraHeaders() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Http) []string { return v.ExtraHeaders }).(pulumi.StringArrayOutput)
 }
 
 // Secrets whose every value is an extra HTTP header ("Name: value") sent with every request, for headers that carry credentials.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.secretExtraHeaders`.
-func (o HttpArgsOutput) SecretExtraHeaders() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v HttpArgs) []string { return v.SecretExtraHeaders }).(pulumi.StringArrayOutput)
+func (o HttpOutput) SecretExtraHeaders() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Http) []string { return v.SecretExtraHeaders }).(pulumi.StringArrayOutput)
 }
 
 // Secret with "accessKeyId" and "secretKey" sent as basic-auth credentials.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.secretRef`.
-func (o HttpArgsOutput) SecretRef() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v HttpArgs) *string { return v.SecretRef }).(pulumi.StringPtrOutput)
+func (o HttpOutput) SecretRef() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Http) *string { return v.SecretRef }).(pulumi.StringPtrOutput)
 }
 
 // http:// or https:// URL of the image.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.url`.
-func (o HttpArgsOutput) Url() pulumi.StringOutput {
-	return o.ApplyT(func(v HttpArgs) string { return v.Url }).(pulumi.StringOutput)
+func (o HttpOutput) Url() pulumi.StringOutput {
+	return o.ApplyT(func(v Http) string { return v.Url }).(pulumi.StringOutput)
 }
 
-type HttpArgsPtrOutput struct{ *pulumi.OutputState }
+type HttpPtrOutput struct{ *pulumi.OutputState }
 
-func (HttpArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**HttpArgs)(nil)).Elem()
+func (HttpPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Http)(nil)).Elem()
 }
 
-func (o HttpArgsPtrOutput) ToHttpArgsPtrOutput() HttpArgsPtrOutput {
+func (o HttpPtrOutput) ToHttpPtrOutput() HttpPtrOutput {
 	return o
 }
 
-func (o HttpArgsPtrOutput) ToHttpArgsPtrOutputWithContext(ctx context.Context) HttpArgsPtrOutput {
+func (o HttpPtrOutput) ToHttpPtrOutputWithContext(ctx context.Context) HttpPtrOutput {
 	return o
 }
 
-func (o HttpArgsPtrOutput) Elem() HttpArgsOutput {
-	return o.ApplyT(func(v *HttpArgs) HttpArgs {
+func (o HttpPtrOutput) Elem() HttpOutput {
+	return o.ApplyT(func(v *Http) Http {
 		if v != nil {
 			return *v
 		}
-		var ret HttpArgs
+		var ret Http
 		return ret
-	}).(HttpArgsOutput)
+	}).(HttpOutput)
 }
 
 // ConfigMap holding a CA bundle ("ca.pem") to trust for https.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.certConfigMap`.
-func (o HttpArgsPtrOutput) CertConfigMap() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HttpArgs) *string {
+func (o HttpPtrOutput) CertConfigMap() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Http) *string {
 		if v == nil {
 			return nil
 		}
@@ -3889,8 +3889,8 @@ func (o HttpArgsPtrOutput) CertConfigMap() pulumi.StringPtrOutput {
 
 // Extra HTTP headers sent with every request of the import, each "Name: value".
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.extraHeaders`.
-func (o HttpArgsPtrOutput) ExtraHeaders() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *HttpArgs) []string {
+func (o HttpPtrOutput) ExtraHeaders() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Http) []string {
 		if v == nil {
 			return nil
 		}
@@ -3900,8 +3900,8 @@ func (o HttpArgsPtrOutput) ExtraHeaders() pulumi.StringArrayOutput {
 
 // Secrets whose every value is an extra HTTP header ("Name: value") sent with every request, for headers that carry credentials.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.secretExtraHeaders`.
-func (o HttpArgsPtrOutput) SecretExtraHeaders() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *HttpArgs) []string {
+func (o HttpPtrOutput) SecretExtraHeaders() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Http) []string {
 		if v == nil {
 			return nil
 		}
@@ -3911,8 +3911,8 @@ func (o HttpArgsPtrOutput) SecretExtraHeaders() pulumi.StringArrayOutput {
 
 // Secret with "accessKeyId" and "secretKey" sent as basic-auth credentials.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.secretRef`.
-func (o HttpArgsPtrOutput) SecretRef() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HttpArgs) *string {
+func (o HttpPtrOutput) SecretRef() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Http) *string {
 		if v == nil {
 			return nil
 		}
@@ -3922,8 +3922,8 @@ func (o HttpArgsPtrOutput) SecretRef() pulumi.StringPtrOutput {
 
 // http:// or https:// URL of the image.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http.url`.
-func (o HttpArgsPtrOutput) Url() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *HttpArgs) *string {
+func (o HttpPtrOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Http) *string {
 		if v == nil {
 			return nil
 		}
@@ -3931,16 +3931,16 @@ func (o HttpArgsPtrOutput) Url() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type InterfaceArgs struct {
+type Interface struct {
 	// Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
-	Bridge *PresenceArgs `pulumi:"bridge"`
+	Bridge *Presence `pulumi:"bridge"`
 	// MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].macAddress`.
 	MacAddress *string `pulumi:"macAddress"`
 	// Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
-	Masquerade *PresenceArgs `pulumi:"masquerade"`
+	Masquerade *Presence `pulumi:"masquerade"`
 	// NIC model shown to the guest. Defaults to virtio.
 	// One of: `virtio`, `e1000`, `e1000e`, `rtl8139`.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].model`.
@@ -3950,30 +3950,30 @@ type InterfaceArgs struct {
 	Name string `pulumi:"name"`
 	// Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
-	Ports []PortArgs `pulumi:"ports"`
+	Ports []Port `pulumi:"ports"`
 }
 
-// InterfaceArgsInput is an input type that accepts InterfaceArgsArgs and InterfaceArgsOutput values.
-// You can construct a concrete instance of `InterfaceArgsInput` via:
+// InterfaceInput is an input type that accepts InterfaceArgs and InterfaceOutput values.
+// You can construct a concrete instance of `InterfaceInput` via:
 //
-//	InterfaceArgsArgs{...}
-type InterfaceArgsInput interface {
+//	InterfaceArgs{...}
+type InterfaceInput interface {
 	pulumi.Input
 
-	ToInterfaceArgsOutput() InterfaceArgsOutput
-	ToInterfaceArgsOutputWithContext(context.Context) InterfaceArgsOutput
+	ToInterfaceOutput() InterfaceOutput
+	ToInterfaceOutputWithContext(context.Context) InterfaceOutput
 }
 
-type InterfaceArgsArgs struct {
+type InterfaceArgs struct {
 	// Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
-	Bridge PresenceArgsPtrInput `pulumi:"bridge"`
+	Bridge PresencePtrInput `pulumi:"bridge"`
 	// MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].macAddress`.
 	MacAddress pulumi.StringPtrInput `pulumi:"macAddress"`
 	// Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
-	Masquerade PresenceArgsPtrInput `pulumi:"masquerade"`
+	Masquerade PresencePtrInput `pulumi:"masquerade"`
 	// NIC model shown to the guest. Defaults to virtio.
 	// One of: `virtio`, `e1000`, `e1000e`, `rtl8139`.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].model`.
@@ -3983,274 +3983,274 @@ type InterfaceArgsArgs struct {
 	Name pulumi.StringInput `pulumi:"name"`
 	// Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
-	Ports PortArgsArrayInput `pulumi:"ports"`
+	Ports PortArrayInput `pulumi:"ports"`
 }
 
-func (InterfaceArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*InterfaceArgs)(nil)).Elem()
+func (InterfaceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Interface)(nil)).Elem()
 }
 
-func (i InterfaceArgsArgs) ToInterfaceArgsOutput() InterfaceArgsOutput {
-	return i.ToInterfaceArgsOutputWithContext(context.Background())
+func (i InterfaceArgs) ToInterfaceOutput() InterfaceOutput {
+	return i.ToInterfaceOutputWithContext(context.Background())
 }
 
-func (i InterfaceArgsArgs) ToInterfaceArgsOutputWithContext(ctx context.Context) InterfaceArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(InterfaceArgsOutput)
+func (i InterfaceArgs) ToInterfaceOutputWithContext(ctx context.Context) InterfaceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InterfaceOutput)
 }
 
-// InterfaceArgsArrayInput is an input type that accepts InterfaceArgsArray and InterfaceArgsArrayOutput values.
-// You can construct a concrete instance of `InterfaceArgsArrayInput` via:
+// InterfaceArrayInput is an input type that accepts InterfaceArray and InterfaceArrayOutput values.
+// You can construct a concrete instance of `InterfaceArrayInput` via:
 //
-//	InterfaceArgsArray{ InterfaceArgsArgs{...} }
-type InterfaceArgsArrayInput interface {
+//	InterfaceArray{ InterfaceArgs{...} }
+type InterfaceArrayInput interface {
 	pulumi.Input
 
-	ToInterfaceArgsArrayOutput() InterfaceArgsArrayOutput
-	ToInterfaceArgsArrayOutputWithContext(context.Context) InterfaceArgsArrayOutput
+	ToInterfaceArrayOutput() InterfaceArrayOutput
+	ToInterfaceArrayOutputWithContext(context.Context) InterfaceArrayOutput
 }
 
-type InterfaceArgsArray []InterfaceArgsInput
+type InterfaceArray []InterfaceInput
 
-func (InterfaceArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]InterfaceArgs)(nil)).Elem()
+func (InterfaceArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Interface)(nil)).Elem()
 }
 
-func (i InterfaceArgsArray) ToInterfaceArgsArrayOutput() InterfaceArgsArrayOutput {
-	return i.ToInterfaceArgsArrayOutputWithContext(context.Background())
+func (i InterfaceArray) ToInterfaceArrayOutput() InterfaceArrayOutput {
+	return i.ToInterfaceArrayOutputWithContext(context.Background())
 }
 
-func (i InterfaceArgsArray) ToInterfaceArgsArrayOutputWithContext(ctx context.Context) InterfaceArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(InterfaceArgsArrayOutput)
+func (i InterfaceArray) ToInterfaceArrayOutputWithContext(ctx context.Context) InterfaceArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InterfaceArrayOutput)
 }
 
-type InterfaceArgsOutput struct{ *pulumi.OutputState }
+type InterfaceOutput struct{ *pulumi.OutputState }
 
-func (InterfaceArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*InterfaceArgs)(nil)).Elem()
+func (InterfaceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Interface)(nil)).Elem()
 }
 
-func (o InterfaceArgsOutput) ToInterfaceArgsOutput() InterfaceArgsOutput {
+func (o InterfaceOutput) ToInterfaceOutput() InterfaceOutput {
 	return o
 }
 
-func (o InterfaceArgsOutput) ToInterfaceArgsOutputWithContext(ctx context.Context) InterfaceArgsOutput {
+func (o InterfaceOutput) ToInterfaceOutputWithContext(ctx context.Context) InterfaceOutput {
 	return o
 }
 
 // Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
-func (o InterfaceArgsOutput) Bridge() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v InterfaceArgs) *PresenceArgs { return v.Bridge }).(PresenceArgsPtrOutput)
+func (o InterfaceOutput) Bridge() PresencePtrOutput {
+	return o.ApplyT(func(v Interface) *Presence { return v.Bridge }).(PresencePtrOutput)
 }
 
 // MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].macAddress`.
-func (o InterfaceArgsOutput) MacAddress() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v InterfaceArgs) *string { return v.MacAddress }).(pulumi.StringPtrOutput)
+func (o InterfaceOutput) MacAddress() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Interface) *string { return v.MacAddress }).(pulumi.StringPtrOutput)
 }
 
 // Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
-func (o InterfaceArgsOutput) Masquerade() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v InterfaceArgs) *PresenceArgs { return v.Masquerade }).(PresenceArgsPtrOutput)
+func (o InterfaceOutput) Masquerade() PresencePtrOutput {
+	return o.ApplyT(func(v Interface) *Presence { return v.Masquerade }).(PresencePtrOutput)
 }
 
 // NIC model shown to the guest. Defaults to virtio.
 // One of: `virtio`, `e1000`, `e1000e`, `rtl8139`.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].model`.
-func (o InterfaceArgsOutput) Model() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v InterfaceArgs) *string { return v.Model }).(pulumi.StringPtrOutput)
+func (o InterfaceOutput) Model() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Interface) *string { return v.Model }).(pulumi.StringPtrOutput)
 }
 
 // Name of the interface; must equal the name of a network; a DNS label, unique in its list.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].name`.
-func (o InterfaceArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v InterfaceArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o InterfaceOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Interface) string { return v.Name }).(pulumi.StringOutput)
 }
 
 // Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
-func (o InterfaceArgsOutput) Ports() PortArgsArrayOutput {
-	return o.ApplyT(func(v InterfaceArgs) []PortArgs { return v.Ports }).(PortArgsArrayOutput)
+func (o InterfaceOutput) Ports() PortArrayOutput {
+	return o.ApplyT(func(v Interface) []Port { return v.Ports }).(PortArrayOutput)
 }
 
-type InterfaceArgsArrayOutput struct{ *pulumi.OutputState }
+type InterfaceArrayOutput struct{ *pulumi.OutputState }
 
-func (InterfaceArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]InterfaceArgs)(nil)).Elem()
+func (InterfaceArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Interface)(nil)).Elem()
 }
 
-func (o InterfaceArgsArrayOutput) ToInterfaceArgsArrayOutput() InterfaceArgsArrayOutput {
+func (o InterfaceArrayOutput) ToInterfaceArrayOutput() InterfaceArrayOutput {
 	return o
 }
 
-func (o InterfaceArgsArrayOutput) ToInterfaceArgsArrayOutputWithContext(ctx context.Context) InterfaceArgsArrayOutput {
+func (o InterfaceArrayOutput) ToInterfaceArrayOutputWithContext(ctx context.Context) InterfaceArrayOutput {
 	return o
 }
 
-func (o InterfaceArgsArrayOutput) Index(i pulumi.IntInput) InterfaceArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) InterfaceArgs {
-		return vs[0].([]InterfaceArgs)[vs[1].(int)]
-	}).(InterfaceArgsOutput)
+func (o InterfaceArrayOutput) Index(i pulumi.IntInput) InterfaceOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Interface {
+		return vs[0].([]Interface)[vs[1].(int)]
+	}).(InterfaceOutput)
 }
 
-type KernelBootArgs struct {
+type KernelBoot struct {
 	// A container image holding the kernel and initrd files.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
-	Container *ContainerArgs `pulumi:"container"`
+	Container *Container `pulumi:"container"`
 	// Kernel command line, e.g. "console=ttyS0". Needs a kernel.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot.kernelArgs`.
 	KernelArgs *string `pulumi:"kernelArgs"`
 }
 
-// KernelBootArgsInput is an input type that accepts KernelBootArgsArgs and KernelBootArgsOutput values.
-// You can construct a concrete instance of `KernelBootArgsInput` via:
+// KernelBootInput is an input type that accepts KernelBootArgs and KernelBootOutput values.
+// You can construct a concrete instance of `KernelBootInput` via:
 //
-//	KernelBootArgsArgs{...}
-type KernelBootArgsInput interface {
+//	KernelBootArgs{...}
+type KernelBootInput interface {
 	pulumi.Input
 
-	ToKernelBootArgsOutput() KernelBootArgsOutput
-	ToKernelBootArgsOutputWithContext(context.Context) KernelBootArgsOutput
+	ToKernelBootOutput() KernelBootOutput
+	ToKernelBootOutputWithContext(context.Context) KernelBootOutput
 }
 
-type KernelBootArgsArgs struct {
+type KernelBootArgs struct {
 	// A container image holding the kernel and initrd files.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
-	Container ContainerArgsPtrInput `pulumi:"container"`
+	Container ContainerPtrInput `pulumi:"container"`
 	// Kernel command line, e.g. "console=ttyS0". Needs a kernel.
 	// Manifest field: `spec.template.spec.domain.firmware.kernelBoot.kernelArgs`.
 	KernelArgs pulumi.StringPtrInput `pulumi:"kernelArgs"`
 }
 
-func (KernelBootArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*KernelBootArgs)(nil)).Elem()
+func (KernelBootArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*KernelBoot)(nil)).Elem()
 }
 
-func (i KernelBootArgsArgs) ToKernelBootArgsOutput() KernelBootArgsOutput {
-	return i.ToKernelBootArgsOutputWithContext(context.Background())
+func (i KernelBootArgs) ToKernelBootOutput() KernelBootOutput {
+	return i.ToKernelBootOutputWithContext(context.Background())
 }
 
-func (i KernelBootArgsArgs) ToKernelBootArgsOutputWithContext(ctx context.Context) KernelBootArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(KernelBootArgsOutput)
+func (i KernelBootArgs) ToKernelBootOutputWithContext(ctx context.Context) KernelBootOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(KernelBootOutput)
 }
 
-func (i KernelBootArgsArgs) ToKernelBootArgsPtrOutput() KernelBootArgsPtrOutput {
-	return i.ToKernelBootArgsPtrOutputWithContext(context.Background())
+func (i KernelBootArgs) ToKernelBootPtrOutput() KernelBootPtrOutput {
+	return i.ToKernelBootPtrOutputWithContext(context.Background())
 }
 
-func (i KernelBootArgsArgs) ToKernelBootArgsPtrOutputWithContext(ctx context.Context) KernelBootArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(KernelBootArgsOutput).ToKernelBootArgsPtrOutputWithContext(ctx)
+func (i KernelBootArgs) ToKernelBootPtrOutputWithContext(ctx context.Context) KernelBootPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(KernelBootOutput).ToKernelBootPtrOutputWithContext(ctx)
 }
 
-// KernelBootArgsPtrInput is an input type that accepts KernelBootArgsArgs, KernelBootArgsPtr and KernelBootArgsPtrOutput values.
-// You can construct a concrete instance of `KernelBootArgsPtrInput` via:
+// KernelBootPtrInput is an input type that accepts KernelBootArgs, KernelBootPtr and KernelBootPtrOutput values.
+// You can construct a concrete instance of `KernelBootPtrInput` via:
 //
-//	        KernelBootArgsArgs{...}
+//	        KernelBootArgs{...}
 //
 //	or:
 //
 //	        nil
-type KernelBootArgsPtrInput interface {
+type KernelBootPtrInput interface {
 	pulumi.Input
 
-	ToKernelBootArgsPtrOutput() KernelBootArgsPtrOutput
-	ToKernelBootArgsPtrOutputWithContext(context.Context) KernelBootArgsPtrOutput
+	ToKernelBootPtrOutput() KernelBootPtrOutput
+	ToKernelBootPtrOutputWithContext(context.Context) KernelBootPtrOutput
 }
 
-type kernelBootArgsPtrType KernelBootArgsArgs
+type kernelBootPtrType KernelBootArgs
 
-func KernelBootArgsPtr(v *KernelBootArgsArgs) KernelBootArgsPtrInput {
-	return (*kernelBootArgsPtrType)(v)
+func KernelBootPtr(v *KernelBootArgs) KernelBootPtrInput {
+	return (*kernelBootPtrType)(v)
 }
 
-func (*kernelBootArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**KernelBootArgs)(nil)).Elem()
+func (*kernelBootPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**KernelBoot)(nil)).Elem()
 }
 
-func (i *kernelBootArgsPtrType) ToKernelBootArgsPtrOutput() KernelBootArgsPtrOutput {
-	return i.ToKernelBootArgsPtrOutputWithContext(context.Background())
+func (i *kernelBootPtrType) ToKernelBootPtrOutput() KernelBootPtrOutput {
+	return i.ToKernelBootPtrOutputWithContext(context.Background())
 }
 
-func (i *kernelBootArgsPtrType) ToKernelBootArgsPtrOutputWithContext(ctx context.Context) KernelBootArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(KernelBootArgsPtrOutput)
+func (i *kernelBootPtrType) ToKernelBootPtrOutputWithContext(ctx context.Context) KernelBootPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(KernelBootPtrOutput)
 }
 
-type KernelBootArgsOutput struct{ *pulumi.OutputState }
+type KernelBootOutput struct{ *pulumi.OutputState }
 
-func (KernelBootArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*KernelBootArgs)(nil)).Elem()
+func (KernelBootOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*KernelBoot)(nil)).Elem()
 }
 
-func (o KernelBootArgsOutput) ToKernelBootArgsOutput() KernelBootArgsOutput {
+func (o KernelBootOutput) ToKernelBootOutput() KernelBootOutput {
 	return o
 }
 
-func (o KernelBootArgsOutput) ToKernelBootArgsOutputWithContext(ctx context.Context) KernelBootArgsOutput {
+func (o KernelBootOutput) ToKernelBootOutputWithContext(ctx context.Context) KernelBootOutput {
 	return o
 }
 
-func (o KernelBootArgsOutput) ToKernelBootArgsPtrOutput() KernelBootArgsPtrOutput {
-	return o.ToKernelBootArgsPtrOutputWithContext(context.Background())
+func (o KernelBootOutput) ToKernelBootPtrOutput() KernelBootPtrOutput {
+	return o.ToKernelBootPtrOutputWithContext(context.Background())
 }
 
-func (o KernelBootArgsOutput) ToKernelBootArgsPtrOutputWithContext(ctx context.Context) KernelBootArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v KernelBootArgs) *KernelBootArgs {
+func (o KernelBootOutput) ToKernelBootPtrOutputWithContext(ctx context.Context) KernelBootPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v KernelBoot) *KernelBoot {
 		return &v
-	}).(KernelBootArgsPtrOutput)
+	}).(KernelBootPtrOutput)
 }
 
 // A container image holding the kernel and initrd files.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
-func (o KernelBootArgsOutput) Container() ContainerArgsPtrOutput {
-	return o.ApplyT(func(v KernelBootArgs) *ContainerArgs { return v.Container }).(ContainerArgsPtrOutput)
+func (o KernelBootOutput) Container() ContainerPtrOutput {
+	return o.ApplyT(func(v KernelBoot) *Container { return v.Container }).(ContainerPtrOutput)
 }
 
 // Kernel command line, e.g. "console=ttyS0". Needs a kernel.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.kernelArgs`.
-func (o KernelBootArgsOutput) KernelArgs() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v KernelBootArgs) *string { return v.KernelArgs }).(pulumi.StringPtrOutput)
+func (o KernelBootOutput) KernelArgs() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v KernelBoot) *string { return v.KernelArgs }).(pulumi.StringPtrOutput)
 }
 
-type KernelBootArgsPtrOutput struct{ *pulumi.OutputState }
+type KernelBootPtrOutput struct{ *pulumi.OutputState }
 
-func (KernelBootArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**KernelBootArgs)(nil)).Elem()
+func (KernelBootPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**KernelBoot)(nil)).Elem()
 }
 
-func (o KernelBootArgsPtrOutput) ToKernelBootArgsPtrOutput() KernelBootArgsPtrOutput {
+func (o KernelBootPtrOutput) ToKernelBootPtrOutput() KernelBootPtrOutput {
 	return o
 }
 
-func (o KernelBootArgsPtrOutput) ToKernelBootArgsPtrOutputWithContext(ctx context.Context) KernelBootArgsPtrOutput {
+func (o KernelBootPtrOutput) ToKernelBootPtrOutputWithContext(ctx context.Context) KernelBootPtrOutput {
 	return o
 }
 
-func (o KernelBootArgsPtrOutput) Elem() KernelBootArgsOutput {
-	return o.ApplyT(func(v *KernelBootArgs) KernelBootArgs {
+func (o KernelBootPtrOutput) Elem() KernelBootOutput {
+	return o.ApplyT(func(v *KernelBoot) KernelBoot {
 		if v != nil {
 			return *v
 		}
-		var ret KernelBootArgs
+		var ret KernelBoot
 		return ret
-	}).(KernelBootArgsOutput)
+	}).(KernelBootOutput)
 }
 
 // A container image holding the kernel and initrd files.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
-func (o KernelBootArgsPtrOutput) Container() ContainerArgsPtrOutput {
-	return o.ApplyT(func(v *KernelBootArgs) *ContainerArgs {
+func (o KernelBootPtrOutput) Container() ContainerPtrOutput {
+	return o.ApplyT(func(v *KernelBoot) *Container {
 		if v == nil {
 			return nil
 		}
 		return v.Container
-	}).(ContainerArgsPtrOutput)
+	}).(ContainerPtrOutput)
 }
 
 // Kernel command line, e.g. "console=ttyS0". Needs a kernel.
 // Manifest field: `spec.template.spec.domain.firmware.kernelBoot.kernelArgs`.
-func (o KernelBootArgsPtrOutput) KernelArgs() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *KernelBootArgs) *string {
+func (o KernelBootPtrOutput) KernelArgs() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *KernelBoot) *string {
 		if v == nil {
 			return nil
 		}
@@ -4258,140 +4258,140 @@ func (o KernelBootArgsPtrOutput) KernelArgs() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type MachineArgs struct {
+type Machine struct {
 	// QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
 	// Manifest field: `spec.template.spec.domain.machine.type`.
 	Type *string `pulumi:"type"`
 }
 
-// MachineArgsInput is an input type that accepts MachineArgsArgs and MachineArgsOutput values.
-// You can construct a concrete instance of `MachineArgsInput` via:
+// MachineInput is an input type that accepts MachineArgs and MachineOutput values.
+// You can construct a concrete instance of `MachineInput` via:
 //
-//	MachineArgsArgs{...}
-type MachineArgsInput interface {
+//	MachineArgs{...}
+type MachineInput interface {
 	pulumi.Input
 
-	ToMachineArgsOutput() MachineArgsOutput
-	ToMachineArgsOutputWithContext(context.Context) MachineArgsOutput
+	ToMachineOutput() MachineOutput
+	ToMachineOutputWithContext(context.Context) MachineOutput
 }
 
-type MachineArgsArgs struct {
+type MachineArgs struct {
 	// QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
 	// Manifest field: `spec.template.spec.domain.machine.type`.
 	Type pulumi.StringPtrInput `pulumi:"type"`
 }
 
-func (MachineArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*MachineArgs)(nil)).Elem()
+func (MachineArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Machine)(nil)).Elem()
 }
 
-func (i MachineArgsArgs) ToMachineArgsOutput() MachineArgsOutput {
-	return i.ToMachineArgsOutputWithContext(context.Background())
+func (i MachineArgs) ToMachineOutput() MachineOutput {
+	return i.ToMachineOutputWithContext(context.Background())
 }
 
-func (i MachineArgsArgs) ToMachineArgsOutputWithContext(ctx context.Context) MachineArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MachineArgsOutput)
+func (i MachineArgs) ToMachineOutputWithContext(ctx context.Context) MachineOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MachineOutput)
 }
 
-func (i MachineArgsArgs) ToMachineArgsPtrOutput() MachineArgsPtrOutput {
-	return i.ToMachineArgsPtrOutputWithContext(context.Background())
+func (i MachineArgs) ToMachinePtrOutput() MachinePtrOutput {
+	return i.ToMachinePtrOutputWithContext(context.Background())
 }
 
-func (i MachineArgsArgs) ToMachineArgsPtrOutputWithContext(ctx context.Context) MachineArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MachineArgsOutput).ToMachineArgsPtrOutputWithContext(ctx)
+func (i MachineArgs) ToMachinePtrOutputWithContext(ctx context.Context) MachinePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MachineOutput).ToMachinePtrOutputWithContext(ctx)
 }
 
-// MachineArgsPtrInput is an input type that accepts MachineArgsArgs, MachineArgsPtr and MachineArgsPtrOutput values.
-// You can construct a concrete instance of `MachineArgsPtrInput` via:
+// MachinePtrInput is an input type that accepts MachineArgs, MachinePtr and MachinePtrOutput values.
+// You can construct a concrete instance of `MachinePtrInput` via:
 //
-//	        MachineArgsArgs{...}
+//	        MachineArgs{...}
 //
 //	or:
 //
 //	        nil
-type MachineArgsPtrInput interface {
+type MachinePtrInput interface {
 	pulumi.Input
 
-	ToMachineArgsPtrOutput() MachineArgsPtrOutput
-	ToMachineArgsPtrOutputWithContext(context.Context) MachineArgsPtrOutput
+	ToMachinePtrOutput() MachinePtrOutput
+	ToMachinePtrOutputWithContext(context.Context) MachinePtrOutput
 }
 
-type machineArgsPtrType MachineArgsArgs
+type machinePtrType MachineArgs
 
-func MachineArgsPtr(v *MachineArgsArgs) MachineArgsPtrInput {
-	return (*machineArgsPtrType)(v)
+func MachinePtr(v *MachineArgs) MachinePtrInput {
+	return (*machinePtrType)(v)
 }
 
-func (*machineArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**MachineArgs)(nil)).Elem()
+func (*machinePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Machine)(nil)).Elem()
 }
 
-func (i *machineArgsPtrType) ToMachineArgsPtrOutput() MachineArgsPtrOutput {
-	return i.ToMachineArgsPtrOutputWithContext(context.Background())
+func (i *machinePtrType) ToMachinePtrOutput() MachinePtrOutput {
+	return i.ToMachinePtrOutputWithContext(context.Background())
 }
 
-func (i *machineArgsPtrType) ToMachineArgsPtrOutputWithContext(ctx context.Context) MachineArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MachineArgsPtrOutput)
+func (i *machinePtrType) ToMachinePtrOutputWithContext(ctx context.Context) MachinePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MachinePtrOutput)
 }
 
-type MachineArgsOutput struct{ *pulumi.OutputState }
+type MachineOutput struct{ *pulumi.OutputState }
 
-func (MachineArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*MachineArgs)(nil)).Elem()
+func (MachineOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Machine)(nil)).Elem()
 }
 
-func (o MachineArgsOutput) ToMachineArgsOutput() MachineArgsOutput {
+func (o MachineOutput) ToMachineOutput() MachineOutput {
 	return o
 }
 
-func (o MachineArgsOutput) ToMachineArgsOutputWithContext(ctx context.Context) MachineArgsOutput {
+func (o MachineOutput) ToMachineOutputWithContext(ctx context.Context) MachineOutput {
 	return o
 }
 
-func (o MachineArgsOutput) ToMachineArgsPtrOutput() MachineArgsPtrOutput {
-	return o.ToMachineArgsPtrOutputWithContext(context.Background())
+func (o MachineOutput) ToMachinePtrOutput() MachinePtrOutput {
+	return o.ToMachinePtrOutputWithContext(context.Background())
 }
 
-func (o MachineArgsOutput) ToMachineArgsPtrOutputWithContext(ctx context.Context) MachineArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v MachineArgs) *MachineArgs {
+func (o MachineOutput) ToMachinePtrOutputWithContext(ctx context.Context) MachinePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Machine) *Machine {
 		return &v
-	}).(MachineArgsPtrOutput)
+	}).(MachinePtrOutput)
 }
 
 // QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
 // Manifest field: `spec.template.spec.domain.machine.type`.
-func (o MachineArgsOutput) Type() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v MachineArgs) *string { return v.Type }).(pulumi.StringPtrOutput)
+func (o MachineOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Machine) *string { return v.Type }).(pulumi.StringPtrOutput)
 }
 
-type MachineArgsPtrOutput struct{ *pulumi.OutputState }
+type MachinePtrOutput struct{ *pulumi.OutputState }
 
-func (MachineArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**MachineArgs)(nil)).Elem()
+func (MachinePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Machine)(nil)).Elem()
 }
 
-func (o MachineArgsPtrOutput) ToMachineArgsPtrOutput() MachineArgsPtrOutput {
+func (o MachinePtrOutput) ToMachinePtrOutput() MachinePtrOutput {
 	return o
 }
 
-func (o MachineArgsPtrOutput) ToMachineArgsPtrOutputWithContext(ctx context.Context) MachineArgsPtrOutput {
+func (o MachinePtrOutput) ToMachinePtrOutputWithContext(ctx context.Context) MachinePtrOutput {
 	return o
 }
 
-func (o MachineArgsPtrOutput) Elem() MachineArgsOutput {
-	return o.ApplyT(func(v *MachineArgs) MachineArgs {
+func (o MachinePtrOutput) Elem() MachineOutput {
+	return o.ApplyT(func(v *Machine) Machine {
 		if v != nil {
 			return *v
 		}
-		var ret MachineArgs
+		var ret Machine
 		return ret
-	}).(MachineArgsOutput)
+	}).(MachineOutput)
 }
 
 // QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
 // Manifest field: `spec.template.spec.domain.machine.type`.
-func (o MachineArgsPtrOutput) Type() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *MachineArgs) *string {
+func (o MachinePtrOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Machine) *string {
 		if v == nil {
 			return nil
 		}
@@ -4399,7 +4399,7 @@ func (o MachineArgsPtrOutput) Type() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type MatchExpressionArgs struct {
+type MatchExpression struct {
 	// The label key.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions[].key`.
 	Key string `pulumi:"key"`
@@ -4412,18 +4412,18 @@ type MatchExpressionArgs struct {
 	Values []string `pulumi:"values"`
 }
 
-// MatchExpressionArgsInput is an input type that accepts MatchExpressionArgsArgs and MatchExpressionArgsOutput values.
-// You can construct a concrete instance of `MatchExpressionArgsInput` via:
+// MatchExpressionInput is an input type that accepts MatchExpressionArgs and MatchExpressionOutput values.
+// You can construct a concrete instance of `MatchExpressionInput` via:
 //
-//	MatchExpressionArgsArgs{...}
-type MatchExpressionArgsInput interface {
+//	MatchExpressionArgs{...}
+type MatchExpressionInput interface {
 	pulumi.Input
 
-	ToMatchExpressionArgsOutput() MatchExpressionArgsOutput
-	ToMatchExpressionArgsOutputWithContext(context.Context) MatchExpressionArgsOutput
+	ToMatchExpressionOutput() MatchExpressionOutput
+	ToMatchExpressionOutputWithContext(context.Context) MatchExpressionOutput
 }
 
-type MatchExpressionArgsArgs struct {
+type MatchExpressionArgs struct {
 	// The label key.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions[].key`.
 	Key pulumi.StringInput `pulumi:"key"`
@@ -4436,234 +4436,234 @@ type MatchExpressionArgsArgs struct {
 	Values pulumi.StringArrayInput `pulumi:"values"`
 }
 
-func (MatchExpressionArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*MatchExpressionArgs)(nil)).Elem()
+func (MatchExpressionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MatchExpression)(nil)).Elem()
 }
 
-func (i MatchExpressionArgsArgs) ToMatchExpressionArgsOutput() MatchExpressionArgsOutput {
-	return i.ToMatchExpressionArgsOutputWithContext(context.Background())
+func (i MatchExpressionArgs) ToMatchExpressionOutput() MatchExpressionOutput {
+	return i.ToMatchExpressionOutputWithContext(context.Background())
 }
 
-func (i MatchExpressionArgsArgs) ToMatchExpressionArgsOutputWithContext(ctx context.Context) MatchExpressionArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MatchExpressionArgsOutput)
+func (i MatchExpressionArgs) ToMatchExpressionOutputWithContext(ctx context.Context) MatchExpressionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MatchExpressionOutput)
 }
 
-// MatchExpressionArgsArrayInput is an input type that accepts MatchExpressionArgsArray and MatchExpressionArgsArrayOutput values.
-// You can construct a concrete instance of `MatchExpressionArgsArrayInput` via:
+// MatchExpressionArrayInput is an input type that accepts MatchExpressionArray and MatchExpressionArrayOutput values.
+// You can construct a concrete instance of `MatchExpressionArrayInput` via:
 //
-//	MatchExpressionArgsArray{ MatchExpressionArgsArgs{...} }
-type MatchExpressionArgsArrayInput interface {
+//	MatchExpressionArray{ MatchExpressionArgs{...} }
+type MatchExpressionArrayInput interface {
 	pulumi.Input
 
-	ToMatchExpressionArgsArrayOutput() MatchExpressionArgsArrayOutput
-	ToMatchExpressionArgsArrayOutputWithContext(context.Context) MatchExpressionArgsArrayOutput
+	ToMatchExpressionArrayOutput() MatchExpressionArrayOutput
+	ToMatchExpressionArrayOutputWithContext(context.Context) MatchExpressionArrayOutput
 }
 
-type MatchExpressionArgsArray []MatchExpressionArgsInput
+type MatchExpressionArray []MatchExpressionInput
 
-func (MatchExpressionArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]MatchExpressionArgs)(nil)).Elem()
+func (MatchExpressionArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MatchExpression)(nil)).Elem()
 }
 
-func (i MatchExpressionArgsArray) ToMatchExpressionArgsArrayOutput() MatchExpressionArgsArrayOutput {
-	return i.ToMatchExpressionArgsArrayOutputWithContext(context.Background())
+func (i MatchExpressionArray) ToMatchExpressionArrayOutput() MatchExpressionArrayOutput {
+	return i.ToMatchExpressionArrayOutputWithContext(context.Background())
 }
 
-func (i MatchExpressionArgsArray) ToMatchExpressionArgsArrayOutputWithContext(ctx context.Context) MatchExpressionArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MatchExpressionArgsArrayOutput)
+func (i MatchExpressionArray) ToMatchExpressionArrayOutputWithContext(ctx context.Context) MatchExpressionArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MatchExpressionArrayOutput)
 }
 
-type MatchExpressionArgsOutput struct{ *pulumi.OutputState }
+type MatchExpressionOutput struct{ *pulumi.OutputState }
 
-func (MatchExpressionArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*MatchExpressionArgs)(nil)).Elem()
+func (MatchExpressionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MatchExpression)(nil)).Elem()
 }
 
-func (o MatchExpressionArgsOutput) ToMatchExpressionArgsOutput() MatchExpressionArgsOutput {
+func (o MatchExpressionOutput) ToMatchExpressionOutput() MatchExpressionOutput {
 	return o
 }
 
-func (o MatchExpressionArgsOutput) ToMatchExpressionArgsOutputWithContext(ctx context.Context) MatchExpressionArgsOutput {
+func (o MatchExpressionOutput) ToMatchExpressionOutputWithContext(ctx context.Context) MatchExpressionOutput {
 	return o
 }
 
 // The label key.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions[].key`.
-func (o MatchExpressionArgsOutput) Key() pulumi.StringOutput {
-	return o.ApplyT(func(v MatchExpressionArgs) string { return v.Key }).(pulumi.StringOutput)
+func (o MatchExpressionOutput) Key() pulumi.StringOutput {
+	return o.ApplyT(func(v MatchExpression) string { return v.Key }).(pulumi.StringOutput)
 }
 
 // How the label's value is compared with values.
 // One of: `In`, `NotIn`, `Exists`, `DoesNotExist`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions[].operator`.
-func (o MatchExpressionArgsOutput) Operator() pulumi.StringOutput {
-	return o.ApplyT(func(v MatchExpressionArgs) string { return v.Operator }).(pulumi.StringOutput)
+func (o MatchExpressionOutput) Operator() pulumi.StringOutput {
+	return o.ApplyT(func(v MatchExpression) string { return v.Operator }).(pulumi.StringOutput)
 }
 
 // Values for In and NotIn; empty for Exists and DoesNotExist.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions[].values`.
-func (o MatchExpressionArgsOutput) Values() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v MatchExpressionArgs) []string { return v.Values }).(pulumi.StringArrayOutput)
+func (o MatchExpressionOutput) Values() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v MatchExpression) []string { return v.Values }).(pulumi.StringArrayOutput)
 }
 
-type MatchExpressionArgsArrayOutput struct{ *pulumi.OutputState }
+type MatchExpressionArrayOutput struct{ *pulumi.OutputState }
 
-func (MatchExpressionArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]MatchExpressionArgs)(nil)).Elem()
+func (MatchExpressionArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]MatchExpression)(nil)).Elem()
 }
 
-func (o MatchExpressionArgsArrayOutput) ToMatchExpressionArgsArrayOutput() MatchExpressionArgsArrayOutput {
+func (o MatchExpressionArrayOutput) ToMatchExpressionArrayOutput() MatchExpressionArrayOutput {
 	return o
 }
 
-func (o MatchExpressionArgsArrayOutput) ToMatchExpressionArgsArrayOutputWithContext(ctx context.Context) MatchExpressionArgsArrayOutput {
+func (o MatchExpressionArrayOutput) ToMatchExpressionArrayOutputWithContext(ctx context.Context) MatchExpressionArrayOutput {
 	return o
 }
 
-func (o MatchExpressionArgsArrayOutput) Index(i pulumi.IntInput) MatchExpressionArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MatchExpressionArgs {
-		return vs[0].([]MatchExpressionArgs)[vs[1].(int)]
-	}).(MatchExpressionArgsOutput)
+func (o MatchExpressionArrayOutput) Index(i pulumi.IntInput) MatchExpressionOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) MatchExpression {
+		return vs[0].([]MatchExpression)[vs[1].(int)]
+	}).(MatchExpressionOutput)
 }
 
-type MemoryArgs struct {
+type Memory struct {
 	// Memory the guest sees, e.g. "1Gi". Defaults to the memory request (or limit).
 	// A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 	// Manifest field: `spec.template.spec.domain.memory.guest`.
 	Guest *string `pulumi:"guest"`
 }
 
-// MemoryArgsInput is an input type that accepts MemoryArgsArgs and MemoryArgsOutput values.
-// You can construct a concrete instance of `MemoryArgsInput` via:
+// MemoryInput is an input type that accepts MemoryArgs and MemoryOutput values.
+// You can construct a concrete instance of `MemoryInput` via:
 //
-//	MemoryArgsArgs{...}
-type MemoryArgsInput interface {
+//	MemoryArgs{...}
+type MemoryInput interface {
 	pulumi.Input
 
-	ToMemoryArgsOutput() MemoryArgsOutput
-	ToMemoryArgsOutputWithContext(context.Context) MemoryArgsOutput
+	ToMemoryOutput() MemoryOutput
+	ToMemoryOutputWithContext(context.Context) MemoryOutput
 }
 
-type MemoryArgsArgs struct {
+type MemoryArgs struct {
 	// Memory the guest sees, e.g. "1Gi". Defaults to the memory request (or limit).
 	// A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 	// Manifest field: `spec.template.spec.domain.memory.guest`.
 	Guest pulumi.StringPtrInput `pulumi:"guest"`
 }
 
-func (MemoryArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*MemoryArgs)(nil)).Elem()
+func (MemoryArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Memory)(nil)).Elem()
 }
 
-func (i MemoryArgsArgs) ToMemoryArgsOutput() MemoryArgsOutput {
-	return i.ToMemoryArgsOutputWithContext(context.Background())
+func (i MemoryArgs) ToMemoryOutput() MemoryOutput {
+	return i.ToMemoryOutputWithContext(context.Background())
 }
 
-func (i MemoryArgsArgs) ToMemoryArgsOutputWithContext(ctx context.Context) MemoryArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MemoryArgsOutput)
+func (i MemoryArgs) ToMemoryOutputWithContext(ctx context.Context) MemoryOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MemoryOutput)
 }
 
-func (i MemoryArgsArgs) ToMemoryArgsPtrOutput() MemoryArgsPtrOutput {
-	return i.ToMemoryArgsPtrOutputWithContext(context.Background())
+func (i MemoryArgs) ToMemoryPtrOutput() MemoryPtrOutput {
+	return i.ToMemoryPtrOutputWithContext(context.Background())
 }
 
-func (i MemoryArgsArgs) ToMemoryArgsPtrOutputWithContext(ctx context.Context) MemoryArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MemoryArgsOutput).ToMemoryArgsPtrOutputWithContext(ctx)
+func (i MemoryArgs) ToMemoryPtrOutputWithContext(ctx context.Context) MemoryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MemoryOutput).ToMemoryPtrOutputWithContext(ctx)
 }
 
-// MemoryArgsPtrInput is an input type that accepts MemoryArgsArgs, MemoryArgsPtr and MemoryArgsPtrOutput values.
-// You can construct a concrete instance of `MemoryArgsPtrInput` via:
+// MemoryPtrInput is an input type that accepts MemoryArgs, MemoryPtr and MemoryPtrOutput values.
+// You can construct a concrete instance of `MemoryPtrInput` via:
 //
-//	        MemoryArgsArgs{...}
+//	        MemoryArgs{...}
 //
 //	or:
 //
 //	        nil
-type MemoryArgsPtrInput interface {
+type MemoryPtrInput interface {
 	pulumi.Input
 
-	ToMemoryArgsPtrOutput() MemoryArgsPtrOutput
-	ToMemoryArgsPtrOutputWithContext(context.Context) MemoryArgsPtrOutput
+	ToMemoryPtrOutput() MemoryPtrOutput
+	ToMemoryPtrOutputWithContext(context.Context) MemoryPtrOutput
 }
 
-type memoryArgsPtrType MemoryArgsArgs
+type memoryPtrType MemoryArgs
 
-func MemoryArgsPtr(v *MemoryArgsArgs) MemoryArgsPtrInput {
-	return (*memoryArgsPtrType)(v)
+func MemoryPtr(v *MemoryArgs) MemoryPtrInput {
+	return (*memoryPtrType)(v)
 }
 
-func (*memoryArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**MemoryArgs)(nil)).Elem()
+func (*memoryPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Memory)(nil)).Elem()
 }
 
-func (i *memoryArgsPtrType) ToMemoryArgsPtrOutput() MemoryArgsPtrOutput {
-	return i.ToMemoryArgsPtrOutputWithContext(context.Background())
+func (i *memoryPtrType) ToMemoryPtrOutput() MemoryPtrOutput {
+	return i.ToMemoryPtrOutputWithContext(context.Background())
 }
 
-func (i *memoryArgsPtrType) ToMemoryArgsPtrOutputWithContext(ctx context.Context) MemoryArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(MemoryArgsPtrOutput)
+func (i *memoryPtrType) ToMemoryPtrOutputWithContext(ctx context.Context) MemoryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MemoryPtrOutput)
 }
 
-type MemoryArgsOutput struct{ *pulumi.OutputState }
+type MemoryOutput struct{ *pulumi.OutputState }
 
-func (MemoryArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*MemoryArgs)(nil)).Elem()
+func (MemoryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Memory)(nil)).Elem()
 }
 
-func (o MemoryArgsOutput) ToMemoryArgsOutput() MemoryArgsOutput {
+func (o MemoryOutput) ToMemoryOutput() MemoryOutput {
 	return o
 }
 
-func (o MemoryArgsOutput) ToMemoryArgsOutputWithContext(ctx context.Context) MemoryArgsOutput {
+func (o MemoryOutput) ToMemoryOutputWithContext(ctx context.Context) MemoryOutput {
 	return o
 }
 
-func (o MemoryArgsOutput) ToMemoryArgsPtrOutput() MemoryArgsPtrOutput {
-	return o.ToMemoryArgsPtrOutputWithContext(context.Background())
+func (o MemoryOutput) ToMemoryPtrOutput() MemoryPtrOutput {
+	return o.ToMemoryPtrOutputWithContext(context.Background())
 }
 
-func (o MemoryArgsOutput) ToMemoryArgsPtrOutputWithContext(ctx context.Context) MemoryArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v MemoryArgs) *MemoryArgs {
+func (o MemoryOutput) ToMemoryPtrOutputWithContext(ctx context.Context) MemoryPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Memory) *Memory {
 		return &v
-	}).(MemoryArgsPtrOutput)
+	}).(MemoryPtrOutput)
 }
 
 // Memory the guest sees, e.g. "1Gi". Defaults to the memory request (or limit).
 // A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 // Manifest field: `spec.template.spec.domain.memory.guest`.
-func (o MemoryArgsOutput) Guest() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v MemoryArgs) *string { return v.Guest }).(pulumi.StringPtrOutput)
+func (o MemoryOutput) Guest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Memory) *string { return v.Guest }).(pulumi.StringPtrOutput)
 }
 
-type MemoryArgsPtrOutput struct{ *pulumi.OutputState }
+type MemoryPtrOutput struct{ *pulumi.OutputState }
 
-func (MemoryArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**MemoryArgs)(nil)).Elem()
+func (MemoryPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Memory)(nil)).Elem()
 }
 
-func (o MemoryArgsPtrOutput) ToMemoryArgsPtrOutput() MemoryArgsPtrOutput {
+func (o MemoryPtrOutput) ToMemoryPtrOutput() MemoryPtrOutput {
 	return o
 }
 
-func (o MemoryArgsPtrOutput) ToMemoryArgsPtrOutputWithContext(ctx context.Context) MemoryArgsPtrOutput {
+func (o MemoryPtrOutput) ToMemoryPtrOutputWithContext(ctx context.Context) MemoryPtrOutput {
 	return o
 }
 
-func (o MemoryArgsPtrOutput) Elem() MemoryArgsOutput {
-	return o.ApplyT(func(v *MemoryArgs) MemoryArgs {
+func (o MemoryPtrOutput) Elem() MemoryOutput {
+	return o.ApplyT(func(v *Memory) Memory {
 		if v != nil {
 			return *v
 		}
-		var ret MemoryArgs
+		var ret Memory
 		return ret
-	}).(MemoryArgsOutput)
+	}).(MemoryOutput)
 }
 
 // Memory the guest sees, e.g. "1Gi". Defaults to the memory request (or limit).
 // A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
 // Manifest field: `spec.template.spec.domain.memory.guest`.
-func (o MemoryArgsPtrOutput) Guest() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *MemoryArgs) *string {
+func (o MemoryPtrOutput) Guest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Memory) *string {
 		if v == nil {
 			return nil
 		}
@@ -4671,252 +4671,252 @@ func (o MemoryArgsPtrOutput) Guest() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type NetworkArgs struct {
+type Network struct {
 	// Name of the network; a DNS label, unique in its list.
 	// Manifest field: `spec.template.spec.networks[].name`.
 	Name string `pulumi:"name"`
 	// The pod network (the default network of the launcher pod).
 	// Manifest field: `spec.template.spec.networks[].pod`.
-	Pod *PresenceArgs `pulumi:"pod"`
+	Pod *Presence `pulumi:"pod"`
 }
 
-// NetworkArgsInput is an input type that accepts NetworkArgsArgs and NetworkArgsOutput values.
-// You can construct a concrete instance of `NetworkArgsInput` via:
+// NetworkInput is an input type that accepts NetworkArgs and NetworkOutput values.
+// You can construct a concrete instance of `NetworkInput` via:
 //
-//	NetworkArgsArgs{...}
-type NetworkArgsInput interface {
+//	NetworkArgs{...}
+type NetworkInput interface {
 	pulumi.Input
 
-	ToNetworkArgsOutput() NetworkArgsOutput
-	ToNetworkArgsOutputWithContext(context.Context) NetworkArgsOutput
+	ToNetworkOutput() NetworkOutput
+	ToNetworkOutputWithContext(context.Context) NetworkOutput
 }
 
-type NetworkArgsArgs struct {
+type NetworkArgs struct {
 	// Name of the network; a DNS label, unique in its list.
 	// Manifest field: `spec.template.spec.networks[].name`.
 	Name pulumi.StringInput `pulumi:"name"`
 	// The pod network (the default network of the launcher pod).
 	// Manifest field: `spec.template.spec.networks[].pod`.
-	Pod PresenceArgsPtrInput `pulumi:"pod"`
+	Pod PresencePtrInput `pulumi:"pod"`
 }
 
-func (NetworkArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*NetworkArgs)(nil)).Elem()
+func (NetworkArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Network)(nil)).Elem()
 }
 
-func (i NetworkArgsArgs) ToNetworkArgsOutput() NetworkArgsOutput {
-	return i.ToNetworkArgsOutputWithContext(context.Background())
+func (i NetworkArgs) ToNetworkOutput() NetworkOutput {
+	return i.ToNetworkOutputWithContext(context.Background())
 }
 
-func (i NetworkArgsArgs) ToNetworkArgsOutputWithContext(ctx context.Context) NetworkArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(NetworkArgsOutput)
+func (i NetworkArgs) ToNetworkOutputWithContext(ctx context.Context) NetworkOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkOutput)
 }
 
-// NetworkArgsArrayInput is an input type that accepts NetworkArgsArray and NetworkArgsArrayOutput values.
-// You can construct a concrete instance of `NetworkArgsArrayInput` via:
+// NetworkArrayInput is an input type that accepts NetworkArray and NetworkArrayOutput values.
+// You can construct a concrete instance of `NetworkArrayInput` via:
 //
-//	NetworkArgsArray{ NetworkArgsArgs{...} }
-type NetworkArgsArrayInput interface {
+//	NetworkArray{ NetworkArgs{...} }
+type NetworkArrayInput interface {
 	pulumi.Input
 
-	ToNetworkArgsArrayOutput() NetworkArgsArrayOutput
-	ToNetworkArgsArrayOutputWithContext(context.Context) NetworkArgsArrayOutput
+	ToNetworkArrayOutput() NetworkArrayOutput
+	ToNetworkArrayOutputWithContext(context.Context) NetworkArrayOutput
 }
 
-type NetworkArgsArray []NetworkArgsInput
+type NetworkArray []NetworkInput
 
-func (NetworkArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]NetworkArgs)(nil)).Elem()
+func (NetworkArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Network)(nil)).Elem()
 }
 
-func (i NetworkArgsArray) ToNetworkArgsArrayOutput() NetworkArgsArrayOutput {
-	return i.ToNetworkArgsArrayOutputWithContext(context.Background())
+func (i NetworkArray) ToNetworkArrayOutput() NetworkArrayOutput {
+	return i.ToNetworkArrayOutputWithContext(context.Background())
 }
 
-func (i NetworkArgsArray) ToNetworkArgsArrayOutputWithContext(ctx context.Context) NetworkArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(NetworkArgsArrayOutput)
+func (i NetworkArray) ToNetworkArrayOutputWithContext(ctx context.Context) NetworkArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkArrayOutput)
 }
 
-type NetworkArgsOutput struct{ *pulumi.OutputState }
+type NetworkOutput struct{ *pulumi.OutputState }
 
-func (NetworkArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*NetworkArgs)(nil)).Elem()
+func (NetworkOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Network)(nil)).Elem()
 }
 
-func (o NetworkArgsOutput) ToNetworkArgsOutput() NetworkArgsOutput {
+func (o NetworkOutput) ToNetworkOutput() NetworkOutput {
 	return o
 }
 
-func (o NetworkArgsOutput) ToNetworkArgsOutputWithContext(ctx context.Context) NetworkArgsOutput {
+func (o NetworkOutput) ToNetworkOutputWithContext(ctx context.Context) NetworkOutput {
 	return o
 }
 
 // Name of the network; a DNS label, unique in its list.
 // Manifest field: `spec.template.spec.networks[].name`.
-func (o NetworkArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v NetworkArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o NetworkOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Network) string { return v.Name }).(pulumi.StringOutput)
 }
 
 // The pod network (the default network of the launcher pod).
 // Manifest field: `spec.template.spec.networks[].pod`.
-func (o NetworkArgsOutput) Pod() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v NetworkArgs) *PresenceArgs { return v.Pod }).(PresenceArgsPtrOutput)
+func (o NetworkOutput) Pod() PresencePtrOutput {
+	return o.ApplyT(func(v Network) *Presence { return v.Pod }).(PresencePtrOutput)
 }
 
-type NetworkArgsArrayOutput struct{ *pulumi.OutputState }
+type NetworkArrayOutput struct{ *pulumi.OutputState }
 
-func (NetworkArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]NetworkArgs)(nil)).Elem()
+func (NetworkArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Network)(nil)).Elem()
 }
 
-func (o NetworkArgsArrayOutput) ToNetworkArgsArrayOutput() NetworkArgsArrayOutput {
+func (o NetworkArrayOutput) ToNetworkArrayOutput() NetworkArrayOutput {
 	return o
 }
 
-func (o NetworkArgsArrayOutput) ToNetworkArgsArrayOutputWithContext(ctx context.Context) NetworkArgsArrayOutput {
+func (o NetworkArrayOutput) ToNetworkArrayOutputWithContext(ctx context.Context) NetworkArrayOutput {
 	return o
 }
 
-func (o NetworkArgsArrayOutput) Index(i pulumi.IntInput) NetworkArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) NetworkArgs {
-		return vs[0].([]NetworkArgs)[vs[1].(int)]
-	}).(NetworkArgsOutput)
+func (o NetworkArrayOutput) Index(i pulumi.IntInput) NetworkOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Network {
+		return vs[0].([]Network)[vs[1].(int)]
+	}).(NetworkOutput)
 }
 
-type NetworkDataSecretRefArgs struct {
+type NetworkDataSecretRef struct {
 	// Name of the referenced object.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef.name`.
 	Name string `pulumi:"name"`
 }
 
-// NetworkDataSecretRefArgsInput is an input type that accepts NetworkDataSecretRefArgsArgs and NetworkDataSecretRefArgsOutput values.
-// You can construct a concrete instance of `NetworkDataSecretRefArgsInput` via:
+// NetworkDataSecretRefInput is an input type that accepts NetworkDataSecretRefArgs and NetworkDataSecretRefOutput values.
+// You can construct a concrete instance of `NetworkDataSecretRefInput` via:
 //
-//	NetworkDataSecretRefArgsArgs{...}
-type NetworkDataSecretRefArgsInput interface {
+//	NetworkDataSecretRefArgs{...}
+type NetworkDataSecretRefInput interface {
 	pulumi.Input
 
-	ToNetworkDataSecretRefArgsOutput() NetworkDataSecretRefArgsOutput
-	ToNetworkDataSecretRefArgsOutputWithContext(context.Context) NetworkDataSecretRefArgsOutput
+	ToNetworkDataSecretRefOutput() NetworkDataSecretRefOutput
+	ToNetworkDataSecretRefOutputWithContext(context.Context) NetworkDataSecretRefOutput
 }
 
-type NetworkDataSecretRefArgsArgs struct {
+type NetworkDataSecretRefArgs struct {
 	// Name of the referenced object.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef.name`.
 	Name pulumi.StringInput `pulumi:"name"`
 }
 
-func (NetworkDataSecretRefArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*NetworkDataSecretRefArgs)(nil)).Elem()
+func (NetworkDataSecretRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkDataSecretRef)(nil)).Elem()
 }
 
-func (i NetworkDataSecretRefArgsArgs) ToNetworkDataSecretRefArgsOutput() NetworkDataSecretRefArgsOutput {
-	return i.ToNetworkDataSecretRefArgsOutputWithContext(context.Background())
+func (i NetworkDataSecretRefArgs) ToNetworkDataSecretRefOutput() NetworkDataSecretRefOutput {
+	return i.ToNetworkDataSecretRefOutputWithContext(context.Background())
 }
 
-func (i NetworkDataSecretRefArgsArgs) ToNetworkDataSecretRefArgsOutputWithContext(ctx context.Context) NetworkDataSecretRefArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(NetworkDataSecretRefArgsOutput)
+func (i NetworkDataSecretRefArgs) ToNetworkDataSecretRefOutputWithContext(ctx context.Context) NetworkDataSecretRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkDataSecretRefOutput)
 }
 
-func (i NetworkDataSecretRefArgsArgs) ToNetworkDataSecretRefArgsPtrOutput() NetworkDataSecretRefArgsPtrOutput {
-	return i.ToNetworkDataSecretRefArgsPtrOutputWithContext(context.Background())
+func (i NetworkDataSecretRefArgs) ToNetworkDataSecretRefPtrOutput() NetworkDataSecretRefPtrOutput {
+	return i.ToNetworkDataSecretRefPtrOutputWithContext(context.Background())
 }
 
-func (i NetworkDataSecretRefArgsArgs) ToNetworkDataSecretRefArgsPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(NetworkDataSecretRefArgsOutput).ToNetworkDataSecretRefArgsPtrOutputWithContext(ctx)
+func (i NetworkDataSecretRefArgs) ToNetworkDataSecretRefPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkDataSecretRefOutput).ToNetworkDataSecretRefPtrOutputWithContext(ctx)
 }
 
-// NetworkDataSecretRefArgsPtrInput is an input type that accepts NetworkDataSecretRefArgsArgs, NetworkDataSecretRefArgsPtr and NetworkDataSecretRefArgsPtrOutput values.
-// You can construct a concrete instance of `NetworkDataSecretRefArgsPtrInput` via:
+// NetworkDataSecretRefPtrInput is an input type that accepts NetworkDataSecretRefArgs, NetworkDataSecretRefPtr and NetworkDataSecretRefPtrOutput values.
+// You can construct a concrete instance of `NetworkDataSecretRefPtrInput` via:
 //
-//	        NetworkDataSecretRefArgsArgs{...}
+//	        NetworkDataSecretRefArgs{...}
 //
 //	or:
 //
 //	        nil
-type NetworkDataSecretRefArgsPtrInput interface {
+type NetworkDataSecretRefPtrInput interface {
 	pulumi.Input
 
-	ToNetworkDataSecretRefArgsPtrOutput() NetworkDataSecretRefArgsPtrOutput
-	ToNetworkDataSecretRefArgsPtrOutputWithContext(context.Context) NetworkDataSecretRefArgsPtrOutput
+	ToNetworkDataSecretRefPtrOutput() NetworkDataSecretRefPtrOutput
+	ToNetworkDataSecretRefPtrOutputWithContext(context.Context) NetworkDataSecretRefPtrOutput
 }
 
-type networkDataSecretRefArgsPtrType NetworkDataSecretRefArgsArgs
+type networkDataSecretRefPtrType NetworkDataSecretRefArgs
 
-func NetworkDataSecretRefArgsPtr(v *NetworkDataSecretRefArgsArgs) NetworkDataSecretRefArgsPtrInput {
-	return (*networkDataSecretRefArgsPtrType)(v)
+func NetworkDataSecretRefPtr(v *NetworkDataSecretRefArgs) NetworkDataSecretRefPtrInput {
+	return (*networkDataSecretRefPtrType)(v)
 }
 
-func (*networkDataSecretRefArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**NetworkDataSecretRefArgs)(nil)).Elem()
+func (*networkDataSecretRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**NetworkDataSecretRef)(nil)).Elem()
 }
 
-func (i *networkDataSecretRefArgsPtrType) ToNetworkDataSecretRefArgsPtrOutput() NetworkDataSecretRefArgsPtrOutput {
-	return i.ToNetworkDataSecretRefArgsPtrOutputWithContext(context.Background())
+func (i *networkDataSecretRefPtrType) ToNetworkDataSecretRefPtrOutput() NetworkDataSecretRefPtrOutput {
+	return i.ToNetworkDataSecretRefPtrOutputWithContext(context.Background())
 }
 
-func (i *networkDataSecretRefArgsPtrType) ToNetworkDataSecretRefArgsPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(NetworkDataSecretRefArgsPtrOutput)
+func (i *networkDataSecretRefPtrType) ToNetworkDataSecretRefPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkDataSecretRefPtrOutput)
 }
 
-type NetworkDataSecretRefArgsOutput struct{ *pulumi.OutputState }
+type NetworkDataSecretRefOutput struct{ *pulumi.OutputState }
 
-func (NetworkDataSecretRefArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*NetworkDataSecretRefArgs)(nil)).Elem()
+func (NetworkDataSecretRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkDataSecretRef)(nil)).Elem()
 }
 
-func (o NetworkDataSecretRefArgsOutput) ToNetworkDataSecretRefArgsOutput() NetworkDataSecretRefArgsOutput {
+func (o NetworkDataSecretRefOutput) ToNetworkDataSecretRefOutput() NetworkDataSecretRefOutput {
 	return o
 }
 
-func (o NetworkDataSecretRefArgsOutput) ToNetworkDataSecretRefArgsOutputWithContext(ctx context.Context) NetworkDataSecretRefArgsOutput {
+func (o NetworkDataSecretRefOutput) ToNetworkDataSecretRefOutputWithContext(ctx context.Context) NetworkDataSecretRefOutput {
 	return o
 }
 
-func (o NetworkDataSecretRefArgsOutput) ToNetworkDataSecretRefArgsPtrOutput() NetworkDataSecretRefArgsPtrOutput {
-	return o.ToNetworkDataSecretRefArgsPtrOutputWithContext(context.Background())
+func (o NetworkDataSecretRefOutput) ToNetworkDataSecretRefPtrOutput() NetworkDataSecretRefPtrOutput {
+	return o.ToNetworkDataSecretRefPtrOutputWithContext(context.Background())
 }
 
-func (o NetworkDataSecretRefArgsOutput) ToNetworkDataSecretRefArgsPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v NetworkDataSecretRefArgs) *NetworkDataSecretRefArgs {
+func (o NetworkDataSecretRefOutput) ToNetworkDataSecretRefPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v NetworkDataSecretRef) *NetworkDataSecretRef {
 		return &v
-	}).(NetworkDataSecretRefArgsPtrOutput)
+	}).(NetworkDataSecretRefPtrOutput)
 }
 
 // Name of the referenced object.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef.name`.
-func (o NetworkDataSecretRefArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v NetworkDataSecretRefArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o NetworkDataSecretRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkDataSecretRef) string { return v.Name }).(pulumi.StringOutput)
 }
 
-type NetworkDataSecretRefArgsPtrOutput struct{ *pulumi.OutputState }
+type NetworkDataSecretRefPtrOutput struct{ *pulumi.OutputState }
 
-func (NetworkDataSecretRefArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**NetworkDataSecretRefArgs)(nil)).Elem()
+func (NetworkDataSecretRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**NetworkDataSecretRef)(nil)).Elem()
 }
 
-func (o NetworkDataSecretRefArgsPtrOutput) ToNetworkDataSecretRefArgsPtrOutput() NetworkDataSecretRefArgsPtrOutput {
+func (o NetworkDataSecretRefPtrOutput) ToNetworkDataSecretRefPtrOutput() NetworkDataSecretRefPtrOutput {
 	return o
 }
 
-func (o NetworkDataSecretRefArgsPtrOutput) ToNetworkDataSecretRefArgsPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefArgsPtrOutput {
+func (o NetworkDataSecretRefPtrOutput) ToNetworkDataSecretRefPtrOutputWithContext(ctx context.Context) NetworkDataSecretRefPtrOutput {
 	return o
 }
 
-func (o NetworkDataSecretRefArgsPtrOutput) Elem() NetworkDataSecretRefArgsOutput {
-	return o.ApplyT(func(v *NetworkDataSecretRefArgs) NetworkDataSecretRefArgs {
+func (o NetworkDataSecretRefPtrOutput) Elem() NetworkDataSecretRefOutput {
+	return o.ApplyT(func(v *NetworkDataSecretRef) NetworkDataSecretRef {
 		if v != nil {
 			return *v
 		}
-		var ret NetworkDataSecretRefArgs
+		var ret NetworkDataSecretRef
 		return ret
-	}).(NetworkDataSecretRefArgsOutput)
+	}).(NetworkDataSecretRefOutput)
 }
 
 // Name of the referenced object.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef.name`.
-func (o NetworkDataSecretRefArgsPtrOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *NetworkDataSecretRefArgs) *string {
+func (o NetworkDataSecretRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *NetworkDataSecretRef) *string {
 		if v == nil {
 			return nil
 		}
@@ -4973,7 +4973,7 @@ func (o NodeAcceleratorArrayOutput) Index(i pulumi.IntInput) NodeAcceleratorOutp
 	}).(NodeAcceleratorOutput)
 }
 
-type PersistentVolumeClaimArgs struct {
+type PersistentVolumeClaim struct {
 	// Name of the PersistentVolumeClaim.
 	// Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.claimName`.
 	ClaimName string `pulumi:"claimName"`
@@ -4982,18 +4982,18 @@ type PersistentVolumeClaimArgs struct {
 	ReadOnly *bool `pulumi:"readOnly"`
 }
 
-// PersistentVolumeClaimArgsInput is an input type that accepts PersistentVolumeClaimArgsArgs and PersistentVolumeClaimArgsOutput values.
-// You can construct a concrete instance of `PersistentVolumeClaimArgsInput` via:
+// PersistentVolumeClaimInput is an input type that accepts PersistentVolumeClaimArgs and PersistentVolumeClaimOutput values.
+// You can construct a concrete instance of `PersistentVolumeClaimInput` via:
 //
-//	PersistentVolumeClaimArgsArgs{...}
-type PersistentVolumeClaimArgsInput interface {
+//	PersistentVolumeClaimArgs{...}
+type PersistentVolumeClaimInput interface {
 	pulumi.Input
 
-	ToPersistentVolumeClaimArgsOutput() PersistentVolumeClaimArgsOutput
-	ToPersistentVolumeClaimArgsOutputWithContext(context.Context) PersistentVolumeClaimArgsOutput
+	ToPersistentVolumeClaimOutput() PersistentVolumeClaimOutput
+	ToPersistentVolumeClaimOutputWithContext(context.Context) PersistentVolumeClaimOutput
 }
 
-type PersistentVolumeClaimArgsArgs struct {
+type PersistentVolumeClaimArgs struct {
 	// Name of the PersistentVolumeClaim.
 	// Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.claimName`.
 	ClaimName pulumi.StringInput `pulumi:"claimName"`
@@ -5002,123 +5002,123 @@ type PersistentVolumeClaimArgsArgs struct {
 	ReadOnly pulumi.BoolPtrInput `pulumi:"readOnly"`
 }
 
-func (PersistentVolumeClaimArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*PersistentVolumeClaimArgs)(nil)).Elem()
+func (PersistentVolumeClaimArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PersistentVolumeClaim)(nil)).Elem()
 }
 
-func (i PersistentVolumeClaimArgsArgs) ToPersistentVolumeClaimArgsOutput() PersistentVolumeClaimArgsOutput {
-	return i.ToPersistentVolumeClaimArgsOutputWithContext(context.Background())
+func (i PersistentVolumeClaimArgs) ToPersistentVolumeClaimOutput() PersistentVolumeClaimOutput {
+	return i.ToPersistentVolumeClaimOutputWithContext(context.Background())
 }
 
-func (i PersistentVolumeClaimArgsArgs) ToPersistentVolumeClaimArgsOutputWithContext(ctx context.Context) PersistentVolumeClaimArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PersistentVolumeClaimArgsOutput)
+func (i PersistentVolumeClaimArgs) ToPersistentVolumeClaimOutputWithContext(ctx context.Context) PersistentVolumeClaimOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PersistentVolumeClaimOutput)
 }
 
-func (i PersistentVolumeClaimArgsArgs) ToPersistentVolumeClaimArgsPtrOutput() PersistentVolumeClaimArgsPtrOutput {
-	return i.ToPersistentVolumeClaimArgsPtrOutputWithContext(context.Background())
+func (i PersistentVolumeClaimArgs) ToPersistentVolumeClaimPtrOutput() PersistentVolumeClaimPtrOutput {
+	return i.ToPersistentVolumeClaimPtrOutputWithContext(context.Background())
 }
 
-func (i PersistentVolumeClaimArgsArgs) ToPersistentVolumeClaimArgsPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PersistentVolumeClaimArgsOutput).ToPersistentVolumeClaimArgsPtrOutputWithContext(ctx)
+func (i PersistentVolumeClaimArgs) ToPersistentVolumeClaimPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PersistentVolumeClaimOutput).ToPersistentVolumeClaimPtrOutputWithContext(ctx)
 }
 
-// PersistentVolumeClaimArgsPtrInput is an input type that accepts PersistentVolumeClaimArgsArgs, PersistentVolumeClaimArgsPtr and PersistentVolumeClaimArgsPtrOutput values.
-// You can construct a concrete instance of `PersistentVolumeClaimArgsPtrInput` via:
+// PersistentVolumeClaimPtrInput is an input type that accepts PersistentVolumeClaimArgs, PersistentVolumeClaimPtr and PersistentVolumeClaimPtrOutput values.
+// You can construct a concrete instance of `PersistentVolumeClaimPtrInput` via:
 //
-//	        PersistentVolumeClaimArgsArgs{...}
+//	        PersistentVolumeClaimArgs{...}
 //
 //	or:
 //
 //	        nil
-type PersistentVolumeClaimArgsPtrInput interface {
+type PersistentVolumeClaimPtrInput interface {
 	pulumi.Input
 
-	ToPersistentVolumeClaimArgsPtrOutput() PersistentVolumeClaimArgsPtrOutput
-	ToPersistentVolumeClaimArgsPtrOutputWithContext(context.Context) PersistentVolumeClaimArgsPtrOutput
+	ToPersistentVolumeClaimPtrOutput() PersistentVolumeClaimPtrOutput
+	ToPersistentVolumeClaimPtrOutputWithContext(context.Context) PersistentVolumeClaimPtrOutput
 }
 
-type persistentVolumeClaimArgsPtrType PersistentVolumeClaimArgsArgs
+type persistentVolumeClaimPtrType PersistentVolumeClaimArgs
 
-func PersistentVolumeClaimArgsPtr(v *PersistentVolumeClaimArgsArgs) PersistentVolumeClaimArgsPtrInput {
-	return (*persistentVolumeClaimArgsPtrType)(v)
+func PersistentVolumeClaimPtr(v *PersistentVolumeClaimArgs) PersistentVolumeClaimPtrInput {
+	return (*persistentVolumeClaimPtrType)(v)
 }
 
-func (*persistentVolumeClaimArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**PersistentVolumeClaimArgs)(nil)).Elem()
+func (*persistentVolumeClaimPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**PersistentVolumeClaim)(nil)).Elem()
 }
 
-func (i *persistentVolumeClaimArgsPtrType) ToPersistentVolumeClaimArgsPtrOutput() PersistentVolumeClaimArgsPtrOutput {
-	return i.ToPersistentVolumeClaimArgsPtrOutputWithContext(context.Background())
+func (i *persistentVolumeClaimPtrType) ToPersistentVolumeClaimPtrOutput() PersistentVolumeClaimPtrOutput {
+	return i.ToPersistentVolumeClaimPtrOutputWithContext(context.Background())
 }
 
-func (i *persistentVolumeClaimArgsPtrType) ToPersistentVolumeClaimArgsPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PersistentVolumeClaimArgsPtrOutput)
+func (i *persistentVolumeClaimPtrType) ToPersistentVolumeClaimPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PersistentVolumeClaimPtrOutput)
 }
 
-type PersistentVolumeClaimArgsOutput struct{ *pulumi.OutputState }
+type PersistentVolumeClaimOutput struct{ *pulumi.OutputState }
 
-func (PersistentVolumeClaimArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*PersistentVolumeClaimArgs)(nil)).Elem()
+func (PersistentVolumeClaimOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PersistentVolumeClaim)(nil)).Elem()
 }
 
-func (o PersistentVolumeClaimArgsOutput) ToPersistentVolumeClaimArgsOutput() PersistentVolumeClaimArgsOutput {
+func (o PersistentVolumeClaimOutput) ToPersistentVolumeClaimOutput() PersistentVolumeClaimOutput {
 	return o
 }
 
-func (o PersistentVolumeClaimArgsOutput) ToPersistentVolumeClaimArgsOutputWithContext(ctx context.Context) PersistentVolumeClaimArgsOutput {
+func (o PersistentVolumeClaimOutput) ToPersistentVolumeClaimOutputWithContext(ctx context.Context) PersistentVolumeClaimOutput {
 	return o
 }
 
-func (o PersistentVolumeClaimArgsOutput) ToPersistentVolumeClaimArgsPtrOutput() PersistentVolumeClaimArgsPtrOutput {
-	return o.ToPersistentVolumeClaimArgsPtrOutputWithContext(context.Background())
+func (o PersistentVolumeClaimOutput) ToPersistentVolumeClaimPtrOutput() PersistentVolumeClaimPtrOutput {
+	return o.ToPersistentVolumeClaimPtrOutputWithContext(context.Background())
 }
 
-func (o PersistentVolumeClaimArgsOutput) ToPersistentVolumeClaimArgsPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v PersistentVolumeClaimArgs) *PersistentVolumeClaimArgs {
+func (o PersistentVolumeClaimOutput) ToPersistentVolumeClaimPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v PersistentVolumeClaim) *PersistentVolumeClaim {
 		return &v
-	}).(PersistentVolumeClaimArgsPtrOutput)
+	}).(PersistentVolumeClaimPtrOutput)
 }
 
 // Name of the PersistentVolumeClaim.
 // Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.claimName`.
-func (o PersistentVolumeClaimArgsOutput) ClaimName() pulumi.StringOutput {
-	return o.ApplyT(func(v PersistentVolumeClaimArgs) string { return v.ClaimName }).(pulumi.StringOutput)
+func (o PersistentVolumeClaimOutput) ClaimName() pulumi.StringOutput {
+	return o.ApplyT(func(v PersistentVolumeClaim) string { return v.ClaimName }).(pulumi.StringOutput)
 }
 
 // Attach the claim read-only.
 // Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.readOnly`.
-func (o PersistentVolumeClaimArgsOutput) ReadOnly() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PersistentVolumeClaimArgs) *bool { return v.ReadOnly }).(pulumi.BoolPtrOutput)
+func (o PersistentVolumeClaimOutput) ReadOnly() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PersistentVolumeClaim) *bool { return v.ReadOnly }).(pulumi.BoolPtrOutput)
 }
 
-type PersistentVolumeClaimArgsPtrOutput struct{ *pulumi.OutputState }
+type PersistentVolumeClaimPtrOutput struct{ *pulumi.OutputState }
 
-func (PersistentVolumeClaimArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**PersistentVolumeClaimArgs)(nil)).Elem()
+func (PersistentVolumeClaimPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**PersistentVolumeClaim)(nil)).Elem()
 }
 
-func (o PersistentVolumeClaimArgsPtrOutput) ToPersistentVolumeClaimArgsPtrOutput() PersistentVolumeClaimArgsPtrOutput {
+func (o PersistentVolumeClaimPtrOutput) ToPersistentVolumeClaimPtrOutput() PersistentVolumeClaimPtrOutput {
 	return o
 }
 
-func (o PersistentVolumeClaimArgsPtrOutput) ToPersistentVolumeClaimArgsPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimArgsPtrOutput {
+func (o PersistentVolumeClaimPtrOutput) ToPersistentVolumeClaimPtrOutputWithContext(ctx context.Context) PersistentVolumeClaimPtrOutput {
 	return o
 }
 
-func (o PersistentVolumeClaimArgsPtrOutput) Elem() PersistentVolumeClaimArgsOutput {
-	return o.ApplyT(func(v *PersistentVolumeClaimArgs) PersistentVolumeClaimArgs {
+func (o PersistentVolumeClaimPtrOutput) Elem() PersistentVolumeClaimOutput {
+	return o.ApplyT(func(v *PersistentVolumeClaim) PersistentVolumeClaim {
 		if v != nil {
 			return *v
 		}
-		var ret PersistentVolumeClaimArgs
+		var ret PersistentVolumeClaim
 		return ret
-	}).(PersistentVolumeClaimArgsOutput)
+	}).(PersistentVolumeClaimOutput)
 }
 
 // Name of the PersistentVolumeClaim.
 // Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.claimName`.
-func (o PersistentVolumeClaimArgsPtrOutput) ClaimName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *PersistentVolumeClaimArgs) *string {
+func (o PersistentVolumeClaimPtrOutput) ClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PersistentVolumeClaim) *string {
 		if v == nil {
 			return nil
 		}
@@ -5128,8 +5128,8 @@ func (o PersistentVolumeClaimArgsPtrOutput) ClaimName() pulumi.StringPtrOutput {
 
 // Attach the claim read-only.
 // Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.readOnly`.
-func (o PersistentVolumeClaimArgsPtrOutput) ReadOnly() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PersistentVolumeClaimArgs) *bool {
+func (o PersistentVolumeClaimPtrOutput) ReadOnly() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PersistentVolumeClaim) *bool {
 		if v == nil {
 			return nil
 		}
@@ -5137,7 +5137,7 @@ func (o PersistentVolumeClaimArgsPtrOutput) ReadOnly() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-type PortArgs struct {
+type Port struct {
 	// Name of the port, for reference.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].ports[].name`.
 	Name *string `pulumi:"name"`
@@ -5150,18 +5150,18 @@ type PortArgs struct {
 	Protocol *string `pulumi:"protocol"`
 }
 
-// PortArgsInput is an input type that accepts PortArgsArgs and PortArgsOutput values.
-// You can construct a concrete instance of `PortArgsInput` via:
+// PortInput is an input type that accepts PortArgs and PortOutput values.
+// You can construct a concrete instance of `PortInput` via:
 //
-//	PortArgsArgs{...}
-type PortArgsInput interface {
+//	PortArgs{...}
+type PortInput interface {
 	pulumi.Input
 
-	ToPortArgsOutput() PortArgsOutput
-	ToPortArgsOutputWithContext(context.Context) PortArgsOutput
+	ToPortOutput() PortOutput
+	ToPortOutputWithContext(context.Context) PortOutput
 }
 
-type PortArgsArgs struct {
+type PortArgs struct {
 	// Name of the port, for reference.
 	// Manifest field: `spec.template.spec.domain.devices.interfaces[].ports[].name`.
 	Name pulumi.StringPtrInput `pulumi:"name"`
@@ -5174,215 +5174,215 @@ type PortArgsArgs struct {
 	Protocol pulumi.StringPtrInput `pulumi:"protocol"`
 }
 
-func (PortArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*PortArgs)(nil)).Elem()
+func (PortArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Port)(nil)).Elem()
 }
 
-func (i PortArgsArgs) ToPortArgsOutput() PortArgsOutput {
-	return i.ToPortArgsOutputWithContext(context.Background())
+func (i PortArgs) ToPortOutput() PortOutput {
+	return i.ToPortOutputWithContext(context.Background())
 }
 
-func (i PortArgsArgs) ToPortArgsOutputWithContext(ctx context.Context) PortArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PortArgsOutput)
+func (i PortArgs) ToPortOutputWithContext(ctx context.Context) PortOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PortOutput)
 }
 
-// PortArgsArrayInput is an input type that accepts PortArgsArray and PortArgsArrayOutput values.
-// You can construct a concrete instance of `PortArgsArrayInput` via:
+// PortArrayInput is an input type that accepts PortArray and PortArrayOutput values.
+// You can construct a concrete instance of `PortArrayInput` via:
 //
-//	PortArgsArray{ PortArgsArgs{...} }
-type PortArgsArrayInput interface {
+//	PortArray{ PortArgs{...} }
+type PortArrayInput interface {
 	pulumi.Input
 
-	ToPortArgsArrayOutput() PortArgsArrayOutput
-	ToPortArgsArrayOutputWithContext(context.Context) PortArgsArrayOutput
+	ToPortArrayOutput() PortArrayOutput
+	ToPortArrayOutputWithContext(context.Context) PortArrayOutput
 }
 
-type PortArgsArray []PortArgsInput
+type PortArray []PortInput
 
-func (PortArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]PortArgs)(nil)).Elem()
+func (PortArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Port)(nil)).Elem()
 }
 
-func (i PortArgsArray) ToPortArgsArrayOutput() PortArgsArrayOutput {
-	return i.ToPortArgsArrayOutputWithContext(context.Background())
+func (i PortArray) ToPortArrayOutput() PortArrayOutput {
+	return i.ToPortArrayOutputWithContext(context.Background())
 }
 
-func (i PortArgsArray) ToPortArgsArrayOutputWithContext(ctx context.Context) PortArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PortArgsArrayOutput)
+func (i PortArray) ToPortArrayOutputWithContext(ctx context.Context) PortArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PortArrayOutput)
 }
 
-type PortArgsOutput struct{ *pulumi.OutputState }
+type PortOutput struct{ *pulumi.OutputState }
 
-func (PortArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*PortArgs)(nil)).Elem()
+func (PortOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Port)(nil)).Elem()
 }
 
-func (o PortArgsOutput) ToPortArgsOutput() PortArgsOutput {
+func (o PortOutput) ToPortOutput() PortOutput {
 	return o
 }
 
-func (o PortArgsOutput) ToPortArgsOutputWithContext(ctx context.Context) PortArgsOutput {
+func (o PortOutput) ToPortOutputWithContext(ctx context.Context) PortOutput {
 	return o
 }
 
 // Name of the port, for reference.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].ports[].name`.
-func (o PortArgsOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v PortArgs) *string { return v.Name }).(pulumi.StringPtrOutput)
+func (o PortOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Port) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
 // Port number inside the guest.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].ports[].port`.
-func (o PortArgsOutput) Port() pulumi.Float64Output {
-	return o.ApplyT(func(v PortArgs) float64 { return v.Port }).(pulumi.Float64Output)
+func (o PortOutput) Port() pulumi.Float64Output {
+	return o.ApplyT(func(v Port) float64 { return v.Port }).(pulumi.Float64Output)
 }
 
 // TCP or UDP. Defaults to TCP.
 // One of: `TCP`, `UDP`.
 // Manifest field: `spec.template.spec.domain.devices.interfaces[].ports[].protocol`.
-func (o PortArgsOutput) Protocol() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v PortArgs) *string { return v.Protocol }).(pulumi.StringPtrOutput)
+func (o PortOutput) Protocol() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Port) *string { return v.Protocol }).(pulumi.StringPtrOutput)
 }
 
-type PortArgsArrayOutput struct{ *pulumi.OutputState }
+type PortArrayOutput struct{ *pulumi.OutputState }
 
-func (PortArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]PortArgs)(nil)).Elem()
+func (PortArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Port)(nil)).Elem()
 }
 
-func (o PortArgsArrayOutput) ToPortArgsArrayOutput() PortArgsArrayOutput {
+func (o PortArrayOutput) ToPortArrayOutput() PortArrayOutput {
 	return o
 }
 
-func (o PortArgsArrayOutput) ToPortArgsArrayOutputWithContext(ctx context.Context) PortArgsArrayOutput {
+func (o PortArrayOutput) ToPortArrayOutputWithContext(ctx context.Context) PortArrayOutput {
 	return o
 }
 
-func (o PortArgsArrayOutput) Index(i pulumi.IntInput) PortArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PortArgs {
-		return vs[0].([]PortArgs)[vs[1].(int)]
-	}).(PortArgsOutput)
+func (o PortArrayOutput) Index(i pulumi.IntInput) PortOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Port {
+		return vs[0].([]Port)[vs[1].(int)]
+	}).(PortOutput)
+}
+
+type Presence struct {
+}
+
+// PresenceInput is an input type that accepts PresenceArgs and PresenceOutput values.
+// You can construct a concrete instance of `PresenceInput` via:
+//
+//	PresenceArgs{...}
+type PresenceInput interface {
+	pulumi.Input
+
+	ToPresenceOutput() PresenceOutput
+	ToPresenceOutputWithContext(context.Context) PresenceOutput
 }
 
 type PresenceArgs struct {
 }
 
-// PresenceArgsInput is an input type that accepts PresenceArgsArgs and PresenceArgsOutput values.
-// You can construct a concrete instance of `PresenceArgsInput` via:
+func (PresenceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Presence)(nil)).Elem()
+}
+
+func (i PresenceArgs) ToPresenceOutput() PresenceOutput {
+	return i.ToPresenceOutputWithContext(context.Background())
+}
+
+func (i PresenceArgs) ToPresenceOutputWithContext(ctx context.Context) PresenceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PresenceOutput)
+}
+
+func (i PresenceArgs) ToPresencePtrOutput() PresencePtrOutput {
+	return i.ToPresencePtrOutputWithContext(context.Background())
+}
+
+func (i PresenceArgs) ToPresencePtrOutputWithContext(ctx context.Context) PresencePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PresenceOutput).ToPresencePtrOutputWithContext(ctx)
+}
+
+// PresencePtrInput is an input type that accepts PresenceArgs, PresencePtr and PresencePtrOutput values.
+// You can construct a concrete instance of `PresencePtrInput` via:
 //
-//	PresenceArgsArgs{...}
-type PresenceArgsInput interface {
-	pulumi.Input
-
-	ToPresenceArgsOutput() PresenceArgsOutput
-	ToPresenceArgsOutputWithContext(context.Context) PresenceArgsOutput
-}
-
-type PresenceArgsArgs struct {
-}
-
-func (PresenceArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*PresenceArgs)(nil)).Elem()
-}
-
-func (i PresenceArgsArgs) ToPresenceArgsOutput() PresenceArgsOutput {
-	return i.ToPresenceArgsOutputWithContext(context.Background())
-}
-
-func (i PresenceArgsArgs) ToPresenceArgsOutputWithContext(ctx context.Context) PresenceArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PresenceArgsOutput)
-}
-
-func (i PresenceArgsArgs) ToPresenceArgsPtrOutput() PresenceArgsPtrOutput {
-	return i.ToPresenceArgsPtrOutputWithContext(context.Background())
-}
-
-func (i PresenceArgsArgs) ToPresenceArgsPtrOutputWithContext(ctx context.Context) PresenceArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PresenceArgsOutput).ToPresenceArgsPtrOutputWithContext(ctx)
-}
-
-// PresenceArgsPtrInput is an input type that accepts PresenceArgsArgs, PresenceArgsPtr and PresenceArgsPtrOutput values.
-// You can construct a concrete instance of `PresenceArgsPtrInput` via:
-//
-//	        PresenceArgsArgs{...}
+//	        PresenceArgs{...}
 //
 //	or:
 //
 //	        nil
-type PresenceArgsPtrInput interface {
+type PresencePtrInput interface {
 	pulumi.Input
 
-	ToPresenceArgsPtrOutput() PresenceArgsPtrOutput
-	ToPresenceArgsPtrOutputWithContext(context.Context) PresenceArgsPtrOutput
+	ToPresencePtrOutput() PresencePtrOutput
+	ToPresencePtrOutputWithContext(context.Context) PresencePtrOutput
 }
 
-type presenceArgsPtrType PresenceArgsArgs
+type presencePtrType PresenceArgs
 
-func PresenceArgsPtr(v *PresenceArgsArgs) PresenceArgsPtrInput {
-	return (*presenceArgsPtrType)(v)
+func PresencePtr(v *PresenceArgs) PresencePtrInput {
+	return (*presencePtrType)(v)
 }
 
-func (*presenceArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**PresenceArgs)(nil)).Elem()
+func (*presencePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Presence)(nil)).Elem()
 }
 
-func (i *presenceArgsPtrType) ToPresenceArgsPtrOutput() PresenceArgsPtrOutput {
-	return i.ToPresenceArgsPtrOutputWithContext(context.Background())
+func (i *presencePtrType) ToPresencePtrOutput() PresencePtrOutput {
+	return i.ToPresencePtrOutputWithContext(context.Background())
 }
 
-func (i *presenceArgsPtrType) ToPresenceArgsPtrOutputWithContext(ctx context.Context) PresenceArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PresenceArgsPtrOutput)
+func (i *presencePtrType) ToPresencePtrOutputWithContext(ctx context.Context) PresencePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PresencePtrOutput)
 }
 
-type PresenceArgsOutput struct{ *pulumi.OutputState }
+type PresenceOutput struct{ *pulumi.OutputState }
 
-func (PresenceArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*PresenceArgs)(nil)).Elem()
+func (PresenceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Presence)(nil)).Elem()
 }
 
-func (o PresenceArgsOutput) ToPresenceArgsOutput() PresenceArgsOutput {
+func (o PresenceOutput) ToPresenceOutput() PresenceOutput {
 	return o
 }
 
-func (o PresenceArgsOutput) ToPresenceArgsOutputWithContext(ctx context.Context) PresenceArgsOutput {
+func (o PresenceOutput) ToPresenceOutputWithContext(ctx context.Context) PresenceOutput {
 	return o
 }
 
-func (o PresenceArgsOutput) ToPresenceArgsPtrOutput() PresenceArgsPtrOutput {
-	return o.ToPresenceArgsPtrOutputWithContext(context.Background())
+func (o PresenceOutput) ToPresencePtrOutput() PresencePtrOutput {
+	return o.ToPresencePtrOutputWithContext(context.Background())
 }
 
-func (o PresenceArgsOutput) ToPresenceArgsPtrOutputWithContext(ctx context.Context) PresenceArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v PresenceArgs) *PresenceArgs {
+func (o PresenceOutput) ToPresencePtrOutputWithContext(ctx context.Context) PresencePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Presence) *Presence {
 		return &v
-	}).(PresenceArgsPtrOutput)
+	}).(PresencePtrOutput)
 }
 
-type PresenceArgsPtrOutput struct{ *pulumi.OutputState }
+type PresencePtrOutput struct{ *pulumi.OutputState }
 
-func (PresenceArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**PresenceArgs)(nil)).Elem()
+func (PresencePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Presence)(nil)).Elem()
 }
 
-func (o PresenceArgsPtrOutput) ToPresenceArgsPtrOutput() PresenceArgsPtrOutput {
+func (o PresencePtrOutput) ToPresencePtrOutput() PresencePtrOutput {
 	return o
 }
 
-func (o PresenceArgsPtrOutput) ToPresenceArgsPtrOutputWithContext(ctx context.Context) PresenceArgsPtrOutput {
+func (o PresencePtrOutput) ToPresencePtrOutputWithContext(ctx context.Context) PresencePtrOutput {
 	return o
 }
 
-func (o PresenceArgsPtrOutput) Elem() PresenceArgsOutput {
-	return o.ApplyT(func(v *PresenceArgs) PresenceArgs {
+func (o PresencePtrOutput) Elem() PresenceOutput {
+	return o.ApplyT(func(v *Presence) Presence {
 		if v != nil {
 			return *v
 		}
-		var ret PresenceArgs
+		var ret Presence
 		return ret
-	}).(PresenceArgsOutput)
+	}).(PresenceOutput)
 }
 
-type PvcArgs struct {
+type Pvc struct {
 	// Name of the source claim.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
 	Name string `pulumi:"name"`
@@ -5391,18 +5391,18 @@ type PvcArgs struct {
 	Namespace *string `pulumi:"namespace"`
 }
 
-// PvcArgsInput is an input type that accepts PvcArgsArgs and PvcArgsOutput values.
-// You can construct a concrete instance of `PvcArgsInput` via:
+// PvcInput is an input type that accepts PvcArgs and PvcOutput values.
+// You can construct a concrete instance of `PvcInput` via:
 //
-//	PvcArgsArgs{...}
-type PvcArgsInput interface {
+//	PvcArgs{...}
+type PvcInput interface {
 	pulumi.Input
 
-	ToPvcArgsOutput() PvcArgsOutput
-	ToPvcArgsOutputWithContext(context.Context) PvcArgsOutput
+	ToPvcOutput() PvcOutput
+	ToPvcOutputWithContext(context.Context) PvcOutput
 }
 
-type PvcArgsArgs struct {
+type PvcArgs struct {
 	// Name of the source claim.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
 	Name pulumi.StringInput `pulumi:"name"`
@@ -5411,123 +5411,123 @@ type PvcArgsArgs struct {
 	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
 }
 
-func (PvcArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*PvcArgs)(nil)).Elem()
+func (PvcArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Pvc)(nil)).Elem()
 }
 
-func (i PvcArgsArgs) ToPvcArgsOutput() PvcArgsOutput {
-	return i.ToPvcArgsOutputWithContext(context.Background())
+func (i PvcArgs) ToPvcOutput() PvcOutput {
+	return i.ToPvcOutputWithContext(context.Background())
 }
 
-func (i PvcArgsArgs) ToPvcArgsOutputWithContext(ctx context.Context) PvcArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PvcArgsOutput)
+func (i PvcArgs) ToPvcOutputWithContext(ctx context.Context) PvcOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PvcOutput)
 }
 
-func (i PvcArgsArgs) ToPvcArgsPtrOutput() PvcArgsPtrOutput {
-	return i.ToPvcArgsPtrOutputWithContext(context.Background())
+func (i PvcArgs) ToPvcPtrOutput() PvcPtrOutput {
+	return i.ToPvcPtrOutputWithContext(context.Background())
 }
 
-func (i PvcArgsArgs) ToPvcArgsPtrOutputWithContext(ctx context.Context) PvcArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PvcArgsOutput).ToPvcArgsPtrOutputWithContext(ctx)
+func (i PvcArgs) ToPvcPtrOutputWithContext(ctx context.Context) PvcPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PvcOutput).ToPvcPtrOutputWithContext(ctx)
 }
 
-// PvcArgsPtrInput is an input type that accepts PvcArgsArgs, PvcArgsPtr and PvcArgsPtrOutput values.
-// You can construct a concrete instance of `PvcArgsPtrInput` via:
+// PvcPtrInput is an input type that accepts PvcArgs, PvcPtr and PvcPtrOutput values.
+// You can construct a concrete instance of `PvcPtrInput` via:
 //
-//	        PvcArgsArgs{...}
+//	        PvcArgs{...}
 //
 //	or:
 //
 //	        nil
-type PvcArgsPtrInput interface {
+type PvcPtrInput interface {
 	pulumi.Input
 
-	ToPvcArgsPtrOutput() PvcArgsPtrOutput
-	ToPvcArgsPtrOutputWithContext(context.Context) PvcArgsPtrOutput
+	ToPvcPtrOutput() PvcPtrOutput
+	ToPvcPtrOutputWithContext(context.Context) PvcPtrOutput
 }
 
-type pvcArgsPtrType PvcArgsArgs
+type pvcPtrType PvcArgs
 
-func PvcArgsPtr(v *PvcArgsArgs) PvcArgsPtrInput {
-	return (*pvcArgsPtrType)(v)
+func PvcPtr(v *PvcArgs) PvcPtrInput {
+	return (*pvcPtrType)(v)
 }
 
-func (*pvcArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**PvcArgs)(nil)).Elem()
+func (*pvcPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Pvc)(nil)).Elem()
 }
 
-func (i *pvcArgsPtrType) ToPvcArgsPtrOutput() PvcArgsPtrOutput {
-	return i.ToPvcArgsPtrOutputWithContext(context.Background())
+func (i *pvcPtrType) ToPvcPtrOutput() PvcPtrOutput {
+	return i.ToPvcPtrOutputWithContext(context.Background())
 }
 
-func (i *pvcArgsPtrType) ToPvcArgsPtrOutputWithContext(ctx context.Context) PvcArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PvcArgsPtrOutput)
+func (i *pvcPtrType) ToPvcPtrOutputWithContext(ctx context.Context) PvcPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PvcPtrOutput)
 }
 
-type PvcArgsOutput struct{ *pulumi.OutputState }
+type PvcOutput struct{ *pulumi.OutputState }
 
-func (PvcArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*PvcArgs)(nil)).Elem()
+func (PvcOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Pvc)(nil)).Elem()
 }
 
-func (o PvcArgsOutput) ToPvcArgsOutput() PvcArgsOutput {
+func (o PvcOutput) ToPvcOutput() PvcOutput {
 	return o
 }
 
-func (o PvcArgsOutput) ToPvcArgsOutputWithContext(ctx context.Context) PvcArgsOutput {
+func (o PvcOutput) ToPvcOutputWithContext(ctx context.Context) PvcOutput {
 	return o
 }
 
-func (o PvcArgsOutput) ToPvcArgsPtrOutput() PvcArgsPtrOutput {
-	return o.ToPvcArgsPtrOutputWithContext(context.Background())
+func (o PvcOutput) ToPvcPtrOutput() PvcPtrOutput {
+	return o.ToPvcPtrOutputWithContext(context.Background())
 }
 
-func (o PvcArgsOutput) ToPvcArgsPtrOutputWithContext(ctx context.Context) PvcArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v PvcArgs) *PvcArgs {
+func (o PvcOutput) ToPvcPtrOutputWithContext(ctx context.Context) PvcPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Pvc) *Pvc {
 		return &v
-	}).(PvcArgsPtrOutput)
+	}).(PvcPtrOutput)
 }
 
 // Name of the source claim.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
-func (o PvcArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v PvcArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o PvcOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Pvc) string { return v.Name }).(pulumi.StringOutput)
 }
 
 // Namespace of the source claim; defaults to the DataVolume's namespace.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
-func (o PvcArgsOutput) Namespace() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v PvcArgs) *string { return v.Namespace }).(pulumi.StringPtrOutput)
+func (o PvcOutput) Namespace() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Pvc) *string { return v.Namespace }).(pulumi.StringPtrOutput)
 }
 
-type PvcArgsPtrOutput struct{ *pulumi.OutputState }
+type PvcPtrOutput struct{ *pulumi.OutputState }
 
-func (PvcArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**PvcArgs)(nil)).Elem()
+func (PvcPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Pvc)(nil)).Elem()
 }
 
-func (o PvcArgsPtrOutput) ToPvcArgsPtrOutput() PvcArgsPtrOutput {
+func (o PvcPtrOutput) ToPvcPtrOutput() PvcPtrOutput {
 	return o
 }
 
-func (o PvcArgsPtrOutput) ToPvcArgsPtrOutputWithContext(ctx context.Context) PvcArgsPtrOutput {
+func (o PvcPtrOutput) ToPvcPtrOutputWithContext(ctx context.Context) PvcPtrOutput {
 	return o
 }
 
-func (o PvcArgsPtrOutput) Elem() PvcArgsOutput {
-	return o.ApplyT(func(v *PvcArgs) PvcArgs {
+func (o PvcPtrOutput) Elem() PvcOutput {
+	return o.ApplyT(func(v *Pvc) Pvc {
 		if v != nil {
 			return *v
 		}
-		var ret PvcArgs
+		var ret Pvc
 		return ret
-	}).(PvcArgsOutput)
+	}).(PvcOutput)
 }
 
 // Name of the source claim.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
-func (o PvcArgsPtrOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *PvcArgs) *string {
+func (o PvcPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Pvc) *string {
 		if v == nil {
 			return nil
 		}
@@ -5537,8 +5537,8 @@ func (o PvcArgsPtrOutput) Name() pulumi.StringPtrOutput {
 
 // Namespace of the source claim; defaults to the DataVolume's namespace.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
-func (o PvcArgsPtrOutput) Namespace() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *PvcArgs) *string {
+func (o PvcPtrOutput) Namespace() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Pvc) *string {
 		if v == nil {
 			return nil
 		}
@@ -5546,7 +5546,7 @@ func (o PvcArgsPtrOutput) Namespace() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type RegistryArgs struct {
+type Registry struct {
 	// ConfigMap holding a CA bundle for the registry.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.certConfigMap`.
 	CertConfigMap *string `pulumi:"certConfigMap"`
@@ -5558,18 +5558,18 @@ type RegistryArgs struct {
 	Url string `pulumi:"url"`
 }
 
-// RegistryArgsInput is an input type that accepts RegistryArgsArgs and RegistryArgsOutput values.
-// You can construct a concrete instance of `RegistryArgsInput` via:
+// RegistryInput is an input type that accepts RegistryArgs and RegistryOutput values.
+// You can construct a concrete instance of `RegistryInput` via:
 //
-//	RegistryArgsArgs{...}
-type RegistryArgsInput interface {
+//	RegistryArgs{...}
+type RegistryInput interface {
 	pulumi.Input
 
-	ToRegistryArgsOutput() RegistryArgsOutput
-	ToRegistryArgsOutputWithContext(context.Context) RegistryArgsOutput
+	ToRegistryOutput() RegistryOutput
+	ToRegistryOutputWithContext(context.Context) RegistryOutput
 }
 
-type RegistryArgsArgs struct {
+type RegistryArgs struct {
 	// ConfigMap holding a CA bundle for the registry.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.certConfigMap`.
 	CertConfigMap pulumi.StringPtrInput `pulumi:"certConfigMap"`
@@ -5581,129 +5581,129 @@ type RegistryArgsArgs struct {
 	Url pulumi.StringInput `pulumi:"url"`
 }
 
-func (RegistryArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*RegistryArgs)(nil)).Elem()
+func (RegistryArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Registry)(nil)).Elem()
 }
 
-func (i RegistryArgsArgs) ToRegistryArgsOutput() RegistryArgsOutput {
-	return i.ToRegistryArgsOutputWithContext(context.Background())
+func (i RegistryArgs) ToRegistryOutput() RegistryOutput {
+	return i.ToRegistryOutputWithContext(context.Background())
 }
 
-func (i RegistryArgsArgs) ToRegistryArgsOutputWithContext(ctx context.Context) RegistryArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RegistryArgsOutput)
+func (i RegistryArgs) ToRegistryOutputWithContext(ctx context.Context) RegistryOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistryOutput)
 }
 
-func (i RegistryArgsArgs) ToRegistryArgsPtrOutput() RegistryArgsPtrOutput {
-	return i.ToRegistryArgsPtrOutputWithContext(context.Background())
+func (i RegistryArgs) ToRegistryPtrOutput() RegistryPtrOutput {
+	return i.ToRegistryPtrOutputWithContext(context.Background())
 }
 
-func (i RegistryArgsArgs) ToRegistryArgsPtrOutputWithContext(ctx context.Context) RegistryArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RegistryArgsOutput).ToRegistryArgsPtrOutputWithContext(ctx)
+func (i RegistryArgs) ToRegistryPtrOutputWithContext(ctx context.Context) RegistryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistryOutput).ToRegistryPtrOutputWithContext(ctx)
 }
 
-// RegistryArgsPtrInput is an input type that accepts RegistryArgsArgs, RegistryArgsPtr and RegistryArgsPtrOutput values.
-// You can construct a concrete instance of `RegistryArgsPtrInput` via:
+// RegistryPtrInput is an input type that accepts RegistryArgs, RegistryPtr and RegistryPtrOutput values.
+// You can construct a concrete instance of `RegistryPtrInput` via:
 //
-//	        RegistryArgsArgs{...}
+//	        RegistryArgs{...}
 //
 //	or:
 //
 //	        nil
-type RegistryArgsPtrInput interface {
+type RegistryPtrInput interface {
 	pulumi.Input
 
-	ToRegistryArgsPtrOutput() RegistryArgsPtrOutput
-	ToRegistryArgsPtrOutputWithContext(context.Context) RegistryArgsPtrOutput
+	ToRegistryPtrOutput() RegistryPtrOutput
+	ToRegistryPtrOutputWithContext(context.Context) RegistryPtrOutput
 }
 
-type registryArgsPtrType RegistryArgsArgs
+type registryPtrType RegistryArgs
 
-func RegistryArgsPtr(v *RegistryArgsArgs) RegistryArgsPtrInput {
-	return (*registryArgsPtrType)(v)
+func RegistryPtr(v *RegistryArgs) RegistryPtrInput {
+	return (*registryPtrType)(v)
 }
 
-func (*registryArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**RegistryArgs)(nil)).Elem()
+func (*registryPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Registry)(nil)).Elem()
 }
 
-func (i *registryArgsPtrType) ToRegistryArgsPtrOutput() RegistryArgsPtrOutput {
-	return i.ToRegistryArgsPtrOutputWithContext(context.Background())
+func (i *registryPtrType) ToRegistryPtrOutput() RegistryPtrOutput {
+	return i.ToRegistryPtrOutputWithContext(context.Background())
 }
 
-func (i *registryArgsPtrType) ToRegistryArgsPtrOutputWithContext(ctx context.Context) RegistryArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RegistryArgsPtrOutput)
+func (i *registryPtrType) ToRegistryPtrOutputWithContext(ctx context.Context) RegistryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistryPtrOutput)
 }
 
-type RegistryArgsOutput struct{ *pulumi.OutputState }
+type RegistryOutput struct{ *pulumi.OutputState }
 
-func (RegistryArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*RegistryArgs)(nil)).Elem()
+func (RegistryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Registry)(nil)).Elem()
 }
 
-func (o RegistryArgsOutput) ToRegistryArgsOutput() RegistryArgsOutput {
+func (o RegistryOutput) ToRegistryOutput() RegistryOutput {
 	return o
 }
 
-func (o RegistryArgsOutput) ToRegistryArgsOutputWithContext(ctx context.Context) RegistryArgsOutput {
+func (o RegistryOutput) ToRegistryOutputWithContext(ctx context.Context) RegistryOutput {
 	return o
 }
 
-func (o RegistryArgsOutput) ToRegistryArgsPtrOutput() RegistryArgsPtrOutput {
-	return o.ToRegistryArgsPtrOutputWithContext(context.Background())
+func (o RegistryOutput) ToRegistryPtrOutput() RegistryPtrOutput {
+	return o.ToRegistryPtrOutputWithContext(context.Background())
 }
 
-func (o RegistryArgsOutput) ToRegistryArgsPtrOutputWithContext(ctx context.Context) RegistryArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v RegistryArgs) *RegistryArgs {
+func (o RegistryOutput) ToRegistryPtrOutputWithContext(ctx context.Context) RegistryPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Registry) *Registry {
 		return &v
-	}).(RegistryArgsPtrOutput)
+	}).(RegistryPtrOutput)
 }
 
 // ConfigMap holding a CA bundle for the registry.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.certConfigMap`.
-func (o RegistryArgsOutput) CertConfigMap() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v RegistryArgs) *string { return v.CertConfigMap }).(pulumi.StringPtrOutput)
+func (o RegistryOutput) CertConfigMap() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Registry) *string { return v.CertConfigMap }).(pulumi.StringPtrOutput)
 }
 
 // Secret with registry credentials ("accessKeyId", "secretKey").
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.secretRef`.
-func (o RegistryArgsOutput) SecretRef() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v RegistryArgs) *string { return v.SecretRef }).(pulumi.StringPtrOutput)
+func (o RegistryOutput) SecretRef() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Registry) *string { return v.SecretRef }).(pulumi.StringPtrOutput)
 }
 
 // docker:// or oci-archive:// reference of the image.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.url`.
-func (o RegistryArgsOutput) Url() pulumi.StringOutput {
-	return o.ApplyT(func(v RegistryArgs) string { return v.Url }).(pulumi.StringOutput)
+func (o RegistryOutput) Url() pulumi.StringOutput {
+	return o.ApplyT(func(v Registry) string { return v.Url }).(pulumi.StringOutput)
 }
 
-type RegistryArgsPtrOutput struct{ *pulumi.OutputState }
+type RegistryPtrOutput struct{ *pulumi.OutputState }
 
-func (RegistryArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**RegistryArgs)(nil)).Elem()
+func (RegistryPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Registry)(nil)).Elem()
 }
 
-func (o RegistryArgsPtrOutput) ToRegistryArgsPtrOutput() RegistryArgsPtrOutput {
+func (o RegistryPtrOutput) ToRegistryPtrOutput() RegistryPtrOutput {
 	return o
 }
 
-func (o RegistryArgsPtrOutput) ToRegistryArgsPtrOutputWithContext(ctx context.Context) RegistryArgsPtrOutput {
+func (o RegistryPtrOutput) ToRegistryPtrOutputWithContext(ctx context.Context) RegistryPtrOutput {
 	return o
 }
 
-func (o RegistryArgsPtrOutput) Elem() RegistryArgsOutput {
-	return o.ApplyT(func(v *RegistryArgs) RegistryArgs {
+func (o RegistryPtrOutput) Elem() RegistryOutput {
+	return o.ApplyT(func(v *Registry) Registry {
 		if v != nil {
 			return *v
 		}
-		var ret RegistryArgs
+		var ret Registry
 		return ret
-	}).(RegistryArgsOutput)
+	}).(RegistryOutput)
 }
 
 // ConfigMap holding a CA bundle for the registry.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.certConfigMap`.
-func (o RegistryArgsPtrOutput) CertConfigMap() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *RegistryArgs) *string {
+func (o RegistryPtrOutput) CertConfigMap() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Registry) *string {
 		if v == nil {
 			return nil
 		}
@@ -5713,8 +5713,8 @@ func (o RegistryArgsPtrOutput) CertConfigMap() pulumi.StringPtrOutput {
 
 // Secret with registry credentials ("accessKeyId", "secretKey").
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.secretRef`.
-func (o RegistryArgsPtrOutput) SecretRef() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *RegistryArgs) *string {
+func (o RegistryPtrOutput) SecretRef() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Registry) *string {
 		if v == nil {
 			return nil
 		}
@@ -5724,8 +5724,8 @@ func (o RegistryArgsPtrOutput) SecretRef() pulumi.StringPtrOutput {
 
 // docker:// or oci-archive:// reference of the image.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.url`.
-func (o RegistryArgsPtrOutput) Url() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *RegistryArgs) *string {
+func (o RegistryPtrOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Registry) *string {
 		if v == nil {
 			return nil
 		}
@@ -5733,7 +5733,7 @@ func (o RegistryArgsPtrOutput) Url() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type ResourcesArgs struct {
+type Resources struct {
 	// Upper bounds for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 	// Manifest field: `spec.template.spec.domain.resources.limits`.
 	Limits map[string]string `pulumi:"limits"`
@@ -5742,18 +5742,18 @@ type ResourcesArgs struct {
 	Requests map[string]string `pulumi:"requests"`
 }
 
-// ResourcesArgsInput is an input type that accepts ResourcesArgsArgs and ResourcesArgsOutput values.
-// You can construct a concrete instance of `ResourcesArgsInput` via:
+// ResourcesInput is an input type that accepts ResourcesArgs and ResourcesOutput values.
+// You can construct a concrete instance of `ResourcesInput` via:
 //
-//	ResourcesArgsArgs{...}
-type ResourcesArgsInput interface {
+//	ResourcesArgs{...}
+type ResourcesInput interface {
 	pulumi.Input
 
-	ToResourcesArgsOutput() ResourcesArgsOutput
-	ToResourcesArgsOutputWithContext(context.Context) ResourcesArgsOutput
+	ToResourcesOutput() ResourcesOutput
+	ToResourcesOutputWithContext(context.Context) ResourcesOutput
 }
 
-type ResourcesArgsArgs struct {
+type ResourcesArgs struct {
 	// Upper bounds for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 	// Manifest field: `spec.template.spec.domain.resources.limits`.
 	Limits pulumi.StringMapInput `pulumi:"limits"`
@@ -5762,123 +5762,123 @@ type ResourcesArgsArgs struct {
 	Requests pulumi.StringMapInput `pulumi:"requests"`
 }
 
-func (ResourcesArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*ResourcesArgs)(nil)).Elem()
+func (ResourcesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Resources)(nil)).Elem()
 }
 
-func (i ResourcesArgsArgs) ToResourcesArgsOutput() ResourcesArgsOutput {
-	return i.ToResourcesArgsOutputWithContext(context.Background())
+func (i ResourcesArgs) ToResourcesOutput() ResourcesOutput {
+	return i.ToResourcesOutputWithContext(context.Background())
 }
 
-func (i ResourcesArgsArgs) ToResourcesArgsOutputWithContext(ctx context.Context) ResourcesArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ResourcesArgsOutput)
+func (i ResourcesArgs) ToResourcesOutputWithContext(ctx context.Context) ResourcesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ResourcesOutput)
 }
 
-func (i ResourcesArgsArgs) ToResourcesArgsPtrOutput() ResourcesArgsPtrOutput {
-	return i.ToResourcesArgsPtrOutputWithContext(context.Background())
+func (i ResourcesArgs) ToResourcesPtrOutput() ResourcesPtrOutput {
+	return i.ToResourcesPtrOutputWithContext(context.Background())
 }
 
-func (i ResourcesArgsArgs) ToResourcesArgsPtrOutputWithContext(ctx context.Context) ResourcesArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ResourcesArgsOutput).ToResourcesArgsPtrOutputWithContext(ctx)
+func (i ResourcesArgs) ToResourcesPtrOutputWithContext(ctx context.Context) ResourcesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ResourcesOutput).ToResourcesPtrOutputWithContext(ctx)
 }
 
-// ResourcesArgsPtrInput is an input type that accepts ResourcesArgsArgs, ResourcesArgsPtr and ResourcesArgsPtrOutput values.
-// You can construct a concrete instance of `ResourcesArgsPtrInput` via:
+// ResourcesPtrInput is an input type that accepts ResourcesArgs, ResourcesPtr and ResourcesPtrOutput values.
+// You can construct a concrete instance of `ResourcesPtrInput` via:
 //
-//	        ResourcesArgsArgs{...}
+//	        ResourcesArgs{...}
 //
 //	or:
 //
 //	        nil
-type ResourcesArgsPtrInput interface {
+type ResourcesPtrInput interface {
 	pulumi.Input
 
-	ToResourcesArgsPtrOutput() ResourcesArgsPtrOutput
-	ToResourcesArgsPtrOutputWithContext(context.Context) ResourcesArgsPtrOutput
+	ToResourcesPtrOutput() ResourcesPtrOutput
+	ToResourcesPtrOutputWithContext(context.Context) ResourcesPtrOutput
 }
 
-type resourcesArgsPtrType ResourcesArgsArgs
+type resourcesPtrType ResourcesArgs
 
-func ResourcesArgsPtr(v *ResourcesArgsArgs) ResourcesArgsPtrInput {
-	return (*resourcesArgsPtrType)(v)
+func ResourcesPtr(v *ResourcesArgs) ResourcesPtrInput {
+	return (*resourcesPtrType)(v)
 }
 
-func (*resourcesArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**ResourcesArgs)(nil)).Elem()
+func (*resourcesPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Resources)(nil)).Elem()
 }
 
-func (i *resourcesArgsPtrType) ToResourcesArgsPtrOutput() ResourcesArgsPtrOutput {
-	return i.ToResourcesArgsPtrOutputWithContext(context.Background())
+func (i *resourcesPtrType) ToResourcesPtrOutput() ResourcesPtrOutput {
+	return i.ToResourcesPtrOutputWithContext(context.Background())
 }
 
-func (i *resourcesArgsPtrType) ToResourcesArgsPtrOutputWithContext(ctx context.Context) ResourcesArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(ResourcesArgsPtrOutput)
+func (i *resourcesPtrType) ToResourcesPtrOutputWithContext(ctx context.Context) ResourcesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ResourcesPtrOutput)
 }
 
-type ResourcesArgsOutput struct{ *pulumi.OutputState }
+type ResourcesOutput struct{ *pulumi.OutputState }
 
-func (ResourcesArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*ResourcesArgs)(nil)).Elem()
+func (ResourcesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Resources)(nil)).Elem()
 }
 
-func (o ResourcesArgsOutput) ToResourcesArgsOutput() ResourcesArgsOutput {
+func (o ResourcesOutput) ToResourcesOutput() ResourcesOutput {
 	return o
 }
 
-func (o ResourcesArgsOutput) ToResourcesArgsOutputWithContext(ctx context.Context) ResourcesArgsOutput {
+func (o ResourcesOutput) ToResourcesOutputWithContext(ctx context.Context) ResourcesOutput {
 	return o
 }
 
-func (o ResourcesArgsOutput) ToResourcesArgsPtrOutput() ResourcesArgsPtrOutput {
-	return o.ToResourcesArgsPtrOutputWithContext(context.Background())
+func (o ResourcesOutput) ToResourcesPtrOutput() ResourcesPtrOutput {
+	return o.ToResourcesPtrOutputWithContext(context.Background())
 }
 
-func (o ResourcesArgsOutput) ToResourcesArgsPtrOutputWithContext(ctx context.Context) ResourcesArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v ResourcesArgs) *ResourcesArgs {
+func (o ResourcesOutput) ToResourcesPtrOutputWithContext(ctx context.Context) ResourcesPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Resources) *Resources {
 		return &v
-	}).(ResourcesArgsPtrOutput)
+	}).(ResourcesPtrOutput)
 }
 
 // Upper bounds for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.template.spec.domain.resources.limits`.
-func (o ResourcesArgsOutput) Limits() pulumi.StringMapOutput {
-	return o.ApplyT(func(v ResourcesArgs) map[string]string { return v.Limits }).(pulumi.StringMapOutput)
+func (o ResourcesOutput) Limits() pulumi.StringMapOutput {
+	return o.ApplyT(func(v Resources) map[string]string { return v.Limits }).(pulumi.StringMapOutput)
 }
 
 // Resources reserved for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.template.spec.domain.resources.requests`.
-func (o ResourcesArgsOutput) Requests() pulumi.StringMapOutput {
-	return o.ApplyT(func(v ResourcesArgs) map[string]string { return v.Requests }).(pulumi.StringMapOutput)
+func (o ResourcesOutput) Requests() pulumi.StringMapOutput {
+	return o.ApplyT(func(v Resources) map[string]string { return v.Requests }).(pulumi.StringMapOutput)
 }
 
-type ResourcesArgsPtrOutput struct{ *pulumi.OutputState }
+type ResourcesPtrOutput struct{ *pulumi.OutputState }
 
-func (ResourcesArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**ResourcesArgs)(nil)).Elem()
+func (ResourcesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Resources)(nil)).Elem()
 }
 
-func (o ResourcesArgsPtrOutput) ToResourcesArgsPtrOutput() ResourcesArgsPtrOutput {
+func (o ResourcesPtrOutput) ToResourcesPtrOutput() ResourcesPtrOutput {
 	return o
 }
 
-func (o ResourcesArgsPtrOutput) ToResourcesArgsPtrOutputWithContext(ctx context.Context) ResourcesArgsPtrOutput {
+func (o ResourcesPtrOutput) ToResourcesPtrOutputWithContext(ctx context.Context) ResourcesPtrOutput {
 	return o
 }
 
-func (o ResourcesArgsPtrOutput) Elem() ResourcesArgsOutput {
-	return o.ApplyT(func(v *ResourcesArgs) ResourcesArgs {
+func (o ResourcesPtrOutput) Elem() ResourcesOutput {
+	return o.ApplyT(func(v *Resources) Resources {
 		if v != nil {
 			return *v
 		}
-		var ret ResourcesArgs
+		var ret Resources
 		return ret
-	}).(ResourcesArgsOutput)
+	}).(ResourcesOutput)
 }
 
 // Upper bounds for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.template.spec.domain.resources.limits`.
-func (o ResourcesArgsPtrOutput) Limits() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *ResourcesArgs) map[string]string {
+func (o ResourcesPtrOutput) Limits() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Resources) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -5888,8 +5888,8 @@ func (o ResourcesArgsPtrOutput) Limits() pulumi.StringMapOutput {
 
 // Resources reserved for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
 // Manifest field: `spec.template.spec.domain.resources.requests`.
-func (o ResourcesArgsPtrOutput) Requests() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *ResourcesArgs) map[string]string {
+func (o ResourcesPtrOutput) Requests() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Resources) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -5897,140 +5897,140 @@ func (o ResourcesArgsPtrOutput) Requests() pulumi.StringMapOutput {
 	}).(pulumi.StringMapOutput)
 }
 
-type SecretRefArgs struct {
+type SecretRef struct {
 	// Name of the referenced object.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef.name`.
 	Name string `pulumi:"name"`
 }
 
-// SecretRefArgsInput is an input type that accepts SecretRefArgsArgs and SecretRefArgsOutput values.
-// You can construct a concrete instance of `SecretRefArgsInput` via:
+// SecretRefInput is an input type that accepts SecretRefArgs and SecretRefOutput values.
+// You can construct a concrete instance of `SecretRefInput` via:
 //
-//	SecretRefArgsArgs{...}
-type SecretRefArgsInput interface {
+//	SecretRefArgs{...}
+type SecretRefInput interface {
 	pulumi.Input
 
-	ToSecretRefArgsOutput() SecretRefArgsOutput
-	ToSecretRefArgsOutputWithContext(context.Context) SecretRefArgsOutput
+	ToSecretRefOutput() SecretRefOutput
+	ToSecretRefOutputWithContext(context.Context) SecretRefOutput
 }
 
-type SecretRefArgsArgs struct {
+type SecretRefArgs struct {
 	// Name of the referenced object.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef.name`.
 	Name pulumi.StringInput `pulumi:"name"`
 }
 
-func (SecretRefArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*SecretRefArgs)(nil)).Elem()
+func (SecretRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SecretRef)(nil)).Elem()
 }
 
-func (i SecretRefArgsArgs) ToSecretRefArgsOutput() SecretRefArgsOutput {
-	return i.ToSecretRefArgsOutputWithContext(context.Background())
+func (i SecretRefArgs) ToSecretRefOutput() SecretRefOutput {
+	return i.ToSecretRefOutputWithContext(context.Background())
 }
 
-func (i SecretRefArgsArgs) ToSecretRefArgsOutputWithContext(ctx context.Context) SecretRefArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SecretRefArgsOutput)
+func (i SecretRefArgs) ToSecretRefOutputWithContext(ctx context.Context) SecretRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretRefOutput)
 }
 
-func (i SecretRefArgsArgs) ToSecretRefArgsPtrOutput() SecretRefArgsPtrOutput {
-	return i.ToSecretRefArgsPtrOutputWithContext(context.Background())
+func (i SecretRefArgs) ToSecretRefPtrOutput() SecretRefPtrOutput {
+	return i.ToSecretRefPtrOutputWithContext(context.Background())
 }
 
-func (i SecretRefArgsArgs) ToSecretRefArgsPtrOutputWithContext(ctx context.Context) SecretRefArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SecretRefArgsOutput).ToSecretRefArgsPtrOutputWithContext(ctx)
+func (i SecretRefArgs) ToSecretRefPtrOutputWithContext(ctx context.Context) SecretRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretRefOutput).ToSecretRefPtrOutputWithContext(ctx)
 }
 
-// SecretRefArgsPtrInput is an input type that accepts SecretRefArgsArgs, SecretRefArgsPtr and SecretRefArgsPtrOutput values.
-// You can construct a concrete instance of `SecretRefArgsPtrInput` via:
+// SecretRefPtrInput is an input type that accepts SecretRefArgs, SecretRefPtr and SecretRefPtrOutput values.
+// You can construct a concrete instance of `SecretRefPtrInput` via:
 //
-//	        SecretRefArgsArgs{...}
+//	        SecretRefArgs{...}
 //
 //	or:
 //
 //	        nil
-type SecretRefArgsPtrInput interface {
+type SecretRefPtrInput interface {
 	pulumi.Input
 
-	ToSecretRefArgsPtrOutput() SecretRefArgsPtrOutput
-	ToSecretRefArgsPtrOutputWithContext(context.Context) SecretRefArgsPtrOutput
+	ToSecretRefPtrOutput() SecretRefPtrOutput
+	ToSecretRefPtrOutputWithContext(context.Context) SecretRefPtrOutput
 }
 
-type secretRefArgsPtrType SecretRefArgsArgs
+type secretRefPtrType SecretRefArgs
 
-func SecretRefArgsPtr(v *SecretRefArgsArgs) SecretRefArgsPtrInput {
-	return (*secretRefArgsPtrType)(v)
+func SecretRefPtr(v *SecretRefArgs) SecretRefPtrInput {
+	return (*secretRefPtrType)(v)
 }
 
-func (*secretRefArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**SecretRefArgs)(nil)).Elem()
+func (*secretRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SecretRef)(nil)).Elem()
 }
 
-func (i *secretRefArgsPtrType) ToSecretRefArgsPtrOutput() SecretRefArgsPtrOutput {
-	return i.ToSecretRefArgsPtrOutputWithContext(context.Background())
+func (i *secretRefPtrType) ToSecretRefPtrOutput() SecretRefPtrOutput {
+	return i.ToSecretRefPtrOutputWithContext(context.Background())
 }
 
-func (i *secretRefArgsPtrType) ToSecretRefArgsPtrOutputWithContext(ctx context.Context) SecretRefArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SecretRefArgsPtrOutput)
+func (i *secretRefPtrType) ToSecretRefPtrOutputWithContext(ctx context.Context) SecretRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretRefPtrOutput)
 }
 
-type SecretRefArgsOutput struct{ *pulumi.OutputState }
+type SecretRefOutput struct{ *pulumi.OutputState }
 
-func (SecretRefArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*SecretRefArgs)(nil)).Elem()
+func (SecretRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SecretRef)(nil)).Elem()
 }
 
-func (o SecretRefArgsOutput) ToSecretRefArgsOutput() SecretRefArgsOutput {
+func (o SecretRefOutput) ToSecretRefOutput() SecretRefOutput {
 	return o
 }
 
-func (o SecretRefArgsOutput) ToSecretRefArgsOutputWithContext(ctx context.Context) SecretRefArgsOutput {
+func (o SecretRefOutput) ToSecretRefOutputWithContext(ctx context.Context) SecretRefOutput {
 	return o
 }
 
-func (o SecretRefArgsOutput) ToSecretRefArgsPtrOutput() SecretRefArgsPtrOutput {
-	return o.ToSecretRefArgsPtrOutputWithContext(context.Background())
+func (o SecretRefOutput) ToSecretRefPtrOutput() SecretRefPtrOutput {
+	return o.ToSecretRefPtrOutputWithContext(context.Background())
 }
 
-func (o SecretRefArgsOutput) ToSecretRefArgsPtrOutputWithContext(ctx context.Context) SecretRefArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v SecretRefArgs) *SecretRefArgs {
+func (o SecretRefOutput) ToSecretRefPtrOutputWithContext(ctx context.Context) SecretRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SecretRef) *SecretRef {
 		return &v
-	}).(SecretRefArgsPtrOutput)
+	}).(SecretRefPtrOutput)
 }
 
 // Name of the referenced object.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef.name`.
-func (o SecretRefArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v SecretRefArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o SecretRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v SecretRef) string { return v.Name }).(pulumi.StringOutput)
 }
 
-type SecretRefArgsPtrOutput struct{ *pulumi.OutputState }
+type SecretRefPtrOutput struct{ *pulumi.OutputState }
 
-func (SecretRefArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**SecretRefArgs)(nil)).Elem()
+func (SecretRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SecretRef)(nil)).Elem()
 }
 
-func (o SecretRefArgsPtrOutput) ToSecretRefArgsPtrOutput() SecretRefArgsPtrOutput {
+func (o SecretRefPtrOutput) ToSecretRefPtrOutput() SecretRefPtrOutput {
 	return o
 }
 
-func (o SecretRefArgsPtrOutput) ToSecretRefArgsPtrOutputWithContext(ctx context.Context) SecretRefArgsPtrOutput {
+func (o SecretRefPtrOutput) ToSecretRefPtrOutputWithContext(ctx context.Context) SecretRefPtrOutput {
 	return o
 }
 
-func (o SecretRefArgsPtrOutput) Elem() SecretRefArgsOutput {
-	return o.ApplyT(func(v *SecretRefArgs) SecretRefArgs {
+func (o SecretRefPtrOutput) Elem() SecretRefOutput {
+	return o.ApplyT(func(v *SecretRef) SecretRef {
 		if v != nil {
 			return *v
 		}
-		var ret SecretRefArgs
+		var ret SecretRef
 		return ret
-	}).(SecretRefArgsOutput)
+	}).(SecretRefOutput)
 }
 
 // Name of the referenced object.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef.name`.
-func (o SecretRefArgsPtrOutput) Name() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *SecretRefArgs) *string {
+func (o SecretRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SecretRef) *string {
 		if v == nil {
 			return nil
 		}
@@ -6038,163 +6038,163 @@ func (o SecretRefArgsPtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type SelectorArgs struct {
+type Selector struct {
 	// Requirements on labels.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
-	MatchExpressions []MatchExpressionArgs `pulumi:"matchExpressions"`
+	MatchExpressions []MatchExpression `pulumi:"matchExpressions"`
 	// Labels an object must have, key to value.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchLabels`.
 	MatchLabels map[string]string `pulumi:"matchLabels"`
 }
 
-// SelectorArgsInput is an input type that accepts SelectorArgsArgs and SelectorArgsOutput values.
-// You can construct a concrete instance of `SelectorArgsInput` via:
+// SelectorInput is an input type that accepts SelectorArgs and SelectorOutput values.
+// You can construct a concrete instance of `SelectorInput` via:
 //
-//	SelectorArgsArgs{...}
-type SelectorArgsInput interface {
+//	SelectorArgs{...}
+type SelectorInput interface {
 	pulumi.Input
 
-	ToSelectorArgsOutput() SelectorArgsOutput
-	ToSelectorArgsOutputWithContext(context.Context) SelectorArgsOutput
+	ToSelectorOutput() SelectorOutput
+	ToSelectorOutputWithContext(context.Context) SelectorOutput
 }
 
-type SelectorArgsArgs struct {
+type SelectorArgs struct {
 	// Requirements on labels.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
-	MatchExpressions MatchExpressionArgsArrayInput `pulumi:"matchExpressions"`
+	MatchExpressions MatchExpressionArrayInput `pulumi:"matchExpressions"`
 	// Labels an object must have, key to value.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchLabels`.
 	MatchLabels pulumi.StringMapInput `pulumi:"matchLabels"`
 }
 
-func (SelectorArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*SelectorArgs)(nil)).Elem()
+func (SelectorArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Selector)(nil)).Elem()
 }
 
-func (i SelectorArgsArgs) ToSelectorArgsOutput() SelectorArgsOutput {
-	return i.ToSelectorArgsOutputWithContext(context.Background())
+func (i SelectorArgs) ToSelectorOutput() SelectorOutput {
+	return i.ToSelectorOutputWithContext(context.Background())
 }
 
-func (i SelectorArgsArgs) ToSelectorArgsOutputWithContext(ctx context.Context) SelectorArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SelectorArgsOutput)
+func (i SelectorArgs) ToSelectorOutputWithContext(ctx context.Context) SelectorOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SelectorOutput)
 }
 
-func (i SelectorArgsArgs) ToSelectorArgsPtrOutput() SelectorArgsPtrOutput {
-	return i.ToSelectorArgsPtrOutputWithContext(context.Background())
+func (i SelectorArgs) ToSelectorPtrOutput() SelectorPtrOutput {
+	return i.ToSelectorPtrOutputWithContext(context.Background())
 }
 
-func (i SelectorArgsArgs) ToSelectorArgsPtrOutputWithContext(ctx context.Context) SelectorArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SelectorArgsOutput).ToSelectorArgsPtrOutputWithContext(ctx)
+func (i SelectorArgs) ToSelectorPtrOutputWithContext(ctx context.Context) SelectorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SelectorOutput).ToSelectorPtrOutputWithContext(ctx)
 }
 
-// SelectorArgsPtrInput is an input type that accepts SelectorArgsArgs, SelectorArgsPtr and SelectorArgsPtrOutput values.
-// You can construct a concrete instance of `SelectorArgsPtrInput` via:
+// SelectorPtrInput is an input type that accepts SelectorArgs, SelectorPtr and SelectorPtrOutput values.
+// You can construct a concrete instance of `SelectorPtrInput` via:
 //
-//	        SelectorArgsArgs{...}
+//	        SelectorArgs{...}
 //
 //	or:
 //
 //	        nil
-type SelectorArgsPtrInput interface {
+type SelectorPtrInput interface {
 	pulumi.Input
 
-	ToSelectorArgsPtrOutput() SelectorArgsPtrOutput
-	ToSelectorArgsPtrOutputWithContext(context.Context) SelectorArgsPtrOutput
+	ToSelectorPtrOutput() SelectorPtrOutput
+	ToSelectorPtrOutputWithContext(context.Context) SelectorPtrOutput
 }
 
-type selectorArgsPtrType SelectorArgsArgs
+type selectorPtrType SelectorArgs
 
-func SelectorArgsPtr(v *SelectorArgsArgs) SelectorArgsPtrInput {
-	return (*selectorArgsPtrType)(v)
+func SelectorPtr(v *SelectorArgs) SelectorPtrInput {
+	return (*selectorPtrType)(v)
 }
 
-func (*selectorArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**SelectorArgs)(nil)).Elem()
+func (*selectorPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Selector)(nil)).Elem()
 }
 
-func (i *selectorArgsPtrType) ToSelectorArgsPtrOutput() SelectorArgsPtrOutput {
-	return i.ToSelectorArgsPtrOutputWithContext(context.Background())
+func (i *selectorPtrType) ToSelectorPtrOutput() SelectorPtrOutput {
+	return i.ToSelectorPtrOutputWithContext(context.Background())
 }
 
-func (i *selectorArgsPtrType) ToSelectorArgsPtrOutputWithContext(ctx context.Context) SelectorArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SelectorArgsPtrOutput)
+func (i *selectorPtrType) ToSelectorPtrOutputWithContext(ctx context.Context) SelectorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SelectorPtrOutput)
 }
 
-type SelectorArgsOutput struct{ *pulumi.OutputState }
+type SelectorOutput struct{ *pulumi.OutputState }
 
-func (SelectorArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*SelectorArgs)(nil)).Elem()
+func (SelectorOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Selector)(nil)).Elem()
 }
 
-func (o SelectorArgsOutput) ToSelectorArgsOutput() SelectorArgsOutput {
+func (o SelectorOutput) ToSelectorOutput() SelectorOutput {
 	return o
 }
 
-func (o SelectorArgsOutput) ToSelectorArgsOutputWithContext(ctx context.Context) SelectorArgsOutput {
+func (o SelectorOutput) ToSelectorOutputWithContext(ctx context.Context) SelectorOutput {
 	return o
 }
 
-func (o SelectorArgsOutput) ToSelectorArgsPtrOutput() SelectorArgsPtrOutput {
-	return o.ToSelectorArgsPtrOutputWithContext(context.Background())
+func (o SelectorOutput) ToSelectorPtrOutput() SelectorPtrOutput {
+	return o.ToSelectorPtrOutputWithContext(context.Background())
 }
 
-func (o SelectorArgsOutput) ToSelectorArgsPtrOutputWithContext(ctx context.Context) SelectorArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v SelectorArgs) *SelectorArgs {
+func (o SelectorOutput) ToSelectorPtrOutputWithContext(ctx context.Context) SelectorPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Selector) *Selector {
 		return &v
-	}).(SelectorArgsPtrOutput)
+	}).(SelectorPtrOutput)
 }
 
 // Requirements on labels.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
-func (o SelectorArgsOutput) MatchExpressions() MatchExpressionArgsArrayOutput {
-	return o.ApplyT(func(v SelectorArgs) []MatchExpressionArgs { return v.MatchExpressions }).(MatchExpressionArgsArrayOutput)
+func (o SelectorOutput) MatchExpressions() MatchExpressionArrayOutput {
+	return o.ApplyT(func(v Selector) []MatchExpression { return v.MatchExpressions }).(MatchExpressionArrayOutput)
 }
 
 // Labels an object must have, key to value.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchLabels`.
-func (o SelectorArgsOutput) MatchLabels() pulumi.StringMapOutput {
-	return o.ApplyT(func(v SelectorArgs) map[string]string { return v.MatchLabels }).(pulumi.StringMapOutput)
+func (o SelectorOutput) MatchLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v Selector) map[string]string { return v.MatchLabels }).(pulumi.StringMapOutput)
 }
 
-type SelectorArgsPtrOutput struct{ *pulumi.OutputState }
+type SelectorPtrOutput struct{ *pulumi.OutputState }
 
-func (SelectorArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**SelectorArgs)(nil)).Elem()
+func (SelectorPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Selector)(nil)).Elem()
 }
 
-func (o SelectorArgsPtrOutput) ToSelectorArgsPtrOutput() SelectorArgsPtrOutput {
+func (o SelectorPtrOutput) ToSelectorPtrOutput() SelectorPtrOutput {
 	return o
 }
 
-func (o SelectorArgsPtrOutput) ToSelectorArgsPtrOutputWithContext(ctx context.Context) SelectorArgsPtrOutput {
+func (o SelectorPtrOutput) ToSelectorPtrOutputWithContext(ctx context.Context) SelectorPtrOutput {
 	return o
 }
 
-func (o SelectorArgsPtrOutput) Elem() SelectorArgsOutput {
-	return o.ApplyT(func(v *SelectorArgs) SelectorArgs {
+func (o SelectorPtrOutput) Elem() SelectorOutput {
+	return o.ApplyT(func(v *Selector) Selector {
 		if v != nil {
 			return *v
 		}
-		var ret SelectorArgs
+		var ret Selector
 		return ret
-	}).(SelectorArgsOutput)
+	}).(SelectorOutput)
 }
 
 // Requirements on labels.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
-func (o SelectorArgsPtrOutput) MatchExpressions() MatchExpressionArgsArrayOutput {
-	return o.ApplyT(func(v *SelectorArgs) []MatchExpressionArgs {
+func (o SelectorPtrOutput) MatchExpressions() MatchExpressionArrayOutput {
+	return o.ApplyT(func(v *Selector) []MatchExpression {
 		if v == nil {
 			return nil
 		}
 		return v.MatchExpressions
-	}).(MatchExpressionArgsArrayOutput)
+	}).(MatchExpressionArrayOutput)
 }
 
 // Labels an object must have, key to value.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchLabels`.
-func (o SelectorArgsPtrOutput) MatchLabels() pulumi.StringMapOutput {
-	return o.ApplyT(func(v *SelectorArgs) map[string]string {
+func (o SelectorPtrOutput) MatchLabels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Selector) map[string]string {
 		if v == nil {
 			return nil
 		}
@@ -6202,249 +6202,249 @@ func (o SelectorArgsPtrOutput) MatchLabels() pulumi.StringMapOutput {
 	}).(pulumi.StringMapOutput)
 }
 
+type Source struct {
+	// Create an empty disk image of the requested size.
+	// Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
+	Blank *Presence `pulumi:"blank"`
+	// Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
+	// Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
+	Http *Http `pulumi:"http"`
+	// Clone an existing PersistentVolumeClaim.
+	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
+	Pvc *Pvc `pulumi:"pvc"`
+	// Import the disk from a container image (a containerDisk image: the disk under /disk).
+	// Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
+	Registry *Registry `pulumi:"registry"`
+	// Wait for an upload (`virtctl image-upload`) of the disk image.
+	// Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
+	Upload *Presence `pulumi:"upload"`
+}
+
+// SourceInput is an input type that accepts SourceArgs and SourceOutput values.
+// You can construct a concrete instance of `SourceInput` via:
+//
+//	SourceArgs{...}
+type SourceInput interface {
+	pulumi.Input
+
+	ToSourceOutput() SourceOutput
+	ToSourceOutputWithContext(context.Context) SourceOutput
+}
+
 type SourceArgs struct {
 	// Create an empty disk image of the requested size.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
-	Blank *PresenceArgs `pulumi:"blank"`
+	Blank PresencePtrInput `pulumi:"blank"`
 	// Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
-	Http *HttpArgs `pulumi:"http"`
+	Http HttpPtrInput `pulumi:"http"`
 	// Clone an existing PersistentVolumeClaim.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
-	Pvc *PvcArgs `pulumi:"pvc"`
+	Pvc PvcPtrInput `pulumi:"pvc"`
 	// Import the disk from a container image (a containerDisk image: the disk under /disk).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
-	Registry *RegistryArgs `pulumi:"registry"`
+	Registry RegistryPtrInput `pulumi:"registry"`
 	// Wait for an upload (`virtctl image-upload`) of the disk image.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
-	Upload *PresenceArgs `pulumi:"upload"`
+	Upload PresencePtrInput `pulumi:"upload"`
 }
 
-// SourceArgsInput is an input type that accepts SourceArgsArgs and SourceArgsOutput values.
-// You can construct a concrete instance of `SourceArgsInput` via:
+func (SourceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Source)(nil)).Elem()
+}
+
+func (i SourceArgs) ToSourceOutput() SourceOutput {
+	return i.ToSourceOutputWithContext(context.Background())
+}
+
+func (i SourceArgs) ToSourceOutputWithContext(ctx context.Context) SourceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SourceOutput)
+}
+
+func (i SourceArgs) ToSourcePtrOutput() SourcePtrOutput {
+	return i.ToSourcePtrOutputWithContext(context.Background())
+}
+
+func (i SourceArgs) ToSourcePtrOutputWithContext(ctx context.Context) SourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SourceOutput).ToSourcePtrOutputWithContext(ctx)
+}
+
+// SourcePtrInput is an input type that accepts SourceArgs, SourcePtr and SourcePtrOutput values.
+// You can construct a concrete instance of `SourcePtrInput` via:
 //
-//	SourceArgsArgs{...}
-type SourceArgsInput interface {
-	pulumi.Input
-
-	ToSourceArgsOutput() SourceArgsOutput
-	ToSourceArgsOutputWithContext(context.Context) SourceArgsOutput
-}
-
-type SourceArgsArgs struct {
-	// Create an empty disk image of the requested size.
-	// Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
-	Blank PresenceArgsPtrInput `pulumi:"blank"`
-	// Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
-	// Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
-	Http HttpArgsPtrInput `pulumi:"http"`
-	// Clone an existing PersistentVolumeClaim.
-	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
-	Pvc PvcArgsPtrInput `pulumi:"pvc"`
-	// Import the disk from a container image (a containerDisk image: the disk under /disk).
-	// Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
-	Registry RegistryArgsPtrInput `pulumi:"registry"`
-	// Wait for an upload (`virtctl image-upload`) of the disk image.
-	// Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
-	Upload PresenceArgsPtrInput `pulumi:"upload"`
-}
-
-func (SourceArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*SourceArgs)(nil)).Elem()
-}
-
-func (i SourceArgsArgs) ToSourceArgsOutput() SourceArgsOutput {
-	return i.ToSourceArgsOutputWithContext(context.Background())
-}
-
-func (i SourceArgsArgs) ToSourceArgsOutputWithContext(ctx context.Context) SourceArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SourceArgsOutput)
-}
-
-func (i SourceArgsArgs) ToSourceArgsPtrOutput() SourceArgsPtrOutput {
-	return i.ToSourceArgsPtrOutputWithContext(context.Background())
-}
-
-func (i SourceArgsArgs) ToSourceArgsPtrOutputWithContext(ctx context.Context) SourceArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SourceArgsOutput).ToSourceArgsPtrOutputWithContext(ctx)
-}
-
-// SourceArgsPtrInput is an input type that accepts SourceArgsArgs, SourceArgsPtr and SourceArgsPtrOutput values.
-// You can construct a concrete instance of `SourceArgsPtrInput` via:
-//
-//	        SourceArgsArgs{...}
+//	        SourceArgs{...}
 //
 //	or:
 //
 //	        nil
-type SourceArgsPtrInput interface {
+type SourcePtrInput interface {
 	pulumi.Input
 
-	ToSourceArgsPtrOutput() SourceArgsPtrOutput
-	ToSourceArgsPtrOutputWithContext(context.Context) SourceArgsPtrOutput
+	ToSourcePtrOutput() SourcePtrOutput
+	ToSourcePtrOutputWithContext(context.Context) SourcePtrOutput
 }
 
-type sourceArgsPtrType SourceArgsArgs
+type sourcePtrType SourceArgs
 
-func SourceArgsPtr(v *SourceArgsArgs) SourceArgsPtrInput {
-	return (*sourceArgsPtrType)(v)
+func SourcePtr(v *SourceArgs) SourcePtrInput {
+	return (*sourcePtrType)(v)
 }
 
-func (*sourceArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**SourceArgs)(nil)).Elem()
+func (*sourcePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Source)(nil)).Elem()
 }
 
-func (i *sourceArgsPtrType) ToSourceArgsPtrOutput() SourceArgsPtrOutput {
-	return i.ToSourceArgsPtrOutputWithContext(context.Background())
+func (i *sourcePtrType) ToSourcePtrOutput() SourcePtrOutput {
+	return i.ToSourcePtrOutputWithContext(context.Background())
 }
 
-func (i *sourceArgsPtrType) ToSourceArgsPtrOutputWithContext(ctx context.Context) SourceArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(SourceArgsPtrOutput)
+func (i *sourcePtrType) ToSourcePtrOutputWithContext(ctx context.Context) SourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SourcePtrOutput)
 }
 
-type SourceArgsOutput struct{ *pulumi.OutputState }
+type SourceOutput struct{ *pulumi.OutputState }
 
-func (SourceArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*SourceArgs)(nil)).Elem()
+func (SourceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Source)(nil)).Elem()
 }
 
-func (o SourceArgsOutput) ToSourceArgsOutput() SourceArgsOutput {
+func (o SourceOutput) ToSourceOutput() SourceOutput {
 	return o
 }
 
-func (o SourceArgsOutput) ToSourceArgsOutputWithContext(ctx context.Context) SourceArgsOutput {
+func (o SourceOutput) ToSourceOutputWithContext(ctx context.Context) SourceOutput {
 	return o
 }
 
-func (o SourceArgsOutput) ToSourceArgsPtrOutput() SourceArgsPtrOutput {
-	return o.ToSourceArgsPtrOutputWithContext(context.Background())
+func (o SourceOutput) ToSourcePtrOutput() SourcePtrOutput {
+	return o.ToSourcePtrOutputWithContext(context.Background())
 }
 
-func (o SourceArgsOutput) ToSourceArgsPtrOutputWithContext(ctx context.Context) SourceArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v SourceArgs) *SourceArgs {
+func (o SourceOutput) ToSourcePtrOutputWithContext(ctx context.Context) SourcePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Source) *Source {
 		return &v
-	}).(SourceArgsPtrOutput)
+	}).(SourcePtrOutput)
 }
 
 // Create an empty disk image of the requested size.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
-func (o SourceArgsOutput) Blank() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v SourceArgs) *PresenceArgs { return v.Blank }).(PresenceArgsPtrOutput)
+func (o SourceOutput) Blank() PresencePtrOutput {
+	return o.ApplyT(func(v Source) *Presence { return v.Blank }).(PresencePtrOutput)
 }
 
 // Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
-func (o SourceArgsOutput) Http() HttpArgsPtrOutput {
-	return o.ApplyT(func(v SourceArgs) *HttpArgs { return v.Http }).(HttpArgsPtrOutput)
+func (o SourceOutput) Http() HttpPtrOutput {
+	return o.ApplyT(func(v Source) *Http { return v.Http }).(HttpPtrOutput)
 }
 
 // Clone an existing PersistentVolumeClaim.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
-func (o SourceArgsOutput) Pvc() PvcArgsPtrOutput {
-	return o.ApplyT(func(v SourceArgs) *PvcArgs { return v.Pvc }).(PvcArgsPtrOutput)
+func (o SourceOutput) Pvc() PvcPtrOutput {
+	return o.ApplyT(func(v Source) *Pvc { return v.Pvc }).(PvcPtrOutput)
 }
 
 // Import the disk from a container image (a containerDisk image: the disk under /disk).
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
-func (o SourceArgsOutput) Registry() RegistryArgsPtrOutput {
-	return o.ApplyT(func(v SourceArgs) *RegistryArgs { return v.Registry }).(RegistryArgsPtrOutput)
+func (o SourceOutput) Registry() RegistryPtrOutput {
+	return o.ApplyT(func(v Source) *Registry { return v.Registry }).(RegistryPtrOutput)
 }
 
 // Wait for an upload (`virtctl image-upload`) of the disk image.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
-func (o SourceArgsOutput) Upload() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v SourceArgs) *PresenceArgs { return v.Upload }).(PresenceArgsPtrOutput)
+func (o SourceOutput) Upload() PresencePtrOutput {
+	return o.ApplyT(func(v Source) *Presence { return v.Upload }).(PresencePtrOutput)
 }
 
-type SourceArgsPtrOutput struct{ *pulumi.OutputState }
+type SourcePtrOutput struct{ *pulumi.OutputState }
 
-func (SourceArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**SourceArgs)(nil)).Elem()
+func (SourcePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Source)(nil)).Elem()
 }
 
-func (o SourceArgsPtrOutput) ToSourceArgsPtrOutput() SourceArgsPtrOutput {
+func (o SourcePtrOutput) ToSourcePtrOutput() SourcePtrOutput {
 	return o
 }
 
-func (o SourceArgsPtrOutput) ToSourceArgsPtrOutputWithContext(ctx context.Context) SourceArgsPtrOutput {
+func (o SourcePtrOutput) ToSourcePtrOutputWithContext(ctx context.Context) SourcePtrOutput {
 	return o
 }
 
-func (o SourceArgsPtrOutput) Elem() SourceArgsOutput {
-	return o.ApplyT(func(v *SourceArgs) SourceArgs {
+func (o SourcePtrOutput) Elem() SourceOutput {
+	return o.ApplyT(func(v *Source) Source {
 		if v != nil {
 			return *v
 		}
-		var ret SourceArgs
+		var ret Source
 		return ret
-	}).(SourceArgsOutput)
+	}).(SourceOutput)
 }
 
 // Create an empty disk image of the requested size.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
-func (o SourceArgsPtrOutput) Blank() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v *SourceArgs) *PresenceArgs {
+func (o SourcePtrOutput) Blank() PresencePtrOutput {
+	return o.ApplyT(func(v *Source) *Presence {
 		if v == nil {
 			return nil
 		}
 		return v.Blank
-	}).(PresenceArgsPtrOutput)
+	}).(PresencePtrOutput)
 }
 
 // Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
-func (o SourceArgsPtrOutput) Http() HttpArgsPtrOutput {
-	return o.ApplyT(func(v *SourceArgs) *HttpArgs {
+func (o SourcePtrOutput) Http() HttpPtrOutput {
+	return o.ApplyT(func(v *Source) *Http {
 		if v == nil {
 			return nil
 		}
 		return v.Http
-	}).(HttpArgsPtrOutput)
+	}).(HttpPtrOutput)
 }
 
 // Clone an existing PersistentVolumeClaim.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
-func (o SourceArgsPtrOutput) Pvc() PvcArgsPtrOutput {
-	return o.ApplyT(func(v *SourceArgs) *PvcArgs {
+func (o SourcePtrOutput) Pvc() PvcPtrOutput {
+	return o.ApplyT(func(v *Source) *Pvc {
 		if v == nil {
 			return nil
 		}
 		return v.Pvc
-	}).(PvcArgsPtrOutput)
+	}).(PvcPtrOutput)
 }
 
 // Import the disk from a container image (a containerDisk image: the disk under /disk).
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
-func (o SourceArgsPtrOutput) Registry() RegistryArgsPtrOutput {
-	return o.ApplyT(func(v *SourceArgs) *RegistryArgs {
+func (o SourcePtrOutput) Registry() RegistryPtrOutput {
+	return o.ApplyT(func(v *Source) *Registry {
 		if v == nil {
 			return nil
 		}
 		return v.Registry
-	}).(RegistryArgsPtrOutput)
+	}).(RegistryPtrOutput)
 }
 
 // Wait for an upload (`virtctl image-upload`) of the disk image.
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
-func (o SourceArgsPtrOutput) Upload() PresenceArgsPtrOutput {
-	return o.ApplyT(func(v *SourceArgs) *PresenceArgs {
+func (o SourcePtrOutput) Upload() PresencePtrOutput {
+	return o.ApplyT(func(v *Source) *Presence {
 		if v == nil {
 			return nil
 		}
 		return v.Upload
-	}).(PresenceArgsPtrOutput)
+	}).(PresencePtrOutput)
 }
 
-type StorageArgs struct {
+type Storage struct {
 	// Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
 	AccessModes []string `pulumi:"accessModes"`
 	// The storage the claim asks for.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
-	Resources *DataVolumeSpecPvcResourcesArgs `pulumi:"resources"`
+	Resources *DataVolumeSpecPvcResources `pulumi:"resources"`
 	// A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
-	Selector *SelectorArgs `pulumi:"selector"`
+	Selector *Selector `pulumi:"selector"`
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
 	StorageClassName *string `pulumi:"storageClassName"`
@@ -6457,27 +6457,27 @@ type StorageArgs struct {
 	VolumeName *string `pulumi:"volumeName"`
 }
 
-// StorageArgsInput is an input type that accepts StorageArgsArgs and StorageArgsOutput values.
-// You can construct a concrete instance of `StorageArgsInput` via:
+// StorageInput is an input type that accepts StorageArgs and StorageOutput values.
+// You can construct a concrete instance of `StorageInput` via:
 //
-//	StorageArgsArgs{...}
-type StorageArgsInput interface {
+//	StorageArgs{...}
+type StorageInput interface {
 	pulumi.Input
 
-	ToStorageArgsOutput() StorageArgsOutput
-	ToStorageArgsOutputWithContext(context.Context) StorageArgsOutput
+	ToStorageOutput() StorageOutput
+	ToStorageOutputWithContext(context.Context) StorageOutput
 }
 
-type StorageArgsArgs struct {
+type StorageArgs struct {
 	// Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
 	AccessModes pulumi.StringArrayInput `pulumi:"accessModes"`
 	// The storage the claim asks for.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
-	Resources DataVolumeSpecPvcResourcesArgsPtrInput `pulumi:"resources"`
+	Resources DataVolumeSpecPvcResourcesPtrInput `pulumi:"resources"`
 	// A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
-	Selector SelectorArgsPtrInput `pulumi:"selector"`
+	Selector SelectorPtrInput `pulumi:"selector"`
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
 	StorageClassName pulumi.StringPtrInput `pulumi:"storageClassName"`
@@ -6490,148 +6490,148 @@ type StorageArgsArgs struct {
 	VolumeName pulumi.StringPtrInput `pulumi:"volumeName"`
 }
 
-func (StorageArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*StorageArgs)(nil)).Elem()
+func (StorageArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Storage)(nil)).Elem()
 }
 
-func (i StorageArgsArgs) ToStorageArgsOutput() StorageArgsOutput {
-	return i.ToStorageArgsOutputWithContext(context.Background())
+func (i StorageArgs) ToStorageOutput() StorageOutput {
+	return i.ToStorageOutputWithContext(context.Background())
 }
 
-func (i StorageArgsArgs) ToStorageArgsOutputWithContext(ctx context.Context) StorageArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(StorageArgsOutput)
+func (i StorageArgs) ToStorageOutputWithContext(ctx context.Context) StorageOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StorageOutput)
 }
 
-func (i StorageArgsArgs) ToStorageArgsPtrOutput() StorageArgsPtrOutput {
-	return i.ToStorageArgsPtrOutputWithContext(context.Background())
+func (i StorageArgs) ToStoragePtrOutput() StoragePtrOutput {
+	return i.ToStoragePtrOutputWithContext(context.Background())
 }
 
-func (i StorageArgsArgs) ToStorageArgsPtrOutputWithContext(ctx context.Context) StorageArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(StorageArgsOutput).ToStorageArgsPtrOutputWithContext(ctx)
+func (i StorageArgs) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StorageOutput).ToStoragePtrOutputWithContext(ctx)
 }
 
-// StorageArgsPtrInput is an input type that accepts StorageArgsArgs, StorageArgsPtr and StorageArgsPtrOutput values.
-// You can construct a concrete instance of `StorageArgsPtrInput` via:
+// StoragePtrInput is an input type that accepts StorageArgs, StoragePtr and StoragePtrOutput values.
+// You can construct a concrete instance of `StoragePtrInput` via:
 //
-//	        StorageArgsArgs{...}
+//	        StorageArgs{...}
 //
 //	or:
 //
 //	        nil
-type StorageArgsPtrInput interface {
+type StoragePtrInput interface {
 	pulumi.Input
 
-	ToStorageArgsPtrOutput() StorageArgsPtrOutput
-	ToStorageArgsPtrOutputWithContext(context.Context) StorageArgsPtrOutput
+	ToStoragePtrOutput() StoragePtrOutput
+	ToStoragePtrOutputWithContext(context.Context) StoragePtrOutput
 }
 
-type storageArgsPtrType StorageArgsArgs
+type storagePtrType StorageArgs
 
-func StorageArgsPtr(v *StorageArgsArgs) StorageArgsPtrInput {
-	return (*storageArgsPtrType)(v)
+func StoragePtr(v *StorageArgs) StoragePtrInput {
+	return (*storagePtrType)(v)
 }
 
-func (*storageArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**StorageArgs)(nil)).Elem()
+func (*storagePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Storage)(nil)).Elem()
 }
 
-func (i *storageArgsPtrType) ToStorageArgsPtrOutput() StorageArgsPtrOutput {
-	return i.ToStorageArgsPtrOutputWithContext(context.Background())
+func (i *storagePtrType) ToStoragePtrOutput() StoragePtrOutput {
+	return i.ToStoragePtrOutputWithContext(context.Background())
 }
 
-func (i *storageArgsPtrType) ToStorageArgsPtrOutputWithContext(ctx context.Context) StorageArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(StorageArgsPtrOutput)
+func (i *storagePtrType) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StoragePtrOutput)
 }
 
-type StorageArgsOutput struct{ *pulumi.OutputState }
+type StorageOutput struct{ *pulumi.OutputState }
 
-func (StorageArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*StorageArgs)(nil)).Elem()
+func (StorageOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Storage)(nil)).Elem()
 }
 
-func (o StorageArgsOutput) ToStorageArgsOutput() StorageArgsOutput {
+func (o StorageOutput) ToStorageOutput() StorageOutput {
 	return o
 }
 
-func (o StorageArgsOutput) ToStorageArgsOutputWithContext(ctx context.Context) StorageArgsOutput {
+func (o StorageOutput) ToStorageOutputWithContext(ctx context.Context) StorageOutput {
 	return o
 }
 
-func (o StorageArgsOutput) ToStorageArgsPtrOutput() StorageArgsPtrOutput {
-	return o.ToStorageArgsPtrOutputWithContext(context.Background())
+func (o StorageOutput) ToStoragePtrOutput() StoragePtrOutput {
+	return o.ToStoragePtrOutputWithContext(context.Background())
 }
 
-func (o StorageArgsOutput) ToStorageArgsPtrOutputWithContext(ctx context.Context) StorageArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v StorageArgs) *StorageArgs {
+func (o StorageOutput) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Storage) *Storage {
 		return &v
-	}).(StorageArgsPtrOutput)
+	}).(StoragePtrOutput)
 }
 
 // Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
-func (o StorageArgsOutput) AccessModes() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v StorageArgs) []string { return v.AccessModes }).(pulumi.StringArrayOutput)
+func (o StorageOutput) AccessModes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Storage) []string { return v.AccessModes }).(pulumi.StringArrayOutput)
 }
 
 // The storage the claim asks for.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
-func (o StorageArgsOutput) Resources() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return o.ApplyT(func(v StorageArgs) *DataVolumeSpecPvcResourcesArgs { return v.Resources }).(DataVolumeSpecPvcResourcesArgsPtrOutput)
+func (o StorageOutput) Resources() DataVolumeSpecPvcResourcesPtrOutput {
+	return o.ApplyT(func(v Storage) *DataVolumeSpecPvcResources { return v.Resources }).(DataVolumeSpecPvcResourcesPtrOutput)
 }
 
 // A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
-func (o StorageArgsOutput) Selector() SelectorArgsPtrOutput {
-	return o.ApplyT(func(v StorageArgs) *SelectorArgs { return v.Selector }).(SelectorArgsPtrOutput)
+func (o StorageOutput) Selector() SelectorPtrOutput {
+	return o.ApplyT(func(v Storage) *Selector { return v.Selector }).(SelectorPtrOutput)
 }
 
 // StorageClass to provision from; omitted means the cluster default.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
-func (o StorageArgsOutput) StorageClassName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v StorageArgs) *string { return v.StorageClassName }).(pulumi.StringPtrOutput)
+func (o StorageOutput) StorageClassName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.StorageClassName }).(pulumi.StringPtrOutput)
 }
 
 // Filesystem (a disk image file on a filesystem) or Block (a raw block device).
 // One of: `Filesystem`, `Block`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
-func (o StorageArgsOutput) VolumeMode() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v StorageArgs) *string { return v.VolumeMode }).(pulumi.StringPtrOutput)
+func (o StorageOutput) VolumeMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.VolumeMode }).(pulumi.StringPtrOutput)
 }
 
 // Binds to this existing PersistentVolume instead of provisioning one.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeName`.
-func (o StorageArgsOutput) VolumeName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v StorageArgs) *string { return v.VolumeName }).(pulumi.StringPtrOutput)
+func (o StorageOutput) VolumeName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.VolumeName }).(pulumi.StringPtrOutput)
 }
 
-type StorageArgsPtrOutput struct{ *pulumi.OutputState }
+type StoragePtrOutput struct{ *pulumi.OutputState }
 
-func (StorageArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**StorageArgs)(nil)).Elem()
+func (StoragePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Storage)(nil)).Elem()
 }
 
-func (o StorageArgsPtrOutput) ToStorageArgsPtrOutput() StorageArgsPtrOutput {
+func (o StoragePtrOutput) ToStoragePtrOutput() StoragePtrOutput {
 	return o
 }
 
-func (o StorageArgsPtrOutput) ToStorageArgsPtrOutputWithContext(ctx context.Context) StorageArgsPtrOutput {
+func (o StoragePtrOutput) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
 	return o
 }
 
-func (o StorageArgsPtrOutput) Elem() StorageArgsOutput {
-	return o.ApplyT(func(v *StorageArgs) StorageArgs {
+func (o StoragePtrOutput) Elem() StorageOutput {
+	return o.ApplyT(func(v *Storage) Storage {
 		if v != nil {
 			return *v
 		}
-		var ret StorageArgs
+		var ret Storage
 		return ret
-	}).(StorageArgsOutput)
+	}).(StorageOutput)
 }
 
 // Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
-func (o StorageArgsPtrOutput) AccessModes() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *StorageArgs) []string {
+func (o StoragePtrOutput) AccessModes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Storage) []string {
 		if v == nil {
 			return nil
 		}
@@ -6641,30 +6641,30 @@ func (o StorageArgsPtrOutput) AccessModes() pulumi.StringArrayOutput {
 
 // The storage the claim asks for.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
-func (o StorageArgsPtrOutput) Resources() DataVolumeSpecPvcResourcesArgsPtrOutput {
-	return o.ApplyT(func(v *StorageArgs) *DataVolumeSpecPvcResourcesArgs {
+func (o StoragePtrOutput) Resources() DataVolumeSpecPvcResourcesPtrOutput {
+	return o.ApplyT(func(v *Storage) *DataVolumeSpecPvcResources {
 		if v == nil {
 			return nil
 		}
 		return v.Resources
-	}).(DataVolumeSpecPvcResourcesArgsPtrOutput)
+	}).(DataVolumeSpecPvcResourcesPtrOutput)
 }
 
 // A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
-func (o StorageArgsPtrOutput) Selector() SelectorArgsPtrOutput {
-	return o.ApplyT(func(v *StorageArgs) *SelectorArgs {
+func (o StoragePtrOutput) Selector() SelectorPtrOutput {
+	return o.ApplyT(func(v *Storage) *Selector {
 		if v == nil {
 			return nil
 		}
 		return v.Selector
-	}).(SelectorArgsPtrOutput)
+	}).(SelectorPtrOutput)
 }
 
 // StorageClass to provision from; omitted means the cluster default.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
-func (o StorageArgsPtrOutput) StorageClassName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *StorageArgs) *string {
+func (o StoragePtrOutput) StorageClassName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
 		if v == nil {
 			return nil
 		}
@@ -6675,8 +6675,8 @@ func (o StorageArgsPtrOutput) StorageClassName() pulumi.StringPtrOutput {
 // Filesystem (a disk image file on a filesystem) or Block (a raw block device).
 // One of: `Filesystem`, `Block`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
-func (o StorageArgsPtrOutput) VolumeMode() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *StorageArgs) *string {
+func (o StoragePtrOutput) VolumeMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
 		if v == nil {
 			return nil
 		}
@@ -6686,8 +6686,8 @@ func (o StorageArgsPtrOutput) VolumeMode() pulumi.StringPtrOutput {
 
 // Binds to this existing PersistentVolume instead of provisioning one.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeName`.
-func (o StorageArgsPtrOutput) VolumeName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v *StorageArgs) *string {
+func (o StoragePtrOutput) VolumeName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
 		if v == nil {
 			return nil
 		}
@@ -6695,7 +6695,7 @@ func (o StorageArgsPtrOutput) VolumeName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-type TolerationArgs struct {
+type Toleration struct {
 	// Taint effect to match; empty matches all effects.
 	// One of: `NoSchedule`, `PreferNoSchedule`, `NoExecute`.
 	// Manifest field: `spec.template.spec.tolerations[].effect`.
@@ -6715,18 +6715,18 @@ type TolerationArgs struct {
 	Value *string `pulumi:"value"`
 }
 
-// TolerationArgsInput is an input type that accepts TolerationArgsArgs and TolerationArgsOutput values.
-// You can construct a concrete instance of `TolerationArgsInput` via:
+// TolerationInput is an input type that accepts TolerationArgs and TolerationOutput values.
+// You can construct a concrete instance of `TolerationInput` via:
 //
-//	TolerationArgsArgs{...}
-type TolerationArgsInput interface {
+//	TolerationArgs{...}
+type TolerationInput interface {
 	pulumi.Input
 
-	ToTolerationArgsOutput() TolerationArgsOutput
-	ToTolerationArgsOutputWithContext(context.Context) TolerationArgsOutput
+	ToTolerationOutput() TolerationOutput
+	ToTolerationOutputWithContext(context.Context) TolerationOutput
 }
 
-type TolerationArgsArgs struct {
+type TolerationArgs struct {
 	// Taint effect to match; empty matches all effects.
 	// One of: `NoSchedule`, `PreferNoSchedule`, `NoExecute`.
 	// Manifest field: `spec.template.spec.tolerations[].effect`.
@@ -6746,116 +6746,116 @@ type TolerationArgsArgs struct {
 	Value pulumi.StringPtrInput `pulumi:"value"`
 }
 
-func (TolerationArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*TolerationArgs)(nil)).Elem()
+func (TolerationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Toleration)(nil)).Elem()
 }
 
-func (i TolerationArgsArgs) ToTolerationArgsOutput() TolerationArgsOutput {
-	return i.ToTolerationArgsOutputWithContext(context.Background())
+func (i TolerationArgs) ToTolerationOutput() TolerationOutput {
+	return i.ToTolerationOutputWithContext(context.Background())
 }
 
-func (i TolerationArgsArgs) ToTolerationArgsOutputWithContext(ctx context.Context) TolerationArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(TolerationArgsOutput)
+func (i TolerationArgs) ToTolerationOutputWithContext(ctx context.Context) TolerationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TolerationOutput)
 }
 
-// TolerationArgsArrayInput is an input type that accepts TolerationArgsArray and TolerationArgsArrayOutput values.
-// You can construct a concrete instance of `TolerationArgsArrayInput` via:
+// TolerationArrayInput is an input type that accepts TolerationArray and TolerationArrayOutput values.
+// You can construct a concrete instance of `TolerationArrayInput` via:
 //
-//	TolerationArgsArray{ TolerationArgsArgs{...} }
-type TolerationArgsArrayInput interface {
+//	TolerationArray{ TolerationArgs{...} }
+type TolerationArrayInput interface {
 	pulumi.Input
 
-	ToTolerationArgsArrayOutput() TolerationArgsArrayOutput
-	ToTolerationArgsArrayOutputWithContext(context.Context) TolerationArgsArrayOutput
+	ToTolerationArrayOutput() TolerationArrayOutput
+	ToTolerationArrayOutputWithContext(context.Context) TolerationArrayOutput
 }
 
-type TolerationArgsArray []TolerationArgsInput
+type TolerationArray []TolerationInput
 
-func (TolerationArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]TolerationArgs)(nil)).Elem()
+func (TolerationArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Toleration)(nil)).Elem()
 }
 
-func (i TolerationArgsArray) ToTolerationArgsArrayOutput() TolerationArgsArrayOutput {
-	return i.ToTolerationArgsArrayOutputWithContext(context.Background())
+func (i TolerationArray) ToTolerationArrayOutput() TolerationArrayOutput {
+	return i.ToTolerationArrayOutputWithContext(context.Background())
 }
 
-func (i TolerationArgsArray) ToTolerationArgsArrayOutputWithContext(ctx context.Context) TolerationArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(TolerationArgsArrayOutput)
+func (i TolerationArray) ToTolerationArrayOutputWithContext(ctx context.Context) TolerationArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TolerationArrayOutput)
 }
 
-type TolerationArgsOutput struct{ *pulumi.OutputState }
+type TolerationOutput struct{ *pulumi.OutputState }
 
-func (TolerationArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*TolerationArgs)(nil)).Elem()
+func (TolerationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Toleration)(nil)).Elem()
 }
 
-func (o TolerationArgsOutput) ToTolerationArgsOutput() TolerationArgsOutput {
+func (o TolerationOutput) ToTolerationOutput() TolerationOutput {
 	return o
 }
 
-func (o TolerationArgsOutput) ToTolerationArgsOutputWithContext(ctx context.Context) TolerationArgsOutput {
+func (o TolerationOutput) ToTolerationOutputWithContext(ctx context.Context) TolerationOutput {
 	return o
 }
 
 // Taint effect to match; empty matches all effects.
 // One of: `NoSchedule`, `PreferNoSchedule`, `NoExecute`.
 // Manifest field: `spec.template.spec.tolerations[].effect`.
-func (o TolerationArgsOutput) Effect() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v TolerationArgs) *string { return v.Effect }).(pulumi.StringPtrOutput)
+func (o TolerationOutput) Effect() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Toleration) *string { return v.Effect }).(pulumi.StringPtrOutput)
 }
 
 // Taint key the toleration applies to; empty with operator Exists matches every key.
 // Manifest field: `spec.template.spec.tolerations[].key`.
-func (o TolerationArgsOutput) Key() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v TolerationArgs) *string { return v.Key }).(pulumi.StringPtrOutput)
+func (o TolerationOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Toleration) *string { return v.Key }).(pulumi.StringPtrOutput)
 }
 
 // How key and value are compared. Defaults to Equal.
 // One of: `Exists`, `Equal`.
 // Manifest field: `spec.template.spec.tolerations[].operator`.
-func (o TolerationArgsOutput) Operator() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v TolerationArgs) *string { return v.Operator }).(pulumi.StringPtrOutput)
+func (o TolerationOutput) Operator() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Toleration) *string { return v.Operator }).(pulumi.StringPtrOutput)
 }
 
 // For NoExecute: how long the VM stays bound to a tainted node before eviction.
 // Manifest field: `spec.template.spec.tolerations[].tolerationSeconds`.
-func (o TolerationArgsOutput) TolerationSeconds() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v TolerationArgs) *float64 { return v.TolerationSeconds }).(pulumi.Float64PtrOutput)
+func (o TolerationOutput) TolerationSeconds() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v Toleration) *float64 { return v.TolerationSeconds }).(pulumi.Float64PtrOutput)
 }
 
 // Taint value the toleration matches (empty with operator Exists).
 // Manifest field: `spec.template.spec.tolerations[].value`.
-func (o TolerationArgsOutput) Value() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v TolerationArgs) *string { return v.Value }).(pulumi.StringPtrOutput)
+func (o TolerationOutput) Value() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Toleration) *string { return v.Value }).(pulumi.StringPtrOutput)
 }
 
-type TolerationArgsArrayOutput struct{ *pulumi.OutputState }
+type TolerationArrayOutput struct{ *pulumi.OutputState }
 
-func (TolerationArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]TolerationArgs)(nil)).Elem()
+func (TolerationArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Toleration)(nil)).Elem()
 }
 
-func (o TolerationArgsArrayOutput) ToTolerationArgsArrayOutput() TolerationArgsArrayOutput {
+func (o TolerationArrayOutput) ToTolerationArrayOutput() TolerationArrayOutput {
 	return o
 }
 
-func (o TolerationArgsArrayOutput) ToTolerationArgsArrayOutputWithContext(ctx context.Context) TolerationArgsArrayOutput {
+func (o TolerationArrayOutput) ToTolerationArrayOutputWithContext(ctx context.Context) TolerationArrayOutput {
 	return o
 }
 
-func (o TolerationArgsArrayOutput) Index(i pulumi.IntInput) TolerationArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) TolerationArgs {
-		return vs[0].([]TolerationArgs)[vs[1].(int)]
-	}).(TolerationArgsOutput)
+func (o TolerationArrayOutput) Index(i pulumi.IntInput) TolerationOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Toleration {
+		return vs[0].([]Toleration)[vs[1].(int)]
+	}).(TolerationOutput)
 }
 
-type VirtualMachineInstanceSpecArgs struct {
+type VirtualMachineInstanceSpec struct {
 	// Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.
 	// Manifest field: `spec.template.spec.affinity`.
 	Affinity map[string]interface{} `pulumi:"affinity"`
 	// The virtual hardware of the guest.
 	// Manifest field: `spec.template.spec.domain`.
-	Domain DomainSpecArgs `pulumi:"domain"`
+	Domain DomainSpec `pulumi:"domain"`
 	// What happens to the VM when its node is drained: LiveMigrate moves it to another node; None lets it stop.
 	// One of: `LiveMigrate`, `None`.
 	// Manifest field: `spec.template.spec.evictionStrategy`.
@@ -6865,7 +6865,7 @@ type VirtualMachineInstanceSpecArgs struct {
 	Hostname *string `pulumi:"hostname"`
 	// Networks the interfaces connect to. Only the pod network is supported.
 	// Manifest field: `spec.template.spec.networks`.
-	Networks []NetworkArgs `pulumi:"networks"`
+	Networks []Network `pulumi:"networks"`
 	// Schedule only onto nodes with all of these labels.
 	// Manifest field: `spec.template.spec.nodeSelector`.
 	NodeSelector map[string]string `pulumi:"nodeSelector"`
@@ -6874,30 +6874,30 @@ type VirtualMachineInstanceSpecArgs struct {
 	TerminationGracePeriodSeconds *float64 `pulumi:"terminationGracePeriodSeconds"`
 	// Taints this VM tolerates.
 	// Manifest field: `spec.template.spec.tolerations`.
-	Tolerations []TolerationArgs `pulumi:"tolerations"`
+	Tolerations []Toleration `pulumi:"tolerations"`
 	// Volumes the disks use.
 	// Manifest field: `spec.template.spec.volumes`.
-	Volumes []VolumeArgs `pulumi:"volumes"`
+	Volumes []Volume `pulumi:"volumes"`
 }
 
-// VirtualMachineInstanceSpecArgsInput is an input type that accepts VirtualMachineInstanceSpecArgsArgs and VirtualMachineInstanceSpecArgsOutput values.
-// You can construct a concrete instance of `VirtualMachineInstanceSpecArgsInput` via:
+// VirtualMachineInstanceSpecInput is an input type that accepts VirtualMachineInstanceSpecArgs and VirtualMachineInstanceSpecOutput values.
+// You can construct a concrete instance of `VirtualMachineInstanceSpecInput` via:
 //
-//	VirtualMachineInstanceSpecArgsArgs{...}
-type VirtualMachineInstanceSpecArgsInput interface {
+//	VirtualMachineInstanceSpecArgs{...}
+type VirtualMachineInstanceSpecInput interface {
 	pulumi.Input
 
-	ToVirtualMachineInstanceSpecArgsOutput() VirtualMachineInstanceSpecArgsOutput
-	ToVirtualMachineInstanceSpecArgsOutputWithContext(context.Context) VirtualMachineInstanceSpecArgsOutput
+	ToVirtualMachineInstanceSpecOutput() VirtualMachineInstanceSpecOutput
+	ToVirtualMachineInstanceSpecOutputWithContext(context.Context) VirtualMachineInstanceSpecOutput
 }
 
-type VirtualMachineInstanceSpecArgsArgs struct {
+type VirtualMachineInstanceSpecArgs struct {
 	// Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.
 	// Manifest field: `spec.template.spec.affinity`.
 	Affinity pulumi.MapInput `pulumi:"affinity"`
 	// The virtual hardware of the guest.
 	// Manifest field: `spec.template.spec.domain`.
-	Domain DomainSpecArgsInput `pulumi:"domain"`
+	Domain DomainSpecInput `pulumi:"domain"`
 	// What happens to the VM when its node is drained: LiveMigrate moves it to another node; None lets it stop.
 	// One of: `LiveMigrate`, `None`.
 	// Manifest field: `spec.template.spec.evictionStrategy`.
@@ -6907,7 +6907,7 @@ type VirtualMachineInstanceSpecArgsArgs struct {
 	Hostname pulumi.StringPtrInput `pulumi:"hostname"`
 	// Networks the interfaces connect to. Only the pod network is supported.
 	// Manifest field: `spec.template.spec.networks`.
-	Networks NetworkArgsArrayInput `pulumi:"networks"`
+	Networks NetworkArrayInput `pulumi:"networks"`
 	// Schedule only onto nodes with all of these labels.
 	// Manifest field: `spec.template.spec.nodeSelector`.
 	NodeSelector pulumi.StringMapInput `pulumi:"nodeSelector"`
@@ -6916,485 +6916,485 @@ type VirtualMachineInstanceSpecArgsArgs struct {
 	TerminationGracePeriodSeconds pulumi.Float64PtrInput `pulumi:"terminationGracePeriodSeconds"`
 	// Taints this VM tolerates.
 	// Manifest field: `spec.template.spec.tolerations`.
-	Tolerations TolerationArgsArrayInput `pulumi:"tolerations"`
+	Tolerations TolerationArrayInput `pulumi:"tolerations"`
 	// Volumes the disks use.
 	// Manifest field: `spec.template.spec.volumes`.
-	Volumes VolumeArgsArrayInput `pulumi:"volumes"`
+	Volumes VolumeArrayInput `pulumi:"volumes"`
 }
 
-func (VirtualMachineInstanceSpecArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*VirtualMachineInstanceSpecArgs)(nil)).Elem()
+func (VirtualMachineInstanceSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*VirtualMachineInstanceSpec)(nil)).Elem()
 }
 
-func (i VirtualMachineInstanceSpecArgsArgs) ToVirtualMachineInstanceSpecArgsOutput() VirtualMachineInstanceSpecArgsOutput {
-	return i.ToVirtualMachineInstanceSpecArgsOutputWithContext(context.Background())
+func (i VirtualMachineInstanceSpecArgs) ToVirtualMachineInstanceSpecOutput() VirtualMachineInstanceSpecOutput {
+	return i.ToVirtualMachineInstanceSpecOutputWithContext(context.Background())
 }
 
-func (i VirtualMachineInstanceSpecArgsArgs) ToVirtualMachineInstanceSpecArgsOutputWithContext(ctx context.Context) VirtualMachineInstanceSpecArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(VirtualMachineInstanceSpecArgsOutput)
+func (i VirtualMachineInstanceSpecArgs) ToVirtualMachineInstanceSpecOutputWithContext(ctx context.Context) VirtualMachineInstanceSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VirtualMachineInstanceSpecOutput)
 }
 
-type VirtualMachineInstanceSpecArgsOutput struct{ *pulumi.OutputState }
+type VirtualMachineInstanceSpecOutput struct{ *pulumi.OutputState }
 
-func (VirtualMachineInstanceSpecArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*VirtualMachineInstanceSpecArgs)(nil)).Elem()
+func (VirtualMachineInstanceSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*VirtualMachineInstanceSpec)(nil)).Elem()
 }
 
-func (o VirtualMachineInstanceSpecArgsOutput) ToVirtualMachineInstanceSpecArgsOutput() VirtualMachineInstanceSpecArgsOutput {
+func (o VirtualMachineInstanceSpecOutput) ToVirtualMachineInstanceSpecOutput() VirtualMachineInstanceSpecOutput {
 	return o
 }
 
-func (o VirtualMachineInstanceSpecArgsOutput) ToVirtualMachineInstanceSpecArgsOutputWithContext(ctx context.Context) VirtualMachineInstanceSpecArgsOutput {
+func (o VirtualMachineInstanceSpecOutput) ToVirtualMachineInstanceSpecOutputWithContext(ctx context.Context) VirtualMachineInstanceSpecOutput {
 	return o
 }
 
 // Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.
 // Manifest field: `spec.template.spec.affinity`.
-func (o VirtualMachineInstanceSpecArgsOutput) Affinity() pulumi.MapOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) map[string]interface{} { return v.Affinity }).(pulumi.MapOutput)
+func (o VirtualMachineInstanceSpecOutput) Affinity() pulumi.MapOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) map[string]interface{} { return v.Affinity }).(pulumi.MapOutput)
 }
 
 // The virtual hardware of the guest.
 // Manifest field: `spec.template.spec.domain`.
-func (o VirtualMachineInstanceSpecArgsOutput) Domain() DomainSpecArgsOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) DomainSpecArgs { return v.Domain }).(DomainSpecArgsOutput)
+func (o VirtualMachineInstanceSpecOutput) Domain() DomainSpecOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) DomainSpec { return v.Domain }).(DomainSpecOutput)
 }
 
 // What happens to the VM when its node is drained: LiveMigrate moves it to another node; None lets it stop.
 // One of: `LiveMigrate`, `None`.
 // Manifest field: `spec.template.spec.evictionStrategy`.
-func (o VirtualMachineInstanceSpecArgsOutput) EvictionStrategy() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) *string { return v.EvictionStrategy }).(pulumi.StringPtrOutput)
+func (o VirtualMachineInstanceSpecOutput) EvictionStrategy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) *string { return v.EvictionStrategy }).(pulumi.StringPtrOutput)
 }
 
 // Hostname of the guest; defaults to the VMI name.
 // Manifest field: `spec.template.spec.hostname`.
-func (o VirtualMachineInstanceSpecArgsOutput) Hostname() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) *string { return v.Hostname }).(pulumi.StringPtrOutput)
+func (o VirtualMachineInstanceSpecOutput) Hostname() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) *string { return v.Hostname }).(pulumi.StringPtrOutput)
 }
 
 // Networks the interfaces connect to. Only the pod network is supported.
 // Manifest field: `spec.template.spec.networks`.
-func (o VirtualMachineInstanceSpecArgsOutput) Networks() NetworkArgsArrayOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) []NetworkArgs { return v.Networks }).(NetworkArgsArrayOutput)
+func (o VirtualMachineInstanceSpecOutput) Networks() NetworkArrayOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) []Network { return v.Networks }).(NetworkArrayOutput)
 }
 
 // Schedule only onto nodes with all of these labels.
 // Manifest field: `spec.template.spec.nodeSelector`.
-func (o VirtualMachineInstanceSpecArgsOutput) NodeSelector() pulumi.StringMapOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) map[string]string { return v.NodeSelector }).(pulumi.StringMapOutput)
+func (o VirtualMachineInstanceSpecOutput) NodeSelector() pulumi.StringMapOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) map[string]string { return v.NodeSelector }).(pulumi.StringMapOutput)
 }
 
 // Seconds the guest gets to shut down after an ACPI power-button press before it is forced off. Defaults to 30.
 // Manifest field: `spec.template.spec.terminationGracePeriodSeconds`.
-func (o VirtualMachineInstanceSpecArgsOutput) TerminationGracePeriodSeconds() pulumi.Float64PtrOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) *float64 { return v.TerminationGracePeriodSeconds }).(pulumi.Float64PtrOutput)
+func (o VirtualMachineInstanceSpecOutput) TerminationGracePeriodSeconds() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) *float64 { return v.TerminationGracePeriodSeconds }).(pulumi.Float64PtrOutput)
 }
 
 // Taints this VM tolerates.
 // Manifest field: `spec.template.spec.tolerations`.
-func (o VirtualMachineInstanceSpecArgsOutput) Tolerations() TolerationArgsArrayOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) []TolerationArgs { return v.Tolerations }).(TolerationArgsArrayOutput)
+func (o VirtualMachineInstanceSpecOutput) Tolerations() TolerationArrayOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) []Toleration { return v.Tolerations }).(TolerationArrayOutput)
 }
 
 // Volumes the disks use.
 // Manifest field: `spec.template.spec.volumes`.
-func (o VirtualMachineInstanceSpecArgsOutput) Volumes() VolumeArgsArrayOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceSpecArgs) []VolumeArgs { return v.Volumes }).(VolumeArgsArrayOutput)
+func (o VirtualMachineInstanceSpecOutput) Volumes() VolumeArrayOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceSpec) []Volume { return v.Volumes }).(VolumeArrayOutput)
+}
+
+type VirtualMachineInstanceTemplate struct {
+	// Labels and annotations copied onto the VMI.
+	// Manifest field: `spec.template.metadata`.
+	Metadata *EmbeddedObjectMeta `pulumi:"metadata"`
+	// The desired virtual machine instance.
+	// Manifest field: `spec.template.spec`.
+	Spec VirtualMachineInstanceSpec `pulumi:"spec"`
+}
+
+// VirtualMachineInstanceTemplateInput is an input type that accepts VirtualMachineInstanceTemplateArgs and VirtualMachineInstanceTemplateOutput values.
+// You can construct a concrete instance of `VirtualMachineInstanceTemplateInput` via:
+//
+//	VirtualMachineInstanceTemplateArgs{...}
+type VirtualMachineInstanceTemplateInput interface {
+	pulumi.Input
+
+	ToVirtualMachineInstanceTemplateOutput() VirtualMachineInstanceTemplateOutput
+	ToVirtualMachineInstanceTemplateOutputWithContext(context.Context) VirtualMachineInstanceTemplateOutput
 }
 
 type VirtualMachineInstanceTemplateArgs struct {
 	// Labels and annotations copied onto the VMI.
 	// Manifest field: `spec.template.metadata`.
-	Metadata *EmbeddedObjectMetaArgs `pulumi:"metadata"`
+	Metadata EmbeddedObjectMetaPtrInput `pulumi:"metadata"`
 	// The desired virtual machine instance.
 	// Manifest field: `spec.template.spec`.
-	Spec VirtualMachineInstanceSpecArgs `pulumi:"spec"`
+	Spec VirtualMachineInstanceSpecInput `pulumi:"spec"`
 }
 
-// VirtualMachineInstanceTemplateArgsInput is an input type that accepts VirtualMachineInstanceTemplateArgsArgs and VirtualMachineInstanceTemplateArgsOutput values.
-// You can construct a concrete instance of `VirtualMachineInstanceTemplateArgsInput` via:
-//
-//	VirtualMachineInstanceTemplateArgsArgs{...}
-type VirtualMachineInstanceTemplateArgsInput interface {
-	pulumi.Input
-
-	ToVirtualMachineInstanceTemplateArgsOutput() VirtualMachineInstanceTemplateArgsOutput
-	ToVirtualMachineInstanceTemplateArgsOutputWithContext(context.Context) VirtualMachineInstanceTemplateArgsOutput
+func (VirtualMachineInstanceTemplateArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*VirtualMachineInstanceTemplate)(nil)).Elem()
 }
 
-type VirtualMachineInstanceTemplateArgsArgs struct {
-	// Labels and annotations copied onto the VMI.
-	// Manifest field: `spec.template.metadata`.
-	Metadata EmbeddedObjectMetaArgsPtrInput `pulumi:"metadata"`
-	// The desired virtual machine instance.
-	// Manifest field: `spec.template.spec`.
-	Spec VirtualMachineInstanceSpecArgsInput `pulumi:"spec"`
+func (i VirtualMachineInstanceTemplateArgs) ToVirtualMachineInstanceTemplateOutput() VirtualMachineInstanceTemplateOutput {
+	return i.ToVirtualMachineInstanceTemplateOutputWithContext(context.Background())
 }
 
-func (VirtualMachineInstanceTemplateArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*VirtualMachineInstanceTemplateArgs)(nil)).Elem()
+func (i VirtualMachineInstanceTemplateArgs) ToVirtualMachineInstanceTemplateOutputWithContext(ctx context.Context) VirtualMachineInstanceTemplateOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VirtualMachineInstanceTemplateOutput)
 }
 
-func (i VirtualMachineInstanceTemplateArgsArgs) ToVirtualMachineInstanceTemplateArgsOutput() VirtualMachineInstanceTemplateArgsOutput {
-	return i.ToVirtualMachineInstanceTemplateArgsOutputWithContext(context.Background())
+type VirtualMachineInstanceTemplateOutput struct{ *pulumi.OutputState }
+
+func (VirtualMachineInstanceTemplateOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*VirtualMachineInstanceTemplate)(nil)).Elem()
 }
 
-func (i VirtualMachineInstanceTemplateArgsArgs) ToVirtualMachineInstanceTemplateArgsOutputWithContext(ctx context.Context) VirtualMachineInstanceTemplateArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(VirtualMachineInstanceTemplateArgsOutput)
-}
-
-type VirtualMachineInstanceTemplateArgsOutput struct{ *pulumi.OutputState }
-
-func (VirtualMachineInstanceTemplateArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*VirtualMachineInstanceTemplateArgs)(nil)).Elem()
-}
-
-func (o VirtualMachineInstanceTemplateArgsOutput) ToVirtualMachineInstanceTemplateArgsOutput() VirtualMachineInstanceTemplateArgsOutput {
+func (o VirtualMachineInstanceTemplateOutput) ToVirtualMachineInstanceTemplateOutput() VirtualMachineInstanceTemplateOutput {
 	return o
 }
 
-func (o VirtualMachineInstanceTemplateArgsOutput) ToVirtualMachineInstanceTemplateArgsOutputWithContext(ctx context.Context) VirtualMachineInstanceTemplateArgsOutput {
+func (o VirtualMachineInstanceTemplateOutput) ToVirtualMachineInstanceTemplateOutputWithContext(ctx context.Context) VirtualMachineInstanceTemplateOutput {
 	return o
 }
 
 // Labels and annotations copied onto the VMI.
 // Manifest field: `spec.template.metadata`.
-func (o VirtualMachineInstanceTemplateArgsOutput) Metadata() EmbeddedObjectMetaArgsPtrOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceTemplateArgs) *EmbeddedObjectMetaArgs { return v.Metadata }).(EmbeddedObjectMetaArgsPtrOutput)
+func (o VirtualMachineInstanceTemplateOutput) Metadata() EmbeddedObjectMetaPtrOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceTemplate) *EmbeddedObjectMeta { return v.Metadata }).(EmbeddedObjectMetaPtrOutput)
 }
 
 // The desired virtual machine instance.
 // Manifest field: `spec.template.spec`.
-func (o VirtualMachineInstanceTemplateArgsOutput) Spec() VirtualMachineInstanceSpecArgsOutput {
-	return o.ApplyT(func(v VirtualMachineInstanceTemplateArgs) VirtualMachineInstanceSpecArgs { return v.Spec }).(VirtualMachineInstanceSpecArgsOutput)
+func (o VirtualMachineInstanceTemplateOutput) Spec() VirtualMachineInstanceSpecOutput {
+	return o.ApplyT(func(v VirtualMachineInstanceTemplate) VirtualMachineInstanceSpec { return v.Spec }).(VirtualMachineInstanceSpecOutput)
 }
 
-type VolumeArgs struct {
+type Volume struct {
 	// cloud-init NoCloud data presented to the guest as a "cidata" disk.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
-	CloudInitNoCloud *CloudInitNoCloudArgs `pulumi:"cloudInitNoCloud"`
+	CloudInitNoCloud *CloudInitNoCloud `pulumi:"cloudInitNoCloud"`
 	// An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
 	// Manifest field: `spec.template.spec.volumes[].containerDisk`.
-	ContainerDisk *ContainerDiskArgs `pulumi:"containerDisk"`
+	ContainerDisk *ContainerDisk `pulumi:"containerDisk"`
 	// A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
 	// Manifest field: `spec.template.spec.volumes[].dataVolume`.
-	DataVolume *DataVolumeSourceArgs `pulumi:"dataVolume"`
+	DataVolume *DataVolumeSource `pulumi:"dataVolume"`
 	// A blank, ephemeral disk of the given size, discarded when the VM stops.
 	// Manifest field: `spec.template.spec.volumes[].emptyDisk`.
-	EmptyDisk *EmptyDiskArgs `pulumi:"emptyDisk"`
+	EmptyDisk *EmptyDisk `pulumi:"emptyDisk"`
 	// Name of the volume; a disk of the same name attaches it; a DNS label, unique in its list.
 	// Manifest field: `spec.template.spec.volumes[].name`.
 	Name string `pulumi:"name"`
 	// An existing PersistentVolumeClaim in the VM's namespace.
 	// Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
-	PersistentVolumeClaim *PersistentVolumeClaimArgs `pulumi:"persistentVolumeClaim"`
+	PersistentVolumeClaim *PersistentVolumeClaim `pulumi:"persistentVolumeClaim"`
 }
 
-// VolumeArgsInput is an input type that accepts VolumeArgsArgs and VolumeArgsOutput values.
-// You can construct a concrete instance of `VolumeArgsInput` via:
+// VolumeInput is an input type that accepts VolumeArgs and VolumeOutput values.
+// You can construct a concrete instance of `VolumeInput` via:
 //
-//	VolumeArgsArgs{...}
-type VolumeArgsInput interface {
+//	VolumeArgs{...}
+type VolumeInput interface {
 	pulumi.Input
 
-	ToVolumeArgsOutput() VolumeArgsOutput
-	ToVolumeArgsOutputWithContext(context.Context) VolumeArgsOutput
+	ToVolumeOutput() VolumeOutput
+	ToVolumeOutputWithContext(context.Context) VolumeOutput
 }
 
-type VolumeArgsArgs struct {
+type VolumeArgs struct {
 	// cloud-init NoCloud data presented to the guest as a "cidata" disk.
 	// Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
-	CloudInitNoCloud CloudInitNoCloudArgsPtrInput `pulumi:"cloudInitNoCloud"`
+	CloudInitNoCloud CloudInitNoCloudPtrInput `pulumi:"cloudInitNoCloud"`
 	// An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
 	// Manifest field: `spec.template.spec.volumes[].containerDisk`.
-	ContainerDisk ContainerDiskArgsPtrInput `pulumi:"containerDisk"`
+	ContainerDisk ContainerDiskPtrInput `pulumi:"containerDisk"`
 	// A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
 	// Manifest field: `spec.template.spec.volumes[].dataVolume`.
-	DataVolume DataVolumeSourceArgsPtrInput `pulumi:"dataVolume"`
+	DataVolume DataVolumeSourcePtrInput `pulumi:"dataVolume"`
 	// A blank, ephemeral disk of the given size, discarded when the VM stops.
 	// Manifest field: `spec.template.spec.volumes[].emptyDisk`.
-	EmptyDisk EmptyDiskArgsPtrInput `pulumi:"emptyDisk"`
+	EmptyDisk EmptyDiskPtrInput `pulumi:"emptyDisk"`
 	// Name of the volume; a disk of the same name attaches it; a DNS label, unique in its list.
 	// Manifest field: `spec.template.spec.volumes[].name`.
 	Name pulumi.StringInput `pulumi:"name"`
 	// An existing PersistentVolumeClaim in the VM's namespace.
 	// Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
-	PersistentVolumeClaim PersistentVolumeClaimArgsPtrInput `pulumi:"persistentVolumeClaim"`
+	PersistentVolumeClaim PersistentVolumeClaimPtrInput `pulumi:"persistentVolumeClaim"`
 }
 
-func (VolumeArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*VolumeArgs)(nil)).Elem()
+func (VolumeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Volume)(nil)).Elem()
 }
 
-func (i VolumeArgsArgs) ToVolumeArgsOutput() VolumeArgsOutput {
-	return i.ToVolumeArgsOutputWithContext(context.Background())
+func (i VolumeArgs) ToVolumeOutput() VolumeOutput {
+	return i.ToVolumeOutputWithContext(context.Background())
 }
 
-func (i VolumeArgsArgs) ToVolumeArgsOutputWithContext(ctx context.Context) VolumeArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(VolumeArgsOutput)
+func (i VolumeArgs) ToVolumeOutputWithContext(ctx context.Context) VolumeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VolumeOutput)
 }
 
-// VolumeArgsArrayInput is an input type that accepts VolumeArgsArray and VolumeArgsArrayOutput values.
-// You can construct a concrete instance of `VolumeArgsArrayInput` via:
+// VolumeArrayInput is an input type that accepts VolumeArray and VolumeArrayOutput values.
+// You can construct a concrete instance of `VolumeArrayInput` via:
 //
-//	VolumeArgsArray{ VolumeArgsArgs{...} }
-type VolumeArgsArrayInput interface {
+//	VolumeArray{ VolumeArgs{...} }
+type VolumeArrayInput interface {
 	pulumi.Input
 
-	ToVolumeArgsArrayOutput() VolumeArgsArrayOutput
-	ToVolumeArgsArrayOutputWithContext(context.Context) VolumeArgsArrayOutput
+	ToVolumeArrayOutput() VolumeArrayOutput
+	ToVolumeArrayOutputWithContext(context.Context) VolumeArrayOutput
 }
 
-type VolumeArgsArray []VolumeArgsInput
+type VolumeArray []VolumeInput
 
-func (VolumeArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]VolumeArgs)(nil)).Elem()
+func (VolumeArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Volume)(nil)).Elem()
 }
 
-func (i VolumeArgsArray) ToVolumeArgsArrayOutput() VolumeArgsArrayOutput {
-	return i.ToVolumeArgsArrayOutputWithContext(context.Background())
+func (i VolumeArray) ToVolumeArrayOutput() VolumeArrayOutput {
+	return i.ToVolumeArrayOutputWithContext(context.Background())
 }
 
-func (i VolumeArgsArray) ToVolumeArgsArrayOutputWithContext(ctx context.Context) VolumeArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(VolumeArgsArrayOutput)
+func (i VolumeArray) ToVolumeArrayOutputWithContext(ctx context.Context) VolumeArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VolumeArrayOutput)
 }
 
-type VolumeArgsOutput struct{ *pulumi.OutputState }
+type VolumeOutput struct{ *pulumi.OutputState }
 
-func (VolumeArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*VolumeArgs)(nil)).Elem()
+func (VolumeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Volume)(nil)).Elem()
 }
 
-func (o VolumeArgsOutput) ToVolumeArgsOutput() VolumeArgsOutput {
+func (o VolumeOutput) ToVolumeOutput() VolumeOutput {
 	return o
 }
 
-func (o VolumeArgsOutput) ToVolumeArgsOutputWithContext(ctx context.Context) VolumeArgsOutput {
+func (o VolumeOutput) ToVolumeOutputWithContext(ctx context.Context) VolumeOutput {
 	return o
 }
 
 // cloud-init NoCloud data presented to the guest as a "cidata" disk.
 // Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
-func (o VolumeArgsOutput) CloudInitNoCloud() CloudInitNoCloudArgsPtrOutput {
-	return o.ApplyT(func(v VolumeArgs) *CloudInitNoCloudArgs { return v.CloudInitNoCloud }).(CloudInitNoCloudArgsPtrOutput)
+func (o VolumeOutput) CloudInitNoCloud() CloudInitNoCloudPtrOutput {
+	return o.ApplyT(func(v Volume) *CloudInitNoCloud { return v.CloudInitNoCloud }).(CloudInitNoCloudPtrOutput)
 }
 
 // An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
 // Manifest field: `spec.template.spec.volumes[].containerDisk`.
-func (o VolumeArgsOutput) ContainerDisk() ContainerDiskArgsPtrOutput {
-	return o.ApplyT(func(v VolumeArgs) *ContainerDiskArgs { return v.ContainerDisk }).(ContainerDiskArgsPtrOutput)
+func (o VolumeOutput) ContainerDisk() ContainerDiskPtrOutput {
+	return o.ApplyT(func(v Volume) *ContainerDisk { return v.ContainerDisk }).(ContainerDiskPtrOutput)
 }
 
 // A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
 // Manifest field: `spec.template.spec.volumes[].dataVolume`.
-func (o VolumeArgsOutput) DataVolume() DataVolumeSourceArgsPtrOutput {
-	return o.ApplyT(func(v VolumeArgs) *DataVolumeSourceArgs { return v.DataVolume }).(DataVolumeSourceArgsPtrOutput)
+func (o VolumeOutput) DataVolume() DataVolumeSourcePtrOutput {
+	return o.ApplyT(func(v Volume) *DataVolumeSource { return v.DataVolume }).(DataVolumeSourcePtrOutput)
 }
 
 // A blank, ephemeral disk of the given size, discarded when the VM stops.
 // Manifest field: `spec.template.spec.volumes[].emptyDisk`.
-func (o VolumeArgsOutput) EmptyDisk() EmptyDiskArgsPtrOutput {
-	return o.ApplyT(func(v VolumeArgs) *EmptyDiskArgs { return v.EmptyDisk }).(EmptyDiskArgsPtrOutput)
+func (o VolumeOutput) EmptyDisk() EmptyDiskPtrOutput {
+	return o.ApplyT(func(v Volume) *EmptyDisk { return v.EmptyDisk }).(EmptyDiskPtrOutput)
 }
 
 // Name of the volume; a disk of the same name attaches it; a DNS label, unique in its list.
 // Manifest field: `spec.template.spec.volumes[].name`.
-func (o VolumeArgsOutput) Name() pulumi.StringOutput {
-	return o.ApplyT(func(v VolumeArgs) string { return v.Name }).(pulumi.StringOutput)
+func (o VolumeOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Volume) string { return v.Name }).(pulumi.StringOutput)
 }
 
 // An existing PersistentVolumeClaim in the VM's namespace.
 // Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
-func (o VolumeArgsOutput) PersistentVolumeClaim() PersistentVolumeClaimArgsPtrOutput {
-	return o.ApplyT(func(v VolumeArgs) *PersistentVolumeClaimArgs { return v.PersistentVolumeClaim }).(PersistentVolumeClaimArgsPtrOutput)
+func (o VolumeOutput) PersistentVolumeClaim() PersistentVolumeClaimPtrOutput {
+	return o.ApplyT(func(v Volume) *PersistentVolumeClaim { return v.PersistentVolumeClaim }).(PersistentVolumeClaimPtrOutput)
 }
 
-type VolumeArgsArrayOutput struct{ *pulumi.OutputState }
+type VolumeArrayOutput struct{ *pulumi.OutputState }
 
-func (VolumeArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]VolumeArgs)(nil)).Elem()
+func (VolumeArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Volume)(nil)).Elem()
 }
 
-func (o VolumeArgsArrayOutput) ToVolumeArgsArrayOutput() VolumeArgsArrayOutput {
+func (o VolumeArrayOutput) ToVolumeArrayOutput() VolumeArrayOutput {
 	return o
 }
 
-func (o VolumeArgsArrayOutput) ToVolumeArgsArrayOutputWithContext(ctx context.Context) VolumeArgsArrayOutput {
+func (o VolumeArrayOutput) ToVolumeArrayOutputWithContext(ctx context.Context) VolumeArrayOutput {
 	return o
 }
 
-func (o VolumeArgsArrayOutput) Index(i pulumi.IntInput) VolumeArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) VolumeArgs {
-		return vs[0].([]VolumeArgs)[vs[1].(int)]
-	}).(VolumeArgsOutput)
+func (o VolumeArrayOutput) Index(i pulumi.IntInput) VolumeOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Volume {
+		return vs[0].([]Volume)[vs[1].(int)]
+	}).(VolumeOutput)
 }
 
 func init() {
-	pulumi.RegisterInputType(reflect.TypeOf((*BiosArgsInput)(nil)).Elem(), BiosArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*BiosArgsPtrInput)(nil)).Elem(), BiosArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*BootloaderArgsInput)(nil)).Elem(), BootloaderArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*BootloaderArgsPtrInput)(nil)).Elem(), BootloaderArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CdromArgsInput)(nil)).Elem(), CdromArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CdromArgsPtrInput)(nil)).Elem(), CdromArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CloudInitNoCloudArgsInput)(nil)).Elem(), CloudInitNoCloudArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CloudInitNoCloudArgsPtrInput)(nil)).Elem(), CloudInitNoCloudArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*ContainerArgsInput)(nil)).Elem(), ContainerArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*ContainerArgsPtrInput)(nil)).Elem(), ContainerArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*ContainerDiskArgsInput)(nil)).Elem(), ContainerDiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*ContainerDiskArgsPtrInput)(nil)).Elem(), ContainerDiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CpuArgsInput)(nil)).Elem(), CpuArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CpuArgsPtrInput)(nil)).Elem(), CpuArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSourceArgsInput)(nil)).Elem(), DataVolumeSourceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSourceArgsPtrInput)(nil)).Elem(), DataVolumeSourceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecArgsInput)(nil)).Elem(), DataVolumeSpecArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcArgsInput)(nil)).Elem(), DataVolumeSpecPvcArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcArgsPtrInput)(nil)).Elem(), DataVolumeSpecPvcArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcResourcesArgsInput)(nil)).Elem(), DataVolumeSpecPvcResourcesArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcResourcesArgsPtrInput)(nil)).Elem(), DataVolumeSpecPvcResourcesArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeTemplateArgsInput)(nil)).Elem(), DataVolumeTemplateArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeTemplateArgsArrayInput)(nil)).Elem(), DataVolumeTemplateArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DevicesArgsInput)(nil)).Elem(), DevicesArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DiskArgsInput)(nil)).Elem(), DiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DiskArgsArrayInput)(nil)).Elem(), DiskArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DiskDiskArgsInput)(nil)).Elem(), DiskDiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DiskDiskArgsPtrInput)(nil)).Elem(), DiskDiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*DomainSpecArgsInput)(nil)).Elem(), DomainSpecArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*EfiArgsInput)(nil)).Elem(), EfiArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*EfiArgsPtrInput)(nil)).Elem(), EfiArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*EmbeddedObjectMetaArgsInput)(nil)).Elem(), EmbeddedObjectMetaArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*EmbeddedObjectMetaArgsPtrInput)(nil)).Elem(), EmbeddedObjectMetaArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*EmptyDiskArgsInput)(nil)).Elem(), EmptyDiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*EmptyDiskArgsPtrInput)(nil)).Elem(), EmptyDiskArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*FirmwareArgsInput)(nil)).Elem(), FirmwareArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*FirmwareArgsPtrInput)(nil)).Elem(), FirmwareArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*FleetRollingUpdateArgsInput)(nil)).Elem(), FleetRollingUpdateArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*FleetRollingUpdateArgsPtrInput)(nil)).Elem(), FleetRollingUpdateArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*HttpArgsInput)(nil)).Elem(), HttpArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*HttpArgsPtrInput)(nil)).Elem(), HttpArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*InterfaceArgsInput)(nil)).Elem(), InterfaceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*InterfaceArgsArrayInput)(nil)).Elem(), InterfaceArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*KernelBootArgsInput)(nil)).Elem(), KernelBootArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*KernelBootArgsPtrInput)(nil)).Elem(), KernelBootArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MachineArgsInput)(nil)).Elem(), MachineArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MachineArgsPtrInput)(nil)).Elem(), MachineArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MatchExpressionArgsInput)(nil)).Elem(), MatchExpressionArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MatchExpressionArgsArrayInput)(nil)).Elem(), MatchExpressionArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MemoryArgsInput)(nil)).Elem(), MemoryArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*MemoryArgsPtrInput)(nil)).Elem(), MemoryArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*NetworkArgsInput)(nil)).Elem(), NetworkArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*NetworkArgsArrayInput)(nil)).Elem(), NetworkArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataSecretRefArgsInput)(nil)).Elem(), NetworkDataSecretRefArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataSecretRefArgsPtrInput)(nil)).Elem(), NetworkDataSecretRefArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PersistentVolumeClaimArgsInput)(nil)).Elem(), PersistentVolumeClaimArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PersistentVolumeClaimArgsPtrInput)(nil)).Elem(), PersistentVolumeClaimArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PortArgsInput)(nil)).Elem(), PortArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PortArgsArrayInput)(nil)).Elem(), PortArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PresenceArgsInput)(nil)).Elem(), PresenceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PresenceArgsPtrInput)(nil)).Elem(), PresenceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PvcArgsInput)(nil)).Elem(), PvcArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PvcArgsPtrInput)(nil)).Elem(), PvcArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RegistryArgsInput)(nil)).Elem(), RegistryArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RegistryArgsPtrInput)(nil)).Elem(), RegistryArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesArgsInput)(nil)).Elem(), ResourcesArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesArgsPtrInput)(nil)).Elem(), ResourcesArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*SecretRefArgsInput)(nil)).Elem(), SecretRefArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*SecretRefArgsPtrInput)(nil)).Elem(), SecretRefArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*SelectorArgsInput)(nil)).Elem(), SelectorArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*SelectorArgsPtrInput)(nil)).Elem(), SelectorArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*SourceArgsInput)(nil)).Elem(), SourceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*SourceArgsPtrInput)(nil)).Elem(), SourceArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*StorageArgsInput)(nil)).Elem(), StorageArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*StorageArgsPtrInput)(nil)).Elem(), StorageArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*TolerationArgsInput)(nil)).Elem(), TolerationArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*TolerationArgsArrayInput)(nil)).Elem(), TolerationArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*VirtualMachineInstanceSpecArgsInput)(nil)).Elem(), VirtualMachineInstanceSpecArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*VirtualMachineInstanceTemplateArgsInput)(nil)).Elem(), VirtualMachineInstanceTemplateArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*VolumeArgsInput)(nil)).Elem(), VolumeArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*VolumeArgsArrayInput)(nil)).Elem(), VolumeArgsArray{})
-	pulumi.RegisterOutputType(BiosArgsOutput{})
-	pulumi.RegisterOutputType(BiosArgsPtrOutput{})
-	pulumi.RegisterOutputType(BootloaderArgsOutput{})
-	pulumi.RegisterOutputType(BootloaderArgsPtrOutput{})
-	pulumi.RegisterOutputType(CdromArgsOutput{})
-	pulumi.RegisterOutputType(CdromArgsPtrOutput{})
-	pulumi.RegisterOutputType(CloudInitNoCloudArgsOutput{})
-	pulumi.RegisterOutputType(CloudInitNoCloudArgsPtrOutput{})
-	pulumi.RegisterOutputType(ContainerArgsOutput{})
-	pulumi.RegisterOutputType(ContainerArgsPtrOutput{})
-	pulumi.RegisterOutputType(ContainerDiskArgsOutput{})
-	pulumi.RegisterOutputType(ContainerDiskArgsPtrOutput{})
-	pulumi.RegisterOutputType(CpuArgsOutput{})
-	pulumi.RegisterOutputType(CpuArgsPtrOutput{})
-	pulumi.RegisterOutputType(DataVolumeSourceArgsOutput{})
-	pulumi.RegisterOutputType(DataVolumeSourceArgsPtrOutput{})
-	pulumi.RegisterOutputType(DataVolumeSpecArgsOutput{})
-	pulumi.RegisterOutputType(DataVolumeSpecPvcArgsOutput{})
-	pulumi.RegisterOutputType(DataVolumeSpecPvcArgsPtrOutput{})
-	pulumi.RegisterOutputType(DataVolumeSpecPvcResourcesArgsOutput{})
-	pulumi.RegisterOutputType(DataVolumeSpecPvcResourcesArgsPtrOutput{})
-	pulumi.RegisterOutputType(DataVolumeTemplateArgsOutput{})
-	pulumi.RegisterOutputType(DataVolumeTemplateArgsArrayOutput{})
-	pulumi.RegisterOutputType(DevicesArgsOutput{})
-	pulumi.RegisterOutputType(DiskArgsOutput{})
-	pulumi.RegisterOutputType(DiskArgsArrayOutput{})
-	pulumi.RegisterOutputType(DiskDiskArgsOutput{})
-	pulumi.RegisterOutputType(DiskDiskArgsPtrOutput{})
-	pulumi.RegisterOutputType(DomainSpecArgsOutput{})
-	pulumi.RegisterOutputType(EfiArgsOutput{})
-	pulumi.RegisterOutputType(EfiArgsPtrOutput{})
-	pulumi.RegisterOutputType(EmbeddedObjectMetaArgsOutput{})
-	pulumi.RegisterOutputType(EmbeddedObjectMetaArgsPtrOutput{})
-	pulumi.RegisterOutputType(EmptyDiskArgsOutput{})
-	pulumi.RegisterOutputType(EmptyDiskArgsPtrOutput{})
-	pulumi.RegisterOutputType(FirmwareArgsOutput{})
-	pulumi.RegisterOutputType(FirmwareArgsPtrOutput{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BiosInput)(nil)).Elem(), BiosArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BiosPtrInput)(nil)).Elem(), BiosArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BootloaderInput)(nil)).Elem(), BootloaderArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*BootloaderPtrInput)(nil)).Elem(), BootloaderArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CdromInput)(nil)).Elem(), CdromArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CdromPtrInput)(nil)).Elem(), CdromArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CloudInitNoCloudInput)(nil)).Elem(), CloudInitNoCloudArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CloudInitNoCloudPtrInput)(nil)).Elem(), CloudInitNoCloudArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ContainerInput)(nil)).Elem(), ContainerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ContainerPtrInput)(nil)).Elem(), ContainerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ContainerDiskInput)(nil)).Elem(), ContainerDiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ContainerDiskPtrInput)(nil)).Elem(), ContainerDiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CpuInput)(nil)).Elem(), CpuArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CpuPtrInput)(nil)).Elem(), CpuArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSourceInput)(nil)).Elem(), DataVolumeSourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSourcePtrInput)(nil)).Elem(), DataVolumeSourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecInput)(nil)).Elem(), DataVolumeSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcInput)(nil)).Elem(), DataVolumeSpecPvcArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcPtrInput)(nil)).Elem(), DataVolumeSpecPvcArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcResourcesInput)(nil)).Elem(), DataVolumeSpecPvcResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeSpecPvcResourcesPtrInput)(nil)).Elem(), DataVolumeSpecPvcResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeTemplateInput)(nil)).Elem(), DataVolumeTemplateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DataVolumeTemplateArrayInput)(nil)).Elem(), DataVolumeTemplateArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DevicesInput)(nil)).Elem(), DevicesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DiskInput)(nil)).Elem(), DiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DiskArrayInput)(nil)).Elem(), DiskArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DiskDiskInput)(nil)).Elem(), DiskDiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DiskDiskPtrInput)(nil)).Elem(), DiskDiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DomainSpecInput)(nil)).Elem(), DomainSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EfiInput)(nil)).Elem(), EfiArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EfiPtrInput)(nil)).Elem(), EfiArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EmbeddedObjectMetaInput)(nil)).Elem(), EmbeddedObjectMetaArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EmbeddedObjectMetaPtrInput)(nil)).Elem(), EmbeddedObjectMetaArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EmptyDiskInput)(nil)).Elem(), EmptyDiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EmptyDiskPtrInput)(nil)).Elem(), EmptyDiskArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FirmwareInput)(nil)).Elem(), FirmwareArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FirmwarePtrInput)(nil)).Elem(), FirmwareArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FleetRollingUpdateInput)(nil)).Elem(), FleetRollingUpdateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FleetRollingUpdatePtrInput)(nil)).Elem(), FleetRollingUpdateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HttpInput)(nil)).Elem(), HttpArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HttpPtrInput)(nil)).Elem(), HttpArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*InterfaceInput)(nil)).Elem(), InterfaceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*InterfaceArrayInput)(nil)).Elem(), InterfaceArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*KernelBootInput)(nil)).Elem(), KernelBootArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*KernelBootPtrInput)(nil)).Elem(), KernelBootArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MachineInput)(nil)).Elem(), MachineArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MachinePtrInput)(nil)).Elem(), MachineArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MatchExpressionInput)(nil)).Elem(), MatchExpressionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MatchExpressionArrayInput)(nil)).Elem(), MatchExpressionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MemoryInput)(nil)).Elem(), MemoryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*MemoryPtrInput)(nil)).Elem(), MemoryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkInput)(nil)).Elem(), NetworkArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkArrayInput)(nil)).Elem(), NetworkArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataSecretRefInput)(nil)).Elem(), NetworkDataSecretRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkDataSecretRefPtrInput)(nil)).Elem(), NetworkDataSecretRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PersistentVolumeClaimInput)(nil)).Elem(), PersistentVolumeClaimArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PersistentVolumeClaimPtrInput)(nil)).Elem(), PersistentVolumeClaimArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PortInput)(nil)).Elem(), PortArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PortArrayInput)(nil)).Elem(), PortArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PresenceInput)(nil)).Elem(), PresenceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PresencePtrInput)(nil)).Elem(), PresenceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PvcInput)(nil)).Elem(), PvcArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PvcPtrInput)(nil)).Elem(), PvcArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistryInput)(nil)).Elem(), RegistryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistryPtrInput)(nil)).Elem(), RegistryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesInput)(nil)).Elem(), ResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesPtrInput)(nil)).Elem(), ResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SecretRefInput)(nil)).Elem(), SecretRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SecretRefPtrInput)(nil)).Elem(), SecretRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SelectorInput)(nil)).Elem(), SelectorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SelectorPtrInput)(nil)).Elem(), SelectorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SourceInput)(nil)).Elem(), SourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SourcePtrInput)(nil)).Elem(), SourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StorageInput)(nil)).Elem(), StorageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StoragePtrInput)(nil)).Elem(), StorageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TolerationInput)(nil)).Elem(), TolerationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TolerationArrayInput)(nil)).Elem(), TolerationArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VirtualMachineInstanceSpecInput)(nil)).Elem(), VirtualMachineInstanceSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VirtualMachineInstanceTemplateInput)(nil)).Elem(), VirtualMachineInstanceTemplateArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VolumeInput)(nil)).Elem(), VolumeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VolumeArrayInput)(nil)).Elem(), VolumeArray{})
+	pulumi.RegisterOutputType(BiosOutput{})
+	pulumi.RegisterOutputType(BiosPtrOutput{})
+	pulumi.RegisterOutputType(BootloaderOutput{})
+	pulumi.RegisterOutputType(BootloaderPtrOutput{})
+	pulumi.RegisterOutputType(CdromOutput{})
+	pulumi.RegisterOutputType(CdromPtrOutput{})
+	pulumi.RegisterOutputType(CloudInitNoCloudOutput{})
+	pulumi.RegisterOutputType(CloudInitNoCloudPtrOutput{})
+	pulumi.RegisterOutputType(ContainerOutput{})
+	pulumi.RegisterOutputType(ContainerPtrOutput{})
+	pulumi.RegisterOutputType(ContainerDiskOutput{})
+	pulumi.RegisterOutputType(ContainerDiskPtrOutput{})
+	pulumi.RegisterOutputType(CpuOutput{})
+	pulumi.RegisterOutputType(CpuPtrOutput{})
+	pulumi.RegisterOutputType(DataVolumeSourceOutput{})
+	pulumi.RegisterOutputType(DataVolumeSourcePtrOutput{})
+	pulumi.RegisterOutputType(DataVolumeSpecOutput{})
+	pulumi.RegisterOutputType(DataVolumeSpecPvcOutput{})
+	pulumi.RegisterOutputType(DataVolumeSpecPvcPtrOutput{})
+	pulumi.RegisterOutputType(DataVolumeSpecPvcResourcesOutput{})
+	pulumi.RegisterOutputType(DataVolumeSpecPvcResourcesPtrOutput{})
+	pulumi.RegisterOutputType(DataVolumeTemplateOutput{})
+	pulumi.RegisterOutputType(DataVolumeTemplateArrayOutput{})
+	pulumi.RegisterOutputType(DevicesOutput{})
+	pulumi.RegisterOutputType(DiskOutput{})
+	pulumi.RegisterOutputType(DiskArrayOutput{})
+	pulumi.RegisterOutputType(DiskDiskOutput{})
+	pulumi.RegisterOutputType(DiskDiskPtrOutput{})
+	pulumi.RegisterOutputType(DomainSpecOutput{})
+	pulumi.RegisterOutputType(EfiOutput{})
+	pulumi.RegisterOutputType(EfiPtrOutput{})
+	pulumi.RegisterOutputType(EmbeddedObjectMetaOutput{})
+	pulumi.RegisterOutputType(EmbeddedObjectMetaPtrOutput{})
+	pulumi.RegisterOutputType(EmptyDiskOutput{})
+	pulumi.RegisterOutputType(EmptyDiskPtrOutput{})
+	pulumi.RegisterOutputType(FirmwareOutput{})
+	pulumi.RegisterOutputType(FirmwarePtrOutput{})
 	pulumi.RegisterOutputType(FleetMemberOutput{})
 	pulumi.RegisterOutputType(FleetMemberArrayOutput{})
-	pulumi.RegisterOutputType(FleetRollingUpdateArgsOutput{})
-	pulumi.RegisterOutputType(FleetRollingUpdateArgsPtrOutput{})
-	pulumi.RegisterOutputType(HttpArgsOutput{})
-	pulumi.RegisterOutputType(HttpArgsPtrOutput{})
-	pulumi.RegisterOutputType(InterfaceArgsOutput{})
-	pulumi.RegisterOutputType(InterfaceArgsArrayOutput{})
-	pulumi.RegisterOutputType(KernelBootArgsOutput{})
-	pulumi.RegisterOutputType(KernelBootArgsPtrOutput{})
-	pulumi.RegisterOutputType(MachineArgsOutput{})
-	pulumi.RegisterOutputType(MachineArgsPtrOutput{})
-	pulumi.RegisterOutputType(MatchExpressionArgsOutput{})
-	pulumi.RegisterOutputType(MatchExpressionArgsArrayOutput{})
-	pulumi.RegisterOutputType(MemoryArgsOutput{})
-	pulumi.RegisterOutputType(MemoryArgsPtrOutput{})
-	pulumi.RegisterOutputType(NetworkArgsOutput{})
-	pulumi.RegisterOutputType(NetworkArgsArrayOutput{})
-	pulumi.RegisterOutputType(NetworkDataSecretRefArgsOutput{})
-	pulumi.RegisterOutputType(NetworkDataSecretRefArgsPtrOutput{})
+	pulumi.RegisterOutputType(FleetRollingUpdateOutput{})
+	pulumi.RegisterOutputType(FleetRollingUpdatePtrOutput{})
+	pulumi.RegisterOutputType(HttpOutput{})
+	pulumi.RegisterOutputType(HttpPtrOutput{})
+	pulumi.RegisterOutputType(InterfaceOutput{})
+	pulumi.RegisterOutputType(InterfaceArrayOutput{})
+	pulumi.RegisterOutputType(KernelBootOutput{})
+	pulumi.RegisterOutputType(KernelBootPtrOutput{})
+	pulumi.RegisterOutputType(MachineOutput{})
+	pulumi.RegisterOutputType(MachinePtrOutput{})
+	pulumi.RegisterOutputType(MatchExpressionOutput{})
+	pulumi.RegisterOutputType(MatchExpressionArrayOutput{})
+	pulumi.RegisterOutputType(MemoryOutput{})
+	pulumi.RegisterOutputType(MemoryPtrOutput{})
+	pulumi.RegisterOutputType(NetworkOutput{})
+	pulumi.RegisterOutputType(NetworkArrayOutput{})
+	pulumi.RegisterOutputType(NetworkDataSecretRefOutput{})
+	pulumi.RegisterOutputType(NetworkDataSecretRefPtrOutput{})
 	pulumi.RegisterOutputType(NodeAcceleratorOutput{})
 	pulumi.RegisterOutputType(NodeAcceleratorArrayOutput{})
-	pulumi.RegisterOutputType(PersistentVolumeClaimArgsOutput{})
-	pulumi.RegisterOutputType(PersistentVolumeClaimArgsPtrOutput{})
-	pulumi.RegisterOutputType(PortArgsOutput{})
-	pulumi.RegisterOutputType(PortArgsArrayOutput{})
-	pulumi.RegisterOutputType(PresenceArgsOutput{})
-	pulumi.RegisterOutputType(PresenceArgsPtrOutput{})
-	pulumi.RegisterOutputType(PvcArgsOutput{})
-	pulumi.RegisterOutputType(PvcArgsPtrOutput{})
-	pulumi.RegisterOutputType(RegistryArgsOutput{})
-	pulumi.RegisterOutputType(RegistryArgsPtrOutput{})
-	pulumi.RegisterOutputType(ResourcesArgsOutput{})
-	pulumi.RegisterOutputType(ResourcesArgsPtrOutput{})
-	pulumi.RegisterOutputType(SecretRefArgsOutput{})
-	pulumi.RegisterOutputType(SecretRefArgsPtrOutput{})
-	pulumi.RegisterOutputType(SelectorArgsOutput{})
-	pulumi.RegisterOutputType(SelectorArgsPtrOutput{})
-	pulumi.RegisterOutputType(SourceArgsOutput{})
-	pulumi.RegisterOutputType(SourceArgsPtrOutput{})
-	pulumi.RegisterOutputType(StorageArgsOutput{})
-	pulumi.RegisterOutputType(StorageArgsPtrOutput{})
-	pulumi.RegisterOutputType(TolerationArgsOutput{})
-	pulumi.RegisterOutputType(TolerationArgsArrayOutput{})
-	pulumi.RegisterOutputType(VirtualMachineInstanceSpecArgsOutput{})
-	pulumi.RegisterOutputType(VirtualMachineInstanceTemplateArgsOutput{})
-	pulumi.RegisterOutputType(VolumeArgsOutput{})
-	pulumi.RegisterOutputType(VolumeArgsArrayOutput{})
+	pulumi.RegisterOutputType(PersistentVolumeClaimOutput{})
+	pulumi.RegisterOutputType(PersistentVolumeClaimPtrOutput{})
+	pulumi.RegisterOutputType(PortOutput{})
+	pulumi.RegisterOutputType(PortArrayOutput{})
+	pulumi.RegisterOutputType(PresenceOutput{})
+	pulumi.RegisterOutputType(PresencePtrOutput{})
+	pulumi.RegisterOutputType(PvcOutput{})
+	pulumi.RegisterOutputType(PvcPtrOutput{})
+	pulumi.RegisterOutputType(RegistryOutput{})
+	pulumi.RegisterOutputType(RegistryPtrOutput{})
+	pulumi.RegisterOutputType(ResourcesOutput{})
+	pulumi.RegisterOutputType(ResourcesPtrOutput{})
+	pulumi.RegisterOutputType(SecretRefOutput{})
+	pulumi.RegisterOutputType(SecretRefPtrOutput{})
+	pulumi.RegisterOutputType(SelectorOutput{})
+	pulumi.RegisterOutputType(SelectorPtrOutput{})
+	pulumi.RegisterOutputType(SourceOutput{})
+	pulumi.RegisterOutputType(SourcePtrOutput{})
+	pulumi.RegisterOutputType(StorageOutput{})
+	pulumi.RegisterOutputType(StoragePtrOutput{})
+	pulumi.RegisterOutputType(TolerationOutput{})
+	pulumi.RegisterOutputType(TolerationArrayOutput{})
+	pulumi.RegisterOutputType(VirtualMachineInstanceSpecOutput{})
+	pulumi.RegisterOutputType(VirtualMachineInstanceTemplateOutput{})
+	pulumi.RegisterOutputType(VolumeOutput{})
+	pulumi.RegisterOutputType(VolumeArrayOutput{})
 }

@@ -55,7 +55,7 @@ type virtualMachineArgs struct {
 	Annotations map[string]string `pulumi:"annotations"`
 	// DataVolumes created with the VM (e.g. its root disk imported from a URL).
 	// Manifest field: `spec.dataVolumeTemplates`.
-	DataVolumeTemplates []DataVolumeTemplateArgs `pulumi:"dataVolumeTemplates"`
+	DataVolumeTemplates []DataVolumeTemplate `pulumi:"dataVolumeTemplates"`
 	// Where this component reaches the cluster to wait for Ready (a kubeconfig path or its contents); give the
 	// same one as your Kubernetes provider.
 	Kubeconfig *string `pulumi:"kubeconfig"`
@@ -75,7 +75,7 @@ type virtualMachineArgs struct {
 	RunStrategy *string `pulumi:"runStrategy"`
 	// The VirtualMachineInstance this VM runs.
 	// Manifest field: `spec.template`.
-	Template VirtualMachineInstanceTemplateArgs `pulumi:"template"`
+	Template VirtualMachineInstanceTemplate `pulumi:"template"`
 }
 
 // The set of arguments for constructing a VirtualMachine resource.
@@ -84,7 +84,7 @@ type VirtualMachineArgs struct {
 	Annotations pulumi.StringMapInput
 	// DataVolumes created with the VM (e.g. its root disk imported from a URL).
 	// Manifest field: `spec.dataVolumeTemplates`.
-	DataVolumeTemplates DataVolumeTemplateArgsArrayInput
+	DataVolumeTemplates DataVolumeTemplateArrayInput
 	// Where this component reaches the cluster to wait for Ready (a kubeconfig path or its contents); give the
 	// same one as your Kubernetes provider.
 	Kubeconfig *string
@@ -104,7 +104,7 @@ type VirtualMachineArgs struct {
 	RunStrategy pulumi.StringPtrInput
 	// The VirtualMachineInstance this VM runs.
 	// Manifest field: `spec.template`.
-	Template VirtualMachineInstanceTemplateArgsInput
+	Template VirtualMachineInstanceTemplateInput
 }
 
 func (VirtualMachineArgs) ElementType() reflect.Type {

@@ -60,7 +60,7 @@ type virtualMachineFleetArgs struct {
 	AppendIndexToSecretRefs *bool `pulumi:"appendIndexToSecretRefs"`
 	// DataVolumes created with the VM (e.g. its root disk imported from a URL).
 	// Manifest field: `spec.dataVolumeTemplates`.
-	DataVolumeTemplates []DataVolumeTemplateArgs `pulumi:"dataVolumeTemplates"`
+	DataVolumeTemplates []DataVolumeTemplate `pulumi:"dataVolumeTemplates"`
 	// Where this component reaches the cluster to wait (a kubeconfig path or its contents); the same as your Kubernetes provider's.
 	Kubeconfig *string `pulumi:"kubeconfig"`
 	// Labels of the pool and of each member VM (their VMIs' come from template.metadata.labels).
@@ -75,14 +75,14 @@ type virtualMachineFleetArgs struct {
 	// Number of VMs.
 	Replicas float64 `pulumi:"replicas"`
 	// How a changed template rolls through the fleet.
-	RollingUpdate *FleetRollingUpdateArgs `pulumi:"rollingUpdate"`
+	RollingUpdate *FleetRollingUpdate `pulumi:"rollingUpdate"`
 	// When the VM runs: Always (keep running, restart on any stop), Halted (stopped), Manual (start/stop by virtctl only), RerunOnFailure (restart after failure, not after a clean guest shutdown), Once (run to completion once).
 	// One of: `Always`, `Halted`, `Manual`, `RerunOnFailure`, `Once`.
 	// Manifest field: `spec.runStrategy`.
 	RunStrategy *string `pulumi:"runStrategy"`
 	// The VirtualMachineInstance this VM runs.
 	// Manifest field: `spec.template`.
-	Template VirtualMachineInstanceTemplateArgs `pulumi:"template"`
+	Template VirtualMachineInstanceTemplate `pulumi:"template"`
 }
 
 // The set of arguments for constructing a VirtualMachineFleet resource.
@@ -95,7 +95,7 @@ type VirtualMachineFleetArgs struct {
 	AppendIndexToSecretRefs *bool
 	// DataVolumes created with the VM (e.g. its root disk imported from a URL).
 	// Manifest field: `spec.dataVolumeTemplates`.
-	DataVolumeTemplates DataVolumeTemplateArgsArrayInput
+	DataVolumeTemplates DataVolumeTemplateArrayInput
 	// Where this component reaches the cluster to wait (a kubeconfig path or its contents); the same as your Kubernetes provider's.
 	Kubeconfig *string
 	// Labels of the pool and of each member VM (their VMIs' come from template.metadata.labels).
@@ -110,14 +110,14 @@ type VirtualMachineFleetArgs struct {
 	// Number of VMs.
 	Replicas pulumi.Float64Input
 	// How a changed template rolls through the fleet.
-	RollingUpdate FleetRollingUpdateArgsPtrInput
+	RollingUpdate FleetRollingUpdatePtrInput
 	// When the VM runs: Always (keep running, restart on any stop), Halted (stopped), Manual (start/stop by virtctl only), RerunOnFailure (restart after failure, not after a clean guest shutdown), Once (run to completion once).
 	// One of: `Always`, `Halted`, `Manual`, `RerunOnFailure`, `Once`.
 	// Manifest field: `spec.runStrategy`.
 	RunStrategy pulumi.StringPtrInput
 	// The VirtualMachineInstance this VM runs.
 	// Manifest field: `spec.template`.
-	Template VirtualMachineInstanceTemplateArgsInput
+	Template VirtualMachineInstanceTemplateInput
 }
 
 func (VirtualMachineFleetArgs) ElementType() reflect.Type {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
-export interface BiosArgsArgs {
+export interface BiosArgs {
     /**
      * Show BIOS output on the serial console.
      * Manifest field: `spec.template.spec.domain.firmware.bootloader.bios.useSerial`.
@@ -13,20 +13,20 @@ export interface BiosArgsArgs {
     useSerial?: pulumi.Input<boolean | undefined>;
 }
 
-export interface BootloaderArgsArgs {
+export interface BootloaderArgs {
     /**
      * Legacy BIOS (SeaBIOS).
      * Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
      */
-    bios?: pulumi.Input<inputs.BiosArgsArgs | undefined>;
+    bios?: pulumi.Input<inputs.BiosArgs | undefined>;
     /**
      * UEFI (OVMF); needs OVMF on the node.
      * Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
      */
-    efi?: pulumi.Input<inputs.EfiArgsArgs | undefined>;
+    efi?: pulumi.Input<inputs.EfiArgs | undefined>;
 }
 
-export interface CdromArgsArgs {
+export interface CdromArgs {
     /**
      * Bus of the CD-ROM drive. Only sata: QEMU has no virtio CD-ROM.
      * One of: `sata`.
@@ -40,7 +40,7 @@ export interface CdromArgsArgs {
     readonly?: pulumi.Input<boolean | undefined>;
 }
 
-export interface CloudInitNoCloudArgsArgs {
+export interface CloudInitNoCloudArgs {
     /**
      * cloud-init network-config (version 1 or 2), inline.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkData`.
@@ -55,12 +55,12 @@ export interface CloudInitNoCloudArgsArgs {
      * A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
      */
-    networkDataSecretRef?: pulumi.Input<inputs.NetworkDataSecretRefArgsArgs | undefined>;
+    networkDataSecretRef?: pulumi.Input<inputs.NetworkDataSecretRefArgs | undefined>;
     /**
      * A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
      */
-    secretRef?: pulumi.Input<inputs.SecretRefArgsArgs | undefined>;
+    secretRef?: pulumi.Input<inputs.SecretRefArgs | undefined>;
     /**
      * cloud-init user-data, inline.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userData`.
@@ -73,7 +73,7 @@ export interface CloudInitNoCloudArgsArgs {
     userDataBase64?: pulumi.Input<string | undefined>;
 }
 
-export interface ContainerArgsArgs {
+export interface ContainerArgs {
     /**
      * Image reference holding the kernel/initrd.
      * Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container.image`.
@@ -102,7 +102,7 @@ export interface ContainerArgsArgs {
     kernelPath?: pulumi.Input<string | undefined>;
 }
 
-export interface ContainerDiskArgsArgs {
+export interface ContainerDiskArgs {
     /**
      * Image reference, e.g. "quay.io/containerdisks/fedora:40".
      * Manifest field: `spec.template.spec.volumes[].containerDisk.image`.
@@ -126,7 +126,7 @@ export interface ContainerDiskArgsArgs {
     path?: pulumi.Input<string | undefined>;
 }
 
-export interface CpuArgsArgs {
+export interface CpuArgs {
     /**
      * Cores per socket. Defaults to 1.
      * Manifest field: `spec.template.spec.domain.cpu.cores`.
@@ -149,7 +149,7 @@ export interface CpuArgsArgs {
     threads?: pulumi.Input<number | undefined>;
 }
 
-export interface DataVolumeSourceArgsArgs {
+export interface DataVolumeSourceArgs {
     /**
      * Name of the DataVolume.
      * Manifest field: `spec.template.spec.volumes[].dataVolume.name`.
@@ -157,7 +157,7 @@ export interface DataVolumeSourceArgsArgs {
     name: pulumi.Input<string>;
 }
 
-export interface DataVolumeSpecArgsArgs {
+export interface DataVolumeSpecArgs {
     /**
      * What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.
      * One of: `kubevirt`, `archive`.
@@ -173,20 +173,20 @@ export interface DataVolumeSpecArgsArgs {
      * The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
      */
-    pvc?: pulumi.Input<inputs.DataVolumeSpecPvcArgsArgs | undefined>;
+    pvc?: pulumi.Input<inputs.DataVolumeSpecPvcArgs | undefined>;
     /**
      * Where the data comes from. Exactly one source.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source`.
      */
-    source?: pulumi.Input<inputs.SourceArgsArgs | undefined>;
+    source?: pulumi.Input<inputs.SourceArgs | undefined>;
     /**
      * The claim to create; omitted fields come from the StorageClass (size required unless cloning).
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
      */
-    storage?: pulumi.Input<inputs.StorageArgsArgs | undefined>;
+    storage?: pulumi.Input<inputs.StorageArgs | undefined>;
 }
 
-export interface DataVolumeSpecPvcArgsArgs {
+export interface DataVolumeSpecPvcArgs {
     /**
      * Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
@@ -196,12 +196,12 @@ export interface DataVolumeSpecPvcArgsArgs {
      * The storage the claim asks for.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
      */
-    resources?: pulumi.Input<inputs.DataVolumeSpecPvcResourcesArgsArgs | undefined>;
+    resources?: pulumi.Input<inputs.DataVolumeSpecPvcResourcesArgs | undefined>;
     /**
      * A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
      */
-    selector?: pulumi.Input<inputs.SelectorArgsArgs | undefined>;
+    selector?: pulumi.Input<inputs.SelectorArgs | undefined>;
     /**
      * StorageClass to provision from; omitted means the cluster default.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
@@ -220,7 +220,7 @@ export interface DataVolumeSpecPvcArgsArgs {
     volumeName?: pulumi.Input<string | undefined>;
 }
 
-export interface DataVolumeSpecPvcResourcesArgsArgs {
+export interface DataVolumeSpecPvcResourcesArgs {
     /**
      * Maximum resources, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources.limits`.
@@ -233,7 +233,7 @@ export interface DataVolumeSpecPvcResourcesArgsArgs {
     requests?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }
 
-export interface DataVolumeTemplateArgsArgs {
+export interface DataVolumeTemplateArgs {
     /**
      * cdi.kubevirt.io/v1beta1 when given.
      * One of: `cdi.kubevirt.io/v1beta1`.
@@ -250,15 +250,15 @@ export interface DataVolumeTemplateArgsArgs {
      * Name (required) and labels of the DataVolume.
      * Manifest field: `spec.dataVolumeTemplates[].metadata`.
      */
-    metadata: pulumi.Input<inputs.EmbeddedObjectMetaArgsArgs>;
+    metadata: pulumi.Input<inputs.EmbeddedObjectMetaArgs>;
     /**
      * The desired DataVolume: a source, and the claim it populates.
      * Manifest field: `spec.dataVolumeTemplates[].spec`.
      */
-    spec: pulumi.Input<inputs.DataVolumeSpecArgsArgs>;
+    spec: pulumi.Input<inputs.DataVolumeSpecArgs>;
 }
 
-export interface DevicesArgsArgs {
+export interface DevicesArgs {
     /**
      * Attach a VGA device and VNC display. Defaults to true.
      * Manifest field: `spec.template.spec.domain.devices.autoattachGraphicsDevice`.
@@ -283,20 +283,20 @@ export interface DevicesArgsArgs {
      * Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
      * Manifest field: `spec.template.spec.domain.devices.disks`.
      */
-    disks?: pulumi.Input<pulumi.Input<inputs.DiskArgsArgs>[] | undefined>;
+    disks?: pulumi.Input<pulumi.Input<inputs.DiskArgs>[] | undefined>;
     /**
      * Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
      * Manifest field: `spec.template.spec.domain.devices.interfaces`.
      */
-    interfaces?: pulumi.Input<pulumi.Input<inputs.InterfaceArgsArgs>[] | undefined>;
+    interfaces?: pulumi.Input<pulumi.Input<inputs.InterfaceArgs>[] | undefined>;
     /**
      * Attach a virtio random-number generator fed from the host.
      * Manifest field: `spec.template.spec.domain.devices.rng`.
      */
-    rng?: pulumi.Input<inputs.PresenceArgsArgs | undefined>;
+    rng?: pulumi.Input<inputs.PresenceArgs | undefined>;
 }
 
-export interface DiskArgsArgs {
+export interface DiskArgs {
     /**
      * Boot priority; 1 boots first. Disks without bootOrder are not offered to the firmware for boot when any disk has one.
      * Manifest field: `spec.template.spec.domain.devices.disks[].bootOrder`.
@@ -306,12 +306,12 @@ export interface DiskArgsArgs {
      * Attach the volume as a CD-ROM (always read-only here).
      * Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
      */
-    cdrom?: pulumi.Input<inputs.CdromArgsArgs | undefined>;
+    cdrom?: pulumi.Input<inputs.CdromArgs | undefined>;
     /**
      * Attach the volume as a hard disk.
      * Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
      */
-    disk?: pulumi.Input<inputs.DiskDiskArgsArgs | undefined>;
+    disk?: pulumi.Input<inputs.DiskDiskArgs | undefined>;
     /**
      * Name of the disk; must equal the name of a volume; a DNS label, unique in its list.
      * Manifest field: `spec.template.spec.domain.devices.disks[].name`.
@@ -324,7 +324,7 @@ export interface DiskArgsArgs {
     serial?: pulumi.Input<string | undefined>;
 }
 
-export interface DiskDiskArgsArgs {
+export interface DiskDiskArgs {
     /**
      * Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.
      * One of: `virtio`, `sata`.
@@ -338,40 +338,40 @@ export interface DiskDiskArgsArgs {
     readonly?: pulumi.Input<boolean | undefined>;
 }
 
-export interface DomainSpecArgsArgs {
+export interface DomainSpecArgs {
     /**
      * The virtual CPU topology. vCPUs = sockets × cores × threads.
      * Manifest field: `spec.template.spec.domain.cpu`.
      */
-    cpu?: pulumi.Input<inputs.CpuArgsArgs | undefined>;
+    cpu?: pulumi.Input<inputs.CpuArgs | undefined>;
     /**
      * Devices attached to the guest.
      * Manifest field: `spec.template.spec.domain.devices`.
      */
-    devices: pulumi.Input<inputs.DevicesArgsArgs>;
+    devices: pulumi.Input<inputs.DevicesArgs>;
     /**
      * Firmware of the guest.
      * Manifest field: `spec.template.spec.domain.firmware`.
      */
-    firmware?: pulumi.Input<inputs.FirmwareArgsArgs | undefined>;
+    firmware?: pulumi.Input<inputs.FirmwareArgs | undefined>;
     /**
      * The machine type.
      * Manifest field: `spec.template.spec.domain.machine`.
      */
-    machine?: pulumi.Input<inputs.MachineArgsArgs | undefined>;
+    machine?: pulumi.Input<inputs.MachineArgs | undefined>;
     /**
      * Guest memory.
      * Manifest field: `spec.template.spec.domain.memory`.
      */
-    memory?: pulumi.Input<inputs.MemoryArgsArgs | undefined>;
+    memory?: pulumi.Input<inputs.MemoryArgs | undefined>;
     /**
      * Compute resources of the launcher pod that runs the VM.
      * Manifest field: `spec.template.spec.domain.resources`.
      */
-    resources?: pulumi.Input<inputs.ResourcesArgsArgs | undefined>;
+    resources?: pulumi.Input<inputs.ResourcesArgs | undefined>;
 }
 
-export interface EfiArgsArgs {
+export interface EfiArgs {
     /**
      * Keep EFI variables across reboots.
      * Manifest field: `spec.template.spec.domain.firmware.bootloader.efi.persistent`.
@@ -384,7 +384,7 @@ export interface EfiArgsArgs {
     secureBoot?: pulumi.Input<boolean | undefined>;
 }
 
-export interface EmbeddedObjectMetaArgsArgs {
+export interface EmbeddedObjectMetaArgs {
     /**
      * Annotations of the object.
      */
@@ -399,7 +399,7 @@ export interface EmbeddedObjectMetaArgsArgs {
     name?: pulumi.Input<string | undefined>;
 }
 
-export interface EmptyDiskArgsArgs {
+export interface EmptyDiskArgs {
     /**
      * Size of the disk, e.g. "2Gi".
      * A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
@@ -408,17 +408,17 @@ export interface EmptyDiskArgsArgs {
     capacity: pulumi.Input<string>;
 }
 
-export interface FirmwareArgsArgs {
+export interface FirmwareArgs {
     /**
      * The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
      * Manifest field: `spec.template.spec.domain.firmware.bootloader`.
      */
-    bootloader?: pulumi.Input<inputs.BootloaderArgsArgs | undefined>;
+    bootloader?: pulumi.Input<inputs.BootloaderArgs | undefined>;
     /**
      * Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
      * Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
      */
-    kernelBoot?: pulumi.Input<inputs.KernelBootArgsArgs | undefined>;
+    kernelBoot?: pulumi.Input<inputs.KernelBootArgs | undefined>;
     /**
      * SMBIOS serial number of the guest; generated when omitted.
      * Manifest field: `spec.template.spec.domain.firmware.serial`.
@@ -431,7 +431,7 @@ export interface FirmwareArgsArgs {
     uuid?: pulumi.Input<string | undefined>;
 }
 
-export interface FleetRollingUpdateArgsArgs {
+export interface FleetRollingUpdateArgs {
     /**
      * How many members above replicas the roll may add (new ordinals, made from the new template first and
      * removed once every replica is Ready): a count or a percentage of replicas rounded up. A virtstack
@@ -446,7 +446,7 @@ export interface FleetRollingUpdateArgsArgs {
     maxUnavailable?: pulumi.Input<string | undefined>;
 }
 
-export interface HttpArgsArgs {
+export interface HttpArgs {
     /**
      * ConfigMap holding a CA bundle ("ca.pem") to trust for https.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.http.certConfigMap`.
@@ -474,12 +474,12 @@ export interface HttpArgsArgs {
     url: pulumi.Input<string>;
 }
 
-export interface InterfaceArgsArgs {
+export interface InterfaceArgs {
     /**
      * Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
      * Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
      */
-    bridge?: pulumi.Input<inputs.PresenceArgsArgs | undefined>;
+    bridge?: pulumi.Input<inputs.PresenceArgs | undefined>;
     /**
      * MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.
      * Manifest field: `spec.template.spec.domain.devices.interfaces[].macAddress`.
@@ -489,7 +489,7 @@ export interface InterfaceArgsArgs {
      * Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
      * Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
      */
-    masquerade?: pulumi.Input<inputs.PresenceArgsArgs | undefined>;
+    masquerade?: pulumi.Input<inputs.PresenceArgs | undefined>;
     /**
      * NIC model shown to the guest. Defaults to virtio.
      * One of: `virtio`, `e1000`, `e1000e`, `rtl8139`.
@@ -505,15 +505,15 @@ export interface InterfaceArgsArgs {
      * Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
      * Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
      */
-    ports?: pulumi.Input<pulumi.Input<inputs.PortArgsArgs>[] | undefined>;
+    ports?: pulumi.Input<pulumi.Input<inputs.PortArgs>[] | undefined>;
 }
 
-export interface KernelBootArgsArgs {
+export interface KernelBootArgs {
     /**
      * A container image holding the kernel and initrd files.
      * Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
      */
-    container?: pulumi.Input<inputs.ContainerArgsArgs | undefined>;
+    container?: pulumi.Input<inputs.ContainerArgs | undefined>;
     /**
      * Kernel command line, e.g. "console=ttyS0". Needs a kernel.
      * Manifest field: `spec.template.spec.domain.firmware.kernelBoot.kernelArgs`.
@@ -521,7 +521,7 @@ export interface KernelBootArgsArgs {
     kernelArgs?: pulumi.Input<string | undefined>;
 }
 
-export interface MachineArgsArgs {
+export interface MachineArgs {
     /**
      * QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
      * Manifest field: `spec.template.spec.domain.machine.type`.
@@ -529,7 +529,7 @@ export interface MachineArgsArgs {
     type?: pulumi.Input<string | undefined>;
 }
 
-export interface MatchExpressionArgsArgs {
+export interface MatchExpressionArgs {
     /**
      * The label key.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions[].key`.
@@ -548,7 +548,7 @@ export interface MatchExpressionArgsArgs {
     values?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }
 
-export interface MemoryArgsArgs {
+export interface MemoryArgs {
     /**
      * Memory the guest sees, e.g. "1Gi". Defaults to the memory request (or limit).
      * A Kubernetes quantity, e.g. "128Mi", "2Gi", "500m".
@@ -557,7 +557,7 @@ export interface MemoryArgsArgs {
     guest?: pulumi.Input<string | undefined>;
 }
 
-export interface NetworkArgsArgs {
+export interface NetworkArgs {
     /**
      * Name of the network; a DNS label, unique in its list.
      * Manifest field: `spec.template.spec.networks[].name`.
@@ -567,10 +567,10 @@ export interface NetworkArgsArgs {
      * The pod network (the default network of the launcher pod).
      * Manifest field: `spec.template.spec.networks[].pod`.
      */
-    pod?: pulumi.Input<inputs.PresenceArgsArgs | undefined>;
+    pod?: pulumi.Input<inputs.PresenceArgs | undefined>;
 }
 
-export interface NetworkDataSecretRefArgsArgs {
+export interface NetworkDataSecretRefArgs {
     /**
      * Name of the referenced object.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef.name`.
@@ -578,7 +578,7 @@ export interface NetworkDataSecretRefArgsArgs {
     name: pulumi.Input<string>;
 }
 
-export interface PersistentVolumeClaimArgsArgs {
+export interface PersistentVolumeClaimArgs {
     /**
      * Name of the PersistentVolumeClaim.
      * Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim.claimName`.
@@ -591,7 +591,7 @@ export interface PersistentVolumeClaimArgsArgs {
     readOnly?: pulumi.Input<boolean | undefined>;
 }
 
-export interface PortArgsArgs {
+export interface PortArgs {
     /**
      * Name of the port, for reference.
      * Manifest field: `spec.template.spec.domain.devices.interfaces[].ports[].name`.
@@ -610,10 +610,10 @@ export interface PortArgsArgs {
     protocol?: pulumi.Input<string | undefined>;
 }
 
-export interface PresenceArgsArgs {
+export interface PresenceArgs {
 }
 
-export interface PvcArgsArgs {
+export interface PvcArgs {
     /**
      * Name of the source claim.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
@@ -626,7 +626,7 @@ export interface PvcArgsArgs {
     namespace?: pulumi.Input<string | undefined>;
 }
 
-export interface RegistryArgsArgs {
+export interface RegistryArgs {
     /**
      * ConfigMap holding a CA bundle for the registry.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.registry.certConfigMap`.
@@ -644,7 +644,7 @@ export interface RegistryArgsArgs {
     url: pulumi.Input<string>;
 }
 
-export interface ResourcesArgsArgs {
+export interface ResourcesArgs {
     /**
      * Upper bounds for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
      * Manifest field: `spec.template.spec.domain.resources.limits`.
@@ -657,7 +657,7 @@ export interface ResourcesArgsArgs {
     requests?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }
 
-export interface SecretRefArgsArgs {
+export interface SecretRefArgs {
     /**
      * Name of the referenced object.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef.name`.
@@ -665,12 +665,12 @@ export interface SecretRefArgsArgs {
     name: pulumi.Input<string>;
 }
 
-export interface SelectorArgsArgs {
+export interface SelectorArgs {
     /**
      * Requirements on labels.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
      */
-    matchExpressions?: pulumi.Input<pulumi.Input<inputs.MatchExpressionArgsArgs>[] | undefined>;
+    matchExpressions?: pulumi.Input<pulumi.Input<inputs.MatchExpressionArgs>[] | undefined>;
     /**
      * Labels an object must have, key to value.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchLabels`.
@@ -678,35 +678,35 @@ export interface SelectorArgsArgs {
     matchLabels?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }
 
-export interface SourceArgsArgs {
+export interface SourceArgs {
     /**
      * Create an empty disk image of the requested size.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
      */
-    blank?: pulumi.Input<inputs.PresenceArgsArgs | undefined>;
+    blank?: pulumi.Input<inputs.PresenceArgs | undefined>;
     /**
      * Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
      */
-    http?: pulumi.Input<inputs.HttpArgsArgs | undefined>;
+    http?: pulumi.Input<inputs.HttpArgs | undefined>;
     /**
      * Clone an existing PersistentVolumeClaim.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
      */
-    pvc?: pulumi.Input<inputs.PvcArgsArgs | undefined>;
+    pvc?: pulumi.Input<inputs.PvcArgs | undefined>;
     /**
      * Import the disk from a container image (a containerDisk image: the disk under /disk).
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
      */
-    registry?: pulumi.Input<inputs.RegistryArgsArgs | undefined>;
+    registry?: pulumi.Input<inputs.RegistryArgs | undefined>;
     /**
      * Wait for an upload (`virtctl image-upload`) of the disk image.
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
      */
-    upload?: pulumi.Input<inputs.PresenceArgsArgs | undefined>;
+    upload?: pulumi.Input<inputs.PresenceArgs | undefined>;
 }
 
-export interface StorageArgsArgs {
+export interface StorageArgs {
     /**
      * Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
@@ -716,12 +716,12 @@ export interface StorageArgsArgs {
      * The storage the claim asks for.
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
      */
-    resources?: pulumi.Input<inputs.DataVolumeSpecPvcResourcesArgsArgs | undefined>;
+    resources?: pulumi.Input<inputs.DataVolumeSpecPvcResourcesArgs | undefined>;
     /**
      * A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
      */
-    selector?: pulumi.Input<inputs.SelectorArgsArgs | undefined>;
+    selector?: pulumi.Input<inputs.SelectorArgs | undefined>;
     /**
      * StorageClass to provision from; omitted means the cluster default.
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
@@ -740,7 +740,7 @@ export interface StorageArgsArgs {
     volumeName?: pulumi.Input<string | undefined>;
 }
 
-export interface TolerationArgsArgs {
+export interface TolerationArgs {
     /**
      * Taint effect to match; empty matches all effects.
      * One of: `NoSchedule`, `PreferNoSchedule`, `NoExecute`.
@@ -770,7 +770,7 @@ export interface TolerationArgsArgs {
     value?: pulumi.Input<string | undefined>;
 }
 
-export interface VirtualMachineInstanceSpecArgsArgs {
+export interface VirtualMachineInstanceSpecArgs {
     /**
      * Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.
      * Manifest field: `spec.template.spec.affinity`.
@@ -780,7 +780,7 @@ export interface VirtualMachineInstanceSpecArgsArgs {
      * The virtual hardware of the guest.
      * Manifest field: `spec.template.spec.domain`.
      */
-    domain: pulumi.Input<inputs.DomainSpecArgsArgs>;
+    domain: pulumi.Input<inputs.DomainSpecArgs>;
     /**
      * What happens to the VM when its node is drained: LiveMigrate moves it to another node; None lets it stop.
      * One of: `LiveMigrate`, `None`.
@@ -796,7 +796,7 @@ export interface VirtualMachineInstanceSpecArgsArgs {
      * Networks the interfaces connect to. Only the pod network is supported.
      * Manifest field: `spec.template.spec.networks`.
      */
-    networks?: pulumi.Input<pulumi.Input<inputs.NetworkArgsArgs>[] | undefined>;
+    networks?: pulumi.Input<pulumi.Input<inputs.NetworkArgs>[] | undefined>;
     /**
      * Schedule only onto nodes with all of these labels.
      * Manifest field: `spec.template.spec.nodeSelector`.
@@ -811,48 +811,48 @@ export interface VirtualMachineInstanceSpecArgsArgs {
      * Taints this VM tolerates.
      * Manifest field: `spec.template.spec.tolerations`.
      */
-    tolerations?: pulumi.Input<pulumi.Input<inputs.TolerationArgsArgs>[] | undefined>;
+    tolerations?: pulumi.Input<pulumi.Input<inputs.TolerationArgs>[] | undefined>;
     /**
      * Volumes the disks use.
      * Manifest field: `spec.template.spec.volumes`.
      */
-    volumes?: pulumi.Input<pulumi.Input<inputs.VolumeArgsArgs>[] | undefined>;
+    volumes?: pulumi.Input<pulumi.Input<inputs.VolumeArgs>[] | undefined>;
 }
 
-export interface VirtualMachineInstanceTemplateArgsArgs {
+export interface VirtualMachineInstanceTemplateArgs {
     /**
      * Labels and annotations copied onto the VMI.
      * Manifest field: `spec.template.metadata`.
      */
-    metadata?: pulumi.Input<inputs.EmbeddedObjectMetaArgsArgs | undefined>;
+    metadata?: pulumi.Input<inputs.EmbeddedObjectMetaArgs | undefined>;
     /**
      * The desired virtual machine instance.
      * Manifest field: `spec.template.spec`.
      */
-    spec: pulumi.Input<inputs.VirtualMachineInstanceSpecArgsArgs>;
+    spec: pulumi.Input<inputs.VirtualMachineInstanceSpecArgs>;
 }
 
-export interface VolumeArgsArgs {
+export interface VolumeArgs {
     /**
      * cloud-init NoCloud data presented to the guest as a "cidata" disk.
      * Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
      */
-    cloudInitNoCloud?: pulumi.Input<inputs.CloudInitNoCloudArgsArgs | undefined>;
+    cloudInitNoCloud?: pulumi.Input<inputs.CloudInitNoCloudArgs | undefined>;
     /**
      * An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
      * Manifest field: `spec.template.spec.volumes[].containerDisk`.
      */
-    containerDisk?: pulumi.Input<inputs.ContainerDiskArgsArgs | undefined>;
+    containerDisk?: pulumi.Input<inputs.ContainerDiskArgs | undefined>;
     /**
      * A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
      * Manifest field: `spec.template.spec.volumes[].dataVolume`.
      */
-    dataVolume?: pulumi.Input<inputs.DataVolumeSourceArgsArgs | undefined>;
+    dataVolume?: pulumi.Input<inputs.DataVolumeSourceArgs | undefined>;
     /**
      * A blank, ephemeral disk of the given size, discarded when the VM stops.
      * Manifest field: `spec.template.spec.volumes[].emptyDisk`.
      */
-    emptyDisk?: pulumi.Input<inputs.EmptyDiskArgsArgs | undefined>;
+    emptyDisk?: pulumi.Input<inputs.EmptyDiskArgs | undefined>;
     /**
      * Name of the volume; a disk of the same name attaches it; a DNS label, unique in its list.
      * Manifest field: `spec.template.spec.volumes[].name`.
@@ -862,5 +862,5 @@ export interface VolumeArgsArgs {
      * An existing PersistentVolumeClaim in the VM's namespace.
      * Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
      */
-    persistentVolumeClaim?: pulumi.Input<inputs.PersistentVolumeClaimArgsArgs | undefined>;
+    persistentVolumeClaim?: pulumi.Input<inputs.PersistentVolumeClaimArgs | undefined>;
 }

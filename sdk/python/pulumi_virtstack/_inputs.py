@@ -15,95 +15,95 @@ else:
 from . import _utilities
 
 __all__ = [
-    'BiosArgsArgs',
-    'BiosArgsArgsDict',
-    'BootloaderArgsArgs',
-    'BootloaderArgsArgsDict',
-    'CdromArgsArgs',
-    'CdromArgsArgsDict',
-    'CloudInitNoCloudArgsArgs',
-    'CloudInitNoCloudArgsArgsDict',
-    'ContainerArgsArgs',
-    'ContainerArgsArgsDict',
-    'ContainerDiskArgsArgs',
-    'ContainerDiskArgsArgsDict',
-    'CpuArgsArgs',
-    'CpuArgsArgsDict',
-    'DataVolumeSourceArgsArgs',
-    'DataVolumeSourceArgsArgsDict',
-    'DataVolumeSpecArgsArgs',
-    'DataVolumeSpecArgsArgsDict',
-    'DataVolumeSpecPvcArgsArgs',
-    'DataVolumeSpecPvcArgsArgsDict',
-    'DataVolumeSpecPvcResourcesArgsArgs',
-    'DataVolumeSpecPvcResourcesArgsArgsDict',
-    'DataVolumeTemplateArgsArgs',
-    'DataVolumeTemplateArgsArgsDict',
-    'DevicesArgsArgs',
-    'DevicesArgsArgsDict',
-    'DiskArgsArgs',
-    'DiskArgsArgsDict',
-    'DiskDiskArgsArgs',
-    'DiskDiskArgsArgsDict',
-    'DomainSpecArgsArgs',
-    'DomainSpecArgsArgsDict',
-    'EfiArgsArgs',
-    'EfiArgsArgsDict',
-    'EmbeddedObjectMetaArgsArgs',
-    'EmbeddedObjectMetaArgsArgsDict',
-    'EmptyDiskArgsArgs',
-    'EmptyDiskArgsArgsDict',
-    'FirmwareArgsArgs',
-    'FirmwareArgsArgsDict',
-    'FleetRollingUpdateArgsArgs',
-    'FleetRollingUpdateArgsArgsDict',
-    'HttpArgsArgs',
-    'HttpArgsArgsDict',
-    'InterfaceArgsArgs',
-    'InterfaceArgsArgsDict',
-    'KernelBootArgsArgs',
-    'KernelBootArgsArgsDict',
-    'MachineArgsArgs',
-    'MachineArgsArgsDict',
-    'MatchExpressionArgsArgs',
-    'MatchExpressionArgsArgsDict',
-    'MemoryArgsArgs',
-    'MemoryArgsArgsDict',
-    'NetworkArgsArgs',
-    'NetworkArgsArgsDict',
-    'NetworkDataSecretRefArgsArgs',
-    'NetworkDataSecretRefArgsArgsDict',
-    'PersistentVolumeClaimArgsArgs',
-    'PersistentVolumeClaimArgsArgsDict',
-    'PortArgsArgs',
-    'PortArgsArgsDict',
-    'PresenceArgsArgs',
-    'PresenceArgsArgsDict',
-    'PvcArgsArgs',
-    'PvcArgsArgsDict',
-    'RegistryArgsArgs',
-    'RegistryArgsArgsDict',
-    'ResourcesArgsArgs',
-    'ResourcesArgsArgsDict',
-    'SecretRefArgsArgs',
-    'SecretRefArgsArgsDict',
-    'SelectorArgsArgs',
-    'SelectorArgsArgsDict',
-    'SourceArgsArgs',
-    'SourceArgsArgsDict',
-    'StorageArgsArgs',
-    'StorageArgsArgsDict',
-    'TolerationArgsArgs',
-    'TolerationArgsArgsDict',
-    'VirtualMachineInstanceSpecArgsArgs',
-    'VirtualMachineInstanceSpecArgsArgsDict',
-    'VirtualMachineInstanceTemplateArgsArgs',
-    'VirtualMachineInstanceTemplateArgsArgsDict',
-    'VolumeArgsArgs',
-    'VolumeArgsArgsDict',
+    'BiosArgs',
+    'BiosArgsDict',
+    'BootloaderArgs',
+    'BootloaderArgsDict',
+    'CdromArgs',
+    'CdromArgsDict',
+    'CloudInitNoCloudArgs',
+    'CloudInitNoCloudArgsDict',
+    'ContainerArgs',
+    'ContainerArgsDict',
+    'ContainerDiskArgs',
+    'ContainerDiskArgsDict',
+    'CpuArgs',
+    'CpuArgsDict',
+    'DataVolumeSourceArgs',
+    'DataVolumeSourceArgsDict',
+    'DataVolumeSpecArgs',
+    'DataVolumeSpecArgsDict',
+    'DataVolumeSpecPvcArgs',
+    'DataVolumeSpecPvcArgsDict',
+    'DataVolumeSpecPvcResourcesArgs',
+    'DataVolumeSpecPvcResourcesArgsDict',
+    'DataVolumeTemplateArgs',
+    'DataVolumeTemplateArgsDict',
+    'DevicesArgs',
+    'DevicesArgsDict',
+    'DiskArgs',
+    'DiskArgsDict',
+    'DiskDiskArgs',
+    'DiskDiskArgsDict',
+    'DomainSpecArgs',
+    'DomainSpecArgsDict',
+    'EfiArgs',
+    'EfiArgsDict',
+    'EmbeddedObjectMetaArgs',
+    'EmbeddedObjectMetaArgsDict',
+    'EmptyDiskArgs',
+    'EmptyDiskArgsDict',
+    'FirmwareArgs',
+    'FirmwareArgsDict',
+    'FleetRollingUpdateArgs',
+    'FleetRollingUpdateArgsDict',
+    'HttpArgs',
+    'HttpArgsDict',
+    'InterfaceArgs',
+    'InterfaceArgsDict',
+    'KernelBootArgs',
+    'KernelBootArgsDict',
+    'MachineArgs',
+    'MachineArgsDict',
+    'MatchExpressionArgs',
+    'MatchExpressionArgsDict',
+    'MemoryArgs',
+    'MemoryArgsDict',
+    'NetworkArgs',
+    'NetworkArgsDict',
+    'NetworkDataSecretRefArgs',
+    'NetworkDataSecretRefArgsDict',
+    'PersistentVolumeClaimArgs',
+    'PersistentVolumeClaimArgsDict',
+    'PortArgs',
+    'PortArgsDict',
+    'PresenceArgs',
+    'PresenceArgsDict',
+    'PvcArgs',
+    'PvcArgsDict',
+    'RegistryArgs',
+    'RegistryArgsDict',
+    'ResourcesArgs',
+    'ResourcesArgsDict',
+    'SecretRefArgs',
+    'SecretRefArgsDict',
+    'SelectorArgs',
+    'SelectorArgsDict',
+    'SourceArgs',
+    'SourceArgsDict',
+    'StorageArgs',
+    'StorageArgsDict',
+    'TolerationArgs',
+    'TolerationArgsDict',
+    'VirtualMachineInstanceSpecArgs',
+    'VirtualMachineInstanceSpecArgsDict',
+    'VirtualMachineInstanceTemplateArgs',
+    'VirtualMachineInstanceTemplateArgsDict',
+    'VolumeArgs',
+    'VolumeArgsDict',
 ]
 
-class BiosArgsArgsDict(TypedDict):
+class BiosArgsDict(TypedDict):
     use_serial: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     Show BIOS output on the serial console.
@@ -111,7 +111,7 @@ class BiosArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class BiosArgsArgs:
+class BiosArgs:
     def __init__(__self__, *,
                  use_serial: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -135,27 +135,27 @@ class BiosArgsArgs:
         pulumi.set(self, "use_serial", value)
 
 
-class BootloaderArgsArgsDict(TypedDict):
-    bios: NotRequired[pulumi.Input[Optional['BiosArgsArgsDict']]]
+class BootloaderArgsDict(TypedDict):
+    bios: NotRequired[pulumi.Input[Optional['BiosArgsDict']]]
     """
     Legacy BIOS (SeaBIOS).
     Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
     """
-    efi: NotRequired[pulumi.Input[Optional['EfiArgsArgsDict']]]
+    efi: NotRequired[pulumi.Input[Optional['EfiArgsDict']]]
     """
     UEFI (OVMF); needs OVMF on the node.
     Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
     """
 
 @pulumi.input_type
-class BootloaderArgsArgs:
+class BootloaderArgs:
     def __init__(__self__, *,
-                 bios: pulumi.Input[Optional['BiosArgsArgs']] = None,
-                 efi: pulumi.Input[Optional['EfiArgsArgs']] = None):
+                 bios: pulumi.Input[Optional['BiosArgs']] = None,
+                 efi: pulumi.Input[Optional['EfiArgs']] = None):
         """
-        :param pulumi.Input['BiosArgsArgs'] bios: Legacy BIOS (SeaBIOS).
+        :param pulumi.Input['BiosArgs'] bios: Legacy BIOS (SeaBIOS).
                Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
-        :param pulumi.Input['EfiArgsArgs'] efi: UEFI (OVMF); needs OVMF on the node.
+        :param pulumi.Input['EfiArgs'] efi: UEFI (OVMF); needs OVMF on the node.
                Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
         """
         if bios is not None:
@@ -165,7 +165,7 @@ class BootloaderArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def bios(self) -> pulumi.Input[Optional['BiosArgsArgs']]:
+    def bios(self) -> pulumi.Input[Optional['BiosArgs']]:
         """
         Legacy BIOS (SeaBIOS).
         Manifest field: `spec.template.spec.domain.firmware.bootloader.bios`.
@@ -173,12 +173,12 @@ class BootloaderArgsArgs:
         return pulumi.get(self, "bios")
 
     @bios.setter
-    def bios(self, value: pulumi.Input[Optional['BiosArgsArgs']]):
+    def bios(self, value: pulumi.Input[Optional['BiosArgs']]):
         pulumi.set(self, "bios", value)
 
     @_builtins.property
     @pulumi.getter
-    def efi(self) -> pulumi.Input[Optional['EfiArgsArgs']]:
+    def efi(self) -> pulumi.Input[Optional['EfiArgs']]:
         """
         UEFI (OVMF); needs OVMF on the node.
         Manifest field: `spec.template.spec.domain.firmware.bootloader.efi`.
@@ -186,11 +186,11 @@ class BootloaderArgsArgs:
         return pulumi.get(self, "efi")
 
     @efi.setter
-    def efi(self, value: pulumi.Input[Optional['EfiArgsArgs']]):
+    def efi(self, value: pulumi.Input[Optional['EfiArgs']]):
         pulumi.set(self, "efi", value)
 
 
-class CdromArgsArgsDict(TypedDict):
+class CdromArgsDict(TypedDict):
     bus: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Bus of the CD-ROM drive. Only sata: QEMU has no virtio CD-ROM.
@@ -204,7 +204,7 @@ class CdromArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class CdromArgsArgs:
+class CdromArgs:
     def __init__(__self__, *,
                  bus: pulumi.Input[Optional[_builtins.str]] = None,
                  readonly: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -248,7 +248,7 @@ class CdromArgsArgs:
         pulumi.set(self, "readonly", value)
 
 
-class CloudInitNoCloudArgsArgsDict(TypedDict):
+class CloudInitNoCloudArgsDict(TypedDict):
     network_data: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     cloud-init network-config (version 1 or 2), inline.
@@ -259,12 +259,12 @@ class CloudInitNoCloudArgsArgsDict(TypedDict):
     cloud-init network-config, base64-encoded.
     Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataBase64`.
     """
-    network_data_secret_ref: NotRequired[pulumi.Input[Optional['NetworkDataSecretRefArgsArgsDict']]]
+    network_data_secret_ref: NotRequired[pulumi.Input[Optional['NetworkDataSecretRefArgsDict']]]
     """
     A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
     Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
     """
-    secret_ref: NotRequired[pulumi.Input[Optional['SecretRefArgsArgsDict']]]
+    secret_ref: NotRequired[pulumi.Input[Optional['SecretRefArgsDict']]]
     """
     A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
     Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
@@ -281,12 +281,12 @@ class CloudInitNoCloudArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class CloudInitNoCloudArgsArgs:
+class CloudInitNoCloudArgs:
     def __init__(__self__, *,
                  network_data: pulumi.Input[Optional[_builtins.str]] = None,
                  network_data_base64: pulumi.Input[Optional[_builtins.str]] = None,
-                 network_data_secret_ref: pulumi.Input[Optional['NetworkDataSecretRefArgsArgs']] = None,
-                 secret_ref: pulumi.Input[Optional['SecretRefArgsArgs']] = None,
+                 network_data_secret_ref: pulumi.Input[Optional['NetworkDataSecretRefArgs']] = None,
+                 secret_ref: pulumi.Input[Optional['SecretRefArgs']] = None,
                  user_data: pulumi.Input[Optional[_builtins.str]] = None,
                  user_data_base64: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -294,9 +294,9 @@ class CloudInitNoCloudArgsArgs:
                Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkData`.
         :param pulumi.Input[_builtins.str] network_data_base64: cloud-init network-config, base64-encoded.
                Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataBase64`.
-        :param pulumi.Input['NetworkDataSecretRefArgsArgs'] network_data_secret_ref: A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
+        :param pulumi.Input['NetworkDataSecretRefArgs'] network_data_secret_ref: A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
                Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
-        :param pulumi.Input['SecretRefArgsArgs'] secret_ref: A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
+        :param pulumi.Input['SecretRefArgs'] secret_ref: A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
                Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
         :param pulumi.Input[_builtins.str] user_data: cloud-init user-data, inline.
                Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.userData`.
@@ -344,7 +344,7 @@ class CloudInitNoCloudArgsArgs:
 
     @_builtins.property
     @pulumi.getter(name="networkDataSecretRef")
-    def network_data_secret_ref(self) -> pulumi.Input[Optional['NetworkDataSecretRefArgsArgs']]:
+    def network_data_secret_ref(self) -> pulumi.Input[Optional['NetworkDataSecretRefArgs']]:
         """
         A reference to a Secret whose "networkdata" (or "networkData") key holds the network-config in the same namespace.
         Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.networkDataSecretRef`.
@@ -352,12 +352,12 @@ class CloudInitNoCloudArgsArgs:
         return pulumi.get(self, "network_data_secret_ref")
 
     @network_data_secret_ref.setter
-    def network_data_secret_ref(self, value: pulumi.Input[Optional['NetworkDataSecretRefArgsArgs']]):
+    def network_data_secret_ref(self, value: pulumi.Input[Optional['NetworkDataSecretRefArgs']]):
         pulumi.set(self, "network_data_secret_ref", value)
 
     @_builtins.property
     @pulumi.getter(name="secretRef")
-    def secret_ref(self) -> pulumi.Input[Optional['SecretRefArgsArgs']]:
+    def secret_ref(self) -> pulumi.Input[Optional['SecretRefArgs']]:
         """
         A reference to a Secret whose "userdata" (or "userData") key holds the user-data in the same namespace.
         Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud.secretRef`.
@@ -365,7 +365,7 @@ class CloudInitNoCloudArgsArgs:
         return pulumi.get(self, "secret_ref")
 
     @secret_ref.setter
-    def secret_ref(self, value: pulumi.Input[Optional['SecretRefArgsArgs']]):
+    def secret_ref(self, value: pulumi.Input[Optional['SecretRefArgs']]):
         pulumi.set(self, "secret_ref", value)
 
     @_builtins.property
@@ -395,7 +395,7 @@ class CloudInitNoCloudArgsArgs:
         pulumi.set(self, "user_data_base64", value)
 
 
-class ContainerArgsArgsDict(TypedDict):
+class ContainerArgsDict(TypedDict):
     image: pulumi.Input[_builtins.str]
     """
     Image reference holding the kernel/initrd.
@@ -424,7 +424,7 @@ class ContainerArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class ContainerArgsArgs:
+class ContainerArgs:
     def __init__(__self__, *,
                  image: pulumi.Input[_builtins.str],
                  image_pull_policy: pulumi.Input[Optional[_builtins.str]] = None,
@@ -521,7 +521,7 @@ class ContainerArgsArgs:
         pulumi.set(self, "kernel_path", value)
 
 
-class ContainerDiskArgsArgsDict(TypedDict):
+class ContainerDiskArgsDict(TypedDict):
     image: pulumi.Input[_builtins.str]
     """
     Image reference, e.g. "quay.io/containerdisks/fedora:40".
@@ -545,7 +545,7 @@ class ContainerDiskArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class ContainerDiskArgsArgs:
+class ContainerDiskArgs:
     def __init__(__self__, *,
                  image: pulumi.Input[_builtins.str],
                  image_pull_policy: pulumi.Input[Optional[_builtins.str]] = None,
@@ -624,7 +624,7 @@ class ContainerDiskArgsArgs:
         pulumi.set(self, "path", value)
 
 
-class CpuArgsArgsDict(TypedDict):
+class CpuArgsDict(TypedDict):
     cores: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
     Cores per socket. Defaults to 1.
@@ -647,7 +647,7 @@ class CpuArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class CpuArgsArgs:
+class CpuArgs:
     def __init__(__self__, *,
                  cores: pulumi.Input[Optional[_builtins.float]] = None,
                  model: pulumi.Input[Optional[_builtins.str]] = None,
@@ -725,7 +725,7 @@ class CpuArgsArgs:
         pulumi.set(self, "threads", value)
 
 
-class DataVolumeSourceArgsArgsDict(TypedDict):
+class DataVolumeSourceArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the DataVolume.
@@ -733,7 +733,7 @@ class DataVolumeSourceArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class DataVolumeSourceArgsArgs:
+class DataVolumeSourceArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str]):
         """
@@ -756,7 +756,7 @@ class DataVolumeSourceArgsArgs:
         pulumi.set(self, "name", value)
 
 
-class DataVolumeSpecArgsArgsDict(TypedDict):
+class DataVolumeSpecArgsDict(TypedDict):
     content_type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.
@@ -768,41 +768,41 @@ class DataVolumeSpecArgsArgsDict(TypedDict):
     Preallocate the whole disk image when writing it.
     Manifest field: `spec.dataVolumeTemplates[].spec.preallocation`.
     """
-    pvc: NotRequired[pulumi.Input[Optional['DataVolumeSpecPvcArgsArgsDict']]]
+    pvc: NotRequired[pulumi.Input[Optional['DataVolumeSpecPvcArgsDict']]]
     """
     The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
     Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
     """
-    source: NotRequired[pulumi.Input[Optional['SourceArgsArgsDict']]]
+    source: NotRequired[pulumi.Input[Optional['SourceArgsDict']]]
     """
     Where the data comes from. Exactly one source.
     Manifest field: `spec.dataVolumeTemplates[].spec.source`.
     """
-    storage: NotRequired[pulumi.Input[Optional['StorageArgsArgsDict']]]
+    storage: NotRequired[pulumi.Input[Optional['StorageArgsDict']]]
     """
     The claim to create; omitted fields come from the StorageClass (size required unless cloning).
     Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
     """
 
 @pulumi.input_type
-class DataVolumeSpecArgsArgs:
+class DataVolumeSpecArgs:
     def __init__(__self__, *,
                  content_type: pulumi.Input[Optional[_builtins.str]] = None,
                  preallocation: pulumi.Input[Optional[_builtins.bool]] = None,
-                 pvc: pulumi.Input[Optional['DataVolumeSpecPvcArgsArgs']] = None,
-                 source: pulumi.Input[Optional['SourceArgsArgs']] = None,
-                 storage: pulumi.Input[Optional['StorageArgsArgs']] = None):
+                 pvc: pulumi.Input[Optional['DataVolumeSpecPvcArgs']] = None,
+                 source: pulumi.Input[Optional['SourceArgs']] = None,
+                 storage: pulumi.Input[Optional['StorageArgs']] = None):
         """
         :param pulumi.Input[_builtins.str] content_type: What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.
                One of: `kubevirt`, `archive`.
                Manifest field: `spec.dataVolumeTemplates[].spec.contentType`.
         :param pulumi.Input[_builtins.bool] preallocation: Preallocate the whole disk image when writing it.
                Manifest field: `spec.dataVolumeTemplates[].spec.preallocation`.
-        :param pulumi.Input['DataVolumeSpecPvcArgsArgs'] pvc: The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
+        :param pulumi.Input['DataVolumeSpecPvcArgs'] pvc: The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-        :param pulumi.Input['SourceArgsArgs'] source: Where the data comes from. Exactly one source.
+        :param pulumi.Input['SourceArgs'] source: Where the data comes from. Exactly one source.
                Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-        :param pulumi.Input['StorageArgsArgs'] storage: The claim to create; omitted fields come from the StorageClass (size required unless cloning).
+        :param pulumi.Input['StorageArgs'] storage: The claim to create; omitted fields come from the StorageClass (size required unless cloning).
                Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
         """
         if content_type is not None:
@@ -845,7 +845,7 @@ class DataVolumeSpecArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def pvc(self) -> pulumi.Input[Optional['DataVolumeSpecPvcArgsArgs']]:
+    def pvc(self) -> pulumi.Input[Optional['DataVolumeSpecPvcArgs']]:
         """
         The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
         Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
@@ -853,12 +853,12 @@ class DataVolumeSpecArgsArgs:
         return pulumi.get(self, "pvc")
 
     @pvc.setter
-    def pvc(self, value: pulumi.Input[Optional['DataVolumeSpecPvcArgsArgs']]):
+    def pvc(self, value: pulumi.Input[Optional['DataVolumeSpecPvcArgs']]):
         pulumi.set(self, "pvc", value)
 
     @_builtins.property
     @pulumi.getter
-    def source(self) -> pulumi.Input[Optional['SourceArgsArgs']]:
+    def source(self) -> pulumi.Input[Optional['SourceArgs']]:
         """
         Where the data comes from. Exactly one source.
         Manifest field: `spec.dataVolumeTemplates[].spec.source`.
@@ -866,12 +866,12 @@ class DataVolumeSpecArgsArgs:
         return pulumi.get(self, "source")
 
     @source.setter
-    def source(self, value: pulumi.Input[Optional['SourceArgsArgs']]):
+    def source(self, value: pulumi.Input[Optional['SourceArgs']]):
         pulumi.set(self, "source", value)
 
     @_builtins.property
     @pulumi.getter
-    def storage(self) -> pulumi.Input[Optional['StorageArgsArgs']]:
+    def storage(self) -> pulumi.Input[Optional['StorageArgs']]:
         """
         The claim to create; omitted fields come from the StorageClass (size required unless cloning).
         Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
@@ -879,22 +879,22 @@ class DataVolumeSpecArgsArgs:
         return pulumi.get(self, "storage")
 
     @storage.setter
-    def storage(self, value: pulumi.Input[Optional['StorageArgsArgs']]):
+    def storage(self, value: pulumi.Input[Optional['StorageArgs']]):
         pulumi.set(self, "storage", value)
 
 
-class DataVolumeSpecPvcArgsArgsDict(TypedDict):
+class DataVolumeSpecPvcArgsDict(TypedDict):
     access_modes: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
     Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
     Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
     """
-    resources: NotRequired[pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgsDict']]]
+    resources: NotRequired[pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsDict']]]
     """
     The storage the claim asks for.
     Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
     """
-    selector: NotRequired[pulumi.Input[Optional['SelectorArgsArgsDict']]]
+    selector: NotRequired[pulumi.Input[Optional['SelectorArgsDict']]]
     """
     A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
     Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
@@ -917,20 +917,20 @@ class DataVolumeSpecPvcArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class DataVolumeSpecPvcArgsArgs:
+class DataVolumeSpecPvcArgs:
     def __init__(__self__, *,
                  access_modes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-                 resources: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgs']] = None,
-                 selector: pulumi.Input[Optional['SelectorArgsArgs']] = None,
+                 resources: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgs']] = None,
+                 selector: pulumi.Input[Optional['SelectorArgs']] = None,
                  storage_class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  volume_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  volume_name: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] access_modes: Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.accessModes`.
-        :param pulumi.Input['DataVolumeSpecPvcResourcesArgsArgs'] resources: The storage the claim asks for.
+        :param pulumi.Input['DataVolumeSpecPvcResourcesArgs'] resources: The storage the claim asks for.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
-        :param pulumi.Input['SelectorArgsArgs'] selector: A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
+        :param pulumi.Input['SelectorArgs'] selector: A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
         :param pulumi.Input[_builtins.str] storage_class_name: StorageClass to provision from; omitted means the cluster default.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
@@ -968,7 +968,7 @@ class DataVolumeSpecPvcArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def resources(self) -> pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgs']]:
+    def resources(self) -> pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgs']]:
         """
         The storage the claim asks for.
         Manifest field: `spec.dataVolumeTemplates[].spec.pvc.resources`.
@@ -976,12 +976,12 @@ class DataVolumeSpecPvcArgsArgs:
         return pulumi.get(self, "resources")
 
     @resources.setter
-    def resources(self, value: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgs']]):
+    def resources(self, value: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgs']]):
         pulumi.set(self, "resources", value)
 
     @_builtins.property
     @pulumi.getter
-    def selector(self) -> pulumi.Input[Optional['SelectorArgsArgs']]:
+    def selector(self) -> pulumi.Input[Optional['SelectorArgs']]:
         """
         A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
         Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
@@ -989,7 +989,7 @@ class DataVolumeSpecPvcArgsArgs:
         return pulumi.get(self, "selector")
 
     @selector.setter
-    def selector(self, value: pulumi.Input[Optional['SelectorArgsArgs']]):
+    def selector(self, value: pulumi.Input[Optional['SelectorArgs']]):
         pulumi.set(self, "selector", value)
 
     @_builtins.property
@@ -1033,7 +1033,7 @@ class DataVolumeSpecPvcArgsArgs:
         pulumi.set(self, "volume_name", value)
 
 
-class DataVolumeSpecPvcResourcesArgsArgsDict(TypedDict):
+class DataVolumeSpecPvcResourcesArgsDict(TypedDict):
     limits: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
     Maximum resources, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
@@ -1046,7 +1046,7 @@ class DataVolumeSpecPvcResourcesArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class DataVolumeSpecPvcResourcesArgsArgs:
+class DataVolumeSpecPvcResourcesArgs:
     def __init__(__self__, *,
                  limits: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  requests: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
@@ -1088,13 +1088,13 @@ class DataVolumeSpecPvcResourcesArgsArgs:
         pulumi.set(self, "requests", value)
 
 
-class DataVolumeTemplateArgsArgsDict(TypedDict):
-    metadata: pulumi.Input['EmbeddedObjectMetaArgsArgsDict']
+class DataVolumeTemplateArgsDict(TypedDict):
+    metadata: pulumi.Input['EmbeddedObjectMetaArgsDict']
     """
     Name (required) and labels of the DataVolume.
     Manifest field: `spec.dataVolumeTemplates[].metadata`.
     """
-    spec: pulumi.Input['DataVolumeSpecArgsArgsDict']
+    spec: pulumi.Input['DataVolumeSpecArgsDict']
     """
     The desired DataVolume: a source, and the claim it populates.
     Manifest field: `spec.dataVolumeTemplates[].spec`.
@@ -1113,16 +1113,16 @@ class DataVolumeTemplateArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class DataVolumeTemplateArgsArgs:
+class DataVolumeTemplateArgs:
     def __init__(__self__, *,
-                 metadata: pulumi.Input['EmbeddedObjectMetaArgsArgs'],
-                 spec: pulumi.Input['DataVolumeSpecArgsArgs'],
+                 metadata: pulumi.Input['EmbeddedObjectMetaArgs'],
+                 spec: pulumi.Input['DataVolumeSpecArgs'],
                  api_version: pulumi.Input[Optional[_builtins.str]] = None,
                  kind: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input['EmbeddedObjectMetaArgsArgs'] metadata: Name (required) and labels of the DataVolume.
+        :param pulumi.Input['EmbeddedObjectMetaArgs'] metadata: Name (required) and labels of the DataVolume.
                Manifest field: `spec.dataVolumeTemplates[].metadata`.
-        :param pulumi.Input['DataVolumeSpecArgsArgs'] spec: The desired DataVolume: a source, and the claim it populates.
+        :param pulumi.Input['DataVolumeSpecArgs'] spec: The desired DataVolume: a source, and the claim it populates.
                Manifest field: `spec.dataVolumeTemplates[].spec`.
         :param pulumi.Input[_builtins.str] api_version: cdi.kubevirt.io/v1beta1 when given.
                One of: `cdi.kubevirt.io/v1beta1`.
@@ -1140,7 +1140,7 @@ class DataVolumeTemplateArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def metadata(self) -> pulumi.Input['EmbeddedObjectMetaArgsArgs']:
+    def metadata(self) -> pulumi.Input['EmbeddedObjectMetaArgs']:
         """
         Name (required) and labels of the DataVolume.
         Manifest field: `spec.dataVolumeTemplates[].metadata`.
@@ -1148,12 +1148,12 @@ class DataVolumeTemplateArgsArgs:
         return pulumi.get(self, "metadata")
 
     @metadata.setter
-    def metadata(self, value: pulumi.Input['EmbeddedObjectMetaArgsArgs']):
+    def metadata(self, value: pulumi.Input['EmbeddedObjectMetaArgs']):
         pulumi.set(self, "metadata", value)
 
     @_builtins.property
     @pulumi.getter
-    def spec(self) -> pulumi.Input['DataVolumeSpecArgsArgs']:
+    def spec(self) -> pulumi.Input['DataVolumeSpecArgs']:
         """
         The desired DataVolume: a source, and the claim it populates.
         Manifest field: `spec.dataVolumeTemplates[].spec`.
@@ -1161,7 +1161,7 @@ class DataVolumeTemplateArgsArgs:
         return pulumi.get(self, "spec")
 
     @spec.setter
-    def spec(self, value: pulumi.Input['DataVolumeSpecArgsArgs']):
+    def spec(self, value: pulumi.Input['DataVolumeSpecArgs']):
         pulumi.set(self, "spec", value)
 
     @_builtins.property
@@ -1193,7 +1193,7 @@ class DataVolumeTemplateArgsArgs:
         pulumi.set(self, "kind", value)
 
 
-class DevicesArgsArgsDict(TypedDict):
+class DevicesArgsDict(TypedDict):
     autoattach_graphics_device: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     Attach a VGA device and VNC display. Defaults to true.
@@ -1214,32 +1214,32 @@ class DevicesArgsArgsDict(TypedDict):
     Attach a serial console (ttyS0) that `virtctl console` connects to. Defaults to true.
     Manifest field: `spec.template.spec.domain.devices.autoattachSerialConsole`.
     """
-    disks: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgsArgsDict']]]]]
+    disks: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgsDict']]]]]
     """
     Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
     Manifest field: `spec.template.spec.domain.devices.disks`.
     """
-    interfaces: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgsArgsDict']]]]]
+    interfaces: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgsDict']]]]]
     """
     Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
     Manifest field: `spec.template.spec.domain.devices.interfaces`.
     """
-    rng: NotRequired[pulumi.Input[Optional['PresenceArgsArgsDict']]]
+    rng: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
     """
     Attach a virtio random-number generator fed from the host.
     Manifest field: `spec.template.spec.domain.devices.rng`.
     """
 
 @pulumi.input_type
-class DevicesArgsArgs:
+class DevicesArgs:
     def __init__(__self__, *,
                  autoattach_graphics_device: pulumi.Input[Optional[_builtins.bool]] = None,
                  autoattach_mem_balloon: pulumi.Input[Optional[_builtins.bool]] = None,
                  autoattach_pod_interface: pulumi.Input[Optional[_builtins.bool]] = None,
                  autoattach_serial_console: pulumi.Input[Optional[_builtins.bool]] = None,
-                 disks: pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgsArgs']]]] = None,
-                 interfaces: pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgsArgs']]]] = None,
-                 rng: pulumi.Input[Optional['PresenceArgsArgs']] = None):
+                 disks: pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgs']]]] = None,
+                 interfaces: pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgs']]]] = None,
+                 rng: pulumi.Input[Optional['PresenceArgs']] = None):
         """
         :param pulumi.Input[_builtins.bool] autoattach_graphics_device: Attach a VGA device and VNC display. Defaults to true.
                Manifest field: `spec.template.spec.domain.devices.autoattachGraphicsDevice`.
@@ -1249,11 +1249,11 @@ class DevicesArgsArgs:
                Manifest field: `spec.template.spec.domain.devices.autoattachPodInterface`.
         :param pulumi.Input[_builtins.bool] autoattach_serial_console: Attach a serial console (ttyS0) that `virtctl console` connects to. Defaults to true.
                Manifest field: `spec.template.spec.domain.devices.autoattachSerialConsole`.
-        :param pulumi.Input[Sequence[pulumi.Input['DiskArgsArgs']]] disks: Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
+        :param pulumi.Input[Sequence[pulumi.Input['DiskArgs']]] disks: Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
                Manifest field: `spec.template.spec.domain.devices.disks`.
-        :param pulumi.Input[Sequence[pulumi.Input['InterfaceArgsArgs']]] interfaces: Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
+        :param pulumi.Input[Sequence[pulumi.Input['InterfaceArgs']]] interfaces: Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
                Manifest field: `spec.template.spec.domain.devices.interfaces`.
-        :param pulumi.Input['PresenceArgsArgs'] rng: Attach a virtio random-number generator fed from the host.
+        :param pulumi.Input['PresenceArgs'] rng: Attach a virtio random-number generator fed from the host.
                Manifest field: `spec.template.spec.domain.devices.rng`.
         """
         if autoattach_graphics_device is not None:
@@ -1325,7 +1325,7 @@ class DevicesArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def disks(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgsArgs']]]]:
+    def disks(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgs']]]]:
         """
         Disks of the guest. A volume without a disk gets one by default (bus sata, as upstream on amd64).
         Manifest field: `spec.template.spec.domain.devices.disks`.
@@ -1333,12 +1333,12 @@ class DevicesArgsArgs:
         return pulumi.get(self, "disks")
 
     @disks.setter
-    def disks(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgsArgs']]]]):
+    def disks(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DiskArgs']]]]):
         pulumi.set(self, "disks", value)
 
     @_builtins.property
     @pulumi.getter
-    def interfaces(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgsArgs']]]]:
+    def interfaces(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgs']]]]:
         """
         Network interfaces of the guest. Omitted together with networks: one masquerade interface on the pod network.
         Manifest field: `spec.template.spec.domain.devices.interfaces`.
@@ -1346,12 +1346,12 @@ class DevicesArgsArgs:
         return pulumi.get(self, "interfaces")
 
     @interfaces.setter
-    def interfaces(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgsArgs']]]]):
+    def interfaces(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['InterfaceArgs']]]]):
         pulumi.set(self, "interfaces", value)
 
     @_builtins.property
     @pulumi.getter
-    def rng(self) -> pulumi.Input[Optional['PresenceArgsArgs']]:
+    def rng(self) -> pulumi.Input[Optional['PresenceArgs']]:
         """
         Attach a virtio random-number generator fed from the host.
         Manifest field: `spec.template.spec.domain.devices.rng`.
@@ -1359,11 +1359,11 @@ class DevicesArgsArgs:
         return pulumi.get(self, "rng")
 
     @rng.setter
-    def rng(self, value: pulumi.Input[Optional['PresenceArgsArgs']]):
+    def rng(self, value: pulumi.Input[Optional['PresenceArgs']]):
         pulumi.set(self, "rng", value)
 
 
-class DiskArgsArgsDict(TypedDict):
+class DiskArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the disk; must equal the name of a volume; a DNS label, unique in its list.
@@ -1374,12 +1374,12 @@ class DiskArgsArgsDict(TypedDict):
     Boot priority; 1 boots first. Disks without bootOrder are not offered to the firmware for boot when any disk has one.
     Manifest field: `spec.template.spec.domain.devices.disks[].bootOrder`.
     """
-    cdrom: NotRequired[pulumi.Input[Optional['CdromArgsArgsDict']]]
+    cdrom: NotRequired[pulumi.Input[Optional['CdromArgsDict']]]
     """
     Attach the volume as a CD-ROM (always read-only here).
     Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
     """
-    disk: NotRequired[pulumi.Input[Optional['DiskDiskArgsArgsDict']]]
+    disk: NotRequired[pulumi.Input[Optional['DiskDiskArgsDict']]]
     """
     Attach the volume as a hard disk.
     Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
@@ -1391,21 +1391,21 @@ class DiskArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class DiskArgsArgs:
+class DiskArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  boot_order: pulumi.Input[Optional[_builtins.float]] = None,
-                 cdrom: pulumi.Input[Optional['CdromArgsArgs']] = None,
-                 disk: pulumi.Input[Optional['DiskDiskArgsArgs']] = None,
+                 cdrom: pulumi.Input[Optional['CdromArgs']] = None,
+                 disk: pulumi.Input[Optional['DiskDiskArgs']] = None,
                  serial: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[_builtins.str] name: Name of the disk; must equal the name of a volume; a DNS label, unique in its list.
                Manifest field: `spec.template.spec.domain.devices.disks[].name`.
         :param pulumi.Input[_builtins.float] boot_order: Boot priority; 1 boots first. Disks without bootOrder are not offered to the firmware for boot when any disk has one.
                Manifest field: `spec.template.spec.domain.devices.disks[].bootOrder`.
-        :param pulumi.Input['CdromArgsArgs'] cdrom: Attach the volume as a CD-ROM (always read-only here).
+        :param pulumi.Input['CdromArgs'] cdrom: Attach the volume as a CD-ROM (always read-only here).
                Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
-        :param pulumi.Input['DiskDiskArgsArgs'] disk: Attach the volume as a hard disk.
+        :param pulumi.Input['DiskDiskArgs'] disk: Attach the volume as a hard disk.
                Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
         :param pulumi.Input[_builtins.str] serial: Serial number the guest sees for this disk (up to 20 characters, letters, digits, - and _).
                Manifest field: `spec.template.spec.domain.devices.disks[].serial`.
@@ -1448,7 +1448,7 @@ class DiskArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def cdrom(self) -> pulumi.Input[Optional['CdromArgsArgs']]:
+    def cdrom(self) -> pulumi.Input[Optional['CdromArgs']]:
         """
         Attach the volume as a CD-ROM (always read-only here).
         Manifest field: `spec.template.spec.domain.devices.disks[].cdrom`.
@@ -1456,12 +1456,12 @@ class DiskArgsArgs:
         return pulumi.get(self, "cdrom")
 
     @cdrom.setter
-    def cdrom(self, value: pulumi.Input[Optional['CdromArgsArgs']]):
+    def cdrom(self, value: pulumi.Input[Optional['CdromArgs']]):
         pulumi.set(self, "cdrom", value)
 
     @_builtins.property
     @pulumi.getter
-    def disk(self) -> pulumi.Input[Optional['DiskDiskArgsArgs']]:
+    def disk(self) -> pulumi.Input[Optional['DiskDiskArgs']]:
         """
         Attach the volume as a hard disk.
         Manifest field: `spec.template.spec.domain.devices.disks[].disk`.
@@ -1469,7 +1469,7 @@ class DiskArgsArgs:
         return pulumi.get(self, "disk")
 
     @disk.setter
-    def disk(self, value: pulumi.Input[Optional['DiskDiskArgsArgs']]):
+    def disk(self, value: pulumi.Input[Optional['DiskDiskArgs']]):
         pulumi.set(self, "disk", value)
 
     @_builtins.property
@@ -1486,7 +1486,7 @@ class DiskArgsArgs:
         pulumi.set(self, "serial", value)
 
 
-class DiskDiskArgsArgsDict(TypedDict):
+class DiskDiskArgsDict(TypedDict):
     bus: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Bus the disk is attached to the guest by. virtio is fastest; sata for guests without virtio drivers.
@@ -1500,7 +1500,7 @@ class DiskDiskArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class DiskDiskArgsArgs:
+class DiskDiskArgs:
     def __init__(__self__, *,
                  bus: pulumi.Input[Optional[_builtins.str]] = None,
                  readonly: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -1544,59 +1544,59 @@ class DiskDiskArgsArgs:
         pulumi.set(self, "readonly", value)
 
 
-class DomainSpecArgsArgsDict(TypedDict):
-    devices: pulumi.Input['DevicesArgsArgsDict']
+class DomainSpecArgsDict(TypedDict):
+    devices: pulumi.Input['DevicesArgsDict']
     """
     Devices attached to the guest.
     Manifest field: `spec.template.spec.domain.devices`.
     """
-    cpu: NotRequired[pulumi.Input[Optional['CpuArgsArgsDict']]]
+    cpu: NotRequired[pulumi.Input[Optional['CpuArgsDict']]]
     """
     The virtual CPU topology. vCPUs = sockets × cores × threads.
     Manifest field: `spec.template.spec.domain.cpu`.
     """
-    firmware: NotRequired[pulumi.Input[Optional['FirmwareArgsArgsDict']]]
+    firmware: NotRequired[pulumi.Input[Optional['FirmwareArgsDict']]]
     """
     Firmware of the guest.
     Manifest field: `spec.template.spec.domain.firmware`.
     """
-    machine: NotRequired[pulumi.Input[Optional['MachineArgsArgsDict']]]
+    machine: NotRequired[pulumi.Input[Optional['MachineArgsDict']]]
     """
     The machine type.
     Manifest field: `spec.template.spec.domain.machine`.
     """
-    memory: NotRequired[pulumi.Input[Optional['MemoryArgsArgsDict']]]
+    memory: NotRequired[pulumi.Input[Optional['MemoryArgsDict']]]
     """
     Guest memory.
     Manifest field: `spec.template.spec.domain.memory`.
     """
-    resources: NotRequired[pulumi.Input[Optional['ResourcesArgsArgsDict']]]
+    resources: NotRequired[pulumi.Input[Optional['ResourcesArgsDict']]]
     """
     Compute resources of the launcher pod that runs the VM.
     Manifest field: `spec.template.spec.domain.resources`.
     """
 
 @pulumi.input_type
-class DomainSpecArgsArgs:
+class DomainSpecArgs:
     def __init__(__self__, *,
-                 devices: pulumi.Input['DevicesArgsArgs'],
-                 cpu: pulumi.Input[Optional['CpuArgsArgs']] = None,
-                 firmware: pulumi.Input[Optional['FirmwareArgsArgs']] = None,
-                 machine: pulumi.Input[Optional['MachineArgsArgs']] = None,
-                 memory: pulumi.Input[Optional['MemoryArgsArgs']] = None,
-                 resources: pulumi.Input[Optional['ResourcesArgsArgs']] = None):
+                 devices: pulumi.Input['DevicesArgs'],
+                 cpu: pulumi.Input[Optional['CpuArgs']] = None,
+                 firmware: pulumi.Input[Optional['FirmwareArgs']] = None,
+                 machine: pulumi.Input[Optional['MachineArgs']] = None,
+                 memory: pulumi.Input[Optional['MemoryArgs']] = None,
+                 resources: pulumi.Input[Optional['ResourcesArgs']] = None):
         """
-        :param pulumi.Input['DevicesArgsArgs'] devices: Devices attached to the guest.
+        :param pulumi.Input['DevicesArgs'] devices: Devices attached to the guest.
                Manifest field: `spec.template.spec.domain.devices`.
-        :param pulumi.Input['CpuArgsArgs'] cpu: The virtual CPU topology. vCPUs = sockets × cores × threads.
+        :param pulumi.Input['CpuArgs'] cpu: The virtual CPU topology. vCPUs = sockets × cores × threads.
                Manifest field: `spec.template.spec.domain.cpu`.
-        :param pulumi.Input['FirmwareArgsArgs'] firmware: Firmware of the guest.
+        :param pulumi.Input['FirmwareArgs'] firmware: Firmware of the guest.
                Manifest field: `spec.template.spec.domain.firmware`.
-        :param pulumi.Input['MachineArgsArgs'] machine: The machine type.
+        :param pulumi.Input['MachineArgs'] machine: The machine type.
                Manifest field: `spec.template.spec.domain.machine`.
-        :param pulumi.Input['MemoryArgsArgs'] memory: Guest memory.
+        :param pulumi.Input['MemoryArgs'] memory: Guest memory.
                Manifest field: `spec.template.spec.domain.memory`.
-        :param pulumi.Input['ResourcesArgsArgs'] resources: Compute resources of the launcher pod that runs the VM.
+        :param pulumi.Input['ResourcesArgs'] resources: Compute resources of the launcher pod that runs the VM.
                Manifest field: `spec.template.spec.domain.resources`.
         """
         pulumi.set(__self__, "devices", devices)
@@ -1613,7 +1613,7 @@ class DomainSpecArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def devices(self) -> pulumi.Input['DevicesArgsArgs']:
+    def devices(self) -> pulumi.Input['DevicesArgs']:
         """
         Devices attached to the guest.
         Manifest field: `spec.template.spec.domain.devices`.
@@ -1621,12 +1621,12 @@ class DomainSpecArgsArgs:
         return pulumi.get(self, "devices")
 
     @devices.setter
-    def devices(self, value: pulumi.Input['DevicesArgsArgs']):
+    def devices(self, value: pulumi.Input['DevicesArgs']):
         pulumi.set(self, "devices", value)
 
     @_builtins.property
     @pulumi.getter
-    def cpu(self) -> pulumi.Input[Optional['CpuArgsArgs']]:
+    def cpu(self) -> pulumi.Input[Optional['CpuArgs']]:
         """
         The virtual CPU topology. vCPUs = sockets × cores × threads.
         Manifest field: `spec.template.spec.domain.cpu`.
@@ -1634,12 +1634,12 @@ class DomainSpecArgsArgs:
         return pulumi.get(self, "cpu")
 
     @cpu.setter
-    def cpu(self, value: pulumi.Input[Optional['CpuArgsArgs']]):
+    def cpu(self, value: pulumi.Input[Optional['CpuArgs']]):
         pulumi.set(self, "cpu", value)
 
     @_builtins.property
     @pulumi.getter
-    def firmware(self) -> pulumi.Input[Optional['FirmwareArgsArgs']]:
+    def firmware(self) -> pulumi.Input[Optional['FirmwareArgs']]:
         """
         Firmware of the guest.
         Manifest field: `spec.template.spec.domain.firmware`.
@@ -1647,12 +1647,12 @@ class DomainSpecArgsArgs:
         return pulumi.get(self, "firmware")
 
     @firmware.setter
-    def firmware(self, value: pulumi.Input[Optional['FirmwareArgsArgs']]):
+    def firmware(self, value: pulumi.Input[Optional['FirmwareArgs']]):
         pulumi.set(self, "firmware", value)
 
     @_builtins.property
     @pulumi.getter
-    def machine(self) -> pulumi.Input[Optional['MachineArgsArgs']]:
+    def machine(self) -> pulumi.Input[Optional['MachineArgs']]:
         """
         The machine type.
         Manifest field: `spec.template.spec.domain.machine`.
@@ -1660,12 +1660,12 @@ class DomainSpecArgsArgs:
         return pulumi.get(self, "machine")
 
     @machine.setter
-    def machine(self, value: pulumi.Input[Optional['MachineArgsArgs']]):
+    def machine(self, value: pulumi.Input[Optional['MachineArgs']]):
         pulumi.set(self, "machine", value)
 
     @_builtins.property
     @pulumi.getter
-    def memory(self) -> pulumi.Input[Optional['MemoryArgsArgs']]:
+    def memory(self) -> pulumi.Input[Optional['MemoryArgs']]:
         """
         Guest memory.
         Manifest field: `spec.template.spec.domain.memory`.
@@ -1673,12 +1673,12 @@ class DomainSpecArgsArgs:
         return pulumi.get(self, "memory")
 
     @memory.setter
-    def memory(self, value: pulumi.Input[Optional['MemoryArgsArgs']]):
+    def memory(self, value: pulumi.Input[Optional['MemoryArgs']]):
         pulumi.set(self, "memory", value)
 
     @_builtins.property
     @pulumi.getter
-    def resources(self) -> pulumi.Input[Optional['ResourcesArgsArgs']]:
+    def resources(self) -> pulumi.Input[Optional['ResourcesArgs']]:
         """
         Compute resources of the launcher pod that runs the VM.
         Manifest field: `spec.template.spec.domain.resources`.
@@ -1686,11 +1686,11 @@ class DomainSpecArgsArgs:
         return pulumi.get(self, "resources")
 
     @resources.setter
-    def resources(self, value: pulumi.Input[Optional['ResourcesArgsArgs']]):
+    def resources(self, value: pulumi.Input[Optional['ResourcesArgs']]):
         pulumi.set(self, "resources", value)
 
 
-class EfiArgsArgsDict(TypedDict):
+class EfiArgsDict(TypedDict):
     persistent: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     Keep EFI variables across reboots.
@@ -1703,7 +1703,7 @@ class EfiArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class EfiArgsArgs:
+class EfiArgs:
     def __init__(__self__, *,
                  persistent: pulumi.Input[Optional[_builtins.bool]] = None,
                  secure_boot: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -1745,7 +1745,7 @@ class EfiArgsArgs:
         pulumi.set(self, "secure_boot", value)
 
 
-class EmbeddedObjectMetaArgsArgsDict(TypedDict):
+class EmbeddedObjectMetaArgsDict(TypedDict):
     annotations: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
     Annotations of the object.
@@ -1760,7 +1760,7 @@ class EmbeddedObjectMetaArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class EmbeddedObjectMetaArgsArgs:
+class EmbeddedObjectMetaArgs:
     def __init__(__self__, *,
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -1814,7 +1814,7 @@ class EmbeddedObjectMetaArgsArgs:
         pulumi.set(self, "name", value)
 
 
-class EmptyDiskArgsArgsDict(TypedDict):
+class EmptyDiskArgsDict(TypedDict):
     capacity: pulumi.Input[_builtins.str]
     """
     Size of the disk, e.g. "2Gi".
@@ -1823,7 +1823,7 @@ class EmptyDiskArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class EmptyDiskArgsArgs:
+class EmptyDiskArgs:
     def __init__(__self__, *,
                  capacity: pulumi.Input[_builtins.str]):
         """
@@ -1848,13 +1848,13 @@ class EmptyDiskArgsArgs:
         pulumi.set(self, "capacity", value)
 
 
-class FirmwareArgsArgsDict(TypedDict):
-    bootloader: NotRequired[pulumi.Input[Optional['BootloaderArgsArgsDict']]]
+class FirmwareArgsDict(TypedDict):
+    bootloader: NotRequired[pulumi.Input[Optional['BootloaderArgsDict']]]
     """
     The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
     Manifest field: `spec.template.spec.domain.firmware.bootloader`.
     """
-    kernel_boot: NotRequired[pulumi.Input[Optional['KernelBootArgsArgsDict']]]
+    kernel_boot: NotRequired[pulumi.Input[Optional['KernelBootArgsDict']]]
     """
     Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
     Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
@@ -1871,16 +1871,16 @@ class FirmwareArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class FirmwareArgsArgs:
+class FirmwareArgs:
     def __init__(__self__, *,
-                 bootloader: pulumi.Input[Optional['BootloaderArgsArgs']] = None,
-                 kernel_boot: pulumi.Input[Optional['KernelBootArgsArgs']] = None,
+                 bootloader: pulumi.Input[Optional['BootloaderArgs']] = None,
+                 kernel_boot: pulumi.Input[Optional['KernelBootArgs']] = None,
                  serial: pulumi.Input[Optional[_builtins.str]] = None,
                  uuid: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input['BootloaderArgsArgs'] bootloader: The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
+        :param pulumi.Input['BootloaderArgs'] bootloader: The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
                Manifest field: `spec.template.spec.domain.firmware.bootloader`.
-        :param pulumi.Input['KernelBootArgsArgs'] kernel_boot: Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
+        :param pulumi.Input['KernelBootArgs'] kernel_boot: Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
                Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
         :param pulumi.Input[_builtins.str] serial: SMBIOS serial number of the guest; generated when omitted.
                Manifest field: `spec.template.spec.domain.firmware.serial`.
@@ -1898,7 +1898,7 @@ class FirmwareArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def bootloader(self) -> pulumi.Input[Optional['BootloaderArgsArgs']]:
+    def bootloader(self) -> pulumi.Input[Optional['BootloaderArgs']]:
         """
         The firmware that boots the guest: bios (SeaBIOS, the default) or efi (OVMF).
         Manifest field: `spec.template.spec.domain.firmware.bootloader`.
@@ -1906,12 +1906,12 @@ class FirmwareArgsArgs:
         return pulumi.get(self, "bootloader")
 
     @bootloader.setter
-    def bootloader(self, value: pulumi.Input[Optional['BootloaderArgsArgs']]):
+    def bootloader(self, value: pulumi.Input[Optional['BootloaderArgs']]):
         pulumi.set(self, "bootloader", value)
 
     @_builtins.property
     @pulumi.getter(name="kernelBoot")
-    def kernel_boot(self) -> pulumi.Input[Optional['KernelBootArgsArgs']]:
+    def kernel_boot(self) -> pulumi.Input[Optional['KernelBootArgs']]:
         """
         Boot a kernel (and initrd) directly instead of through a bootloader on a disk.
         Manifest field: `spec.template.spec.domain.firmware.kernelBoot`.
@@ -1919,7 +1919,7 @@ class FirmwareArgsArgs:
         return pulumi.get(self, "kernel_boot")
 
     @kernel_boot.setter
-    def kernel_boot(self, value: pulumi.Input[Optional['KernelBootArgsArgs']]):
+    def kernel_boot(self, value: pulumi.Input[Optional['KernelBootArgs']]):
         pulumi.set(self, "kernel_boot", value)
 
     @_builtins.property
@@ -1949,7 +1949,7 @@ class FirmwareArgsArgs:
         pulumi.set(self, "uuid", value)
 
 
-class FleetRollingUpdateArgsArgsDict(TypedDict):
+class FleetRollingUpdateArgsDict(TypedDict):
     max_surge: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     How many members above replicas the roll may add (new ordinals, made from the new template first and
@@ -1964,7 +1964,7 @@ class FleetRollingUpdateArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class FleetRollingUpdateArgsArgs:
+class FleetRollingUpdateArgs:
     def __init__(__self__, *,
                  max_surge: pulumi.Input[Optional[_builtins.str]] = None,
                  max_unavailable: pulumi.Input[Optional[_builtins.str]] = None):
@@ -2010,7 +2010,7 @@ class FleetRollingUpdateArgsArgs:
         pulumi.set(self, "max_unavailable", value)
 
 
-class HttpArgsArgsDict(TypedDict):
+class HttpArgsDict(TypedDict):
     url: pulumi.Input[_builtins.str]
     """
     http:// or https:// URL of the image.
@@ -2038,7 +2038,7 @@ class HttpArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class HttpArgsArgs:
+class HttpArgs:
     def __init__(__self__, *,
                  url: pulumi.Input[_builtins.str],
                  cert_config_map: pulumi.Input[Optional[_builtins.str]] = None,
@@ -2133,13 +2133,13 @@ class HttpArgsArgs:
         pulumi.set(self, "secret_ref", value)
 
 
-class InterfaceArgsArgsDict(TypedDict):
+class InterfaceArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the interface; must equal the name of a network; a DNS label, unique in its list.
     Manifest field: `spec.template.spec.domain.devices.interfaces[].name`.
     """
-    bridge: NotRequired[pulumi.Input[Optional['PresenceArgsArgsDict']]]
+    bridge: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
     """
     Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
     Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
@@ -2149,7 +2149,7 @@ class InterfaceArgsArgsDict(TypedDict):
     MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.
     Manifest field: `spec.template.spec.domain.devices.interfaces[].macAddress`.
     """
-    masquerade: NotRequired[pulumi.Input[Optional['PresenceArgsArgsDict']]]
+    masquerade: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
     """
     Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
     Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
@@ -2160,34 +2160,34 @@ class InterfaceArgsArgsDict(TypedDict):
     One of: `virtio`, `e1000`, `e1000e`, `rtl8139`.
     Manifest field: `spec.template.spec.domain.devices.interfaces[].model`.
     """
-    ports: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['PortArgsArgsDict']]]]]
+    ports: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['PortArgsDict']]]]]
     """
     Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
     Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
     """
 
 @pulumi.input_type
-class InterfaceArgsArgs:
+class InterfaceArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
-                 bridge: pulumi.Input[Optional['PresenceArgsArgs']] = None,
+                 bridge: pulumi.Input[Optional['PresenceArgs']] = None,
                  mac_address: pulumi.Input[Optional[_builtins.str]] = None,
-                 masquerade: pulumi.Input[Optional['PresenceArgsArgs']] = None,
+                 masquerade: pulumi.Input[Optional['PresenceArgs']] = None,
                  model: pulumi.Input[Optional[_builtins.str]] = None,
-                 ports: pulumi.Input[Optional[Sequence[pulumi.Input['PortArgsArgs']]]] = None):
+                 ports: pulumi.Input[Optional[Sequence[pulumi.Input['PortArgs']]]] = None):
         """
         :param pulumi.Input[_builtins.str] name: Name of the interface; must equal the name of a network; a DNS label, unique in its list.
                Manifest field: `spec.template.spec.domain.devices.interfaces[].name`.
-        :param pulumi.Input['PresenceArgsArgs'] bridge: Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
+        :param pulumi.Input['PresenceArgs'] bridge: Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
                Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
         :param pulumi.Input[_builtins.str] mac_address: MAC address of the interface, e.g. "de:ad:00:00:be:af"; generated when omitted.
                Manifest field: `spec.template.spec.domain.devices.interfaces[].macAddress`.
-        :param pulumi.Input['PresenceArgsArgs'] masquerade: Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
+        :param pulumi.Input['PresenceArgs'] masquerade: Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
                Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
         :param pulumi.Input[_builtins.str] model: NIC model shown to the guest. Defaults to virtio.
                One of: `virtio`, `e1000`, `e1000e`, `rtl8139`.
                Manifest field: `spec.template.spec.domain.devices.interfaces[].model`.
-        :param pulumi.Input[Sequence[pulumi.Input['PortArgsArgs']]] ports: Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
+        :param pulumi.Input[Sequence[pulumi.Input['PortArgs']]] ports: Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
                Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
         """
         pulumi.set(__self__, "name", name)
@@ -2217,7 +2217,7 @@ class InterfaceArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def bridge(self) -> pulumi.Input[Optional['PresenceArgsArgs']]:
+    def bridge(self) -> pulumi.Input[Optional['PresenceArgs']]:
         """
         Connect the guest directly to the pod network, taking over the pod IP. Not live-migratable.
         Manifest field: `spec.template.spec.domain.devices.interfaces[].bridge`.
@@ -2225,7 +2225,7 @@ class InterfaceArgsArgs:
         return pulumi.get(self, "bridge")
 
     @bridge.setter
-    def bridge(self, value: pulumi.Input[Optional['PresenceArgsArgs']]):
+    def bridge(self, value: pulumi.Input[Optional['PresenceArgs']]):
         pulumi.set(self, "bridge", value)
 
     @_builtins.property
@@ -2243,7 +2243,7 @@ class InterfaceArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def masquerade(self) -> pulumi.Input[Optional['PresenceArgsArgs']]:
+    def masquerade(self) -> pulumi.Input[Optional['PresenceArgs']]:
         """
         Connect through NAT behind the pod IP: the guest gets a private address by DHCP and reaches out as the pod. Live-migratable. The default on the pod network.
         Manifest field: `spec.template.spec.domain.devices.interfaces[].masquerade`.
@@ -2251,7 +2251,7 @@ class InterfaceArgsArgs:
         return pulumi.get(self, "masquerade")
 
     @masquerade.setter
-    def masquerade(self, value: pulumi.Input[Optional['PresenceArgsArgs']]):
+    def masquerade(self, value: pulumi.Input[Optional['PresenceArgs']]):
         pulumi.set(self, "masquerade", value)
 
     @_builtins.property
@@ -2270,7 +2270,7 @@ class InterfaceArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def ports(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['PortArgsArgs']]]]:
+    def ports(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['PortArgs']]]]:
         """
         Ports to forward from the pod to the guest; all ports when omitted (masquerade only).
         Manifest field: `spec.template.spec.domain.devices.interfaces[].ports`.
@@ -2278,12 +2278,12 @@ class InterfaceArgsArgs:
         return pulumi.get(self, "ports")
 
     @ports.setter
-    def ports(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['PortArgsArgs']]]]):
+    def ports(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['PortArgs']]]]):
         pulumi.set(self, "ports", value)
 
 
-class KernelBootArgsArgsDict(TypedDict):
-    container: NotRequired[pulumi.Input[Optional['ContainerArgsArgsDict']]]
+class KernelBootArgsDict(TypedDict):
+    container: NotRequired[pulumi.Input[Optional['ContainerArgsDict']]]
     """
     A container image holding the kernel and initrd files.
     Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
@@ -2295,12 +2295,12 @@ class KernelBootArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class KernelBootArgsArgs:
+class KernelBootArgs:
     def __init__(__self__, *,
-                 container: pulumi.Input[Optional['ContainerArgsArgs']] = None,
+                 container: pulumi.Input[Optional['ContainerArgs']] = None,
                  kernel_args: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input['ContainerArgsArgs'] container: A container image holding the kernel and initrd files.
+        :param pulumi.Input['ContainerArgs'] container: A container image holding the kernel and initrd files.
                Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
         :param pulumi.Input[_builtins.str] kernel_args: Kernel command line, e.g. "console=ttyS0". Needs a kernel.
                Manifest field: `spec.template.spec.domain.firmware.kernelBoot.kernelArgs`.
@@ -2312,7 +2312,7 @@ class KernelBootArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def container(self) -> pulumi.Input[Optional['ContainerArgsArgs']]:
+    def container(self) -> pulumi.Input[Optional['ContainerArgs']]:
         """
         A container image holding the kernel and initrd files.
         Manifest field: `spec.template.spec.domain.firmware.kernelBoot.container`.
@@ -2320,7 +2320,7 @@ class KernelBootArgsArgs:
         return pulumi.get(self, "container")
 
     @container.setter
-    def container(self, value: pulumi.Input[Optional['ContainerArgsArgs']]):
+    def container(self, value: pulumi.Input[Optional['ContainerArgs']]):
         pulumi.set(self, "container", value)
 
     @_builtins.property
@@ -2337,7 +2337,7 @@ class KernelBootArgsArgs:
         pulumi.set(self, "kernel_args", value)
 
 
-class MachineArgsArgsDict(TypedDict):
+class MachineArgsDict(TypedDict):
     type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
@@ -2345,7 +2345,7 @@ class MachineArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class MachineArgsArgs:
+class MachineArgs:
     def __init__(__self__, *,
                  type: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -2369,7 +2369,7 @@ class MachineArgsArgs:
         pulumi.set(self, "type", value)
 
 
-class MatchExpressionArgsArgsDict(TypedDict):
+class MatchExpressionArgsDict(TypedDict):
     key: pulumi.Input[_builtins.str]
     """
     The label key.
@@ -2388,7 +2388,7 @@ class MatchExpressionArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class MatchExpressionArgsArgs:
+class MatchExpressionArgs:
     def __init__(__self__, *,
                  key: pulumi.Input[_builtins.str],
                  operator: pulumi.Input[_builtins.str],
@@ -2448,7 +2448,7 @@ class MatchExpressionArgsArgs:
         pulumi.set(self, "values", value)
 
 
-class MemoryArgsArgsDict(TypedDict):
+class MemoryArgsDict(TypedDict):
     guest: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Memory the guest sees, e.g. "1Gi". Defaults to the memory request (or limit).
@@ -2457,7 +2457,7 @@ class MemoryArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class MemoryArgsArgs:
+class MemoryArgs:
     def __init__(__self__, *,
                  guest: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -2483,27 +2483,27 @@ class MemoryArgsArgs:
         pulumi.set(self, "guest", value)
 
 
-class NetworkArgsArgsDict(TypedDict):
+class NetworkArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the network; a DNS label, unique in its list.
     Manifest field: `spec.template.spec.networks[].name`.
     """
-    pod: NotRequired[pulumi.Input[Optional['PresenceArgsArgsDict']]]
+    pod: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
     """
     The pod network (the default network of the launcher pod).
     Manifest field: `spec.template.spec.networks[].pod`.
     """
 
 @pulumi.input_type
-class NetworkArgsArgs:
+class NetworkArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
-                 pod: pulumi.Input[Optional['PresenceArgsArgs']] = None):
+                 pod: pulumi.Input[Optional['PresenceArgs']] = None):
         """
         :param pulumi.Input[_builtins.str] name: Name of the network; a DNS label, unique in its list.
                Manifest field: `spec.template.spec.networks[].name`.
-        :param pulumi.Input['PresenceArgsArgs'] pod: The pod network (the default network of the launcher pod).
+        :param pulumi.Input['PresenceArgs'] pod: The pod network (the default network of the launcher pod).
                Manifest field: `spec.template.spec.networks[].pod`.
         """
         pulumi.set(__self__, "name", name)
@@ -2525,7 +2525,7 @@ class NetworkArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def pod(self) -> pulumi.Input[Optional['PresenceArgsArgs']]:
+    def pod(self) -> pulumi.Input[Optional['PresenceArgs']]:
         """
         The pod network (the default network of the launcher pod).
         Manifest field: `spec.template.spec.networks[].pod`.
@@ -2533,11 +2533,11 @@ class NetworkArgsArgs:
         return pulumi.get(self, "pod")
 
     @pod.setter
-    def pod(self, value: pulumi.Input[Optional['PresenceArgsArgs']]):
+    def pod(self, value: pulumi.Input[Optional['PresenceArgs']]):
         pulumi.set(self, "pod", value)
 
 
-class NetworkDataSecretRefArgsArgsDict(TypedDict):
+class NetworkDataSecretRefArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the referenced object.
@@ -2545,7 +2545,7 @@ class NetworkDataSecretRefArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class NetworkDataSecretRefArgsArgs:
+class NetworkDataSecretRefArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str]):
         """
@@ -2568,7 +2568,7 @@ class NetworkDataSecretRefArgsArgs:
         pulumi.set(self, "name", value)
 
 
-class PersistentVolumeClaimArgsArgsDict(TypedDict):
+class PersistentVolumeClaimArgsDict(TypedDict):
     claim_name: pulumi.Input[_builtins.str]
     """
     Name of the PersistentVolumeClaim.
@@ -2581,7 +2581,7 @@ class PersistentVolumeClaimArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class PersistentVolumeClaimArgsArgs:
+class PersistentVolumeClaimArgs:
     def __init__(__self__, *,
                  claim_name: pulumi.Input[_builtins.str],
                  read_only: pulumi.Input[Optional[_builtins.bool]] = None):
@@ -2622,7 +2622,7 @@ class PersistentVolumeClaimArgsArgs:
         pulumi.set(self, "read_only", value)
 
 
-class PortArgsArgsDict(TypedDict):
+class PortArgsDict(TypedDict):
     port: pulumi.Input[_builtins.float]
     """
     Port number inside the guest.
@@ -2641,7 +2641,7 @@ class PortArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class PortArgsArgs:
+class PortArgs:
     def __init__(__self__, *,
                  port: pulumi.Input[_builtins.float],
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -2702,16 +2702,16 @@ class PortArgsArgs:
         pulumi.set(self, "protocol", value)
 
 
-class PresenceArgsArgsDict(TypedDict):
+class PresenceArgsDict(TypedDict):
     pass
 
 @pulumi.input_type
-class PresenceArgsArgs:
+class PresenceArgs:
     def __init__(__self__):
         pass
 
 
-class PvcArgsArgsDict(TypedDict):
+class PvcArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the source claim.
@@ -2724,7 +2724,7 @@ class PvcArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class PvcArgsArgs:
+class PvcArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
                  namespace: pulumi.Input[Optional[_builtins.str]] = None):
@@ -2765,7 +2765,7 @@ class PvcArgsArgs:
         pulumi.set(self, "namespace", value)
 
 
-class RegistryArgsArgsDict(TypedDict):
+class RegistryArgsDict(TypedDict):
     url: pulumi.Input[_builtins.str]
     """
     docker:// or oci-archive:// reference of the image.
@@ -2783,7 +2783,7 @@ class RegistryArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class RegistryArgsArgs:
+class RegistryArgs:
     def __init__(__self__, *,
                  url: pulumi.Input[_builtins.str],
                  cert_config_map: pulumi.Input[Optional[_builtins.str]] = None,
@@ -2842,7 +2842,7 @@ class RegistryArgsArgs:
         pulumi.set(self, "secret_ref", value)
 
 
-class ResourcesArgsArgsDict(TypedDict):
+class ResourcesArgsDict(TypedDict):
     limits: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
     """
     Upper bounds for the VM, by resource name (cpu, memory, …) to a quantity such as "500m" or "1Gi".
@@ -2855,7 +2855,7 @@ class ResourcesArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class ResourcesArgsArgs:
+class ResourcesArgs:
     def __init__(__self__, *,
                  limits: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  requests: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
@@ -2897,7 +2897,7 @@ class ResourcesArgsArgs:
         pulumi.set(self, "requests", value)
 
 
-class SecretRefArgsArgsDict(TypedDict):
+class SecretRefArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the referenced object.
@@ -2905,7 +2905,7 @@ class SecretRefArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class SecretRefArgsArgs:
+class SecretRefArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str]):
         """
@@ -2928,8 +2928,8 @@ class SecretRefArgsArgs:
         pulumi.set(self, "name", value)
 
 
-class SelectorArgsArgsDict(TypedDict):
-    match_expressions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgsArgsDict']]]]]
+class SelectorArgsDict(TypedDict):
+    match_expressions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgsDict']]]]]
     """
     Requirements on labels.
     Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
@@ -2941,12 +2941,12 @@ class SelectorArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class SelectorArgsArgs:
+class SelectorArgs:
     def __init__(__self__, *,
-                 match_expressions: pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgsArgs']]]] = None,
+                 match_expressions: pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgs']]]] = None,
                  match_labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
         """
-        :param pulumi.Input[Sequence[pulumi.Input['MatchExpressionArgsArgs']]] match_expressions: Requirements on labels.
+        :param pulumi.Input[Sequence[pulumi.Input['MatchExpressionArgs']]] match_expressions: Requirements on labels.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] match_labels: Labels an object must have, key to value.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchLabels`.
@@ -2958,7 +2958,7 @@ class SelectorArgsArgs:
 
     @_builtins.property
     @pulumi.getter(name="matchExpressions")
-    def match_expressions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgsArgs']]]]:
+    def match_expressions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgs']]]]:
         """
         Requirements on labels.
         Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector.matchExpressions`.
@@ -2966,7 +2966,7 @@ class SelectorArgsArgs:
         return pulumi.get(self, "match_expressions")
 
     @match_expressions.setter
-    def match_expressions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgsArgs']]]]):
+    def match_expressions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['MatchExpressionArgs']]]]):
         pulumi.set(self, "match_expressions", value)
 
     @_builtins.property
@@ -2983,51 +2983,51 @@ class SelectorArgsArgs:
         pulumi.set(self, "match_labels", value)
 
 
-class SourceArgsArgsDict(TypedDict):
-    blank: NotRequired[pulumi.Input[Optional['PresenceArgsArgsDict']]]
+class SourceArgsDict(TypedDict):
+    blank: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
     """
     Create an empty disk image of the requested size.
     Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
     """
-    http: NotRequired[pulumi.Input[Optional['HttpArgsArgsDict']]]
+    http: NotRequired[pulumi.Input[Optional['HttpArgsDict']]]
     """
     Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
     Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
     """
-    pvc: NotRequired[pulumi.Input[Optional['PvcArgsArgsDict']]]
+    pvc: NotRequired[pulumi.Input[Optional['PvcArgsDict']]]
     """
     Clone an existing PersistentVolumeClaim.
     Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
     """
-    registry: NotRequired[pulumi.Input[Optional['RegistryArgsArgsDict']]]
+    registry: NotRequired[pulumi.Input[Optional['RegistryArgsDict']]]
     """
     Import the disk from a container image (a containerDisk image: the disk under /disk).
     Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
     """
-    upload: NotRequired[pulumi.Input[Optional['PresenceArgsArgsDict']]]
+    upload: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
     """
     Wait for an upload (`virtctl image-upload`) of the disk image.
     Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
     """
 
 @pulumi.input_type
-class SourceArgsArgs:
+class SourceArgs:
     def __init__(__self__, *,
-                 blank: pulumi.Input[Optional['PresenceArgsArgs']] = None,
-                 http: pulumi.Input[Optional['HttpArgsArgs']] = None,
-                 pvc: pulumi.Input[Optional['PvcArgsArgs']] = None,
-                 registry: pulumi.Input[Optional['RegistryArgsArgs']] = None,
-                 upload: pulumi.Input[Optional['PresenceArgsArgs']] = None):
+                 blank: pulumi.Input[Optional['PresenceArgs']] = None,
+                 http: pulumi.Input[Optional['HttpArgs']] = None,
+                 pvc: pulumi.Input[Optional['PvcArgs']] = None,
+                 registry: pulumi.Input[Optional['RegistryArgs']] = None,
+                 upload: pulumi.Input[Optional['PresenceArgs']] = None):
         """
-        :param pulumi.Input['PresenceArgsArgs'] blank: Create an empty disk image of the requested size.
+        :param pulumi.Input['PresenceArgs'] blank: Create an empty disk image of the requested size.
                Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
-        :param pulumi.Input['HttpArgsArgs'] http: Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
+        :param pulumi.Input['HttpArgs'] http: Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
                Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
-        :param pulumi.Input['PvcArgsArgs'] pvc: Clone an existing PersistentVolumeClaim.
+        :param pulumi.Input['PvcArgs'] pvc: Clone an existing PersistentVolumeClaim.
                Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
-        :param pulumi.Input['RegistryArgsArgs'] registry: Import the disk from a container image (a containerDisk image: the disk under /disk).
+        :param pulumi.Input['RegistryArgs'] registry: Import the disk from a container image (a containerDisk image: the disk under /disk).
                Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
-        :param pulumi.Input['PresenceArgsArgs'] upload: Wait for an upload (`virtctl image-upload`) of the disk image.
+        :param pulumi.Input['PresenceArgs'] upload: Wait for an upload (`virtctl image-upload`) of the disk image.
                Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
         """
         if blank is not None:
@@ -3043,7 +3043,7 @@ class SourceArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def blank(self) -> pulumi.Input[Optional['PresenceArgsArgs']]:
+    def blank(self) -> pulumi.Input[Optional['PresenceArgs']]:
         """
         Create an empty disk image of the requested size.
         Manifest field: `spec.dataVolumeTemplates[].spec.source.blank`.
@@ -3051,12 +3051,12 @@ class SourceArgsArgs:
         return pulumi.get(self, "blank")
 
     @blank.setter
-    def blank(self, value: pulumi.Input[Optional['PresenceArgsArgs']]):
+    def blank(self, value: pulumi.Input[Optional['PresenceArgs']]):
         pulumi.set(self, "blank", value)
 
     @_builtins.property
     @pulumi.getter
-    def http(self) -> pulumi.Input[Optional['HttpArgsArgs']]:
+    def http(self) -> pulumi.Input[Optional['HttpArgs']]:
         """
         Download a disk image (raw, qcow2, optionally gz/xz compressed) or, with contentType archive, a tar.
         Manifest field: `spec.dataVolumeTemplates[].spec.source.http`.
@@ -3064,12 +3064,12 @@ class SourceArgsArgs:
         return pulumi.get(self, "http")
 
     @http.setter
-    def http(self, value: pulumi.Input[Optional['HttpArgsArgs']]):
+    def http(self, value: pulumi.Input[Optional['HttpArgs']]):
         pulumi.set(self, "http", value)
 
     @_builtins.property
     @pulumi.getter
-    def pvc(self) -> pulumi.Input[Optional['PvcArgsArgs']]:
+    def pvc(self) -> pulumi.Input[Optional['PvcArgs']]:
         """
         Clone an existing PersistentVolumeClaim.
         Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc`.
@@ -3077,12 +3077,12 @@ class SourceArgsArgs:
         return pulumi.get(self, "pvc")
 
     @pvc.setter
-    def pvc(self, value: pulumi.Input[Optional['PvcArgsArgs']]):
+    def pvc(self, value: pulumi.Input[Optional['PvcArgs']]):
         pulumi.set(self, "pvc", value)
 
     @_builtins.property
     @pulumi.getter
-    def registry(self) -> pulumi.Input[Optional['RegistryArgsArgs']]:
+    def registry(self) -> pulumi.Input[Optional['RegistryArgs']]:
         """
         Import the disk from a container image (a containerDisk image: the disk under /disk).
         Manifest field: `spec.dataVolumeTemplates[].spec.source.registry`.
@@ -3090,12 +3090,12 @@ class SourceArgsArgs:
         return pulumi.get(self, "registry")
 
     @registry.setter
-    def registry(self, value: pulumi.Input[Optional['RegistryArgsArgs']]):
+    def registry(self, value: pulumi.Input[Optional['RegistryArgs']]):
         pulumi.set(self, "registry", value)
 
     @_builtins.property
     @pulumi.getter
-    def upload(self) -> pulumi.Input[Optional['PresenceArgsArgs']]:
+    def upload(self) -> pulumi.Input[Optional['PresenceArgs']]:
         """
         Wait for an upload (`virtctl image-upload`) of the disk image.
         Manifest field: `spec.dataVolumeTemplates[].spec.source.upload`.
@@ -3103,22 +3103,22 @@ class SourceArgsArgs:
         return pulumi.get(self, "upload")
 
     @upload.setter
-    def upload(self, value: pulumi.Input[Optional['PresenceArgsArgs']]):
+    def upload(self, value: pulumi.Input[Optional['PresenceArgs']]):
         pulumi.set(self, "upload", value)
 
 
-class StorageArgsArgsDict(TypedDict):
+class StorageArgsDict(TypedDict):
     access_modes: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
     Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
     Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
     """
-    resources: NotRequired[pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgsDict']]]
+    resources: NotRequired[pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsDict']]]
     """
     The storage the claim asks for.
     Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
     """
-    selector: NotRequired[pulumi.Input[Optional['SelectorArgsArgsDict']]]
+    selector: NotRequired[pulumi.Input[Optional['SelectorArgsDict']]]
     """
     A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
     Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
@@ -3141,20 +3141,20 @@ class StorageArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class StorageArgsArgs:
+class StorageArgs:
     def __init__(__self__, *,
                  access_modes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
-                 resources: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgs']] = None,
-                 selector: pulumi.Input[Optional['SelectorArgsArgs']] = None,
+                 resources: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgs']] = None,
+                 selector: pulumi.Input[Optional['SelectorArgs']] = None,
                  storage_class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  volume_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  volume_name: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] access_modes: Access modes of the volume (ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod). Live migration needs ReadWriteMany or a block copy.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.accessModes`.
-        :param pulumi.Input['DataVolumeSpecPvcResourcesArgsArgs'] resources: The storage the claim asks for.
+        :param pulumi.Input['DataVolumeSpecPvcResourcesArgs'] resources: The storage the claim asks for.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
-        :param pulumi.Input['SelectorArgsArgs'] selector: A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
+        :param pulumi.Input['SelectorArgs'] selector: A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
         :param pulumi.Input[_builtins.str] storage_class_name: StorageClass to provision from; omitted means the cluster default.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
@@ -3192,7 +3192,7 @@ class StorageArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def resources(self) -> pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgs']]:
+    def resources(self) -> pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgs']]:
         """
         The storage the claim asks for.
         Manifest field: `spec.dataVolumeTemplates[].spec.storage.resources`.
@@ -3200,12 +3200,12 @@ class StorageArgsArgs:
         return pulumi.get(self, "resources")
 
     @resources.setter
-    def resources(self, value: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgsArgs']]):
+    def resources(self, value: pulumi.Input[Optional['DataVolumeSpecPvcResourcesArgs']]):
         pulumi.set(self, "resources", value)
 
     @_builtins.property
     @pulumi.getter
-    def selector(self) -> pulumi.Input[Optional['SelectorArgsArgs']]:
+    def selector(self) -> pulumi.Input[Optional['SelectorArgs']]:
         """
         A Kubernetes label selector that selects the PersistentVolumes this claim may bind to; all of matchLabels and matchExpressions must hold.
         Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
@@ -3213,7 +3213,7 @@ class StorageArgsArgs:
         return pulumi.get(self, "selector")
 
     @selector.setter
-    def selector(self, value: pulumi.Input[Optional['SelectorArgsArgs']]):
+    def selector(self, value: pulumi.Input[Optional['SelectorArgs']]):
         pulumi.set(self, "selector", value)
 
     @_builtins.property
@@ -3257,7 +3257,7 @@ class StorageArgsArgs:
         pulumi.set(self, "volume_name", value)
 
 
-class TolerationArgsArgsDict(TypedDict):
+class TolerationArgsDict(TypedDict):
     effect: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Taint effect to match; empty matches all effects.
@@ -3287,7 +3287,7 @@ class TolerationArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class TolerationArgsArgs:
+class TolerationArgs:
     def __init__(__self__, *,
                  effect: pulumi.Input[Optional[_builtins.str]] = None,
                  key: pulumi.Input[Optional[_builtins.str]] = None,
@@ -3387,8 +3387,8 @@ class TolerationArgsArgs:
         pulumi.set(self, "value", value)
 
 
-class VirtualMachineInstanceSpecArgsArgsDict(TypedDict):
-    domain: pulumi.Input['DomainSpecArgsArgsDict']
+class VirtualMachineInstanceSpecArgsDict(TypedDict):
+    domain: pulumi.Input['DomainSpecArgsDict']
     """
     The virtual hardware of the guest.
     Manifest field: `spec.template.spec.domain`.
@@ -3409,7 +3409,7 @@ class VirtualMachineInstanceSpecArgsArgsDict(TypedDict):
     Hostname of the guest; defaults to the VMI name.
     Manifest field: `spec.template.spec.hostname`.
     """
-    networks: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgsArgsDict']]]]]
+    networks: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgsDict']]]]]
     """
     Networks the interfaces connect to. Only the pod network is supported.
     Manifest field: `spec.template.spec.networks`.
@@ -3424,31 +3424,31 @@ class VirtualMachineInstanceSpecArgsArgsDict(TypedDict):
     Seconds the guest gets to shut down after an ACPI power-button press before it is forced off. Defaults to 30.
     Manifest field: `spec.template.spec.terminationGracePeriodSeconds`.
     """
-    tolerations: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgsArgsDict']]]]]
+    tolerations: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgsDict']]]]]
     """
     Taints this VM tolerates.
     Manifest field: `spec.template.spec.tolerations`.
     """
-    volumes: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgsArgsDict']]]]]
+    volumes: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgsDict']]]]]
     """
     Volumes the disks use.
     Manifest field: `spec.template.spec.volumes`.
     """
 
 @pulumi.input_type
-class VirtualMachineInstanceSpecArgsArgs:
+class VirtualMachineInstanceSpecArgs:
     def __init__(__self__, *,
-                 domain: pulumi.Input['DomainSpecArgsArgs'],
+                 domain: pulumi.Input['DomainSpecArgs'],
                  affinity: pulumi.Input[Optional[Mapping[str, Any]]] = None,
                  eviction_strategy: pulumi.Input[Optional[_builtins.str]] = None,
                  hostname: pulumi.Input[Optional[_builtins.str]] = None,
-                 networks: pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgsArgs']]]] = None,
+                 networks: pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgs']]]] = None,
                  node_selector: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  termination_grace_period_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-                 tolerations: pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgsArgs']]]] = None,
-                 volumes: pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgsArgs']]]] = None):
+                 tolerations: pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgs']]]] = None,
+                 volumes: pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgs']]]] = None):
         """
-        :param pulumi.Input['DomainSpecArgsArgs'] domain: The virtual hardware of the guest.
+        :param pulumi.Input['DomainSpecArgs'] domain: The virtual hardware of the guest.
                Manifest field: `spec.template.spec.domain`.
         :param pulumi.Input[Mapping[str, Any]] affinity: Scheduling constraints (a Kubernetes Affinity: nodeAffinity, podAffinity, podAntiAffinity), passed unchanged to the VM's launcher pod.
                Manifest field: `spec.template.spec.affinity`.
@@ -3457,15 +3457,15 @@ class VirtualMachineInstanceSpecArgsArgs:
                Manifest field: `spec.template.spec.evictionStrategy`.
         :param pulumi.Input[_builtins.str] hostname: Hostname of the guest; defaults to the VMI name.
                Manifest field: `spec.template.spec.hostname`.
-        :param pulumi.Input[Sequence[pulumi.Input['NetworkArgsArgs']]] networks: Networks the interfaces connect to. Only the pod network is supported.
+        :param pulumi.Input[Sequence[pulumi.Input['NetworkArgs']]] networks: Networks the interfaces connect to. Only the pod network is supported.
                Manifest field: `spec.template.spec.networks`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] node_selector: Schedule only onto nodes with all of these labels.
                Manifest field: `spec.template.spec.nodeSelector`.
         :param pulumi.Input[_builtins.float] termination_grace_period_seconds: Seconds the guest gets to shut down after an ACPI power-button press before it is forced off. Defaults to 30.
                Manifest field: `spec.template.spec.terminationGracePeriodSeconds`.
-        :param pulumi.Input[Sequence[pulumi.Input['TolerationArgsArgs']]] tolerations: Taints this VM tolerates.
+        :param pulumi.Input[Sequence[pulumi.Input['TolerationArgs']]] tolerations: Taints this VM tolerates.
                Manifest field: `spec.template.spec.tolerations`.
-        :param pulumi.Input[Sequence[pulumi.Input['VolumeArgsArgs']]] volumes: Volumes the disks use.
+        :param pulumi.Input[Sequence[pulumi.Input['VolumeArgs']]] volumes: Volumes the disks use.
                Manifest field: `spec.template.spec.volumes`.
         """
         pulumi.set(__self__, "domain", domain)
@@ -3488,7 +3488,7 @@ class VirtualMachineInstanceSpecArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def domain(self) -> pulumi.Input['DomainSpecArgsArgs']:
+    def domain(self) -> pulumi.Input['DomainSpecArgs']:
         """
         The virtual hardware of the guest.
         Manifest field: `spec.template.spec.domain`.
@@ -3496,7 +3496,7 @@ class VirtualMachineInstanceSpecArgsArgs:
         return pulumi.get(self, "domain")
 
     @domain.setter
-    def domain(self, value: pulumi.Input['DomainSpecArgsArgs']):
+    def domain(self, value: pulumi.Input['DomainSpecArgs']):
         pulumi.set(self, "domain", value)
 
     @_builtins.property
@@ -3541,7 +3541,7 @@ class VirtualMachineInstanceSpecArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def networks(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgsArgs']]]]:
+    def networks(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgs']]]]:
         """
         Networks the interfaces connect to. Only the pod network is supported.
         Manifest field: `spec.template.spec.networks`.
@@ -3549,7 +3549,7 @@ class VirtualMachineInstanceSpecArgsArgs:
         return pulumi.get(self, "networks")
 
     @networks.setter
-    def networks(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgsArgs']]]]):
+    def networks(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['NetworkArgs']]]]):
         pulumi.set(self, "networks", value)
 
     @_builtins.property
@@ -3580,7 +3580,7 @@ class VirtualMachineInstanceSpecArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def tolerations(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgsArgs']]]]:
+    def tolerations(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgs']]]]:
         """
         Taints this VM tolerates.
         Manifest field: `spec.template.spec.tolerations`.
@@ -3588,12 +3588,12 @@ class VirtualMachineInstanceSpecArgsArgs:
         return pulumi.get(self, "tolerations")
 
     @tolerations.setter
-    def tolerations(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgsArgs']]]]):
+    def tolerations(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['TolerationArgs']]]]):
         pulumi.set(self, "tolerations", value)
 
     @_builtins.property
     @pulumi.getter
-    def volumes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgsArgs']]]]:
+    def volumes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgs']]]]:
         """
         Volumes the disks use.
         Manifest field: `spec.template.spec.volumes`.
@@ -3601,31 +3601,31 @@ class VirtualMachineInstanceSpecArgsArgs:
         return pulumi.get(self, "volumes")
 
     @volumes.setter
-    def volumes(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgsArgs']]]]):
+    def volumes(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['VolumeArgs']]]]):
         pulumi.set(self, "volumes", value)
 
 
-class VirtualMachineInstanceTemplateArgsArgsDict(TypedDict):
-    spec: pulumi.Input['VirtualMachineInstanceSpecArgsArgsDict']
+class VirtualMachineInstanceTemplateArgsDict(TypedDict):
+    spec: pulumi.Input['VirtualMachineInstanceSpecArgsDict']
     """
     The desired virtual machine instance.
     Manifest field: `spec.template.spec`.
     """
-    metadata: NotRequired[pulumi.Input[Optional['EmbeddedObjectMetaArgsArgsDict']]]
+    metadata: NotRequired[pulumi.Input[Optional['EmbeddedObjectMetaArgsDict']]]
     """
     Labels and annotations copied onto the VMI.
     Manifest field: `spec.template.metadata`.
     """
 
 @pulumi.input_type
-class VirtualMachineInstanceTemplateArgsArgs:
+class VirtualMachineInstanceTemplateArgs:
     def __init__(__self__, *,
-                 spec: pulumi.Input['VirtualMachineInstanceSpecArgsArgs'],
-                 metadata: pulumi.Input[Optional['EmbeddedObjectMetaArgsArgs']] = None):
+                 spec: pulumi.Input['VirtualMachineInstanceSpecArgs'],
+                 metadata: pulumi.Input[Optional['EmbeddedObjectMetaArgs']] = None):
         """
-        :param pulumi.Input['VirtualMachineInstanceSpecArgsArgs'] spec: The desired virtual machine instance.
+        :param pulumi.Input['VirtualMachineInstanceSpecArgs'] spec: The desired virtual machine instance.
                Manifest field: `spec.template.spec`.
-        :param pulumi.Input['EmbeddedObjectMetaArgsArgs'] metadata: Labels and annotations copied onto the VMI.
+        :param pulumi.Input['EmbeddedObjectMetaArgs'] metadata: Labels and annotations copied onto the VMI.
                Manifest field: `spec.template.metadata`.
         """
         pulumi.set(__self__, "spec", spec)
@@ -3634,7 +3634,7 @@ class VirtualMachineInstanceTemplateArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def spec(self) -> pulumi.Input['VirtualMachineInstanceSpecArgsArgs']:
+    def spec(self) -> pulumi.Input['VirtualMachineInstanceSpecArgs']:
         """
         The desired virtual machine instance.
         Manifest field: `spec.template.spec`.
@@ -3642,12 +3642,12 @@ class VirtualMachineInstanceTemplateArgsArgs:
         return pulumi.get(self, "spec")
 
     @spec.setter
-    def spec(self, value: pulumi.Input['VirtualMachineInstanceSpecArgsArgs']):
+    def spec(self, value: pulumi.Input['VirtualMachineInstanceSpecArgs']):
         pulumi.set(self, "spec", value)
 
     @_builtins.property
     @pulumi.getter
-    def metadata(self) -> pulumi.Input[Optional['EmbeddedObjectMetaArgsArgs']]:
+    def metadata(self) -> pulumi.Input[Optional['EmbeddedObjectMetaArgs']]:
         """
         Labels and annotations copied onto the VMI.
         Manifest field: `spec.template.metadata`.
@@ -3655,63 +3655,63 @@ class VirtualMachineInstanceTemplateArgsArgs:
         return pulumi.get(self, "metadata")
 
     @metadata.setter
-    def metadata(self, value: pulumi.Input[Optional['EmbeddedObjectMetaArgsArgs']]):
+    def metadata(self, value: pulumi.Input[Optional['EmbeddedObjectMetaArgs']]):
         pulumi.set(self, "metadata", value)
 
 
-class VolumeArgsArgsDict(TypedDict):
+class VolumeArgsDict(TypedDict):
     name: pulumi.Input[_builtins.str]
     """
     Name of the volume; a disk of the same name attaches it; a DNS label, unique in its list.
     Manifest field: `spec.template.spec.volumes[].name`.
     """
-    cloud_init_no_cloud: NotRequired[pulumi.Input[Optional['CloudInitNoCloudArgsArgsDict']]]
+    cloud_init_no_cloud: NotRequired[pulumi.Input[Optional['CloudInitNoCloudArgsDict']]]
     """
     cloud-init NoCloud data presented to the guest as a "cidata" disk.
     Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
     """
-    container_disk: NotRequired[pulumi.Input[Optional['ContainerDiskArgsArgsDict']]]
+    container_disk: NotRequired[pulumi.Input[Optional['ContainerDiskArgsDict']]]
     """
     An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
     Manifest field: `spec.template.spec.volumes[].containerDisk`.
     """
-    data_volume: NotRequired[pulumi.Input[Optional['DataVolumeSourceArgsArgsDict']]]
+    data_volume: NotRequired[pulumi.Input[Optional['DataVolumeSourceArgsDict']]]
     """
     A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
     Manifest field: `spec.template.spec.volumes[].dataVolume`.
     """
-    empty_disk: NotRequired[pulumi.Input[Optional['EmptyDiskArgsArgsDict']]]
+    empty_disk: NotRequired[pulumi.Input[Optional['EmptyDiskArgsDict']]]
     """
     A blank, ephemeral disk of the given size, discarded when the VM stops.
     Manifest field: `spec.template.spec.volumes[].emptyDisk`.
     """
-    persistent_volume_claim: NotRequired[pulumi.Input[Optional['PersistentVolumeClaimArgsArgsDict']]]
+    persistent_volume_claim: NotRequired[pulumi.Input[Optional['PersistentVolumeClaimArgsDict']]]
     """
     An existing PersistentVolumeClaim in the VM's namespace.
     Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
     """
 
 @pulumi.input_type
-class VolumeArgsArgs:
+class VolumeArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
-                 cloud_init_no_cloud: pulumi.Input[Optional['CloudInitNoCloudArgsArgs']] = None,
-                 container_disk: pulumi.Input[Optional['ContainerDiskArgsArgs']] = None,
-                 data_volume: pulumi.Input[Optional['DataVolumeSourceArgsArgs']] = None,
-                 empty_disk: pulumi.Input[Optional['EmptyDiskArgsArgs']] = None,
-                 persistent_volume_claim: pulumi.Input[Optional['PersistentVolumeClaimArgsArgs']] = None):
+                 cloud_init_no_cloud: pulumi.Input[Optional['CloudInitNoCloudArgs']] = None,
+                 container_disk: pulumi.Input[Optional['ContainerDiskArgs']] = None,
+                 data_volume: pulumi.Input[Optional['DataVolumeSourceArgs']] = None,
+                 empty_disk: pulumi.Input[Optional['EmptyDiskArgs']] = None,
+                 persistent_volume_claim: pulumi.Input[Optional['PersistentVolumeClaimArgs']] = None):
         """
         :param pulumi.Input[_builtins.str] name: Name of the volume; a disk of the same name attaches it; a DNS label, unique in its list.
                Manifest field: `spec.template.spec.volumes[].name`.
-        :param pulumi.Input['CloudInitNoCloudArgsArgs'] cloud_init_no_cloud: cloud-init NoCloud data presented to the guest as a "cidata" disk.
+        :param pulumi.Input['CloudInitNoCloudArgs'] cloud_init_no_cloud: cloud-init NoCloud data presented to the guest as a "cidata" disk.
                Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
-        :param pulumi.Input['ContainerDiskArgsArgs'] container_disk: An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
+        :param pulumi.Input['ContainerDiskArgs'] container_disk: An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
                Manifest field: `spec.template.spec.volumes[].containerDisk`.
-        :param pulumi.Input['DataVolumeSourceArgsArgs'] data_volume: A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
+        :param pulumi.Input['DataVolumeSourceArgs'] data_volume: A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
                Manifest field: `spec.template.spec.volumes[].dataVolume`.
-        :param pulumi.Input['EmptyDiskArgsArgs'] empty_disk: A blank, ephemeral disk of the given size, discarded when the VM stops.
+        :param pulumi.Input['EmptyDiskArgs'] empty_disk: A blank, ephemeral disk of the given size, discarded when the VM stops.
                Manifest field: `spec.template.spec.volumes[].emptyDisk`.
-        :param pulumi.Input['PersistentVolumeClaimArgsArgs'] persistent_volume_claim: An existing PersistentVolumeClaim in the VM's namespace.
+        :param pulumi.Input['PersistentVolumeClaimArgs'] persistent_volume_claim: An existing PersistentVolumeClaim in the VM's namespace.
                Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
         """
         pulumi.set(__self__, "name", name)
@@ -3741,7 +3741,7 @@ class VolumeArgsArgs:
 
     @_builtins.property
     @pulumi.getter(name="cloudInitNoCloud")
-    def cloud_init_no_cloud(self) -> pulumi.Input[Optional['CloudInitNoCloudArgsArgs']]:
+    def cloud_init_no_cloud(self) -> pulumi.Input[Optional['CloudInitNoCloudArgs']]:
         """
         cloud-init NoCloud data presented to the guest as a "cidata" disk.
         Manifest field: `spec.template.spec.volumes[].cloudInitNoCloud`.
@@ -3749,12 +3749,12 @@ class VolumeArgsArgs:
         return pulumi.get(self, "cloud_init_no_cloud")
 
     @cloud_init_no_cloud.setter
-    def cloud_init_no_cloud(self, value: pulumi.Input[Optional['CloudInitNoCloudArgsArgs']]):
+    def cloud_init_no_cloud(self, value: pulumi.Input[Optional['CloudInitNoCloudArgs']]):
         pulumi.set(self, "cloud_init_no_cloud", value)
 
     @_builtins.property
     @pulumi.getter(name="containerDisk")
-    def container_disk(self) -> pulumi.Input[Optional['ContainerDiskArgsArgs']]:
+    def container_disk(self) -> pulumi.Input[Optional['ContainerDiskArgs']]:
         """
         An ephemeral disk from a container image (the image holds the disk under /disk). Changes are lost when the VM stops.
         Manifest field: `spec.template.spec.volumes[].containerDisk`.
@@ -3762,12 +3762,12 @@ class VolumeArgsArgs:
         return pulumi.get(self, "container_disk")
 
     @container_disk.setter
-    def container_disk(self, value: pulumi.Input[Optional['ContainerDiskArgsArgs']]):
+    def container_disk(self, value: pulumi.Input[Optional['ContainerDiskArgs']]):
         pulumi.set(self, "container_disk", value)
 
     @_builtins.property
     @pulumi.getter(name="dataVolume")
-    def data_volume(self) -> pulumi.Input[Optional['DataVolumeSourceArgsArgs']]:
+    def data_volume(self) -> pulumi.Input[Optional['DataVolumeSourceArgs']]:
         """
         A DataVolume in the VM's namespace (usually one of the VM's dataVolumeTemplates); the VM waits until it is populated.
         Manifest field: `spec.template.spec.volumes[].dataVolume`.
@@ -3775,12 +3775,12 @@ class VolumeArgsArgs:
         return pulumi.get(self, "data_volume")
 
     @data_volume.setter
-    def data_volume(self, value: pulumi.Input[Optional['DataVolumeSourceArgsArgs']]):
+    def data_volume(self, value: pulumi.Input[Optional['DataVolumeSourceArgs']]):
         pulumi.set(self, "data_volume", value)
 
     @_builtins.property
     @pulumi.getter(name="emptyDisk")
-    def empty_disk(self) -> pulumi.Input[Optional['EmptyDiskArgsArgs']]:
+    def empty_disk(self) -> pulumi.Input[Optional['EmptyDiskArgs']]:
         """
         A blank, ephemeral disk of the given size, discarded when the VM stops.
         Manifest field: `spec.template.spec.volumes[].emptyDisk`.
@@ -3788,12 +3788,12 @@ class VolumeArgsArgs:
         return pulumi.get(self, "empty_disk")
 
     @empty_disk.setter
-    def empty_disk(self, value: pulumi.Input[Optional['EmptyDiskArgsArgs']]):
+    def empty_disk(self, value: pulumi.Input[Optional['EmptyDiskArgs']]):
         pulumi.set(self, "empty_disk", value)
 
     @_builtins.property
     @pulumi.getter(name="persistentVolumeClaim")
-    def persistent_volume_claim(self) -> pulumi.Input[Optional['PersistentVolumeClaimArgsArgs']]:
+    def persistent_volume_claim(self) -> pulumi.Input[Optional['PersistentVolumeClaimArgs']]:
         """
         An existing PersistentVolumeClaim in the VM's namespace.
         Manifest field: `spec.template.spec.volumes[].persistentVolumeClaim`.
@@ -3801,7 +3801,7 @@ class VolumeArgsArgs:
         return pulumi.get(self, "persistent_volume_claim")
 
     @persistent_volume_claim.setter
-    def persistent_volume_claim(self, value: pulumi.Input[Optional['PersistentVolumeClaimArgsArgs']]):
+    def persistent_volume_claim(self, value: pulumi.Input[Optional['PersistentVolumeClaimArgs']]):
         pulumi.set(self, "persistent_volume_claim", value)
 
 

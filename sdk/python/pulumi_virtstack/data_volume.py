@@ -28,9 +28,9 @@ class DataVolumeArgs:
                  name: Optional[_builtins.str] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  preallocation: pulumi.Input[Optional[_builtins.bool]] = None,
-                 pvc: pulumi.Input[Optional['DataVolumeSpecPvcArgsArgs']] = None,
-                 source: pulumi.Input[Optional['SourceArgsArgs']] = None,
-                 storage: pulumi.Input[Optional['StorageArgsArgs']] = None,
+                 pvc: pulumi.Input[Optional['DataVolumeSpecPvcArgs']] = None,
+                 source: pulumi.Input[Optional['SourceArgs']] = None,
+                 storage: pulumi.Input[Optional['StorageArgs']] = None,
                  timeout_seconds: Optional[_builtins.float] = None):
         """
         The set of arguments for constructing a DataVolume resource.
@@ -50,11 +50,11 @@ class DataVolumeArgs:
         :param pulumi.Input[_builtins.str] namespace: Namespace of the DataVolume.
         :param pulumi.Input[_builtins.bool] preallocation: Preallocate the whole disk image when writing it.
                Manifest field: `spec.dataVolumeTemplates[].spec.preallocation`.
-        :param pulumi.Input['DataVolumeSpecPvcArgsArgs'] pvc: The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
+        :param pulumi.Input['DataVolumeSpecPvcArgs'] pvc: The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-        :param pulumi.Input['SourceArgsArgs'] source: Where the data comes from. Exactly one source.
+        :param pulumi.Input['SourceArgs'] source: Where the data comes from. Exactly one source.
                Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-        :param pulumi.Input['StorageArgsArgs'] storage: The claim to create; omitted fields come from the StorageClass (size required unless cloning).
+        :param pulumi.Input['StorageArgs'] storage: The claim to create; omitted fields come from the StorageClass (size required unless cloning).
                Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
         :param _builtins.float timeout_seconds: How long `pulumi up` waits for Succeeded. A DataVolume that fails for good (phase Failed, e.g. an image
                larger than the claim) fails the update at once; one whose import keeps failing and retrying (an HTTP
@@ -190,7 +190,7 @@ class DataVolumeArgs:
 
     @_builtins.property
     @pulumi.getter
-    def pvc(self) -> pulumi.Input[Optional['DataVolumeSpecPvcArgsArgs']]:
+    def pvc(self) -> pulumi.Input[Optional['DataVolumeSpecPvcArgs']]:
         """
         The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
         Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
@@ -198,12 +198,12 @@ class DataVolumeArgs:
         return pulumi.get(self, "pvc")
 
     @pvc.setter
-    def pvc(self, value: pulumi.Input[Optional['DataVolumeSpecPvcArgsArgs']]):
+    def pvc(self, value: pulumi.Input[Optional['DataVolumeSpecPvcArgs']]):
         pulumi.set(self, "pvc", value)
 
     @_builtins.property
     @pulumi.getter
-    def source(self) -> pulumi.Input[Optional['SourceArgsArgs']]:
+    def source(self) -> pulumi.Input[Optional['SourceArgs']]:
         """
         Where the data comes from. Exactly one source.
         Manifest field: `spec.dataVolumeTemplates[].spec.source`.
@@ -211,12 +211,12 @@ class DataVolumeArgs:
         return pulumi.get(self, "source")
 
     @source.setter
-    def source(self, value: pulumi.Input[Optional['SourceArgsArgs']]):
+    def source(self, value: pulumi.Input[Optional['SourceArgs']]):
         pulumi.set(self, "source", value)
 
     @_builtins.property
     @pulumi.getter
-    def storage(self) -> pulumi.Input[Optional['StorageArgsArgs']]:
+    def storage(self) -> pulumi.Input[Optional['StorageArgs']]:
         """
         The claim to create; omitted fields come from the StorageClass (size required unless cloning).
         Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
@@ -224,7 +224,7 @@ class DataVolumeArgs:
         return pulumi.get(self, "storage")
 
     @storage.setter
-    def storage(self, value: pulumi.Input[Optional['StorageArgsArgs']]):
+    def storage(self, value: pulumi.Input[Optional['StorageArgs']]):
         pulumi.set(self, "storage", value)
 
     @_builtins.property
@@ -256,9 +256,9 @@ class DataVolume(pulumi.ComponentResource):
                  name: Optional[_builtins.str] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  preallocation: pulumi.Input[Optional[_builtins.bool]] = None,
-                 pvc: pulumi.Input[Optional[Union['DataVolumeSpecPvcArgsArgs', 'DataVolumeSpecPvcArgsArgsDict']]] = None,
-                 source: pulumi.Input[Optional[Union['SourceArgsArgs', 'SourceArgsArgsDict']]] = None,
-                 storage: pulumi.Input[Optional[Union['StorageArgsArgs', 'StorageArgsArgsDict']]] = None,
+                 pvc: pulumi.Input[Optional[Union['DataVolumeSpecPvcArgs', 'DataVolumeSpecPvcArgsDict']]] = None,
+                 source: pulumi.Input[Optional[Union['SourceArgs', 'SourceArgsDict']]] = None,
+                 storage: pulumi.Input[Optional[Union['StorageArgs', 'StorageArgsDict']]] = None,
                  timeout_seconds: Optional[_builtins.float] = None,
                  __props__=None):
         """
@@ -281,11 +281,11 @@ class DataVolume(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] namespace: Namespace of the DataVolume.
         :param pulumi.Input[_builtins.bool] preallocation: Preallocate the whole disk image when writing it.
                Manifest field: `spec.dataVolumeTemplates[].spec.preallocation`.
-        :param pulumi.Input[Union['DataVolumeSpecPvcArgsArgs', 'DataVolumeSpecPvcArgsArgsDict']] pvc: The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
+        :param pulumi.Input[Union['DataVolumeSpecPvcArgs', 'DataVolumeSpecPvcArgsDict']] pvc: The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc`.
-        :param pulumi.Input[Union['SourceArgsArgs', 'SourceArgsArgsDict']] source: Where the data comes from. Exactly one source.
+        :param pulumi.Input[Union['SourceArgs', 'SourceArgsDict']] source: Where the data comes from. Exactly one source.
                Manifest field: `spec.dataVolumeTemplates[].spec.source`.
-        :param pulumi.Input[Union['StorageArgsArgs', 'StorageArgsArgsDict']] storage: The claim to create; omitted fields come from the StorageClass (size required unless cloning).
+        :param pulumi.Input[Union['StorageArgs', 'StorageArgsDict']] storage: The claim to create; omitted fields come from the StorageClass (size required unless cloning).
                Manifest field: `spec.dataVolumeTemplates[].spec.storage`.
         :param _builtins.float timeout_seconds: How long `pulumi up` waits for Succeeded. A DataVolume that fails for good (phase Failed, e.g. an image
                larger than the claim) fails the update at once; one whose import keeps failing and retrying (an HTTP
@@ -323,9 +323,9 @@ class DataVolume(pulumi.ComponentResource):
                  name: Optional[_builtins.str] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  preallocation: pulumi.Input[Optional[_builtins.bool]] = None,
-                 pvc: pulumi.Input[Optional[Union['DataVolumeSpecPvcArgsArgs', 'DataVolumeSpecPvcArgsArgsDict']]] = None,
-                 source: pulumi.Input[Optional[Union['SourceArgsArgs', 'SourceArgsArgsDict']]] = None,
-                 storage: pulumi.Input[Optional[Union['StorageArgsArgs', 'StorageArgsArgsDict']]] = None,
+                 pvc: pulumi.Input[Optional[Union['DataVolumeSpecPvcArgs', 'DataVolumeSpecPvcArgsDict']]] = None,
+                 source: pulumi.Input[Optional[Union['SourceArgs', 'SourceArgsDict']]] = None,
+                 storage: pulumi.Input[Optional[Union['StorageArgs', 'StorageArgsDict']]] = None,
                  timeout_seconds: Optional[_builtins.float] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)

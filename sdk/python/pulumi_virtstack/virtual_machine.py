@@ -20,9 +20,9 @@ __all__ = ['VirtualMachineArgs', 'VirtualMachine']
 @pulumi.input_type
 class VirtualMachineArgs:
     def __init__(__self__, *,
-                 template: pulumi.Input['VirtualMachineInstanceTemplateArgsArgs'],
+                 template: pulumi.Input['VirtualMachineInstanceTemplateArgs'],
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]]] = None,
+                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgs']]]] = None,
                  kubeconfig: Optional[_builtins.str] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  name: Optional[_builtins.str] = None,
@@ -33,10 +33,10 @@ class VirtualMachineArgs:
         """
         The set of arguments for constructing a VirtualMachine resource.
 
-        :param pulumi.Input['VirtualMachineInstanceTemplateArgsArgs'] template: The VirtualMachineInstance this VM runs.
+        :param pulumi.Input['VirtualMachineInstanceTemplateArgs'] template: The VirtualMachineInstance this VM runs.
                Manifest field: `spec.template`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] annotations: Annotations of the VirtualMachine object.
-        :param pulumi.Input[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
+        :param pulumi.Input[Sequence[pulumi.Input['DataVolumeTemplateArgs']]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
                Manifest field: `spec.dataVolumeTemplates`.
         :param _builtins.str kubeconfig: Where this component reaches the cluster to wait for Ready (a kubeconfig path or its contents); give the
                same one as your Kubernetes provider.
@@ -71,7 +71,7 @@ class VirtualMachineArgs:
 
     @_builtins.property
     @pulumi.getter
-    def template(self) -> pulumi.Input['VirtualMachineInstanceTemplateArgsArgs']:
+    def template(self) -> pulumi.Input['VirtualMachineInstanceTemplateArgs']:
         """
         The VirtualMachineInstance this VM runs.
         Manifest field: `spec.template`.
@@ -79,7 +79,7 @@ class VirtualMachineArgs:
         return pulumi.get(self, "template")
 
     @template.setter
-    def template(self, value: pulumi.Input['VirtualMachineInstanceTemplateArgsArgs']):
+    def template(self, value: pulumi.Input['VirtualMachineInstanceTemplateArgs']):
         pulumi.set(self, "template", value)
 
     @_builtins.property
@@ -96,7 +96,7 @@ class VirtualMachineArgs:
 
     @_builtins.property
     @pulumi.getter(name="dataVolumeTemplates")
-    def data_volume_templates(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]]]:
+    def data_volume_templates(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgs']]]]:
         """
         DataVolumes created with the VM (e.g. its root disk imported from a URL).
         Manifest field: `spec.dataVolumeTemplates`.
@@ -104,7 +104,7 @@ class VirtualMachineArgs:
         return pulumi.get(self, "data_volume_templates")
 
     @data_volume_templates.setter
-    def data_volume_templates(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]]]):
+    def data_volume_templates(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgs']]]]):
         pulumi.set(self, "data_volume_templates", value)
 
     @_builtins.property
@@ -202,7 +202,7 @@ class VirtualMachine(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgsArgs', 'DataVolumeTemplateArgsArgsDict']]]]] = None,
+                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgs', 'DataVolumeTemplateArgsDict']]]]] = None,
                  kubeconfig: Optional[_builtins.str] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  name: Optional[_builtins.str] = None,
@@ -210,7 +210,7 @@ class VirtualMachine(pulumi.ComponentResource):
                  ready_timeout_seconds: Optional[_builtins.float] = None,
                  restart_on_change: Optional[_builtins.bool] = None,
                  run_strategy: pulumi.Input[Optional[_builtins.str]] = None,
-                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgsArgs', 'VirtualMachineInstanceTemplateArgsArgsDict']]] = None,
+                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgs', 'VirtualMachineInstanceTemplateArgsDict']]] = None,
                  __props__=None):
         """
         Create a VirtualMachine resource with the given unique name, props, and options.
@@ -218,7 +218,7 @@ class VirtualMachine(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] annotations: Annotations of the VirtualMachine object.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['DataVolumeTemplateArgsArgs', 'DataVolumeTemplateArgsArgsDict']]]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['DataVolumeTemplateArgs', 'DataVolumeTemplateArgsDict']]]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
                Manifest field: `spec.dataVolumeTemplates`.
         :param _builtins.str kubeconfig: Where this component reaches the cluster to wait for Ready (a kubeconfig path or its contents); give the
                same one as your Kubernetes provider.
@@ -230,7 +230,7 @@ class VirtualMachine(pulumi.ComponentResource):
         :param _builtins.bool restart_on_change: When a change needs a restart to take effect (upstream's RestartRequired condition), restart the VM
                (a new VMI from the new spec) instead of warning.
         :param pulumi.Input[_builtins.str] run_strategy: When the VM runs, upstream's `spec.runStrategy`: Always, Halted, Manual, RerunOnFailure or Once.
-        :param pulumi.Input[Union['VirtualMachineInstanceTemplateArgsArgs', 'VirtualMachineInstanceTemplateArgsArgsDict']] template: The VirtualMachineInstance this VM runs.
+        :param pulumi.Input[Union['VirtualMachineInstanceTemplateArgs', 'VirtualMachineInstanceTemplateArgsDict']] template: The VirtualMachineInstance this VM runs.
                Manifest field: `spec.template`.
         """
         ...
@@ -258,7 +258,7 @@ class VirtualMachine(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgsArgs', 'DataVolumeTemplateArgsArgsDict']]]]] = None,
+                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgs', 'DataVolumeTemplateArgsDict']]]]] = None,
                  kubeconfig: Optional[_builtins.str] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  name: Optional[_builtins.str] = None,
@@ -266,7 +266,7 @@ class VirtualMachine(pulumi.ComponentResource):
                  ready_timeout_seconds: Optional[_builtins.float] = None,
                  restart_on_change: Optional[_builtins.bool] = None,
                  run_strategy: pulumi.Input[Optional[_builtins.str]] = None,
-                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgsArgs', 'VirtualMachineInstanceTemplateArgsArgsDict']]] = None,
+                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgs', 'VirtualMachineInstanceTemplateArgsDict']]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):

@@ -22,28 +22,28 @@ __all__ = ['VirtualMachineFleetArgs', 'VirtualMachineFleet']
 class VirtualMachineFleetArgs:
     def __init__(__self__, *,
                  replicas: pulumi.Input[_builtins.float],
-                 template: pulumi.Input['VirtualMachineInstanceTemplateArgsArgs'],
+                 template: pulumi.Input['VirtualMachineInstanceTemplateArgs'],
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  append_index_to_secret_refs: Optional[_builtins.bool] = None,
-                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]]] = None,
+                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgs']]]] = None,
                  kubeconfig: Optional[_builtins.str] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  name: Optional[_builtins.str] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  ready_timeout_seconds: Optional[_builtins.float] = None,
-                 rolling_update: pulumi.Input[Optional['FleetRollingUpdateArgsArgs']] = None,
+                 rolling_update: pulumi.Input[Optional['FleetRollingUpdateArgs']] = None,
                  run_strategy: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a VirtualMachineFleet resource.
 
         :param pulumi.Input[_builtins.float] replicas: Number of VMs.
-        :param pulumi.Input['VirtualMachineInstanceTemplateArgsArgs'] template: The VirtualMachineInstance this VM runs.
+        :param pulumi.Input['VirtualMachineInstanceTemplateArgs'] template: The VirtualMachineInstance this VM runs.
                Manifest field: `spec.template`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] annotations: Annotations of the pool.
         :param _builtins.bool append_index_to_secret_refs: Give each member its own cloud-init: the Secrets the template's cloudInitNoCloud names (secretRef,
                networkDataSecretRef) get `-<ordinal>`, as upstream's nameGeneration.appendIndexToSecretRefs does.
                (dataVolumeTemplates are always per member: `<name>-<ordinal>`.)
-        :param pulumi.Input[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
+        :param pulumi.Input[Sequence[pulumi.Input['DataVolumeTemplateArgs']]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
                Manifest field: `spec.dataVolumeTemplates`.
         :param _builtins.str kubeconfig: Where this component reaches the cluster to wait (a kubeconfig path or its contents); the same as your Kubernetes provider's.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] labels: Labels of the pool and of each member VM (their VMIs' come from template.metadata.labels).
@@ -51,7 +51,7 @@ class VirtualMachineFleetArgs:
         :param pulumi.Input[_builtins.str] namespace: Namespace of the pool and its VMs.
         :param _builtins.float ready_timeout_seconds: How long `pulumi up` waits for the fleet to roll out (every member Ready from the current template);
                when it does not, the update fails naming the members that are not Ready, with their conditions and events.
-        :param pulumi.Input['FleetRollingUpdateArgsArgs'] rolling_update: How a changed template rolls through the fleet.
+        :param pulumi.Input['FleetRollingUpdateArgs'] rolling_update: How a changed template rolls through the fleet.
         :param pulumi.Input[_builtins.str] run_strategy: When the VM runs: Always (keep running, restart on any stop), Halted (stopped), Manual (start/stop by virtctl only), RerunOnFailure (restart after failure, not after a clean guest shutdown), Once (run to completion once).
                One of: `Always`, `Halted`, `Manual`, `RerunOnFailure`, `Once`.
                Manifest field: `spec.runStrategy`.
@@ -93,7 +93,7 @@ class VirtualMachineFleetArgs:
 
     @_builtins.property
     @pulumi.getter
-    def template(self) -> pulumi.Input['VirtualMachineInstanceTemplateArgsArgs']:
+    def template(self) -> pulumi.Input['VirtualMachineInstanceTemplateArgs']:
         """
         The VirtualMachineInstance this VM runs.
         Manifest field: `spec.template`.
@@ -101,7 +101,7 @@ class VirtualMachineFleetArgs:
         return pulumi.get(self, "template")
 
     @template.setter
-    def template(self, value: pulumi.Input['VirtualMachineInstanceTemplateArgsArgs']):
+    def template(self, value: pulumi.Input['VirtualMachineInstanceTemplateArgs']):
         pulumi.set(self, "template", value)
 
     @_builtins.property
@@ -132,7 +132,7 @@ class VirtualMachineFleetArgs:
 
     @_builtins.property
     @pulumi.getter(name="dataVolumeTemplates")
-    def data_volume_templates(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]]]:
+    def data_volume_templates(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgs']]]]:
         """
         DataVolumes created with the VM (e.g. its root disk imported from a URL).
         Manifest field: `spec.dataVolumeTemplates`.
@@ -140,7 +140,7 @@ class VirtualMachineFleetArgs:
         return pulumi.get(self, "data_volume_templates")
 
     @data_volume_templates.setter
-    def data_volume_templates(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgsArgs']]]]):
+    def data_volume_templates(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['DataVolumeTemplateArgs']]]]):
         pulumi.set(self, "data_volume_templates", value)
 
     @_builtins.property
@@ -206,14 +206,14 @@ class VirtualMachineFleetArgs:
 
     @_builtins.property
     @pulumi.getter(name="rollingUpdate")
-    def rolling_update(self) -> pulumi.Input[Optional['FleetRollingUpdateArgsArgs']]:
+    def rolling_update(self) -> pulumi.Input[Optional['FleetRollingUpdateArgs']]:
         """
         How a changed template rolls through the fleet.
         """
         return pulumi.get(self, "rolling_update")
 
     @rolling_update.setter
-    def rolling_update(self, value: pulumi.Input[Optional['FleetRollingUpdateArgsArgs']]):
+    def rolling_update(self, value: pulumi.Input[Optional['FleetRollingUpdateArgs']]):
         pulumi.set(self, "rolling_update", value)
 
     @_builtins.property
@@ -239,16 +239,16 @@ class VirtualMachineFleet(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  append_index_to_secret_refs: Optional[_builtins.bool] = None,
-                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgsArgs', 'DataVolumeTemplateArgsArgsDict']]]]] = None,
+                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgs', 'DataVolumeTemplateArgsDict']]]]] = None,
                  kubeconfig: Optional[_builtins.str] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  name: Optional[_builtins.str] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  ready_timeout_seconds: Optional[_builtins.float] = None,
                  replicas: pulumi.Input[Optional[_builtins.float]] = None,
-                 rolling_update: pulumi.Input[Optional[Union['FleetRollingUpdateArgsArgs', 'FleetRollingUpdateArgsArgsDict']]] = None,
+                 rolling_update: pulumi.Input[Optional[Union['FleetRollingUpdateArgs', 'FleetRollingUpdateArgsDict']]] = None,
                  run_strategy: pulumi.Input[Optional[_builtins.str]] = None,
-                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgsArgs', 'VirtualMachineInstanceTemplateArgsArgsDict']]] = None,
+                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgs', 'VirtualMachineInstanceTemplateArgsDict']]] = None,
                  __props__=None):
         """
         Create a VirtualMachineFleet resource with the given unique name, props, and options.
@@ -259,7 +259,7 @@ class VirtualMachineFleet(pulumi.ComponentResource):
         :param _builtins.bool append_index_to_secret_refs: Give each member its own cloud-init: the Secrets the template's cloudInitNoCloud names (secretRef,
                networkDataSecretRef) get `-<ordinal>`, as upstream's nameGeneration.appendIndexToSecretRefs does.
                (dataVolumeTemplates are always per member: `<name>-<ordinal>`.)
-        :param pulumi.Input[Sequence[pulumi.Input[Union['DataVolumeTemplateArgsArgs', 'DataVolumeTemplateArgsArgsDict']]]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['DataVolumeTemplateArgs', 'DataVolumeTemplateArgsDict']]]] data_volume_templates: DataVolumes created with the VM (e.g. its root disk imported from a URL).
                Manifest field: `spec.dataVolumeTemplates`.
         :param _builtins.str kubeconfig: Where this component reaches the cluster to wait (a kubeconfig path or its contents); the same as your Kubernetes provider's.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] labels: Labels of the pool and of each member VM (their VMIs' come from template.metadata.labels).
@@ -268,11 +268,11 @@ class VirtualMachineFleet(pulumi.ComponentResource):
         :param _builtins.float ready_timeout_seconds: How long `pulumi up` waits for the fleet to roll out (every member Ready from the current template);
                when it does not, the update fails naming the members that are not Ready, with their conditions and events.
         :param pulumi.Input[_builtins.float] replicas: Number of VMs.
-        :param pulumi.Input[Union['FleetRollingUpdateArgsArgs', 'FleetRollingUpdateArgsArgsDict']] rolling_update: How a changed template rolls through the fleet.
+        :param pulumi.Input[Union['FleetRollingUpdateArgs', 'FleetRollingUpdateArgsDict']] rolling_update: How a changed template rolls through the fleet.
         :param pulumi.Input[_builtins.str] run_strategy: When the VM runs: Always (keep running, restart on any stop), Halted (stopped), Manual (start/stop by virtctl only), RerunOnFailure (restart after failure, not after a clean guest shutdown), Once (run to completion once).
                One of: `Always`, `Halted`, `Manual`, `RerunOnFailure`, `Once`.
                Manifest field: `spec.runStrategy`.
-        :param pulumi.Input[Union['VirtualMachineInstanceTemplateArgsArgs', 'VirtualMachineInstanceTemplateArgsArgsDict']] template: The VirtualMachineInstance this VM runs.
+        :param pulumi.Input[Union['VirtualMachineInstanceTemplateArgs', 'VirtualMachineInstanceTemplateArgsDict']] template: The VirtualMachineInstance this VM runs.
                Manifest field: `spec.template`.
         """
         ...
@@ -301,16 +301,16 @@ class VirtualMachineFleet(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  annotations: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  append_index_to_secret_refs: Optional[_builtins.bool] = None,
-                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgsArgs', 'DataVolumeTemplateArgsArgsDict']]]]] = None,
+                 data_volume_templates: pulumi.Input[Optional[Sequence[pulumi.Input[Union['DataVolumeTemplateArgs', 'DataVolumeTemplateArgsDict']]]]] = None,
                  kubeconfig: Optional[_builtins.str] = None,
                  labels: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  name: Optional[_builtins.str] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  ready_timeout_seconds: Optional[_builtins.float] = None,
                  replicas: pulumi.Input[Optional[_builtins.float]] = None,
-                 rolling_update: pulumi.Input[Optional[Union['FleetRollingUpdateArgsArgs', 'FleetRollingUpdateArgsArgsDict']]] = None,
+                 rolling_update: pulumi.Input[Optional[Union['FleetRollingUpdateArgs', 'FleetRollingUpdateArgsDict']]] = None,
                  run_strategy: pulumi.Input[Optional[_builtins.str]] = None,
-                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgsArgs', 'VirtualMachineInstanceTemplateArgsArgsDict']]] = None,
+                 template: pulumi.Input[Optional[Union['VirtualMachineInstanceTemplateArgs', 'VirtualMachineInstanceTemplateArgsDict']]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
