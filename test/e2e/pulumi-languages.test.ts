@@ -52,6 +52,8 @@ beforeAll(async () => {
 afterAll(() => {
   for (const example of ['python-vm', 'go-vm', 'yaml-vm']) rmSync(join(repoRoot, 'stack-examples', example, `Pulumi.${stack}.yaml`), { force: true });
   rmSync(join(repoRoot, 'stack-examples', 'python-vm', 'venv'), { recursive: true, force: true });
+  // pip builds the SDK in its folder; the SDK's .gitignore names these, the next build makes them anew.
+  for (const made of ['build', 'pulumi_virtstack.egg-info']) rmSync(join(repoRoot, 'sdk', 'python', made), { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
