@@ -52,6 +52,11 @@ export interface DataVolumeTemplateArgs {
    * Manifest field: `spec.dataVolumeTemplates[].spec`.
    */
   spec: pulumi.Input<DataVolumeSpecArgs>;
+  /**
+   * Accepted for compatibility with upstream (an empty object); ignored.
+   * Manifest field: `spec.dataVolumeTemplates[].status`.
+   */
+  status?: pulumi.Input<PresenceArgs>;
 }
 
 /**
@@ -108,8 +113,8 @@ export interface StorageArgs {
    */
   storageClassName?: pulumi.Input<string>;
   /**
-   * Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-   * One of: `Filesystem`, `Block`.
+   * Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+   * One of: `Filesystem`, `Block`, `FromStorageProfile`.
    * Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
    */
   volumeMode?: pulumi.Input<string>;
@@ -146,8 +151,8 @@ export interface DataVolumeSpecPvcArgs {
    */
   storageClassName?: pulumi.Input<string>;
   /**
-   * Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-   * One of: `Filesystem`, `Block`.
+   * Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+   * One of: `Filesystem`, `Block`, `FromStorageProfile`.
    * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
    */
   volumeMode?: pulumi.Input<string>;
@@ -258,10 +263,10 @@ export interface SourceArgs {
  */
 export interface PvcArgs {
   /**
-   * Namespace of the source claim; defaults to the DataVolume's namespace.
+   * Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
    * Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
    */
-  namespace?: pulumi.Input<string>;
+  namespace: pulumi.Input<string>;
   /**
    * Name of the source claim.
    * Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
@@ -959,7 +964,7 @@ export interface BiosArgs {
  */
 export interface MachineArgs {
   /**
-   * QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+   * QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
    * Manifest field: `spec.template.spec.domain.machine.type`.
    */
   type?: pulumi.Input<string>;

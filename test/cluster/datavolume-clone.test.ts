@@ -31,14 +31,14 @@ afterAll(async () => {
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-function cloneDv(namespace: string, name: string, source: { namespace?: string; name: string }): Record<string, unknown> {
+function cloneDv(namespace: string, name: string, source: { namespace: string; name: string }): Record<string, unknown> {
   return { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name, namespace, annotations: IMMEDIATE }, spec: { source: { pvc: source }, storage: {} } };
 }
 
 test('a clone in the same namespace is byte-identical to its source', async () => {
   applyObject(httpDataVolume(ns.name, 'golden', server.url('/guest.qcow2'), '64Mi', { annotations: IMMEDIATE }));
   expect((await waitDv(ns.name, 'golden', (d) => phaseEnded(d.status?.phase), 'imported', 300_000)).status?.phase).toBe('Succeeded');
-  applyObject(cloneDv(ns.name, 'copy', { name: 'golden' }));
+  applyObject(cloneDv(ns.name, 'copy', { namespace: ns.name, name: 'golden' }));
   const phases = new Set<string>();
   const dv = await waitDv(ns.name, 'copy', (d) => {
     if (d.status?.phase) phases.add(d.status.phase);

@@ -2,7 +2,7 @@
 // Shared by DataVolume objects and VirtualMachine.spec.dataVolumeTemplates.
 import type { Static } from '@sinclair/typebox';
 import { arr, bool, int, marker, obj, oneOf, opt, str } from '../schema/builders.js';
-import { claimFields, claimUpstreamOnly } from '../schema/k8s.js';
+import { claimFields, claimUpstreamOnly, storageUpstreamOnly } from '../schema/k8s.js';
 
 export const DV_CONTENT_TYPES = ['kubevirt', 'archive'] as const;
 
@@ -22,7 +22,7 @@ export const dvSource = obj(
       certConfigMap: opt(str('ConfigMap holding a CA bundle for the registry.')),
     }, { upstream: ['imageStream', 'pullMethod', 'platform'], project: 'CDI' })),
     pvc: opt(obj('Clone an existing PersistentVolumeClaim.', {
-      namespace: opt(str("Namespace of the source claim; defaults to the DataVolume's namespace.")),
+      namespace: str('Namespace of the source claim (required, as upstream: write the DataVolume\'s own for a claim beside it).', { minLength: 1 }),
       name: str('Name of the source claim.', { minLength: 1 }),
     })),
     blank: opt(marker('Create an empty disk image of the requested size.')),
@@ -31,14 +31,14 @@ export const dvSource = obj(
   { exactlyOne: ['http', 'registry', 'pvc', 'blank', 'upload'], upstream: ['s3', 'gcs', 'imageio', 'vddk', 'snapshot'], project: 'CDI' },
 );
 
-const claimSpec = (description: string) => obj(description, { ...claimFields }, { upstream: claimUpstreamOnly, project: 'Kubernetes' });
+const claimSpec = (description: string, upstream: readonly string[], project: 'CDI' | 'Kubernetes') => obj(description, { ...claimFields }, { upstream, project });
 
 export const dvSpec = obj(
   'The desired DataVolume: a source, and the claim it populates.',
   {
     source: opt(dvSource),
-    pvc: opt(claimSpec('The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.')),
-    storage: opt(claimSpec('The claim to create; omitted fields come from the StorageClass (size required unless cloning).')),
+    pvc: opt(claimSpec('The PersistentVolumeClaim to create, stated exactly (accessModes and size required). Prefer `storage`.', claimUpstreamOnly, 'Kubernetes')),
+    storage: opt(claimSpec('The claim to create; omitted fields come from the StorageClass (size required unless cloning).', storageUpstreamOnly, 'CDI')),
     contentType: opt(oneOf('What the source holds: a disk image ("kubevirt", the default) or a tar archive ("archive") to extract onto a filesystem.', DV_CONTENT_TYPES)),
     preallocation: opt(bool('Preallocate the whole disk image when writing it.')),
   },

@@ -14,4 +14,8 @@ describe('API reference', () => {
     expect(text).toMatch(/\| `spec\.source` \| .*`s3`.* \| CDI \|/);
     expect(text).toContain('| `spec.template.spec.volumes[]` | rule | exactly one of containerDisk, persistentVolumeClaim, dataVolume, emptyDisk, cloudInitNoCloud |');
   });
+  it('lists the virtstack extensions (fields upstream does not have) per kind', () => {
+    const vmi = text.slice(text.indexOf('## VirtualMachineInstance '), text.indexOf('\n## ', text.indexOf('## VirtualMachineInstance ') + 1));
+    expect(vmi).toContain('virtstack extensions (fields upstream does not have):\n\n- `status.accelerator`\n');
+  });
 });

@@ -1,7 +1,7 @@
 // The API reference (virt/api/docs/reference.md), generated from the same declarations as the CRDs and the
 // validator: every supported field with its type and description, and at each level the upstream fields
 // virtstack rejects.
-import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT } from '../schema/builders.js';
+import { X_AT_MOST_ONE, X_EXACTLY_ONE, X_EXTENSION, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT } from '../schema/builders.js';
 import type { SchemaNode } from '../schema/schema-node.js';
 import { apiVersionOf, SERVED_KINDS } from '../kinds.js';
 
@@ -37,6 +37,18 @@ function rows(n: Node, path: string, out: string[], unsupported: string[]): void
   }
 }
 
+/** Every field under `n` that upstream does not have (marked with `extension()`), by path. */
+export function extensionPaths(n: Node, path: string, out: string[] = []): string[] {
+  const node = n.type === 'array' && n.items ? n.items : n;
+  const at = n.type === 'array' ? `${path}[]` : path;
+  for (const [k, child] of Object.entries(node.properties ?? {})) {
+    const p = `${at}.${k}`;
+    if (child[X_EXTENSION]) out.push(p);
+    extensionPaths(child, p, out);
+  }
+  return out;
+}
+
 export function renderReference(): string {
   const parts: string[] = [
     '<!-- Generated from virt/api by `npm run generate`. Do not edit: change the declarations in virt/api. -->',
@@ -54,6 +66,10 @@ export function renderReference(): string {
     parts.push(`## ${k.kind} (\`${apiVersionOf(k)}\`, short names ${k.shortNames.map((s) => `\`${s}\``).join(', ')})`, '', k.description, '');
     parts.push('| field | type | description |', '| --- | --- | --- |', ...out, '');
     if (unsupported.length) parts.push('Rejected (supported upstream, not by virtstack):', '', '| at | fields | upstream |', '| --- | --- | --- |', ...unsupported, '');
+    // Clients written against upstream's types do not know these; spec and status alike.
+    const props = root.properties ?? {};
+    const ext = [...extensionPaths(props.spec ?? {}, 'spec'), ...extensionPaths(props.status ?? {}, 'status')];
+    if (ext.length) parts.push('virtstack extensions (fields upstream does not have):', '', ...ext.map((p) => `- \`${p}\``), '');
   }
   return parts.join('\n');
 }

@@ -1,6 +1,6 @@
 // kubevirt.io/v1 VirtualMachine: a VM that persists across stops; its runStrategy decides when a VMI runs.
 import type { Static } from '@sinclair/typebox';
-import { arr, bool, int, obj, objectMeta, oneOf, opt, str } from '../schema/builders.js';
+import { arr, bool, int, marker, obj, objectMeta, oneOf, opt, str } from '../schema/builders.js';
 import { dvSpec } from '../cdi/datavolume-spec.js';
 import { condition } from './conditions.js';
 import { vmiSpec } from './vmi-spec.js';
@@ -24,6 +24,8 @@ export const dataVolumeTemplate = obj('A DataVolume created with the VM, owned b
   kind: opt(oneOf('DataVolume when given.', ['DataVolume'] as const)),
   metadata: objectMeta('Name (required) and labels of the DataVolume.'),
   spec: dvSpec,
+  // Upstream's DataVolumeTemplateDummyStatus: an empty object kept for old clients; accepted and ignored.
+  status: opt(marker('Accepted for compatibility with upstream (an empty object); ignored.')),
 });
 
 export const vmSpec = obj(

@@ -130,7 +130,7 @@ export const domain = obj(
       limits: opt(resourceList('Upper bounds for the VM')),
     }, { upstream: ['overcommitGuestOverhead'] })),
     machine: opt(obj('The machine type.', {
-      type: opt(str('QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.', { pattern: '^$|^q35$|^pc-q35-[0-9.]+$' })),
+      type: opt(str('QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher\'s QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.', { pattern: '^$|^q35$|^pc-q35-.+$' })),
     })),
     firmware: opt(firmware),
     devices,

@@ -1,6 +1,6 @@
 // kubevirt.io/v1 VirtualMachineInstance: one running VM. Created by a VirtualMachine or directly.
 import type { Static } from '@sinclair/typebox';
-import { arr, bool, int, map, obj, oneOf, opt, quantity, str } from '../schema/builders.js';
+import { arr, bool, extension, int, map, obj, oneOf, opt, quantity, str } from '../schema/builders.js';
 import { condition, phaseTransitions } from './conditions.js';
 import { vmiSpec } from './vmi-spec.js';
 
@@ -72,8 +72,7 @@ export const vmiStatus = obj('Observed state of the VMI, written by the controll
   activePods: opt(map('Launcher pods of this VMI: pod UID to node name.', str('Node name.'))),
   launcherContainerImageVersion: opt(str('Image of the launcher running the VM.')),
   phaseTransitionTimestamps: opt(phaseTransitions(VMI_PHASES)),
-  accelerator: opt(oneOf('virtstack: whether the guest runs under KVM or TCG emulation (the node probe decides).', ['kvm', 'tcg'] as const)),
-  observedGeneration: opt(int('Generation of the spec this status reflects.', { format: 'int64' })),
+  accelerator: opt(extension(oneOf('virtstack: whether the guest runs under KVM or TCG emulation (the node probe decides).', ['kvm', 'tcg'] as const))),
 });
 
 export type VirtualMachineInstanceStatus = Static<typeof vmiStatus>;

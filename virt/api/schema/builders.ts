@@ -12,6 +12,8 @@ export const X_QUANTITY = 'x-virtstack-quantity';
 export const X_OBJECT_META = 'x-virtstack-object-meta';
 export const X_UPSTREAM_PROJECT = 'x-virtstack-upstream-project';
 export const X_UPSTREAM_VALUES = 'x-virtstack-upstream-values';
+/** A field upstream does not have: virtstack's own, listed as such in the reference. */
+export const X_EXTENSION = 'x-virtstack-extension';
 
 export interface ObjectRules {
   /** Field names upstream KubeVirt/CDI has at this level that virtstack does not support. */
@@ -39,6 +41,11 @@ export function marker(description: string, rules: ObjectRules = {}): TObject<{}
 }
 
 export const opt = Type.Optional;
+
+/** Marks `schema` as a virtstack extension (a field upstream KubeVirt/CDI does not have). */
+export function extension<S extends TSchema>(schema: S): S {
+  return { ...schema, [X_EXTENSION]: true };
+}
 
 export function str(description: string, opts: { pattern?: string; minLength?: number; maxLength?: number; format?: string } = {}): TString {
   return Type.String({ description, ...opts });

@@ -47,18 +47,21 @@ export const accessModes = arr(
 export const volumeResources = obj('The storage the claim asks for.', {
   requests: opt(resourceList('Minimum resources the volume must provide; `storage` is its size')),
   limits: opt(resourceList('Maximum resources')),
-}, { upstream: ['claims'], project: 'Kubernetes' });
+});
 
 /** The fields of a PersistentVolumeClaimSpec that CDI's `pvc` and `storage` share. */
 export const claimFields = {
   accessModes: opt(accessModes),
   resources: opt(volumeResources),
   storageClassName: opt(str('StorageClass to provision from; omitted means the cluster default.')),
-  volumeMode: opt(oneOf('Filesystem (a disk image file on a filesystem) or Block (a raw block device).', ['Filesystem', 'Block'] as const)),
+  volumeMode: opt(oneOf('Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).', ['Filesystem', 'Block', 'FromStorageProfile'] as const)),
   volumeName: opt(str('Binds to this existing PersistentVolume instead of provisioning one.')),
   selector: opt(labelSelector('the PersistentVolumes this claim may bind to')),
 };
+/** What a PersistentVolumeClaimSpec (CDI's `pvc`) has beyond claimFields. */
 export const claimUpstreamOnly = ['dataSource', 'dataSourceRef', 'volumeAttributesClassName'] as const;
+/** What CDI's StorageSpec (`storage`) has beyond claimFields: no volumeAttributesClassName there. */
+export const storageUpstreamOnly = ['dataSource', 'dataSourceRef'] as const;
 
 export const conditionStatus = oneOf('Whether the condition holds.', ['True', 'False', 'Unknown'] as const);
 

@@ -1,6 +1,6 @@
 // How the readers of a declaration (validator, CRD and reference generators) see a schema node: the
 // JSON-Schema subset the builders emit, plus virtstack's own x-virtstack-* annotations.
-import type { X_AT_MOST_ONE, X_EXACTLY_ONE, X_OBJECT_META, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT, X_UPSTREAM_VALUES } from './builders.js';
+import type { X_AT_MOST_ONE, X_EXTENSION, X_EXACTLY_ONE, X_OBJECT_META, X_QUANTITY, X_UPSTREAM, X_UPSTREAM_PROJECT, X_UPSTREAM_VALUES } from './builders.js';
 
 export interface SchemaNode {
   type?: string;
@@ -26,4 +26,5 @@ export interface SchemaNode {
   [X_OBJECT_META]?: boolean;
   [X_UPSTREAM_PROJECT]?: string;
   [X_UPSTREAM_VALUES]?: unknown[];
+  [X_EXTENSION]?: boolean;
 }

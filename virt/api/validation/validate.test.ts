@@ -160,7 +160,7 @@ describe('validateDocument: cross-field rules', () => {
   it('DataVolume: pvc and storage together, size missing, archive rules', () => {
     expect(only(dataVolume({ pvc: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } })).message).toBe('conflicts with pvc: pvc and storage are both set, only one is allowed');
     expect(lines(dataVolume({ storage: {} }))).toEqual(['spec.storage.resources.requests[storage]: the size of the volume is missing (add storage.resources.requests.storage, e.g. 10Gi (only clones may omit it))']);
-    expect(validateDocument(dataVolume({ source: { pvc: { name: 'src' } }, storage: {} })).outcome).toBe('accepted');
+    expect(validateDocument(dataVolume({ source: { pvc: { namespace: 'default', name: 'src' } }, storage: {} })).outcome).toBe('accepted');
     expect(only(dataVolume({ contentType: 'archive', source: { registry: { url: 'docker://x/y:1' } } })).message).toBe('an archive is extracted only from an http or upload source');
   });
 

@@ -3,7 +3,7 @@
 // size grown by the filesystem overhead so the disk itself gets what was asked), carrying CDI's import
 // annotations.
 import type { DataVolume, DataVolumeSpec } from '../../api/index.js';
-import { contentTypeOf } from '../../api/defaults/datavolume.js';
+import { claimVolumeModeOf, contentTypeOf } from '../../api/defaults/datavolume.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { DEFAULT_FILESYSTEM_OVERHEAD } from '../../import-contract/index.js';
 import type { KubeObject } from '../../kube/api.js';
@@ -76,6 +76,8 @@ export function claimFor(dv: DataVolume, ctx: { named(name: string): StorageClas
   let spec: ClaimSpec;
   if (dv.spec.pvc) {
     spec = structuredClone(dv.spec.pvc) as ClaimSpec;
+    // CDI's FromStorageProfile is no Kubernetes volumeMode: resolved here, as CDI resolves it.
+    if (dv.spec.pvc.volumeMode === 'FromStorageProfile') spec.volumeMode = claimVolumeModeOf(dv.spec.pvc.volumeMode);
     if (!spec.accessModes?.length) throw new ClaimSpecError('spec.pvc.accessModes', 'is required with spec.pvc (or use spec.storage, which defaults it)');
     if (!spec.resources?.requests?.storage) throw new ClaimSpecError('spec.pvc.resources.requests.storage', 'is required');
   } else {
@@ -86,7 +88,7 @@ export function claimFor(dv: DataVolume, ctx: { named(name: string): StorageClas
     const bytes = parseQuantity(size);
     if (bytes === undefined || bytes <= 0) throw new ClaimSpecError('spec.storage.resources.requests.storage', `"${size}" is not a size`);
     const sc = st.storageClassName ? classes.named(st.storageClassName) : classes.fallback;
-    const volumeMode = st.volumeMode ?? 'Filesystem';
+    const volumeMode = claimVolumeModeOf(dv.spec.storage?.volumeMode);
     // CDI's storage API: a Filesystem claim is asked for enough that the disk gets the requested size.
     const want = volumeMode === 'Filesystem' && given ? Math.ceil(bytes / (1 - DEFAULT_FILESYSTEM_OVERHEAD) / MIB) * MIB : bytes;
     spec = {

@@ -222,7 +222,7 @@ describe('DataVolume controller', () => {
   it('a clone of a missing claim says so and waits', async () => {
     seedClasses('Immediate');
     h.start();
-    await h.api.create(RESOURCES.dataVolumes, dataVolume('orphan', { source: { pvc: { name: 'nothing' } } }));
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('orphan', { source: { pvc: { namespace: NS, name: 'nothing' } } }));
     await h.until('CloneWithoutSource', () => cond(dv('orphan'), 'Running')?.reason === 'CloneWithoutSource');
     expect(cond(dv('orphan'), 'Running')?.message).toBe(`the source claim ${NS}/nothing does not exist; create it or fix spec.source.pvc`);
   });
@@ -268,7 +268,7 @@ describe('DataVolume controller', () => {
     h.api.seed<PersistentVolumeClaim>(RESOURCES.persistentVolumeClaims, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'busy', namespace: NS }, spec: { resources: { requests: { storage: '68Mi' } } }, status: { phase: 'Bound' } });
     h.api.seed<Pod>(RESOURCES.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'virt-launcher-vm-x', namespace: NS, labels: { 'kubevirt.io': 'virt-launcher' } }, spec: { volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'busy' } }] } as Pod['spec'], status: { phase: 'Running' } });
     h.start();
-    await h.api.create(RESOURCES.dataVolumes, dataVolume('busy-copy', { source: { pvc: { name: 'busy' } }, storage: {} }));
+    await h.api.create(RESOURCES.dataVolumes, dataVolume('busy-copy', { source: { pvc: { namespace: NS, name: 'busy' } }, storage: {} }));
     await h.until('CloneSourceInUse', () => cond(dv('busy-copy'), 'Running')?.reason === 'CloneSourceInUse');
     expect(cond(dv('busy-copy'), 'Running')?.message).toBe(`pod ${NS}/virt-launcher-vm-x is using the source claim ${NS}/busy; stop the VM to clone its disk`);
     expect(pvc('busy-copy')).toBeUndefined();

@@ -4,6 +4,7 @@ import type { VirtualMachineInstanceSpec } from '../../kubevirt/vmi-spec.js';
 import type { FieldError } from '../field-error.js';
 import { joinKey, joinPath } from '../field-path.js';
 import { formatBytes, parseQuantity } from '../quantity.js';
+import { LAUNCHER_Q35_MACHINE_TYPES, LAUNCHER_QEMU_VERSION, launcherProvidesMachineType } from '../../kubevirt/machine-types.js';
 
 /** Each entry whose key an earlier entry already has, with the index of that earlier entry. */
 function repeats<T, K>(items: readonly T[], key: (t: T) => K | undefined): Array<{ index: number; first: number; key: K }> {
@@ -34,7 +35,19 @@ function missingTarget(name: string, at: string, what: string, target: string, t
   };
 }
 
+/** A versioned q35 type (e.g. a RHEL one, pc-q35-rhel9.4.0) that the nodes' QEMU lacks would fail only at start. */
+function checkMachineType(type: string | undefined, path: string, errors: FieldError[]): void {
+  if (launcherProvidesMachineType(type)) return;
+  const provided = ['q35', ...LAUNCHER_Q35_MACHINE_TYPES];
+  errors.push({
+    path, reason: 'NotSupportedValue', value: type, allowed: provided.map((t) => `"${t}"`).join(', '),
+    message: `"${type}" is not a machine type the nodes' QEMU (${LAUNCHER_QEMU_VERSION}) provides; it provides q35 (an alias of ${LAUNCHER_Q35_MACHINE_TYPES[0]}) and ${LAUNCHER_Q35_MACHINE_TYPES.join(', ')}`,
+    hint: 'use q35 (or leave the type out) unless the guest needs an older machine version',
+  });
+}
+
 export function checkVmiSpec(spec: VirtualMachineInstanceSpec, path: string, errors: FieldError[]): void {
+  checkMachineType(spec.domain.machine?.type, joinPath(joinPath(joinPath(path, 'domain'), 'machine'), 'type'), errors);
   const devicesPath = joinPath(joinPath(path, 'domain'), 'devices');
   const disksPath = joinPath(devicesPath, 'disks');
   const ifacesPath = joinPath(devicesPath, 'interfaces');
