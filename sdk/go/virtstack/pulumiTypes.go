@@ -1663,8 +1663,8 @@ type DataVolumeSpecPvc struct {
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
 	StorageClassName *string `pulumi:"storageClassName"`
-	// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-	// One of: `Filesystem`, `Block`.
+	// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+	// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
 	VolumeMode *string `pulumi:"volumeMode"`
 	// Binds to this existing PersistentVolume instead of provisioning one.
@@ -1696,8 +1696,8 @@ type DataVolumeSpecPvcArgs struct {
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
 	StorageClassName pulumi.StringPtrInput `pulumi:"storageClassName"`
-	// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-	// One of: `Filesystem`, `Block`.
+	// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+	// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
 	VolumeMode pulumi.StringPtrInput `pulumi:"volumeMode"`
 	// Binds to this existing PersistentVolume instead of provisioning one.
@@ -1806,8 +1806,8 @@ func (o DataVolumeSpecPvcOutput) StorageClassName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v DataVolumeSpecPvc) *string { return v.StorageClassName }).(pulumi.StringPtrOutput)
 }
 
-// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-// One of: `Filesystem`, `Block`.
+// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
 func (o DataVolumeSpecPvcOutput) VolumeMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v DataVolumeSpecPvc) *string { return v.VolumeMode }).(pulumi.StringPtrOutput)
@@ -1887,8 +1887,8 @@ func (o DataVolumeSpecPvcPtrOutput) StorageClassName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-// One of: `Filesystem`, `Block`.
+// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
 func (o DataVolumeSpecPvcPtrOutput) VolumeMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *DataVolumeSpecPvc) *string {
@@ -2089,6 +2089,9 @@ type DataVolumeTemplate struct {
 	// The desired DataVolume: a source, and the claim it populates.
 	// Manifest field: `spec.dataVolumeTemplates[].spec`.
 	Spec DataVolumeSpec `pulumi:"spec"`
+	// Accepted for compatibility with upstream (an empty object); ignored.
+	// Manifest field: `spec.dataVolumeTemplates[].status`.
+	Status *Presence `pulumi:"status"`
 }
 
 // DataVolumeTemplateInput is an input type that accepts DataVolumeTemplateArgs and DataVolumeTemplateOutput values.
@@ -2117,6 +2120,9 @@ type DataVolumeTemplateArgs struct {
 	// The desired DataVolume: a source, and the claim it populates.
 	// Manifest field: `spec.dataVolumeTemplates[].spec`.
 	Spec DataVolumeSpecInput `pulumi:"spec"`
+	// Accepted for compatibility with upstream (an empty object); ignored.
+	// Manifest field: `spec.dataVolumeTemplates[].status`.
+	Status PresencePtrInput `pulumi:"status"`
 }
 
 func (DataVolumeTemplateArgs) ElementType() reflect.Type {
@@ -2194,6 +2200,12 @@ func (o DataVolumeTemplateOutput) Metadata() EmbeddedObjectMetaOutput {
 // Manifest field: `spec.dataVolumeTemplates[].spec`.
 func (o DataVolumeTemplateOutput) Spec() DataVolumeSpecOutput {
 	return o.ApplyT(func(v DataVolumeTemplate) DataVolumeSpec { return v.Spec }).(DataVolumeSpecOutput)
+}
+
+// Accepted for compatibility with upstream (an empty object); ignored.
+// Manifest field: `spec.dataVolumeTemplates[].status`.
+func (o DataVolumeTemplateOutput) Status() PresencePtrOutput {
+	return o.ApplyT(func(v DataVolumeTemplate) *Presence { return v.Status }).(PresencePtrOutput)
 }
 
 type DataVolumeTemplateArrayOutput struct{ *pulumi.OutputState }
@@ -4259,7 +4271,7 @@ func (o KernelBootPtrOutput) KernelArgs() pulumi.StringPtrOutput {
 }
 
 type Machine struct {
-	// QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+	// QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
 	// Manifest field: `spec.template.spec.domain.machine.type`.
 	Type *string `pulumi:"type"`
 }
@@ -4276,7 +4288,7 @@ type MachineInput interface {
 }
 
 type MachineArgs struct {
-	// QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+	// QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
 	// Manifest field: `spec.template.spec.domain.machine.type`.
 	Type pulumi.StringPtrInput `pulumi:"type"`
 }
@@ -4358,7 +4370,7 @@ func (o MachineOutput) ToMachinePtrOutputWithContext(ctx context.Context) Machin
 	}).(MachinePtrOutput)
 }
 
-// QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+// QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
 // Manifest field: `spec.template.spec.domain.machine.type`.
 func (o MachineOutput) Type() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Machine) *string { return v.Type }).(pulumi.StringPtrOutput)
@@ -4388,7 +4400,7 @@ func (o MachinePtrOutput) Elem() MachineOutput {
 	}).(MachineOutput)
 }
 
-// QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+// QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
 // Manifest field: `spec.template.spec.domain.machine.type`.
 func (o MachinePtrOutput) Type() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Machine) *string {
@@ -5386,9 +5398,9 @@ type Pvc struct {
 	// Name of the source claim.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
 	Name string `pulumi:"name"`
-	// Namespace of the source claim; defaults to the DataVolume's namespace.
+	// Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
-	Namespace *string `pulumi:"namespace"`
+	Namespace string `pulumi:"namespace"`
 }
 
 // PvcInput is an input type that accepts PvcArgs and PvcOutput values.
@@ -5406,9 +5418,9 @@ type PvcArgs struct {
 	// Name of the source claim.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
 	Name pulumi.StringInput `pulumi:"name"`
-	// Namespace of the source claim; defaults to the DataVolume's namespace.
+	// Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
 	// Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
-	Namespace pulumi.StringPtrInput `pulumi:"namespace"`
+	Namespace pulumi.StringInput `pulumi:"namespace"`
 }
 
 func (PvcArgs) ElementType() reflect.Type {
@@ -5494,10 +5506,10 @@ func (o PvcOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v Pvc) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// Namespace of the source claim; defaults to the DataVolume's namespace.
+// Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
-func (o PvcOutput) Namespace() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v Pvc) *string { return v.Namespace }).(pulumi.StringPtrOutput)
+func (o PvcOutput) Namespace() pulumi.StringOutput {
+	return o.ApplyT(func(v Pvc) string { return v.Namespace }).(pulumi.StringOutput)
 }
 
 type PvcPtrOutput struct{ *pulumi.OutputState }
@@ -5535,14 +5547,14 @@ func (o PvcPtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Namespace of the source claim; defaults to the DataVolume's namespace.
+// Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
 // Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
 func (o PvcPtrOutput) Namespace() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Pvc) *string {
 		if v == nil {
 			return nil
 		}
-		return v.Namespace
+		return &v.Namespace
 	}).(pulumi.StringPtrOutput)
 }
 
@@ -6448,8 +6460,8 @@ type Storage struct {
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
 	StorageClassName *string `pulumi:"storageClassName"`
-	// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-	// One of: `Filesystem`, `Block`.
+	// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+	// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
 	VolumeMode *string `pulumi:"volumeMode"`
 	// Binds to this existing PersistentVolume instead of provisioning one.
@@ -6481,8 +6493,8 @@ type StorageArgs struct {
 	// StorageClass to provision from; omitted means the cluster default.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
 	StorageClassName pulumi.StringPtrInput `pulumi:"storageClassName"`
-	// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-	// One of: `Filesystem`, `Block`.
+	// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+	// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 	// Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
 	VolumeMode pulumi.StringPtrInput `pulumi:"volumeMode"`
 	// Binds to this existing PersistentVolume instead of provisioning one.
@@ -6591,8 +6603,8 @@ func (o StorageOutput) StorageClassName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.StorageClassName }).(pulumi.StringPtrOutput)
 }
 
-// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-// One of: `Filesystem`, `Block`.
+// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
 func (o StorageOutput) VolumeMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.VolumeMode }).(pulumi.StringPtrOutput)
@@ -6672,8 +6684,8 @@ func (o StoragePtrOutput) StorageClassName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-// One of: `Filesystem`, `Block`.
+// Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+// One of: `Filesystem`, `Block`, `FromStorageProfile`.
 // Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
 func (o StoragePtrOutput) VolumeMode() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Storage) *string {

@@ -208,8 +208,8 @@ export interface DataVolumeSpecPvcArgs {
      */
     storageClassName?: pulumi.Input<string | undefined>;
     /**
-     * Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-     * One of: `Filesystem`, `Block`.
+     * Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+     * One of: `Filesystem`, `Block`, `FromStorageProfile`.
      * Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
      */
     volumeMode?: pulumi.Input<string | undefined>;
@@ -256,6 +256,11 @@ export interface DataVolumeTemplateArgs {
      * Manifest field: `spec.dataVolumeTemplates[].spec`.
      */
     spec: pulumi.Input<inputs.DataVolumeSpecArgs>;
+    /**
+     * Accepted for compatibility with upstream (an empty object); ignored.
+     * Manifest field: `spec.dataVolumeTemplates[].status`.
+     */
+    status?: pulumi.Input<inputs.PresenceArgs | undefined>;
 }
 
 export interface DevicesArgs {
@@ -523,7 +528,7 @@ export interface KernelBootArgs {
 
 export interface MachineArgs {
     /**
-     * QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+     * QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
      * Manifest field: `spec.template.spec.domain.machine.type`.
      */
     type?: pulumi.Input<string | undefined>;
@@ -620,10 +625,10 @@ export interface PvcArgs {
      */
     name: pulumi.Input<string>;
     /**
-     * Namespace of the source claim; defaults to the DataVolume's namespace.
+     * Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
      * Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
      */
-    namespace?: pulumi.Input<string | undefined>;
+    namespace: pulumi.Input<string>;
 }
 
 export interface RegistryArgs {
@@ -728,8 +733,8 @@ export interface StorageArgs {
      */
     storageClassName?: pulumi.Input<string | undefined>;
     /**
-     * Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-     * One of: `Filesystem`, `Block`.
+     * Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+     * One of: `Filesystem`, `Block`, `FromStorageProfile`.
      * Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
      */
     volumeMode?: pulumi.Input<string | undefined>;

@@ -906,8 +906,8 @@ class DataVolumeSpecPvcArgsDict(TypedDict):
     """
     volume_mode: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-    One of: `Filesystem`, `Block`.
+    Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+    One of: `Filesystem`, `Block`, `FromStorageProfile`.
     Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
     """
     volume_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
@@ -934,8 +934,8 @@ class DataVolumeSpecPvcArgs:
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.selector`.
         :param pulumi.Input[_builtins.str] storage_class_name: StorageClass to provision from; omitted means the cluster default.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.storageClassName`.
-        :param pulumi.Input[_builtins.str] volume_mode: Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-               One of: `Filesystem`, `Block`.
+        :param pulumi.Input[_builtins.str] volume_mode: Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+               One of: `Filesystem`, `Block`, `FromStorageProfile`.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
         :param pulumi.Input[_builtins.str] volume_name: Binds to this existing PersistentVolume instead of provisioning one.
                Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeName`.
@@ -1009,8 +1009,8 @@ class DataVolumeSpecPvcArgs:
     @pulumi.getter(name="volumeMode")
     def volume_mode(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-        One of: `Filesystem`, `Block`.
+        Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+        One of: `Filesystem`, `Block`, `FromStorageProfile`.
         Manifest field: `spec.dataVolumeTemplates[].spec.pvc.volumeMode`.
         """
         return pulumi.get(self, "volume_mode")
@@ -1111,6 +1111,11 @@ class DataVolumeTemplateArgsDict(TypedDict):
     One of: `DataVolume`.
     Manifest field: `spec.dataVolumeTemplates[].kind`.
     """
+    status: NotRequired[pulumi.Input[Optional['PresenceArgsDict']]]
+    """
+    Accepted for compatibility with upstream (an empty object); ignored.
+    Manifest field: `spec.dataVolumeTemplates[].status`.
+    """
 
 @pulumi.input_type
 class DataVolumeTemplateArgs:
@@ -1118,7 +1123,8 @@ class DataVolumeTemplateArgs:
                  metadata: pulumi.Input['EmbeddedObjectMetaArgs'],
                  spec: pulumi.Input['DataVolumeSpecArgs'],
                  api_version: pulumi.Input[Optional[_builtins.str]] = None,
-                 kind: pulumi.Input[Optional[_builtins.str]] = None):
+                 kind: pulumi.Input[Optional[_builtins.str]] = None,
+                 status: pulumi.Input[Optional['PresenceArgs']] = None):
         """
         :param pulumi.Input['EmbeddedObjectMetaArgs'] metadata: Name (required) and labels of the DataVolume.
                Manifest field: `spec.dataVolumeTemplates[].metadata`.
@@ -1130,6 +1136,8 @@ class DataVolumeTemplateArgs:
         :param pulumi.Input[_builtins.str] kind: DataVolume when given.
                One of: `DataVolume`.
                Manifest field: `spec.dataVolumeTemplates[].kind`.
+        :param pulumi.Input['PresenceArgs'] status: Accepted for compatibility with upstream (an empty object); ignored.
+               Manifest field: `spec.dataVolumeTemplates[].status`.
         """
         pulumi.set(__self__, "metadata", metadata)
         pulumi.set(__self__, "spec", spec)
@@ -1137,6 +1145,8 @@ class DataVolumeTemplateArgs:
             pulumi.set(__self__, "api_version", api_version)
         if kind is not None:
             pulumi.set(__self__, "kind", kind)
+        if status is not None:
+            pulumi.set(__self__, "status", status)
 
     @_builtins.property
     @pulumi.getter
@@ -1191,6 +1201,19 @@ class DataVolumeTemplateArgs:
     @kind.setter
     def kind(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "kind", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> pulumi.Input[Optional['PresenceArgs']]:
+        """
+        Accepted for compatibility with upstream (an empty object); ignored.
+        Manifest field: `spec.dataVolumeTemplates[].status`.
+        """
+        return pulumi.get(self, "status")
+
+    @status.setter
+    def status(self, value: pulumi.Input[Optional['PresenceArgs']]):
+        pulumi.set(self, "status", value)
 
 
 class DevicesArgsDict(TypedDict):
@@ -2340,7 +2363,7 @@ class KernelBootArgs:
 class MachineArgsDict(TypedDict):
     type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+    QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
     Manifest field: `spec.template.spec.domain.machine.type`.
     """
 
@@ -2349,7 +2372,7 @@ class MachineArgs:
     def __init__(__self__, *,
                  type: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        :param pulumi.Input[_builtins.str] type: QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+        :param pulumi.Input[_builtins.str] type: QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
                Manifest field: `spec.template.spec.domain.machine.type`.
         """
         if type is not None:
@@ -2359,7 +2382,7 @@ class MachineArgs:
     @pulumi.getter
     def type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        QEMU machine type; q35 (the default) or a versioned pc-q35-*. Empty means the default.
+        QEMU machine type: q35 (the default) or a versioned pc-q35-<version> that the launcher's QEMU provides (pc-q35-2.4 to pc-q35-7.2). Empty means the default.
         Manifest field: `spec.template.spec.domain.machine.type`.
         """
         return pulumi.get(self, "type")
@@ -2717,9 +2740,9 @@ class PvcArgsDict(TypedDict):
     Name of the source claim.
     Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
     """
-    namespace: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    namespace: pulumi.Input[_builtins.str]
     """
-    Namespace of the source claim; defaults to the DataVolume's namespace.
+    Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
     Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
     """
 
@@ -2727,16 +2750,15 @@ class PvcArgsDict(TypedDict):
 class PvcArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
-                 namespace: pulumi.Input[Optional[_builtins.str]] = None):
+                 namespace: pulumi.Input[_builtins.str]):
         """
         :param pulumi.Input[_builtins.str] name: Name of the source claim.
                Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.name`.
-        :param pulumi.Input[_builtins.str] namespace: Namespace of the source claim; defaults to the DataVolume's namespace.
+        :param pulumi.Input[_builtins.str] namespace: Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
                Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
         """
         pulumi.set(__self__, "name", name)
-        if namespace is not None:
-            pulumi.set(__self__, "namespace", namespace)
+        pulumi.set(__self__, "namespace", namespace)
 
     @_builtins.property
     @pulumi.getter
@@ -2753,15 +2775,15 @@ class PvcArgs:
 
     @_builtins.property
     @pulumi.getter
-    def namespace(self) -> pulumi.Input[Optional[_builtins.str]]:
+    def namespace(self) -> pulumi.Input[_builtins.str]:
         """
-        Namespace of the source claim; defaults to the DataVolume's namespace.
+        Namespace of the source claim (required, as upstream: write the DataVolume's own for a claim beside it).
         Manifest field: `spec.dataVolumeTemplates[].spec.source.pvc.namespace`.
         """
         return pulumi.get(self, "namespace")
 
     @namespace.setter
-    def namespace(self, value: pulumi.Input[Optional[_builtins.str]]):
+    def namespace(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "namespace", value)
 
 
@@ -3130,8 +3152,8 @@ class StorageArgsDict(TypedDict):
     """
     volume_mode: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-    One of: `Filesystem`, `Block`.
+    Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+    One of: `Filesystem`, `Block`, `FromStorageProfile`.
     Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
     """
     volume_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
@@ -3158,8 +3180,8 @@ class StorageArgs:
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.selector`.
         :param pulumi.Input[_builtins.str] storage_class_name: StorageClass to provision from; omitted means the cluster default.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.storageClassName`.
-        :param pulumi.Input[_builtins.str] volume_mode: Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-               One of: `Filesystem`, `Block`.
+        :param pulumi.Input[_builtins.str] volume_mode: Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+               One of: `Filesystem`, `Block`, `FromStorageProfile`.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
         :param pulumi.Input[_builtins.str] volume_name: Binds to this existing PersistentVolume instead of provisioning one.
                Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeName`.
@@ -3233,8 +3255,8 @@ class StorageArgs:
     @pulumi.getter(name="volumeMode")
     def volume_mode(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Filesystem (a disk image file on a filesystem) or Block (a raw block device).
-        One of: `Filesystem`, `Block`.
+        Filesystem (a disk image file on a filesystem), Block (a raw block device), or FromStorageProfile (CDI: the StorageClass decides; Filesystem here).
+        One of: `Filesystem`, `Block`, `FromStorageProfile`.
         Manifest field: `spec.dataVolumeTemplates[].spec.storage.volumeMode`.
         """
         return pulumi.get(self, "volume_mode")
