@@ -99,7 +99,8 @@ test('without a recent Go (only an old one on PATH, nothing cached), ./virtstack
     expect(r.out).toMatch(/virtstack: no Go >= 1\.26 here \(go version go1\.19\.8 linux\/amd64\); fetching Go 1\.26\.8 from the Go module proxy \(golang\.org\/toolchain@v0\.0\.1-go1\.26\.8\.linux-amd64\)/);
     expect(r.out).not.toMatch(/https?:\/\//);
     expect(r.out).toContain('virtstack up: done');
-    expect(Object.keys(resourceSummary(r.out))).toEqual(['unchanged']);
+    // The main job ran to its end on that Go (what it changed depends on what the tests before left).
+    expect(demoVmi().phase).toBe('Running');
     // A whole, working distribution: it builds a program offline.
     const fetched = join(dir, 'cache', 'go1.26.8', 'bin', 'go');
     const src = join(dir, 'hello');
