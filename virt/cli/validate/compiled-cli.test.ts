@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMANDS } from '../dispatch.js';
 import { REPO_ROOT, runCompiledVirtctl } from '../testing/compiled-virtctl.js';
 
 const GOOD_VMI = `apiVersion: kubevirt.io/v1
@@ -57,7 +58,7 @@ describe('virtctl (compiled) validate', () => {
     expect(usage.stderr.split('\n')[0]).toBe("virtctl validate: unknown option '--nope'");
     const unknown = runCompiledVirtctl(['launch']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe("virtctl: unknown command 'launch'; available: start, stop, restart, pause, unpause, console, vnc, expose, image-upload, validate");
+    expect(unknown.stderr.split('\n')[0]).toBe(`virtctl: unknown command 'launch'; available: ${COMMANDS.map((c) => c.name).join(', ')}`);
   });
 
   it('prints JSON for machines', () => {
