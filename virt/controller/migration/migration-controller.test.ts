@@ -105,6 +105,28 @@ describe('MigrationController', () => {
     expect(getVmim()?.status?.phaseTransitionTimestamps?.map((t) => t.phase)).toEqual(['Pending', 'Scheduling', 'Scheduled', 'PreparingTarget', 'TargetReady', 'Running', 'Succeeded']);
   });
 
+  it('a finished migration never deletes the target pod of the next one (back to the first node)', async () => {
+    h = new Harness();
+    h.start();
+    await runningVmi();
+    const first = await toPreparingTarget();
+    await handlerWrites((v) => { ms(v).targetNodeAddress = '10.0.0.2'; ms(v).startTimestamp = '2026-03-01T10:01:00Z'; });
+    await handlerWrites((v) => { v.status!.nodeName = 'node-2'; Object.assign(ms(v), { completed: true, failed: false, targetNodeDomainDetected: true }); });
+    await h.until('mig1 Succeeded', () => phaseOf() === 'Succeeded');
+    await h.until('the old source gone', () => h.pods().filter((p) => !p.metadata.deletionTimestamp).length === 1);
+    for (const p of h.pods().filter((q) => q.metadata.deletionTimestamp)) await h.finishPodDeletion(p);
+    await h.api.create(RESOURCES.migrations, vmim('mig2'));
+    const back = await h.until('mig2\'s target pod', () => targetOf('mig2'));
+    expect(JSON.stringify(back.spec?.affinity)).toContain('"values":["node-2"]');
+    await h.runPod(back, 'node-1');
+    await h.until('mig2 PreparingTarget', () => phaseOf('mig2') === 'PreparingTarget');
+    // Every VMI change wakes mig1 too: it must leave mig2's target (on mig1's source node) alone.
+    await handlerWrites((v) => { ms(v).targetNodeAddress = '10.0.0.1'; });
+    await h.until('mig2 TargetReady', () => phaseOf('mig2') === 'TargetReady');
+    expect(h.pods().find((p) => p.metadata.uid === back.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
+    expect(h.pods().find((p) => p.metadata.uid === first.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it('fails when the target pod ends, deletes it, and leaves the VM on the source', async () => {
     h = new Harness();
     h.start();

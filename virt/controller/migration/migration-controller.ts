@@ -185,8 +185,11 @@ export class MigrationController {
       const ms = ours(vmi);
       if (phase === 'Failed') await this.deletePods(m, targets, log);
       else if (vmi && ms?.targetNode && vmi.status?.nodeName === ms.targetNode) {
-        // The guest runs on the target: every other pod of the VMI is the old source.
-        const sources = vmiPods.filter((p) => p.spec?.nodeName !== ms.targetNode && p.metadata.deletionTimestamp === undefined);
+        // The guest runs on the target: the old source goes — never the target pod of a later migration of
+        // the VMI (this sync runs again on every VMI change, also while the next migration prepares).
+        const activeJobs = new Set(d.migrations.store.byIndex('vmi', vmiKey).filter((o) => !isFinalMigration(o)).map((o) => o.metadata.uid ?? ''));
+        const sources = vmiPods.filter((p) => p.metadata.deletionTimestamp === undefined && p.spec?.nodeName === ms.sourceNode
+          && (p.metadata.name === ms.sourcePod || !activeJobs.has(p.metadata.labels?.[MIGRATION_JOB_LABEL] ?? '')));
         await this.deletePods(m, sources, log);
         if (vmi.status?.evacuationNodeName && vmi.status.evacuationNodeName !== vmi.status.nodeName) {
           const s = structuredClone(vmi.status);
