@@ -123,6 +123,8 @@ describe('MigrationController', () => {
     // Every VMI change wakes mig1 too: it must leave mig2's target (on mig1's source node) alone.
     await handlerWrites((v) => { ms(v).targetNodeAddress = '10.0.0.1'; });
     await h.until('mig2 TargetReady', () => phaseOf('mig2') === 'TargetReady');
+    // …and mig2's target-node label, the only way node-1's handler sees the VMI it is to receive.
+    expect(h.vmi()?.metadata.labels?.[MIGRATION_TARGET_NODE_LABEL]).toBe('node-1');
     expect(h.pods().find((p) => p.metadata.uid === back.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
     expect(h.pods().find((p) => p.metadata.uid === first.metadata.uid)?.metadata.deletionTimestamp).toBeUndefined();
   });

@@ -170,7 +170,7 @@ export class MigrationController {
       }
       const succeeded = ms?.completed === true && ms.failed !== true;
       if (!succeeded) await this.deletePods(m, targets, log);
-      if (vmi) await this.dropTargetLabel(vmi);
+      if (vmi) await this.dropTargetLabel(vmi, m);
       await this.dropFinalizer(m);
       return;
     }
@@ -197,7 +197,7 @@ export class MigrationController {
           vmi = await writeStatus(d.api, RESOURCES.virtualMachineInstances, vmi, s) ?? vmi;
         }
       }
-      if (vmi) await this.dropTargetLabel(vmi);
+      if (vmi) await this.dropTargetLabel(vmi, m);
       await this.dropFinalizer(m);
       return;
     }
@@ -441,10 +441,14 @@ export class MigrationController {
     }
   }
 
-  private async dropTargetLabel(vmi: VirtualMachineInstance): Promise<void> {
+  /** The target-node label goes with the migration that put it there, never with a later one's. */
+  private async dropTargetLabel(vmi: VirtualMachineInstance, m: VirtualMachineInstanceMigration): Promise<void> {
     if (vmi.metadata.labels?.[MIGRATION_TARGET_NODE_LABEL] === undefined) return;
-    // Another migration of the VMI may already have put its own target there.
-    const active = this.d.migrations.store.byIndex('vmi', objectKey(vmi)).some((o) => !isFinalMigration(o) && o.metadata.deletionTimestamp === undefined && (o.status?.phase === 'PreparingTarget' || o.status?.phase === 'TargetReady' || o.status?.phase === 'Running'));
+    const owner = vmi.status?.migrationState?.migrationUid;
+    if (owner !== undefined && owner !== m.metadata.uid) return;
+    // A later migration of the VMI may have set its label already while its own phase (in this cache) is still
+    // Scheduled: this sync runs on every VMI change, so any unfinished migration other than this one keeps it.
+    const active = this.d.migrations.store.byIndex('vmi', objectKey(vmi)).some((o) => o.metadata.uid !== m.metadata.uid && !isFinalMigration(o) && o.metadata.deletionTimestamp === undefined);
     if (active) return;
     const next = structuredClone(vmi) as VirtualMachineInstance;
     const labels = { ...(next.metadata.labels ?? {}) };
