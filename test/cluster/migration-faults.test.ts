@@ -1,6 +1,5 @@
-// Faults in the middle of a live migration (issue 12). To be sure a migration is under way when the fault
-// strikes, the incoming QEMU on the target is stopped (SIGSTOP, from the host) as soon as it exists: the
-// stream stalls, the VMIM stays Running, and the fault then hits a migration that has really begun.
+// Faults in the middle of a live migration (issue 12), each striking a migration held mid-way
+// (migration-stall.ts): the VMIM stays Running until the fault.
 // - the target launcher pod killed: the VMIM fails, the VM keeps running (and counting) on the source;
 // - the source node's handler killed: its relay dies with it, and once a handler is back the VM runs on
 //   exactly one node and the VMI's status says which.
@@ -8,6 +7,7 @@ import { COUNTER_PREFIX } from '../guest/init-script.js';
 import { waitFor } from './exec.js';
 import { api } from './kube-api.js';
 import { getVmi, launcherPodsOf, qemuOf, serialLog, STACK_NAMESPACE, stackNamespace, vmManifest, waitVmiPhase, type LauncherPod } from './stack.js';
+import { resumeQemu, stopIncomingQemu } from './migration-stall.js';
 import { kubectlOk as ok } from './testing.js';
 
 const ns = stackNamespace('mig-faults');
@@ -41,34 +41,20 @@ async function stalledMigration(): Promise<{ vmim: Vmim; stopped: number; target
     metadata: { generateName: `${VM}-` },
     spec: { vmiName: VM },
   });
-  const stopped = await waitFor('the incoming QEMU on the target', 180_000, async () => {
-    const other = (await qemuOf(ns.name, VM)).find((q) => pidOf(q) !== pidOf(sourceQemu!));
-    if (!other) return undefined;
-    process.kill(pidOf(other), 'SIGSTOP');
-    return pidOf(other);
-  }, 50);
+  const stopped = await stopIncomingQemu(ns.name, VM, sourceQemu!);
   const phase = await waitFor('the VMIM to be Running', 120_000, async () => {
     const m = await api<Vmim>('GET', `/apis/kubevirt.io/v1/namespaces/${ns.name}/virtualmachineinstancemigrations/${vmim.metadata.name}`);
     return m.status?.phase === 'Running' || m.status?.phase === 'Failed' || m.status?.phase === 'Succeeded' ? m.status.phase : undefined;
   }, 200).catch((e: unknown) => {
-    resume(stopped);
+    resumeQemu(stopped);
     throw e;
   });
   if (phase !== 'Running') {
-    resume(stopped);
+    resumeQemu(stopped);
     throw new Error(`VMIM ${vmim.metadata.name} ended ${phase} before the fault could strike`);
   }
   const target = (await launcherPodsOf(ns.name, VM)).find((p) => p.metadata.uid !== sourcePod.metadata.uid)!;
   return { vmim, stopped, target };
-}
-
-/** The test stopped that QEMU; whatever happens to its pod, it must be able to run (and die) again. */
-function resume(pid: number): void {
-  try {
-    process.kill(pid, 'SIGCONT');
-  } catch {
-    // already gone with its pod
-  }
 }
 
 async function vmimEnd(name: string): Promise<string> {
@@ -97,7 +83,7 @@ async function onTheSourceOnly(): Promise<void> {
 test('the target launcher pod killed mid-migration: the VMIM fails, the VM keeps running on the source', async () => {
   const { vmim, target, stopped } = await stalledMigration();
   ok(['-n', ns.name, 'delete', 'pod', target.metadata.name, '--grace-period=0', '--force']);
-  resume(stopped);
+  resumeQemu(stopped);
   expect(await vmimEnd(vmim.metadata.name)).toBe('Failed');
   const vmi = await api<{ status?: { migrationState?: { completed?: boolean; failed?: boolean; failureReason?: string } } }>('GET', `/apis/kubevirt.io/v1/namespaces/${ns.name}/virtualmachineinstances/${VM}`);
   expect(vmi.status?.migrationState).toMatchObject({ completed: true, failed: true });
@@ -110,7 +96,7 @@ test('the source node\'s handler killed mid-migration: the VM ends on exactly on
   const handler = handlers.items.find((h) => h.spec.nodeName === sourceNode)!;
   ok(['-n', STACK_NAMESPACE, 'delete', 'pod', handler.metadata.name, '--grace-period=0', '--force']);
   // Let the target go on: whatever survived of the streams may finish or fail, but one node must win.
-  resume(stopped);
+  resumeQemu(stopped);
   const phase = await vmimEnd(vmim.metadata.name);
   process.stdout.write(`VMIM after the source handler was killed: ${phase}\n`);
   await waitFor('a handler on the source node again', 120_000, async () => {

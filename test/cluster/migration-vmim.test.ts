@@ -10,6 +10,7 @@ import { SHARED_STORAGE_CLASS } from './cluster.js';
 import { waitFor } from './exec.js';
 import { api } from './kube-api.js';
 import { getVmi, GUEST_IMAGE, launcherPodsOf, qemuOf, serialLog, stackNamespace, vmManifest, waitSerial, waitVmiPhase, type LauncherPod, type VmTemplateSpec } from './stack.js';
+import { resumeQemu, stopIncomingQemu } from './migration-stall.js';
 import { kubectl, kubectlOk as ok } from './testing.js';
 import { virtctl } from './virtctl-support.js';
 
@@ -127,11 +128,23 @@ test('virtctl migrate-cancel mid-way: the VM stays on its node, the target pod g
   const vmi = 'cd';
   const from = (await getVmi(ns.name, vmi))!.status!.nodeName!;
   const { pod: source } = await counting(vmi, -1);
+  const [sourceQemu] = await qemuOf(ns.name, vmi);
   expect(virtctl(['migrate', vmi, '-n', ns.name]).code).toBe(0);
-  const m = await waitFor('a migration with its target pod', 120_000, async () => (await migrations(vmi)).find((x) => x.status?.phase && !['Pending', 'Succeeded', 'Failed'].includes(x.status.phase)), 200);
-  const r = virtctl(['migrate-cancel', vmi, '-n', ns.name]);
-  expect(r.stdout).toBe(`VM ${vmi} was scheduled to migrate-cancel (VirtualMachineInstanceMigration ${m.metadata.name})\n`);
-  await waitFor('the VMIM to go', 180_000, async () => ((await migrations(vmi)).some((x) => x.metadata.uid === m.metadata.uid) ? undefined : true), 500);
+  // Held mid-way, so the cancel meets a migration under way, not one not yet begun or already done.
+  const stopped = await stopIncomingQemu(ns.name, vmi, sourceQemu!);
+  let cancelled: string | undefined;
+  try {
+    const m = await waitFor('the migration Running', 120_000, async () => (await migrations(vmi)).find((x) => x.status?.phase === 'Running'), 200);
+    cancelled = m.metadata.uid;
+    const r = virtctl(['migrate-cancel', vmi, '-n', ns.name]);
+    expect(r.stdout).toBe(`VM ${vmi} was scheduled to migrate-cancel (VirtualMachineInstanceMigration ${m.metadata.name})\n`);
+    // The target resumes once the source handler has asked libvirt to cancel (it then writes 'Aborting'): a
+    // stopped target QEMU would also hold up the cancel's own end, which is not what this test is about.
+    await waitFor('the source handler to cancel', 60_000, async () => ((await api<VmiFull>('GET', `/apis/kubevirt.io/v1/namespaces/${ns.name}/virtualmachineinstances/${vmi}`)).status?.migrationState?.abortStatus ? true : undefined), 200);
+  } finally {
+    resumeQemu(stopped);
+  }
+  await waitFor('the VMIM to go', 180_000, async () => ((await migrations(vmi)).some((x) => x.metadata.uid === cancelled) ? undefined : true), 500);
   await waitFor('only the source pod left', 180_000, async () => {
     const pods = await launcherPodsOf(ns.name, vmi);
     return pods.length === 1 && pods[0]!.metadata.uid === source.metadata.uid ? true : undefined;

@@ -195,9 +195,9 @@ test('source: after a handler restart, a migration the launcher reports finished
   expect(h.get().status!.migrationState).toMatchObject({ completed: true, failed: true, failureReason: 'connection reset' });
 });
 
-test('the cluster\'s bandwidth and auto-converge settings reach libvirt; PVC-only VMs migrate without a block copy', () => {
+test('the cluster\'s bandwidth and auto-converge settings reach libvirt; PVC-only VMs migrate without a block copy, their shared claims vouched for', () => {
   const v = vmi({ ...base, migrationConfiguration: { bandwidthPerMigration: '64Mi', allowAutoConverge: true } });
   expect(migrateOptions(v)).toEqual({ nonSharedDisk: true, incremental: true, bandwidthMiBps: 64, autoConverge: true });
   const shared = { ...v, spec: { ...v.spec, volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'c' } }] } } as VirtualMachineInstance;
-  expect(migrateOptions(shared)).toEqual({ bandwidthMiBps: 64, autoConverge: true });
+  expect(migrateOptions(shared)).toEqual({ allowUnsafe: true, bandwidthMiBps: 64, autoConverge: true });
 });

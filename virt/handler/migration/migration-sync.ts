@@ -102,8 +102,13 @@ export function migrateOptions(vmi: VirtualMachineInstance): MigrationOptions {
   const block = needsBlockMigration(vmi);
   const cfg = vmi.status?.migrationState?.migrationConfiguration;
   const bw = cfg?.bandwidthPerMigration ? bytesOfQuantity(cfg.bandwidthPerMigration) : 0;
+  // A VMI is migratable only when its claims are ReadWriteMany, i.e. really shared between the nodes; libvirt
+  // 9.0 cannot tell that of a filesystem it does not know as a network or cluster one (the local cluster's
+  // shared folder is plain ext4) and refuses "Migration without shared storage is unsafe". The stack vouches.
+  const sharedClaims = (vmi.spec.volumes ?? []).some((v) => v.persistentVolumeClaim || v.dataVolume);
   return {
     ...(block ? { nonSharedDisk: true, incremental: true } : {}),
+    ...(sharedClaims ? { allowUnsafe: true } : {}),
     ...(bw > 0 ? { bandwidthMiBps: Math.max(1, Math.floor(bw / 2 ** 20)) } : {}),
     ...(cfg?.allowAutoConverge ? { autoConverge: true } : {}),
   };
