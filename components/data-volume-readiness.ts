@@ -5,27 +5,10 @@
 // pods — what `kubectl describe dv` would show, in the error of the `pulumi up` that waited.
 import { isNotFound, type KubeApi, type KubeObject } from '../virt/kube/api.js';
 import { RESOURCES } from '../virt/kube/resources.js';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
+import { describeConditions, warningEventsOf, type Condition } from './warning-events.js';
 
 interface DvObject extends KubeObject {
   status?: { phase?: string; progress?: string; restartCount?: number; claimName?: string; conditions?: Condition[] };
-}
-
-interface EventObject extends KubeObject {
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  involvedObject?: { kind?: string; name?: string };
-  lastTimestamp?: string;
-  eventTime?: string;
-  firstTimestamp?: string;
 }
 
 /** What the component reports of a DataVolume: its outputs. */
@@ -66,26 +49,10 @@ function podOfDv(pod: string, claim: string, uid: string): boolean {
   return pod === `importer-${claim}` || pod === `cdi-upload-${claim}` || (uid !== '' && pod === `${uid}-source-pod`);
 }
 
-const when = (e: EventObject): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '';
-
 /** The DataVolume's, its claim's and its pods' Warning events, newest last. */
 export async function dvWarningEvents(api: KubeApi, namespace: string, name: string, state: DvState | undefined, limit = 5): Promise<string[]> {
   const claim = state?.claimName || name;
-  const events = (await api.list<EventObject>(RESOURCES.events, { namespace })).items;
-  const mine = events.filter((e) => {
-    const o = e.involvedObject ?? {};
-    if (e.type !== 'Warning') return false;
-    if (o.kind === 'DataVolume' && o.name === name) return true;
-    if (o.kind === 'PersistentVolumeClaim' && o.name === claim) return true;
-    return o.kind === 'Pod' && podOfDv(o.name ?? '', claim, state?.uid ?? '');
-  });
-  mine.sort((a, b) => when(a).localeCompare(when(b)));
-  return mine.slice(-limit).map((e) => `${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.reason ?? ''}: ${e.message ?? ''}${(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`);
-}
-
-function describeConditions(conds: Condition[] | undefined): string {
-  if (!conds?.length) return 'none';
-  return conds.map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`).join('; ');
+  return warningEventsOf(api, namespace, (o) => (o.kind === 'DataVolume' && o.name === name) || (o.kind === 'PersistentVolumeClaim' && o.name === claim) || (o.kind === 'Pod' && podOfDv(o.name ?? '', claim, state?.uid ?? '')), limit);
 }
 
 /**

@@ -3,13 +3,7 @@
 // missing, …) — what `kubectl describe` would show, in the error of the `pulumi up` that waited.
 import { isNotFound, type KubeApi, type KubeObject } from '../virt/kube/api.js';
 import { RESOURCES } from '../virt/kube/resources.js';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
+import { describeConditions, warningEventsOf, type Condition } from './warning-events.js';
 
 interface VmObject extends KubeObject {
   spec?: { runStrategy?: string };
@@ -21,17 +15,6 @@ export const VM_GENERATION_ANNOTATION = 'kubevirt.io/vm-generation';
 
 interface VmiObject extends KubeObject {
   status?: { phase?: string; nodeName?: string; interfaces?: { ipAddress?: string }[]; conditions?: Condition[] };
-}
-
-interface EventObject extends KubeObject {
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  involvedObject?: { kind?: string; name?: string };
-  lastTimestamp?: string;
-  eventTime?: string;
-  firstTimestamp?: string;
 }
 
 /** What the component reports of a VM: its outputs. */
@@ -110,24 +93,9 @@ export async function vmState(api: KubeApi, namespace: string, name: string): Pr
   };
 }
 
-function describeConditions(conds: Condition[] | undefined): string {
-  if (!conds?.length) return 'none';
-  return conds.map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`).join('; ');
-}
-
-const when = (e: EventObject): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '';
-
 /** The VM's, its VMI's and its launcher pods' Warning events, newest last. */
 export async function warningEvents(api: KubeApi, namespace: string, name: string, limit = 5): Promise<string[]> {
-  const events = (await api.list<EventObject>(RESOURCES.events, { namespace })).items;
-  const mine = events.filter((e) => {
-    const o = e.involvedObject ?? {};
-    if (e.type !== 'Warning') return false;
-    if ((o.kind === 'VirtualMachine' || o.kind === 'VirtualMachineInstance') && o.name === name) return true;
-    return o.kind === 'Pod' && (o.name ?? '').startsWith(`virt-launcher-${name}-`);
-  });
-  mine.sort((a, b) => when(a).localeCompare(when(b)));
-  return mine.slice(-limit).map((e) => `${e.involvedObject?.kind}/${e.involvedObject?.name}: ${e.reason ?? ''}: ${e.message ?? ''}${(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`);
+  return warningEventsOf(api, namespace, (o) => ((o.kind === 'VirtualMachine' || o.kind === 'VirtualMachineInstance') && o.name === name) || (o.kind === 'Pod' && (o.name ?? '').startsWith(`virt-launcher-${name}-`)), limit);
 }
 
 /** Everything the error of a VM that did not get Ready says about it. */

@@ -2,6 +2,7 @@
 // labelled with the pool's name and the revision of the template they were made from.
 import { createHash } from 'node:crypto';
 import type { VirtualMachinePool } from '../../api/index.js';
+import { canonicalJson } from '../canonical-json.js';
 
 export const POOL_LABELS = {
   /** upstream's label on every VM (and VMI) of a pool: the pool's name. */
@@ -24,23 +25,13 @@ export function ordinalOf(pool: string, vmName: string): number | undefined {
   return Number(rest);
 }
 
-/** JSON with object keys sorted, so equal templates hash equal whatever order their keys came in. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * The revision of the pool's current template: `<pool>-<hash of the template>` (a label value: at most 63
  * characters, so a long pool name is cut). Upstream names ControllerRevisions alike; virtstack keeps no
  * ControllerRevision objects, the label on each VM is the record.
  */
 export function templateRevision(pool: VirtualMachinePool): string {
-  const hash = createHash('sha256').update(canonical(pool.spec.virtualMachineTemplate)).digest('hex').slice(0, 10);
+  const hash = createHash('sha256').update(canonicalJson(pool.spec.virtualMachineTemplate)).digest('hex').slice(0, 10);
   const name = (pool.metadata.name ?? '').slice(0, 63 - hash.length - 1).replace(/[-_.]+$/, '');
   return `${name}-${hash}`;
 }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/index.js';
 import { isFinal } from './start-failure.js';
+import { canonicalJson } from '../canonical-json.js';
 
 /** On a VMI: the hash of the VM template spec it was made from. */
 export const TEMPLATE_SPEC_HASH_ANNOTATION = 'virtstack.io/vm-template-spec-hash';
@@ -15,18 +16,8 @@ export const TEMPLATE_SPEC_HASH_ANNOTATION = 'virtstack.io/vm-template-spec-hash
 /** upstream's message on the condition (it sets no reason). */
 export const RESTART_REQUIRED_MESSAGE = 'a non-live-updatable field was changed in the template spec';
 
-/** JSON with object keys sorted, so the hash does not depend on the order the API server returned them in. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 export function templateSpecHash(vm: VirtualMachine): string {
-  return createHash('sha256').update(canonical(vm.spec.template.spec)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonicalJson(vm.spec.template.spec)).digest('hex').slice(0, 16);
 }
 
 /** The VMI runs (or is starting) from another template spec than the VM's now. */
