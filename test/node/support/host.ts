@@ -3,7 +3,7 @@
 // image's /etc/passwd provides), the test guest and its kernel-boot "image", the compiled launcher, and the
 // QEMU capabilities prepared the way the launcher image build prepares them.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { checkPrepared, debianCapsInputs } from '../../../virt/launcher/daemon/capabilities-cache.js';
@@ -95,6 +95,9 @@ export function prepareNodeHost(): Promise<NodeHost> {
     const repo = repoRoot();
     const launcherEntry = join(repo, 'dist', 'virt', 'cmd', 'launcher.js');
     if (!existsSync(launcherEntry)) throw new Error(`${launcherEntry} is missing: run ./virtstack setup (the node tests start the compiled launcher)`);
+    // The checkout is the pod imitation's /opt/virtstack, read by uid 107: a checkout folder made private
+    // (mktemp -d makes 0700) would show only as the launcher's "Cannot find module".
+    if ((statSync(repo).mode & 0o005) !== 0o005) throw new Error(`${repo} is not readable by other users (mode ${(statSync(repo).mode & 0o777).toString(8)}): the node tests run the launcher as uid ${LAUNCHER_UID} from it; chmod o+rx ${repo}`);
     const guest = await buildTestGuest();
     const kernelBootRoot = containerRoot(join(nodeCacheDir(), 'kernel-boot', basename(guest.dir)), { '/boot/vmlinuz': guest.kernel, '/boot/initrd.img': guest.initrd });
     const capsDir = join(nodeCacheDir(), 'prepared-caps');
