@@ -128,7 +128,7 @@ describe('updates', () => {
     kubectlOk(['create', '-f', '-'], JSON.stringify(dv));
     const r = kubectl(['-n', ns.name, 'patch', 'dv', 'fixed', '--type=merge', '-p', '{"spec":{"storage":{"resources":{"requests":{"storage":"32Mi"}}}}}']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('spec.storage.resources.requests.storage: the spec of a DataVolume cannot change');
+    expect(r.stderr).toContain('spec.storage.resources.requests.storage: field is immutable: the spec of a DataVolume cannot change');
     kubectlOk(['-n', ns.name, 'label', 'dv', 'fixed', 'team=a']);
     kubectlOk(['-n', ns.name, 'delete', 'dv', 'fixed', '--wait=false']);
   });
