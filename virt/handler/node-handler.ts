@@ -61,17 +61,18 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
       await writeStatus<VirtualMachineInstanceStatus, VirtualMachineInstance>(o.api, RESOURCES.virtualMachineInstances, cached, next);
     },
   };
-  const sync = new VmiSync({
+  // What the VMI sync and the migrations' sync both drive this node with.
+  const nodeDeps = {
     nodeName: o.nodeName,
-    getVmi: (k) => vmis.store.get(k),
-    podsOf: (uid) => pods.store.byIndex(VMI_UID_INDEX, uid),
+    podsOf: (uid: string) => pods.store.byIndex(VMI_UID_INDEX, uid),
     launchers: connections,
     network: o.network,
     accelerator: () => ({ accelerator: choice.accelerator, reason: choice.reason }),
     status,
-    event: (vmi, type, reason, message) => events.event(vmi, type, reason, message),
+    event: (vmi: Parameters<typeof events.event>[0], type: Parameters<typeof events.event>[1], reason: string, message: string) => events.event(vmi, type, reason, message),
     log,
-  });
+  };
+  const sync = new VmiSync({ ...nodeDeps, getVmi: (k) => vmis.store.get(k) });
 
   pods.addHandlers({
     delete: (p) => {
@@ -109,17 +110,10 @@ export async function runNodeHandler(o: NodeHandlerOptions, signal: AbortSignal)
   const migrationsDone = runMigrations(
     {
       api: o.api,
-      nodeName: o.nodeName,
+      ...nodeDeps,
       kubeletRootDir: o.kubeletRootDir,
       vmis,
       pods,
-      podsOf: (uid) => pods.store.byIndex(VMI_UID_INDEX, uid),
-      launchers: connections,
-      network: o.network,
-      accelerator: () => ({ accelerator: choice.accelerator, reason: choice.reason }),
-      status,
-      event: (vmi, type, reason, message) => events.event(vmi, type, reason, message),
-      log,
       ...(o.endpoint ? { tls: o.endpoint.tls } : {}),
     },
     migrationsStop.signal,
